@@ -1,0 +1,35 @@
+/** Stable error codes; every code is documented in docs/errors.md (a test keeps the two in step). */
+export const ERROR_CODES = [
+  'WARDEN_CONFIG_INVALID',
+  'WARDEN_RULES_INVALID',
+  'WARDEN_FRAMEWORK_REF_UNKNOWN',
+  'WARDEN_SOURCE_UNREADABLE',
+  'WARDEN_GIT_FAILED',
+  'WARDEN_BASELINE_INVALID',
+  'WARDEN_USAGE',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One problem found while validating input; `path` points into the offending document. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The one fault type Warden throws. Expected outcomes (findings, rejected records) are values, not errors.
+ * @example throw new WardenError('WARDEN_CONFIG_INVALID', 'warden.config.yaml is invalid', issues)
+ */
+export class WardenError extends Error {
+  readonly code: ErrorCode;
+  readonly issues: readonly Issue[];
+  constructor(code: ErrorCode, message: string, issues: readonly Issue[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'WardenError';
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+/** A success or a list of problems, as secretlint's validators return. */
+export type Result<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };

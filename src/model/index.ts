@@ -1,0 +1,10 @@
+export { ERROR_CODES, type ErrorCode, type Issue, type Result, WardenError } from './errors.js';
+export {
+  type CommitInfo,
+  CommitInfoSchema,
+  type CredentialKey,
+  CredentialKeySchema,
+  type Finding,
+  FindingSchema,
+} from './finding.js';
+export { SEVERITIES, type Severity, SeveritySchema, severityRank } from './severity.js';
