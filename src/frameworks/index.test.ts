@@ -6,10 +6,14 @@ import { assertRefsResolve, loadCatalogues, resolveRef } from './index.js';
 
 test('all six framework catalogues load with unique control ids', () => {
   const cats = loadCatalogues();
-  assert.deepEqual(
-    [...cats.keys()].sort(),
-    ['csa-maestro', 'nist-800-207', 'nist-ai-rmf', 'nist-csf-2', 'owasp-asi', 'owasp-nhi'],
-  );
+  assert.deepEqual([...cats.keys()].sort(), [
+    'csa-maestro',
+    'nist-800-207',
+    'nist-ai-rmf',
+    'nist-csf-2',
+    'owasp-asi',
+    'owasp-nhi',
+  ]);
   for (const c of cats.values()) {
     assert.equal(new Set(c.controls.map((x) => x.id)).size, c.controls.length, c.id);
   }

@@ -36,7 +36,9 @@ export function loadCatalogues(dir = join(packageRoot(), 'frameworks')): Map<str
   if (cached && dir === join(packageRoot(), 'frameworks')) return cached;
   const issues: Issue[] = [];
   const out = new Map<string, Catalogue>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const parsed = CatalogueSchema.safeParse(parseYaml(readFileSync(join(dir, file), 'utf8')));
     if (!parsed.success) {
       for (const i of parsed.error.issues) issues.push({ path: `frameworks/${file}:${i.path.join('.')}`, message: i.message });
@@ -70,5 +72,6 @@ export function assertRefsResolve(owners: ReadonlyArray<{ id: string; frameworks
       if (!resolveRef(ref, catalogues)) issues.push({ path: o.id, message: `unknown framework reference ${ref}` });
     }
   }
-  if (issues.length > 0) throw new WardenError('WARDEN_FRAMEWORK_REF_UNKNOWN', `${issues.length} unknown framework reference(s)`, issues);
+  if (issues.length > 0)
+    throw new WardenError('WARDEN_FRAMEWORK_REF_UNKNOWN', `${issues.length} unknown framework reference(s)`, issues);
 }

@@ -1,3 +1,4 @@
+export { CONFIG_FILES, ConfigSchema, loadConfig, parseConfig, parseSize, type WardenConfig } from './config.js';
 export { ERROR_CODES, type ErrorCode, type Issue, type Result, WardenError } from './errors.js';
 export {
   type CommitInfo,

@@ -9,7 +9,10 @@ export function packageRoot(): string {
   if (cached !== undefined) return cached;
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'rules'))) return (cached = dir);
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'rules'))) {
+      cached = dir;
+      return dir;
+    }
     const up = dirname(dir);
     if (up === dir) throw new Error('warden: cannot find the package root (package.json with rules/)');
     dir = up;

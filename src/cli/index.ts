@@ -1,0 +1,51 @@
+import { Command, CommanderError } from 'commander';
+import { WardenError } from '../model/errors.js';
+import { wardenVersion } from '../report/version.js';
+import type { CliIO } from './io.js';
+import { registerRules } from './rules-command.js';
+import { registerBaseline, registerScan } from './scan-command.js';
+
+export { type CliIO, memoryIO } from './io.js';
+
+/**
+ * The `warden` command as a function: parses `argv`, writes through `io`, returns the exit code
+ * (0 clean, 1 findings, 2 error). The bin only calls this and exits.
+ * @example const code = await run(['scan', '--format', 'json'], memoryIO())
+ */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command()
+    .name('warden')
+    .description('Security for non-human identities: exposed credentials, risky identity configuration, runtime abuse.')
+    .version(wardenVersion(), '-V, --version')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list',
+    );
+  registerScan(program, io, setExit);
+  registerBaseline(program, io, setExit);
+  registerRules(program, io, setExit);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof WardenError) {
+      io.stderr(`warden: ${err.message}\n`);
+      for (const i of err.issues.slice(0, 20)) io.stderr(`  ${i.path}: ${i.message}\n`);
+      if (err.issues.length > 20) io.stderr(`  … and ${err.issues.length - 20} more\n`);
+      return 2;
+    }
+    io.stderr(`warden: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,218 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { loadConfig, parseSize } from '../model/config.js';
+import { WardenError } from '../model/errors.js';
+import type { Finding } from '../model/finding.js';
+import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import { toJsonReport } from '../report/json.js';
+import { toSarif } from '../report/sarif.js';
+import { toTable } from '../report/table.js';
+import {
+  createBaseline,
+  emptySummary,
+  readBaseline,
+  runScan,
+  type ScanMode,
+  scanFindings,
+  writeBaseline,
+} from '../scan/index.js';
+import type { CliIO } from './io.js';
+import { createScanProgress } from './progress.js';
+
+interface ScanFlags {
+  git?: boolean;
+  since?: string;
+  staged?: boolean;
+  stdin?: boolean;
+  stdinName?: string;
+  format: 'table' | 'json' | 'jsonl' | 'sarif';
+  output?: string;
+  failOn?: Severity;
+  baseline?: string;
+  rule?: string[];
+  skipRule?: string[];
+  maxFileSize?: string;
+  threads?: string;
+  config?: string;
+  defaultExcludes: boolean;
+  exclude?: string[];
+  progress: boolean;
+  color?: boolean;
+}
+
+const SCAN_EXAMPLES = `
+Examples:
+  $ warden scan                          scan the current directory
+  $ warden scan src --format sarif -o warden.sarif
+  $ warden scan --git                    every blob in the repository's history, once
+  $ warden scan --git --since origin/main   only commits not yet on main
+  $ warden scan --staged                 what is about to be committed (pre-commit hook)
+  $ cat .env | warden scan -             standard input
+  $ warden scan --baseline .warden-baseline.json --fail-on high
+
+Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 error.
+Silence one line with a comment containing "warden:ignore" (optionally followed by rule ids).`;
+
+function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .argument('[path]', 'directory or file to scan ("-" for standard input)', '.')
+    .option('--git', 'scan the whole git history of the repository at path')
+    .option('--since <rev>', 'with --git: only commits not reachable from <rev>')
+    .option('--staged', 'scan the staged version of changed files (pre-commit)')
+    .option('--stdin-name <name>', 'path to report for standard input', '-')
+    .option('--rule <ids...>', 'only these rules (ids or prefixes such as secret.aws.*)')
+    .option('--skip-rule <ids...>', 'skip these rules')
+    .option('--max-file-size <size>', 'skip files larger than this (e.g. 10MB)')
+    .option('--exclude <patterns...>', 'gitignore-style patterns to skip')
+    .option('--no-default-excludes', 'also scan vendored folders, lock files and binary extensions')
+    .option('--threads <n>', 'worker threads (default: one per core)')
+    .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
+    .option('--no-progress', 'no progress line on a terminal');
+}
+
+function modeOf(path: string, flags: ScanFlags): ScanMode {
+  const modes = [flags.git && '--git', flags.staged && '--staged', path === '-' && 'standard input'].filter(Boolean);
+  if (modes.length > 1) throw new WardenError('WARDEN_USAGE', `choose one of ${modes.join(', ')}`);
+  if (flags.since && !flags.git) throw new WardenError('WARDEN_USAGE', '--since goes with --git');
+  if (flags.git) return 'git';
+  if (flags.staged) return 'staged';
+  return path === '-' ? 'stdin' : 'tree';
+}
+
+function numberFlag(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new WardenError('WARDEN_USAGE', `${name} takes a whole number, not "${value}"`);
+  return n;
+}
+
+function sizeFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parseSize(value);
+  if (n === undefined) throw new WardenError('WARDEN_USAGE', `--max-file-size takes a size such as 10MB, not "${value}"`);
+  return n;
+}
+
+function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
+  const root = resolve(io.cwd, path === '-' ? '.' : path);
+  const config = loadConfig(io.cwd, flags.config);
+  return {
+    root,
+    mode: modeOf(path, flags),
+    config,
+    stdin: io.stdin,
+    stdinName: flags.stdinName,
+    since: flags.since,
+    rules: flags.rule,
+    skipRules: flags.skipRule,
+    maxFileSize: sizeFlag(flags.maxFileSize),
+    threads: numberFlag(flags.threads, '--threads'),
+    vaultAuditSalt: io.env.WARDEN_VAULT_AUDIT_SALT,
+    defaultExcludes: flags.defaultExcludes,
+    exclude: flags.exclude,
+  };
+}
+
+/** `warden scan`: secrets in files, history, staged changes or stdin; exit 0 clean, 1 findings, 2 error. */
+export function registerScan(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('scan')
+    .description('find exposed credentials in files, git history, staged changes or standard input');
+  addSourceOptions(cmd)
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'jsonl', 'sarif']).default('table'))
+    .option('-o, --output <file>', 'write the report to a file instead of standard output')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
+    .option('--baseline <file>', 'report only findings not in this baseline (see warden baseline)')
+    .option('--no-color', 'no colour in the table')
+    .addHelpText('after', SCAN_EXAMPLES)
+    .action(async (path: string, flags: ScanFlags) => {
+      const base = scanOptionsFrom(path, flags, io);
+      const config = {
+        ...base.config,
+        scan: {
+          ...base.config.scan,
+          defaultExcludes: base.config.scan.defaultExcludes && flags.defaultExcludes,
+          exclude: [...base.config.scan.exclude, ...(flags.exclude ?? [])],
+        },
+      };
+      const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
+      const opts = {
+        ...base,
+        config,
+        baseline: flags.baseline ? readBaseline(resolve(io.cwd, flags.baseline)) : undefined,
+        onProgress: progress.update,
+      };
+      const failOn = flags.failOn ?? config.scan.failOn;
+      let findings: Finding[];
+      let summary: ReturnType<typeof emptySummary>;
+      try {
+        if (flags.format === 'jsonl') {
+          // Streaming: each finding is written as soon as it is found.
+          summary = emptySummary();
+          findings = [];
+          const write = flags.output ? undefined : io.stdout;
+          const lines: string[] = [];
+          for await (const f of scanFindings(opts, summary)) {
+            findings.push(f);
+            const line = `${JSON.stringify(f)}\n`;
+            if (write) write(line);
+            else lines.push(line);
+          }
+          if (flags.output) writeFileSync(resolve(io.cwd, flags.output), lines.join(''));
+        } else {
+          ({ findings, summary } = await runScan(opts));
+        }
+      } finally {
+        progress.stop();
+      }
+      if (flags.format !== 'jsonl') {
+        const report =
+          flags.format === 'json'
+            ? toJsonReport(findings, summary)
+            : flags.format === 'sarif'
+              ? `${JSON.stringify(toSarif(findings, base.root), null, 2)}\n`
+              : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);
+        if (flags.output) writeFileSync(resolve(io.cwd, flags.output), report);
+        else io.stdout(report);
+      }
+      if (flags.output || flags.format !== 'table') {
+        io.stderr(
+          `warden: ${findings.length} finding(s) in ${summary.files} files (${(summary.bytes / 1e6).toFixed(1)} MB)${flags.output ? `, report written to ${flags.output}` : ''}\n`,
+        );
+      }
+      const failing = findings.some((f) => severityRank(f.severity) >= severityRank(failOn));
+      setExit(failing ? 1 : 0);
+    });
+}
+
+/** `warden baseline`: writes the current findings as accepted, so later scans report only new ones. */
+export function registerBaseline(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('baseline')
+    .description('record current findings as accepted; later scans with --baseline report only new ones');
+  addSourceOptions(cmd)
+    .option('-o, --output <file>', 'baseline file to write', '.warden-baseline.json')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ warden baseline                      writes .warden-baseline.json for the current directory
+  $ warden baseline --git -o baseline.json
+  $ warden scan --baseline .warden-baseline.json
+
+The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
+    )
+    .action(async (path: string, flags: ScanFlags & { output: string }) => {
+      const base = scanOptionsFrom(path, flags, io);
+      const config = {
+        ...base.config,
+        scan: { ...base.config.scan, defaultExcludes: base.config.scan.defaultExcludes && flags.defaultExcludes },
+      };
+      const { findings } = await runScan({ ...base, config });
+      const out = resolve(io.cwd, flags.output);
+      writeBaseline(out, createBaseline(findings));
+      io.stderr(`warden: baseline of ${findings.length} finding(s) written to ${flags.output}\n`);
+      setExit(0);
+    });
+}

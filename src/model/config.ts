@@ -1,0 +1,117 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { type Issue, WardenError } from './errors.js';
+import { SeveritySchema } from './severity.js';
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  g: 1024 ** 3,
+};
+
+/** `10MB`, `512k`, `1048576` → bytes. */
+export function parseSize(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  return m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : undefined;
+}
+
+const Size = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: 'custom', message: `not a size: ${v} (use bytes or 10MB, 512KB)` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/**
+ * `warden.config.yaml` (or .yml/.json): one schema, the single source of the type and its defaults.
+ * Unknown keys are errors, so a typo never silently disables a setting.
+ */
+export const ConfigSchema = z
+  .object({
+    scan: z
+      .object({
+        maxFileSize: Size.default(10 * 1024 * 1024),
+        /** gitignore-style patterns, relative to the scanned root. */
+        exclude: z.array(z.string()).default([]),
+        defaultExcludes: z.boolean().default(true),
+        rules: z.array(z.string()).default([]),
+        skipRules: z.array(z.string()).default([]),
+        failOn: SeveritySchema.default('low'),
+        allowlist: z
+          .object({
+            /** Regular expressions; a secret matching one is not reported. */
+            secrets: z.array(z.string()).default([]),
+            /** SHA-256 fingerprints of accepted secrets (for example test fixtures). */
+            fingerprints: z.array(z.string().regex(/^[0-9a-f]{64}$/)).default([]),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Severity per rule or detection id, overriding its default. */
+    severity: z.record(z.string(), SeveritySchema).default({}),
+  })
+  .strict();
+export type WardenConfig = z.infer<typeof ConfigSchema>;
+
+export const CONFIG_FILES = ['warden.config.yaml', 'warden.config.yml', 'warden.config.json'];
+
+/** Validates a parsed config document, collecting every problem at once. */
+export function parseConfig(doc: unknown, source = 'config'): WardenConfig {
+  const parsed = ConfigSchema.safeParse(doc ?? {});
+  if (parsed.success) {
+    for (const [i, p] of parsed.data.scan.allowlist.secrets.entries()) {
+      try {
+        new RegExp(p);
+      } catch (err) {
+        throw new WardenError('WARDEN_CONFIG_INVALID', `${source} is invalid`, [
+          { path: `scan.allowlist.secrets.${i}`, message: (err as Error).message },
+        ]);
+      }
+    }
+    return Object.freeze(parsed.data);
+  }
+  const issues: Issue[] = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  throw new WardenError(
+    'WARDEN_CONFIG_INVALID',
+    `${source} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    issues,
+  );
+}
+
+/**
+ * Loads the config named by `explicit`, else the first of CONFIG_FILES in `dir`, else the defaults.
+ * @example loadConfig(process.cwd()).scan.failOn // 'low'
+ */
+export function loadConfig(dir: string, explicit?: string): WardenConfig {
+  const path = explicit ? resolve(explicit) : CONFIG_FILES.map((f) => join(dir, f)).find((f) => existsSync(f));
+  if (path === undefined) return parseConfig({});
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new WardenError('WARDEN_CONFIG_INVALID', `cannot read config ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new WardenError(
+      'WARDEN_CONFIG_INVALID',
+      `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`,
+    );
+  }
+  return parseConfig(doc, path);
+}

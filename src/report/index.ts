@@ -1,0 +1,4 @@
+export { toJsonReport } from './json.js';
+export { toSarif } from './sarif.js';
+export { type TableSummary, toTable } from './table.js';
+export { wardenVersion } from './version.js';

@@ -1,0 +1,117 @@
+import type { Readable } from 'node:stream';
+import type { WardenConfig } from '../model/config.js';
+import type { Finding } from '../model/finding.js';
+import { emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
+import { loadSecretRules, selectRules } from './secrets/load-rules.js';
+import { gitHistoryItems, gitStagedItems } from './sources/git.js';
+import { stdinItems } from './sources/stdin.js';
+import type { ScanItem } from './sources/types.js';
+import { createPathIgnore, walkTree } from './sources/walk.js';
+
+export { createBaseline, readBaseline, writeBaseline } from './baseline.js';
+export { emptySummary, type ScanSummary } from './pipeline.js';
+
+export type ScanMode = 'tree' | 'git' | 'staged' | 'stdin';
+
+export interface ScanOptions {
+  /** A directory, a file, or (for git and staged modes) a directory inside a repository. */
+  root: string;
+  mode: ScanMode;
+  config: WardenConfig;
+  stdin?: Readable | undefined;
+  /** Name reported for stdin input. */
+  stdinName?: string | undefined;
+  since?: string | undefined;
+  rules?: readonly string[] | undefined;
+  skipRules?: readonly string[] | undefined;
+  maxFileSize?: number | undefined;
+  threads?: number | undefined;
+  /** Findings it accepts are dropped and counted as suppressed (see baseline.ts). */
+  baseline?: ((f: Finding) => boolean) | undefined;
+  vaultAuditSalt?: string | undefined;
+  onProgress?: ((s: ScanSummary) => void) | undefined;
+}
+
+/**
+ * Runs a scan and yields findings as they are found; `summary` fills in as it goes.
+ * @example for await (const f of scanFindings({ root: '.', mode: 'tree', config }, summary)) …
+ */
+export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): AsyncGenerator<Finding> {
+  const config = opts.config;
+  const rules = selectRules(loadSecretRules(), {
+    only: [...config.scan.rules, ...(opts.rules ?? [])],
+    skip: [...config.scan.skipRules, ...(opts.skipRules ?? [])],
+    severity: config.severity,
+  });
+  const maxFileSize = opts.maxFileSize ?? config.scan.maxFileSize;
+  const onSkip = recordSkip.bind(null, summary);
+  const defaultExcludes = config.scan.defaultExcludes;
+  let items: AsyncIterable<ScanItem> | Iterable<ScanItem>;
+  switch (opts.mode) {
+    case 'tree':
+      items = walkTree({ root: opts.root, maxFileSize, defaultExcludes, exclude: config.scan.exclude, onSkip });
+      break;
+    case 'git':
+      items = gitHistoryItems({
+        cwd: opts.root,
+        since: opts.since,
+        maxFileSize,
+        defaultExcludes,
+        isIgnored: createPathIgnore(opts.root, config.scan.exclude),
+        onSkip,
+      });
+      break;
+    case 'staged':
+      items = gitStagedItems({
+        cwd: opts.root,
+        maxFileSize,
+        defaultExcludes,
+        isIgnored: createPathIgnore(opts.root, config.scan.exclude),
+        onSkip,
+      });
+      break;
+    case 'stdin':
+      items = stdinItems(opts.stdin ?? process.stdin, maxFileSize, opts.stdinName ?? '-', onSkip);
+      break;
+  }
+  const allowedFingerprints = new Set(config.scan.allowlist.fingerprints);
+  for await (const f of scanItems(
+    items,
+    {
+      rules,
+      maxFileSize,
+      threads: opts.threads,
+      vaultAuditSalt: opts.vaultAuditSalt,
+      allow: config.scan.allowlist.secrets,
+      onProgress: opts.onProgress,
+    },
+    summary,
+  )) {
+    if (allowedFingerprints.has(f.fingerprint) || opts.baseline?.(f)) {
+      summary.findings--;
+      summary.suppressedBaseline++;
+      continue;
+    }
+    yield f;
+  }
+}
+
+/** Orders findings for stable output: path, line, column, rule. */
+export function compareFindings(a: Finding, b: Finding): number {
+  return (
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) ||
+    a.line - b.line ||
+    a.column - b.column ||
+    (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
+    (a.commit?.date ?? '').localeCompare(b.commit?.date ?? '')
+  );
+}
+
+/** Runs a scan to the end: all findings in a stable order, and the summary. */
+export async function runScan(opts: ScanOptions): Promise<{ findings: Finding[]; summary: ScanSummary }> {
+  const summary = emptySummary();
+  const findings: Finding[] = [];
+  for await (const f of scanFindings(opts, summary)) findings.push(f);
+  findings.sort(compareFindings);
+  return { findings, summary };
+}

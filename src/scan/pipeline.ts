@@ -1,0 +1,219 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Finding } from '../model/finding.js';
+import type { Severity } from '../model/severity.js';
+import { type ItemResult, scanOneItem } from './scan-item.js';
+import { createSecretScanner } from './secrets/engine.js';
+import type { SecretRule } from './secrets/load-rules.js';
+import type { ScanItem, SkipReason } from './sources/types.js';
+import type { WorkerConfig } from './worker.js';
+
+/** Counts that tell a user what was scanned, what was not and why. */
+export interface ScanSummary {
+  files: number;
+  bytes: number;
+  findings: number;
+  suppressedInline: number;
+  suppressedBaseline: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** The first skipped paths with reasons (capped so a huge tree cannot grow it without bound). */
+  skippedFiles: Array<{ path: string; reason: SkipReason; detail?: string }>;
+  threads: number;
+  durationMs: number;
+}
+
+export function emptySummary(): ScanSummary {
+  return {
+    files: 0,
+    bytes: 0,
+    findings: 0,
+    suppressedInline: 0,
+    suppressedBaseline: 0,
+    skipped: {},
+    skippedFiles: [],
+    threads: 1,
+    durationMs: 0,
+  };
+}
+
+const SKIPPED_FILES_CAP = 1000;
+
+/** Records a skip in the summary; sources call this through their `onSkip` callback. */
+export function recordSkip(summary: ScanSummary, path: string, reason: SkipReason, detail?: string): void {
+  summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
+  if (summary.skippedFiles.length < SKIPPED_FILES_CAP) {
+    summary.skippedFiles.push(detail === undefined ? { path, reason } : { path, reason, detail });
+  }
+}
+
+export interface ScanEngineOptions {
+  rules: readonly SecretRule[];
+  vaultAuditSalt?: string | undefined;
+  allow?: readonly string[] | undefined;
+  maxFileSize: number;
+  /** Worker threads; 0 or 1 scans on the calling thread. Default: one per core, at most 8. */
+  threads?: number | undefined;
+  onProgress?: ((summary: ScanSummary) => void) | undefined;
+}
+
+const BATCH_ITEMS = 64;
+const BATCH_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Scans items from any source and yields findings as they are made. Small inputs are scanned on the
+ * calling thread; larger ones are spread over a pool of worker threads with a bounded number of
+ * batches in flight, so memory stays bounded whatever the source size.
+ * @example for await (const f of scanItems(walkTree(opts), { rules, maxFileSize }, summary)) …
+ */
+export async function* scanItems(
+  items: AsyncIterable<ScanItem> | Iterable<ScanItem>,
+  options: ScanEngineOptions,
+  summary: ScanSummary,
+): AsyncGenerator<Finding> {
+  const started = performance.now();
+  const threads = options.threads ?? Math.min(8, availableParallelism());
+  let local: ReturnType<typeof createSecretScanner> | undefined;
+  const account = (r: ItemResult): Finding[] => {
+    if (r.skip) recordSkip(summary, r.path, r.skip.reason, r.skip.detail);
+    else {
+      summary.files++;
+      summary.bytes += r.bytes;
+    }
+    summary.suppressedInline += r.suppressed;
+    summary.findings += r.findings.length;
+    return r.findings;
+  };
+
+  let batch: ScanItem[] = [];
+  let batchBytes = 0;
+  let pool: WorkerPool | undefined;
+  try {
+    for await (const item of items) {
+      batch.push(item);
+      batchBytes += item.size ?? item.data?.length ?? 0;
+      if (batch.length < BATCH_ITEMS && batchBytes < BATCH_BYTES) continue;
+      if (pool === undefined && threads > 1) pool = new WorkerPool(threads, options);
+      if (pool) {
+        await pool.submit(batch);
+        for (const r of pool.drain()) yield* account(r);
+      } else {
+        local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
+        for (const it of batch) yield* account(scanOneItem(local, it, options.maxFileSize));
+      }
+      options.onProgress?.(summary);
+      batch = [];
+      batchBytes = 0;
+    }
+    if (batch.length > 0) {
+      if (pool) await pool.submit(batch);
+      else {
+        // The whole input fit in one batch: not worth starting threads for.
+        local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
+        for (const it of batch) yield* account(scanOneItem(local, it, options.maxFileSize));
+      }
+    }
+    if (pool) {
+      summary.threads = threads;
+      while (pool.busy) {
+        await pool.next();
+        for (const r of pool.drain()) yield* account(r);
+        options.onProgress?.(summary);
+      }
+      for (const r of pool.drain()) yield* account(r);
+    }
+    options.onProgress?.(summary);
+  } finally {
+    summary.durationMs = performance.now() - started;
+    await pool?.close();
+  }
+}
+
+/** A fixed set of workers, each with at most two batches in flight. */
+class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly inFlight: number[] = [];
+  private readonly results: ItemResult[] = [];
+  private seq = 0;
+  private outstanding = 0;
+  private wake: (() => void) | undefined;
+  private failure: Error | undefined;
+
+  constructor(size: number, options: ScanEngineOptions) {
+    const severities: Record<string, Severity> = {};
+    for (const r of options.rules) severities[r.id] = r.severity;
+    const config: WorkerConfig = {
+      ruleIds: options.rules.map((r) => r.id),
+      severities,
+      vaultAuditSalt: options.vaultAuditSalt,
+      allow: [...(options.allow ?? [])],
+      maxFileSize: options.maxFileSize,
+    };
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
+      w.on('message', (msg: { results: ItemResult[] }) => {
+        this.inFlight[i]!--;
+        this.outstanding--;
+        for (const r of msg.results) this.results.push(r);
+        this.signal();
+      });
+      w.on('error', (err) => {
+        this.failure = err;
+        this.signal();
+      });
+      this.workers.push(w);
+      this.inFlight.push(0);
+    }
+  }
+
+  get busy(): boolean {
+    return this.outstanding > 0;
+  }
+
+  private signal(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** Resolves when some batch completes (or a worker fails). */
+  next(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.wake = () => (this.failure ? reject(this.failure) : resolve());
+    });
+  }
+
+  async submit(batch: ScanItem[]): Promise<void> {
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < this.workers.length; i++) {
+        if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
+      }
+      if (best >= 0) {
+        // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger
+        // ArrayBuffer (Node's pool, a slice) gets an exact copy of its own first.
+        const transfer = new Set<ArrayBuffer>();
+        const items = batch.map((it) => {
+          if (it.data === undefined) return it;
+          const d = it.data;
+          const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
+          transfer.add(own.buffer as ArrayBuffer);
+          return { ...it, data: own as Buffer };
+        });
+        this.inFlight[best]!++;
+        this.outstanding++;
+        this.workers[best]!.postMessage({ seq: this.seq++, items }, [...transfer]);
+        return;
+      }
+      await this.next();
+    }
+  }
+
+  drain(): ItemResult[] {
+    return this.results.splice(0);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

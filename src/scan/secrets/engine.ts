@@ -1,0 +1,243 @@
+import type { CommitInfo, CredentialKey, Finding } from '../../model/finding.js';
+import { severityRank } from '../../model/severity.js';
+import { buildKeywordAutomaton, findKeywords, type KeywordAutomaton } from './aho-corasick.js';
+import type { SecretRule } from './load-rules.js';
+import { isPlaceholder } from './placeholders.js';
+import { fingerprint, githubHashedToken, redact, vaultAuditHmac } from './redact.js';
+
+export interface SecretScannerOptions {
+  rules: readonly SecretRule[];
+  /** The Vault audit device's HMAC salt: lets findings carry the HMAC that Vault's audit log shows. */
+  vaultAuditSalt?: string | undefined;
+  /** Regular expressions from config `scan.allowlist.secrets`: a secret matching one is not reported. */
+  allow?: readonly string[] | undefined;
+}
+
+/** What scanning one buffer gives: findings, and how many were silenced by inline `warden:ignore`. */
+export interface BufferScanResult {
+  findings: Finding[];
+  suppressed: number;
+}
+
+interface Match {
+  rule: SecretRule;
+  secret: string;
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+  endLine: number;
+}
+
+export interface SecretScanner {
+  readonly rules: readonly SecretRule[];
+  /**
+   * Scans one file's bytes. Bytes are read as latin1 so invalid UTF-8 never throws and offsets stay
+   * byte offsets; every credential format Warden knows is ASCII.
+   */
+  scanBuffer(bytes: Buffer, path: string, commit?: CommitInfo): BufferScanResult;
+}
+
+const IGNORE_MARKER = Buffer.from('warden:ignore');
+const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
+
+/**
+ * Builds a scanner over a rule set: one keyword automaton for all rules, then each rule's expression
+ * only in windows around its keywords.
+ * @example createSecretScanner({ rules: loadSecretRules() }).scanBuffer(Buffer.from(text), 'a.env')
+ */
+export function createSecretScanner(options: SecretScannerOptions): SecretScanner {
+  const rules = options.rules;
+  const keywordIds = new Map<string, number>();
+  const keywordRules: number[][] = [];
+  const keywordLength: number[] = [];
+  rules.forEach((rule, ri) => {
+    for (const kw of rule.keywords) {
+      let id = keywordIds.get(kw);
+      if (id === undefined) {
+        id = keywordRules.length;
+        keywordIds.set(kw, id);
+        keywordRules.push([]);
+        keywordLength.push(Buffer.byteLength(kw, 'latin1'));
+      }
+      if (!keywordRules[id]!.includes(ri)) keywordRules[id]!.push(ri);
+    }
+  });
+  const allow = (options.allow ?? []).map((p) => new RegExp(p));
+  const automaton: KeywordAutomaton = buildKeywordAutomaton([...keywordIds.keys()]);
+
+  function credentialKeyFor(rule: SecretRule, secret: string): CredentialKey | undefined {
+    switch (rule.credentialKey) {
+      case 'aws-access-key-id':
+        return { type: 'aws-access-key-id', value: secret };
+      case 'github-hashed-token':
+        return { type: 'github-hashed-token', value: githubHashedToken(secret) };
+      case 'vault-hmac':
+        return options.vaultAuditSalt === undefined
+          ? undefined
+          : { type: 'vault-hmac', value: vaultAuditHmac(secret, options.vaultAuditSalt) };
+      default:
+        return undefined;
+    }
+  }
+
+  function scanBuffer(bytes: Buffer, path: string, commit?: CommitInfo): BufferScanResult {
+    const n = bytes.length;
+    // Windows per rule as flat [start, end, start, end, …], merged when they touch.
+    const windows: Array<number[] | undefined> = new Array(rules.length);
+    let lineLo = -1;
+    let lineHi = -1;
+    findKeywords(automaton, bytes, (kw, end) => {
+      const kwStart = end - keywordLength[kw]!;
+      for (const ri of keywordRules[kw]!) {
+        const w = rules[ri]!.window;
+        let lo = 0;
+        let hi = n;
+        if (!w.multiline) {
+          if (kwStart < lineLo || kwStart >= lineHi) {
+            lineLo = bytes.lastIndexOf(10, kwStart) + 1;
+            const nl = bytes.indexOf(10, kwStart);
+            lineHi = nl < 0 ? n : nl;
+          }
+          lo = lineLo;
+          hi = lineHi;
+        }
+        const ws = Math.max(lo, kwStart - w.before);
+        const we = Math.min(hi, end + w.after);
+        let list = windows[ri];
+        if (list === undefined) {
+          list = windows[ri] = [ws, we];
+        } else if (list[list.length - 1]! >= ws) {
+          if (we > list[list.length - 1]!) list[list.length - 1] = we;
+        } else {
+          list.push(ws, we);
+        }
+      }
+    });
+
+    const matches: Match[] = [];
+    for (let ri = 0; ri < rules.length; ri++) {
+      const list = windows[ri];
+      if (list === undefined) continue;
+      const rule = rules[ri]!;
+      const re = rule.regex;
+      let lastStart = -1;
+      for (let wi = 0; wi < list.length; wi += 2) {
+        const ws = list[wi]!;
+        const text = bytes.toString('latin1', ws, list[wi + 1]!);
+        re.lastIndex = 0;
+        for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+          if (m[0].length === 0) {
+            re.lastIndex++;
+            continue;
+          }
+          const named = m.groups?.secret;
+          const secret = named ?? m[1] ?? m[0];
+          const span = named !== undefined ? m.indices?.groups?.secret : m[1] !== undefined ? m.indices?.[1] : m.indices?.[0];
+          const start = ws + (span?.[0] ?? m.index);
+          if (start <= lastStart) continue;
+          lastStart = start;
+          if (!rule.validate.every((v) => v(secret))) continue;
+          if (rule.placeholderCheck && isPlaceholder(secret)) continue;
+          if (allow.length > 0 && allow.some((a) => a.test(secret))) continue;
+          matches.push({ rule, secret, start, end: start + secret.length, line: 0, column: 0, endLine: 0 });
+        }
+      }
+    }
+    if (matches.length === 0) return { findings: [], suppressed: 0 };
+
+    // Line and column numbers in one forward pass over the newlines.
+    matches.sort((a, b) => a.start - b.start);
+    let line = 1;
+    let lineStart = 0;
+    let nextNl = bytes.indexOf(10, 0);
+    const advance = (offset: number): void => {
+      while (nextNl >= 0 && nextNl < offset) {
+        line++;
+        lineStart = nextNl + 1;
+        nextNl = bytes.indexOf(10, lineStart);
+      }
+    };
+    for (const m of matches) {
+      advance(m.start);
+      m.line = line;
+      m.column = m.start - lineStart + 1;
+    }
+    for (const m of matches) {
+      let endLine = m.line;
+      for (let i = m.start; i < m.end; i++) if (bytes[i] === 10) endLine++;
+      m.endLine = endLine;
+    }
+
+    let suppressed = 0;
+    const kept = matches.filter((m) => {
+      if (!ignoredInline(bytes, m)) return true;
+      suppressed++;
+      return false;
+    });
+
+    // Pairs (an AWS key id with its secret key nearby) become one finding: partners first, then emit.
+    const partners = new Map<Match, Match>();
+    const consumed = new Set<Match>();
+    for (const m of kept) {
+      const pair = m.rule.pair;
+      if (pair === undefined) continue;
+      let partner: Match | undefined;
+      for (const o of kept) {
+        if (o.rule.id !== pair.rule || consumed.has(o) || Math.abs(o.line - m.line) > pair.lines) continue;
+        if (partner === undefined || Math.abs(o.line - m.line) < Math.abs(partner.line - m.line)) partner = o;
+      }
+      if (partner !== undefined) {
+        consumed.add(partner);
+        partners.set(m, partner);
+      }
+    }
+    const findings: Finding[] = [];
+    for (const m of kept) if (!consumed.has(m)) findings.push(toFinding(m, partners.get(m), path, commit));
+    return { findings, suppressed };
+  }
+
+  function toFinding(m: Match, partner: Match | undefined, path: string, commit?: CommitInfo): Finding {
+    const rule = m.rule;
+    const secret = partner?.secret ?? m.secret;
+    const preview = redact(secret);
+    const key = credentialKeyFor(rule, m.secret);
+    const title = partner ? `${rule.title} with ${partner.rule.title}` : rule.title;
+    const severity =
+      partner && severityRank(partner.rule.severity) > severityRank(rule.severity) ? partner.rule.severity : rule.severity;
+    const finding: Finding = {
+      ruleId: rule.id,
+      kind: 'secret',
+      title,
+      severity,
+      provider: rule.provider,
+      message: `${title}: ${preview}`,
+      path,
+      line: m.line,
+      column: m.column,
+      endLine: partner ? Math.max(m.endLine, partner.endLine) : m.endLine,
+      fingerprint: fingerprint(secret),
+      preview,
+      frameworks: rule.frameworks,
+    };
+    if (key) finding.credentialKey = key;
+    if (commit) finding.commit = commit;
+    if (rule.remediation) finding.remediation = rule.remediation;
+    return finding;
+  }
+
+  return { rules, scanBuffer };
+}
+
+/** `warden:ignore` on the finding's first line silences it; naming rule ids limits it to those. */
+function ignoredInline(bytes: Buffer, m: Match): boolean {
+  const lo = bytes.lastIndexOf(10, m.start) + 1;
+  const nl = bytes.indexOf(10, m.start);
+  const hi = nl < 0 ? bytes.length : nl;
+  const at = bytes.indexOf(IGNORE_MARKER, lo);
+  if (at < 0 || at >= hi) return false;
+  const rest = bytes.toString('latin1', at + IGNORE_MARKER.length, Math.min(hi, at + 400));
+  const ids = rest.match(RULE_ID_IN_COMMENT);
+  if (ids === null) return true;
+  return ids.some((id) => (id.endsWith('*') ? m.rule.id.startsWith(id.slice(0, -1)) : id === m.rule.id));
+}

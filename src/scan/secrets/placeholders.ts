@@ -1,0 +1,28 @@
+/**
+ * Values that look like secrets but are not: documented examples, template variables, environment
+ * look-ups, masked values. Applied to the captured secret (and, for template syntax, its surroundings).
+ */
+
+/** Vendor-documented example credentials (AWS's own docs publish these two). */
+const KNOWN_EXAMPLES = new Set(['AKIAIOSFODNN7EXAMPLE', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']);
+
+const MARKERS =
+  /example|sample|dummy|placeholder|your[_-]?(?:api[_-]?)?(?:key|token|secret|password)|changeme|change[_-]me|redacted|insert[_-]|replace[_-]?me|notarealkey|fake[_-]?(?:key|token|secret)|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\([a-z_]+\)s|\bprocess\.env\b|\bos\.(?:environ|getenv)\b|\bgetenv\(|\bSystem\.getenv\b|\bENV\[|\$\([^)]*\)/i;
+
+/** Six or more of one character, or runs such as 123456/abcdef, mark a hand-typed filler. */
+const FILLER = /(.)\1{5,}|0123456|1234567|abcdefgh|qwerty/i;
+
+/** An env-var reference as a whole value: $VAR, %VAR%, ${VAR}. */
+const VAR_REF = /^(?:\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%)$/;
+
+export function isPlaceholder(secret: string): boolean {
+  if (KNOWN_EXAMPLES.has(secret)) return true;
+  if (VAR_REF.test(secret)) return true;
+  if (MARKERS.test(secret)) return true;
+  if (FILLER.test(secret)) return true;
+  // A masked value ("****", "xxxx") that survived the filler check: mostly one character.
+  let same = 0;
+  const first = secret[0];
+  for (const ch of secret) if (ch === first || ch === '*' || ch === 'x' || ch === 'X') same++;
+  return secret.length > 0 && same / secret.length > 0.6;
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { SeveritySchema } from '../../model/severity.js';
+
+/** A rule id is dotted and stable: `secret.<provider>.<kind>`. */
+const RuleId = z.string().regex(/^secret\.[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'ids look like secret.provider.kind');
+const FrameworkRef = z.string().regex(/^[a-z0-9-]+\/\S(?:.*\S)?$/, 'refs look like owasp-nhi/NHI2:2025');
+
+/** Logic the pattern alone cannot express; each is a small pure function in validators.ts. */
+export const ValidatorSchema = z.discriminatedUnion('type', [
+  /** Shannon entropy of the secret in bits per character, at least `min`. */
+  z.object({ type: z.literal('entropy'), min: z.number().min(0).max(8) }),
+  /** A checksum embedded in the token itself (GitHub and npm tokens end in a base62 CRC32). */
+  z.object({ type: z.literal('checksum'), algorithm: z.enum(['crc32-base62']) }),
+  /** At least `min` of the named character classes must occur in the secret. */
+  z.object({
+    type: z.literal('charset'),
+    classes: z.array(z.enum(['upper', 'lower', 'digit', 'special'])).min(1),
+    min: z.number().int().min(1),
+  }),
+  /** A JSON Web Token: three base64url parts whose header decodes to JSON with an `alg`. */
+  z.object({ type: z.literal('jwt') }),
+  /** The secret must not match this expression (per-rule allowlist, e.g. a vendor's documented dummy). */
+  z.object({ type: z.literal('not'), pattern: z.string() }),
+  /**
+   * HTTP Basic credentials (Docker's config.json `auth`, `.npmrc` `_auth`, `Authorization: Basic`): base64
+   * that decodes to printable `user:password` whose password is not a placeholder.
+   */
+  z.object({ type: z.literal('basic-auth') }),
+]);
+export type Validator = z.infer<typeof ValidatorSchema>;
+
+export const SecretRuleSchema = z
+  .object({
+    id: RuleId,
+    title: z.string().min(3),
+    provider: z.string().optional(),
+    severity: SeveritySchema.optional(),
+    description: z.string().optional(),
+    /** Lower-case literals; the rule runs only near a place where one occurs (case-insensitively). */
+    keywords: z.array(z.string().min(2).regex(/^[\x20-\x7e]+$/, 'keywords are printable ASCII')).min(1),
+    /** A JavaScript regular expression; a named group `secret` (or group 1) is the secret itself. */
+    pattern: z.string().min(1),
+    flags: z
+      .string()
+      .regex(/^[ims]*$/, 'only the i, m and s flags are allowed')
+      .default(''),
+    /** How far around a keyword the pattern is tried; lines bound it unless `multiline`. */
+    window: z
+      .object({
+        before: z.number().int().min(0).max(65536).default(256),
+        after: z.number().int().min(0).max(65536).default(512),
+        multiline: z.boolean().default(false),
+      })
+      .prefault({}),
+    validators: z.array(ValidatorSchema).default([]),
+    /** Which runtime key this credential is known by, so telemetry can be joined to the finding. */
+    credentialKey: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac']).optional(),
+    /** Merge with a finding of `rule` within `lines` lines into one finding (AWS key id + secret). */
+    pair: z.object({ rule: RuleId, lines: z.number().int().min(0).max(50).default(5) }).optional(),
+    /** Placeholder filtering is on by default; off for rules whose secrets are structural (private keys). */
+    placeholderCheck: z.boolean().default(true),
+    frameworks: z.array(FrameworkRef).default([]),
+    remediation: z.string().optional(),
+    examples: z.object({
+      /** Each must yield exactly this rule's finding; @@class:n@@ generators make the secret at test time. */
+      positive: z.array(z.string()).min(1),
+      /** Each must yield no finding of this rule. */
+      negative: z.array(z.string()).min(1),
+    }),
+  })
+  .strict();
+export type SecretRuleInput = z.input<typeof SecretRuleSchema>;
+export type SecretRuleData = z.infer<typeof SecretRuleSchema>;
+
+/** One file under rules/secrets/: rules of one provider family, with shared defaults. */
+export const SecretRuleFileSchema = z
+  .object({
+    provider: z.string(),
+    severity: SeveritySchema.default('high'),
+    frameworks: z.array(FrameworkRef).default([]),
+    remediation: z.string().optional(),
+    rules: z.array(SecretRuleSchema).min(1),
+  })
+  .strict();

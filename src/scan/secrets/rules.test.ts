@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import safeRegex from 'safe-regex2';
+import { createSecretScanner } from './engine.js';
+import { createRandom, expandExample } from './examples.js';
+import { loadSecretRules } from './load-rules.js';
+
+// One data-driven test runs every rule's examples both ways, against the whole rule set, as a scan would.
+const rules = loadSecretRules();
+const scanner = createSecretScanner({ rules });
+const SEEDS = [1, 2, 3];
+
+describe('secret rules (data-driven)', () => {
+  test('rule ids are unique and every rule has both kinds of example', () => {
+    assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
+    for (const r of rules) {
+      assert.ok(r.examples.positive.length > 0 && r.examples.negative.length > 0, r.id);
+    }
+  });
+
+  for (const rule of rules) {
+    test(`${rule.id}: positive examples are found, without leaking the secret`, () => {
+      for (const seed of SEEDS) {
+        for (const template of rule.examples.positive) {
+          const generated: string[] = [];
+          const text = expandExample(template, createRandom(seed), generated);
+          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), 'example.txt');
+          assert.ok(
+            findings.some((f) => f.ruleId === rule.id),
+            `${rule.id} missed positive example (seed ${seed}): ${template}\n got: ${findings.map((f) => f.ruleId).join(', ') || 'nothing'}`,
+          );
+          // The AWS access key id is an identifier CloudTrail logs in clear: it is the join key, not a secret.
+          const out = JSON.stringify(
+            findings.map(({ credentialKey, ...f }) =>
+              credentialKey?.type === 'aws-access-key-id' ? f : { ...f, credentialKey },
+            ),
+          );
+          for (const g of generated) {
+            if (g.length >= 8) assert.ok(!out.includes(g), `${rule.id}: a finding contains generated secret material`);
+          }
+        }
+      }
+    });
+
+    test(`${rule.id}: negative examples are not reported by it`, () => {
+      for (const seed of SEEDS) {
+        for (const template of rule.examples.negative) {
+          const text = expandExample(template, createRandom(seed));
+          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), 'example.txt');
+          assert.ok(
+            !findings.some((f) => f.ruleId === rule.id),
+            `${rule.id} flagged negative example (seed ${seed}): ${template}`,
+          );
+        }
+      }
+    });
+
+    test(`${rule.id}: pattern has no nested quantifiers (backtracking safe)`, () => {
+      assert.ok(safeRegex(rule.regex), `${rule.id}: pattern may backtrack catastrophically: ${rule.pattern}`);
+    });
+  }
+});

@@ -1,0 +1,74 @@
+/**
+ * What a scan passes over by default: vendored code, lock files (integrity hashes, not secrets) and
+ * binary formats. `--no-default-excludes` turns this off.
+ */
+export const VENDORED_DIRS = new Set([
+  '.git',
+  'node_modules',
+  'bower_components',
+  'jspm_packages',
+  'vendor',
+  'third_party',
+  'third-party',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.tox',
+  '.mypy_cache',
+  '.pytest_cache',
+  'Pods',
+  '.bundle',
+  '.gradle',
+  '.terraform',
+  '.yarn',
+  '.pnpm-store',
+  '.warden',
+]);
+
+export const LOCK_FILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'Cargo.lock',
+  'go.sum',
+  'poetry.lock',
+  'Pipfile.lock',
+  'uv.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'packages.lock.json',
+  'mix.lock',
+  'pubspec.lock',
+  'flake.lock',
+  'Package.resolved',
+  '.terraform.lock.hcl',
+]);
+
+const BINARY_EXTENSIONS = new Set(
+  (
+    'png jpg jpeg gif bmp ico webp tif tiff psd svgz heic avif mp3 mp4 m4a wav ogg flac avi mov mkv webm ' +
+    'zip gz tgz bz2 xz 7z rar zst lz4 tar jar war ear apk aab ipa dmg iso img deb rpm msi whl egg ' +
+    'exe dll so dylib a o obj lib class pyc pyo wasm node bin dat db sqlite sqlite3 ' +
+    'pdf doc docx xls xlsx ppt pptx odt ods woff woff2 ttf otf eot parquet avro orc npy npz pkl pt onnx safetensors'
+  ).split(' '),
+);
+
+/** The reason a path is excluded by default, or undefined to scan it. */
+export function defaultExcludeReason(relPath: string): string | undefined {
+  const parts = relPath.split('/');
+  const base = parts[parts.length - 1] ?? '';
+  for (let i = 0; i < parts.length - 1; i++) if (VENDORED_DIRS.has(parts[i]!)) return `vendored (${parts[i]})`;
+  if (LOCK_FILES.has(base)) return 'lock file';
+  const dot = base.lastIndexOf('.');
+  if (dot > 0 && BINARY_EXTENSIONS.has(base.slice(dot + 1).toLowerCase())) return 'binary extension';
+  return undefined;
+}
+
+/** Git's own heuristic: a NUL byte in the first 8000 bytes marks binary content. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 8000);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  return false;
+}

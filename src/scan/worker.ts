@@ -1,0 +1,35 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Severity } from '../model/severity.js';
+import { scanOneItem } from './scan-item.js';
+import { createSecretScanner } from './secrets/engine.js';
+import { loadSecretRules } from './secrets/load-rules.js';
+import type { ScanItem } from './sources/types.js';
+
+/** What the pool sends each worker once: which rules, as selected on the main thread. */
+export interface WorkerConfig {
+  ruleIds: string[];
+  severities: Record<string, Severity>;
+  vaultAuditSalt?: string | undefined;
+  allow: string[];
+  maxFileSize: number;
+}
+
+const config = workerData as WorkerConfig;
+const wanted = new Set(config.ruleIds);
+// RegExp objects cannot cross threads: each worker compiles the same rules from the same files.
+const rules = loadSecretRules()
+  .filter((r) => wanted.has(r.id))
+  .map((r) => (config.severities[r.id] ? { ...r, severity: config.severities[r.id]! } : r));
+const scanner = createSecretScanner({ rules, vaultAuditSalt: config.vaultAuditSalt, allow: config.allow });
+
+parentPort!.on('message', (msg: { seq: number; items: ScanItem[] }) => {
+  const results = msg.items.map((item) => {
+    // A Buffer sent with its ArrayBuffer transferred arrives as a plain Uint8Array.
+    if (item.data !== undefined && !Buffer.isBuffer(item.data)) {
+      const u = item.data as Uint8Array;
+      item.data = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+    }
+    return scanOneItem(scanner, item, config.maxFileSize);
+  });
+  parentPort!.postMessage({ seq: msg.seq, results });
+});
