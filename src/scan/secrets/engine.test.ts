@@ -72,9 +72,9 @@ describe('validators and keys', () => {
   });
 
   test('placeholders', () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: literal template syntax is what is tested
     for (const p of [
       'AKIAIOSFODNN7EXAMPLE',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: literal template syntax is what is tested
       '${TOKEN}',
       '<your-api-key>',
       '{{ secrets.TOKEN }}',
