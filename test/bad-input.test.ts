@@ -48,10 +48,10 @@ describe('hostile and malformed input', () => {
     });
   }
 
-  test('NUL bytes mark a file binary; a vanished file is unreadable; neither throws', () => {
-    const bin = scanOneItem(scanner, { path: 'b', data: Buffer.from(`a\0b ${token}`) }, 1e6);
+  test('NUL bytes mark a file binary; a vanished file is unreadable; neither throws', async () => {
+    const bin = await scanOneItem(scanner, { path: 'b', data: Buffer.from(`a\0b ${token}`) }, 1e6);
     assert.equal(bin.skip?.reason, 'binary');
-    const gone = scanOneItem(scanner, { path: 'g', absPath: '/nonexistent/warden/file' }, 1e6);
+    const gone = await scanOneItem(scanner, { path: 'g', absPath: '/nonexistent/warden/file' }, 1e6);
     assert.equal(gone.skip?.reason, 'unreadable');
     assert.equal(gone.skip?.detail, 'ENOENT');
   });

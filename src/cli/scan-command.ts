@@ -171,7 +171,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
           flags.format === 'json'
             ? toJsonReport(findings, summary)
             : flags.format === 'sarif'
-              ? `${JSON.stringify(toSarif(findings, base.root), null, 2)}\n`
+              ? `${JSON.stringify(toSarif(findings, summary.root || base.root), null, 2)}\n`
               : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);
         if (flags.output) writeFileSync(resolve(io.cwd, flags.output), report);
         else io.stdout(report);

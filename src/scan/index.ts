@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import type { WardenConfig } from '../model/config.js';
 import type { Finding } from '../model/finding.js';
 import { emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
+import { loadPostureRules } from './posture/index.js';
 import { loadSecretRules, selectRules } from './secrets/load-rules.js';
-import { gitHistoryItems, gitStagedItems } from './sources/git.js';
+import { gitHistoryItems, gitStagedItems, gitTopLevel } from './sources/git.js';
 import { stdinItems } from './sources/stdin.js';
 import type { ScanItem } from './sources/types.js';
 import { createPathIgnore, walkTree } from './sources/walk.js';
@@ -38,39 +39,43 @@ export interface ScanOptions {
  */
 export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): AsyncGenerator<Finding> {
   const config = opts.config;
-  const rules = selectRules(loadSecretRules(), {
+  const selection = {
     only: [...config.scan.rules, ...(opts.rules ?? [])],
     skip: [...config.scan.skipRules, ...(opts.skipRules ?? [])],
     severity: config.severity,
-  });
+  };
+  const rules = selectRules(loadSecretRules(), selection);
+  // Posture describes the tree as it is (or is about to be committed), not every past version.
+  const posture =
+    opts.mode === 'tree' || opts.mode === 'staged'
+      ? new Map(selectRules([...loadPostureRules().values()], selection).map((r) => [r.id, r.severity]))
+      : undefined;
   const maxFileSize = opts.maxFileSize ?? config.scan.maxFileSize;
   const onSkip = recordSkip.bind(null, summary);
   const defaultExcludes = config.scan.defaultExcludes;
   let items: AsyncIterable<ScanItem> | Iterable<ScanItem>;
   switch (opts.mode) {
     case 'tree':
+      summary.root = opts.root;
       items = walkTree({ root: opts.root, maxFileSize, defaultExcludes, exclude: config.scan.exclude, onSkip });
       break;
     case 'git':
-      items = gitHistoryItems({
-        cwd: opts.root,
-        since: opts.since,
-        maxFileSize,
-        defaultExcludes,
-        isIgnored: createPathIgnore(opts.root, config.scan.exclude),
-        onSkip,
-      });
-      break;
-    case 'staged':
-      items = gitStagedItems({
+    case 'staged': {
+      // Git reports paths from the repository's top level; ignores are read from there too.
+      const top = await gitTopLevel(opts.root);
+      summary.root = top;
+      const common = {
         cwd: opts.root,
         maxFileSize,
         defaultExcludes,
-        isIgnored: createPathIgnore(opts.root, config.scan.exclude),
+        isIgnored: createPathIgnore(top, config.scan.exclude),
         onSkip,
-      });
+      };
+      items = opts.mode === 'git' ? gitHistoryItems({ ...common, since: opts.since }) : gitStagedItems(common);
       break;
+    }
     case 'stdin':
+      summary.root = opts.root;
       items = stdinItems(opts.stdin ?? process.stdin, maxFileSize, opts.stdinName ?? '-', onSkip);
       break;
   }
@@ -79,6 +84,7 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
     items,
     {
       rules,
+      posture,
       maxFileSize,
       threads: opts.threads,
       vaultAuditSalt: opts.vaultAuditSalt,

@@ -20,6 +20,8 @@ export interface ScanSummary {
   skippedFiles: Array<{ path: string; reason: SkipReason; detail?: string }>;
   threads: number;
   durationMs: number;
+  /** The folder paths are relative to (the repository top level for git scans). */
+  root: string;
 }
 
 export function emptySummary(): ScanSummary {
@@ -33,6 +35,7 @@ export function emptySummary(): ScanSummary {
     skippedFiles: [],
     threads: 1,
     durationMs: 0,
+    root: '',
   };
 }
 
@@ -51,6 +54,8 @@ export interface ScanEngineOptions {
   vaultAuditSalt?: string | undefined;
   allow?: readonly string[] | undefined;
   maxFileSize: number;
+  /** Posture rules to run (id → severity); absent or empty: no posture analysis. */
+  posture?: ReadonlyMap<string, Severity> | undefined;
   /** Worker threads; 0 or 1 scans on the calling thread. Default: one per core, at most 8. */
   threads?: number | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
@@ -79,6 +84,7 @@ export async function* scanItems(
       summary.files++;
       summary.bytes += r.bytes;
     }
+    for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);
     summary.suppressedInline += r.suppressed;
     summary.findings += r.findings.length;
     return r.findings;
@@ -98,7 +104,7 @@ export async function* scanItems(
         for (const r of pool.drain()) yield* account(r);
       } else {
         local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
-        for (const it of batch) yield* account(scanOneItem(local, it, options.maxFileSize));
+        for (const it of batch) yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture));
       }
       options.onProgress?.(summary);
       batch = [];
@@ -109,7 +115,7 @@ export async function* scanItems(
       else {
         // The whole input fit in one batch: not worth starting threads for.
         local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
-        for (const it of batch) yield* account(scanOneItem(local, it, options.maxFileSize));
+        for (const it of batch) yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture));
       }
     }
     if (pool) {
@@ -146,6 +152,7 @@ class WorkerPool {
       severities,
       vaultAuditSalt: options.vaultAuditSalt,
       allow: [...(options.allow ?? [])],
+      posture: [...(options.posture ?? [])],
       maxFileSize: options.maxFileSize,
     };
     for (let i = 0; i < size; i++) {

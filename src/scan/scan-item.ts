@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Finding } from '../model/finding.js';
+import type { Severity } from '../model/severity.js';
+import { analyzePosture, postureAccepts } from './posture/index.js';
 import type { SecretScanner } from './secrets/engine.js';
 import { looksBinary } from './sources/excludes.js';
 import type { ScanItem, SkipReason } from './sources/types.js';
@@ -11,10 +13,20 @@ export interface ItemResult {
   suppressed: number;
   bytes: number;
   skip?: { reason: SkipReason; detail?: string };
+  /** Why posture analyzers could not read the file, if they could not. */
+  malformed?: string[];
 }
 
-/** Reads (when needed) and scans one item; never throws for bad input, it reports a skip instead. */
-export function scanOneItem(scanner: SecretScanner, item: ScanItem, maxFileSize: number): ItemResult {
+/**
+ * Reads (when needed) and scans one item for secrets and, when `posture` names rules, risky identity
+ * configuration; never throws for bad input, it reports a skip instead.
+ */
+export async function scanOneItem(
+  scanner: SecretScanner,
+  item: ScanItem,
+  maxFileSize: number,
+  posture?: ReadonlyMap<string, Severity>,
+): Promise<ItemResult> {
   let data = item.data;
   if (data === undefined) {
     if (item.absPath === undefined)
@@ -38,5 +50,11 @@ export function scanOneItem(scanner: SecretScanner, item: ScanItem, maxFileSize:
   }
   if (looksBinary(data)) return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
   const { findings, suppressed } = scanner.scanBuffer(data, item.path, item.commit);
-  return { path: item.path, findings, suppressed, bytes: data.length };
+  const result: ItemResult = { path: item.path, findings, suppressed, bytes: data.length };
+  if (posture !== undefined && posture.size > 0 && postureAccepts(item.path, data.toString('latin1', 0, 512))) {
+    const p = await analyzePosture(item.path, data.toString('utf8'), { enabled: posture });
+    findings.push(...p.findings);
+    if (p.malformed.length > 0) result.malformed = p.malformed;
+  }
+  return result;
 }

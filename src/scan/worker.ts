@@ -11,6 +11,8 @@ export interface WorkerConfig {
   severities: Record<string, Severity>;
   vaultAuditSalt?: string | undefined;
   allow: string[];
+  /** Posture rule ids with their severities, as [id, severity] pairs (Maps do not cross threads as such). */
+  posture: Array<[string, Severity]>;
   maxFileSize: number;
 }
 
@@ -22,14 +24,17 @@ const rules = loadSecretRules()
   .map((r) => (config.severities[r.id] ? { ...r, severity: config.severities[r.id]! } : r));
 const scanner = createSecretScanner({ rules, vaultAuditSalt: config.vaultAuditSalt, allow: config.allow });
 
-parentPort!.on('message', (msg: { seq: number; items: ScanItem[] }) => {
-  const results = msg.items.map((item) => {
+const posture = config.posture.length > 0 ? new Map(config.posture) : undefined;
+
+parentPort!.on('message', async (msg: { seq: number; items: ScanItem[] }) => {
+  const results = [];
+  for (const item of msg.items) {
     // A Buffer sent with its ArrayBuffer transferred arrives as a plain Uint8Array.
     if (item.data !== undefined && !Buffer.isBuffer(item.data)) {
       const u = item.data as Uint8Array;
       item.data = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     }
-    return scanOneItem(scanner, item, config.maxFileSize);
-  });
+    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture));
+  }
   parentPort!.postMessage({ seq: msg.seq, results });
 });

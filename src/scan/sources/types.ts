@@ -1,7 +1,16 @@
 import type { CommitInfo } from '../../model/finding.js';
 
 /** Why something was not scanned; counted in the scan summary. */
-export type SkipReason = 'binary' | 'too-large' | 'symlink' | 'unreadable' | 'excluded' | 'ignored' | 'missing';
+export type SkipReason =
+  | 'binary'
+  | 'too-large'
+  | 'symlink'
+  | 'unreadable'
+  | 'excluded'
+  | 'ignored'
+  | 'missing'
+  /** Read for secrets, but a posture analyzer could not parse it (broken HCL, invalid YAML). */
+  | 'malformed';
 
 /**
  * One thing to scan: a file on disk (read where it is scanned, possibly in a worker thread) or bytes
