@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { loadPostureRules } from '../scan/posture/index.js';
 import { loadSecretRules } from '../scan/secrets/load-rules.js';
 import type { CliIO } from './io.js';
 
@@ -9,10 +10,14 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
     .command('list')
     .description('list every rule with its severity and framework references')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--provider <name>', 'only rules of this provider (case-insensitive)')
-    .addHelpText('after', '\nExamples:\n  $ warden rules list\n  $ warden rules list --provider aws --format json')
-    .action((flags: { format: 'table' | 'json'; provider?: string }) => {
-      const rows = loadSecretRules()
+    .addOption(new Option('--kind <kind>', 'only secret or posture rules').choices(['secret', 'posture']))
+    .option('--provider <name>', 'only secret rules of this provider (case-insensitive)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ warden rules list\n  $ warden rules list --kind posture\n  $ warden rules list --provider aws --format json',
+    )
+    .action((flags: { format: 'table' | 'json'; provider?: string; kind?: 'secret' | 'posture' }) => {
+      const secrets = loadSecretRules()
         .filter((r) => !flags.provider || r.provider.toLowerCase() === flags.provider.toLowerCase())
         .map((r) => ({
           id: r.id,
@@ -22,6 +27,14 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
           severity: r.severity,
           frameworks: r.frameworks,
         }));
+      const posture = [...loadPostureRules().values()].map((r) => ({
+        id: r.id,
+        kind: 'posture',
+        title: r.title,
+        severity: r.severity,
+        frameworks: r.frameworks,
+      }));
+      const rows = [...(flags.kind !== 'posture' ? secrets : []), ...(flags.kind !== 'secret' && !flags.provider ? posture : [])];
       if (flags.format === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
         const w = Math.max(...rows.map((r) => r.id.length), 2);

@@ -1,0 +1,22 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadPostureRules } from '../src/scan/posture/index.js';
+import { loadSecretRules } from '../src/scan/secrets/load-rules.js';
+import { cli } from './helpers.js';
+
+test('warden rules list shows every secret and posture rule with its frameworks', async () => {
+  const r = await cli(['rules', 'list', '--format', 'json']);
+  assert.equal(r.code, 0);
+  const rows = JSON.parse(r.stdout) as Array<{ id: string; kind: string; frameworks: string[] }>;
+  assert.equal(rows.length, loadSecretRules().length + loadPostureRules().size);
+  assert.ok(rows.every((row) => row.frameworks.length > 0));
+  const posture = await cli(['rules', 'list', '--kind', 'posture', '--format', 'json']);
+  assert.ok(JSON.parse(posture.stdout).every((row: { kind: string }) => row.kind === 'posture'));
+  const aws = await cli(['rules', 'list', '--provider', 'aws']);
+  assert.match(aws.stdout, /secret\.aws\.access-key-id/);
+  assert.doesNotMatch(aws.stdout, /secret\.github\./);
+});
+
+test('the secret rule set covers at least 150 credential types', () => {
+  assert.ok(loadSecretRules().length >= 150, `only ${loadSecretRules().length} secret rules`);
+});
