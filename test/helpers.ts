@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type CliIO, memoryIO, run } from '../src/cli/index.js';
 import { createRandom, expandExample } from '../src/scan/secrets/examples.js';
 
@@ -21,10 +18,7 @@ export function fakeSecrets(seed = 7) {
   };
 }
 
-export function tempDir(prefix = 'warden-test-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
+export { tempDir } from './tmp.js';
 
 /** Runs the CLI in-process and returns exit code and captured output. */
 export async function cli(argv: string[], overrides: Partial<CliIO> = {}) {

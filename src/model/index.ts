@@ -8,4 +8,14 @@ export {
   type Finding,
   FindingSchema,
 } from './finding.js';
+export {
+  CREDENTIAL_LIFECYCLE,
+  type CredentialLifecycle,
+  EVENT_SOURCES,
+  type EventSource,
+  EventSourceSchema,
+  IDENTITY_TYPES,
+  type IdentityEvent,
+  IdentityEventSchema,
+} from './identity-event.js';
 export { SEVERITIES, type Severity, SeveritySchema, severityRank } from './severity.js';
