@@ -143,3 +143,17 @@ describe('engine', () => {
     assert.equal(f?.line, 2);
   });
 });
+
+describe('overlapping rules', () => {
+  const scanner = createSecretScanner({ rules: loadSecretRules() });
+  test('a provider rule wins over a generic rule on the same secret', () => {
+    const key = expandExample('@@lit:sk-|proj-@@@@Aa0:60@@T3Blb@@Aa0:20@@', createRandom(4));
+    const line = Buffer.from(`api_key = "${key}"\n`);
+    // The generic rule on its own does match this line, so the full set must be dropping it.
+    const genericOnly = createSecretScanner({ rules: loadSecretRules().filter((r) => r.id.startsWith('secret.generic.')) });
+    assert.ok(genericOnly.scanBuffer(line, 'f').findings.length > 0);
+    const ids = scanner.scanBuffer(line, 'f').findings.map((f) => f.ruleId);
+    assert.ok(ids.length >= 1);
+    assert.ok(!ids.some((id) => id.startsWith('secret.generic.')), ids.join());
+  });
+});

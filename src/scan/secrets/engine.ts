@@ -170,7 +170,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     }
 
     let suppressed = 0;
-    const kept = matches.filter((m) => {
+    const kept = dropShadowedGeneric(matches).filter((m) => {
       if (!ignoredInline(bytes, m)) return true;
       suppressed++;
       return false;
@@ -227,6 +227,28 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   }
 
   return { rules, scanBuffer };
+}
+
+const GENERIC = 'secret.generic.';
+
+/**
+ * A generic rule (password/token assignment) and a provider rule often match the same bytes
+ * (`api_key = "sk-proj-…"`): the provider rule says more, so the generic finding over the same span
+ * goes. Matches are sorted by start, so only neighbours that start before this one ends can overlap.
+ */
+function dropShadowedGeneric(matches: Match[]): Match[] {
+  if (!matches.some((m) => m.rule.id.startsWith(GENERIC))) return matches;
+  return matches.filter((m, i) => {
+    if (!m.rule.id.startsWith(GENERIC)) return true;
+    for (let j = i - 1; j >= 0 && matches[j]!.start >= m.start - 4096; j--) {
+      const o = matches[j]!;
+      if (!o.rule.id.startsWith(GENERIC) && o.start < m.end && m.start < o.end) return false;
+    }
+    for (let j = i + 1; j < matches.length && matches[j]!.start < m.end; j++) {
+      if (!matches[j]!.rule.id.startsWith(GENERIC)) return false;
+    }
+    return true;
+  });
 }
 
 /** `warden:ignore` on the finding's first line silences it; naming rule ids limits it to those. */

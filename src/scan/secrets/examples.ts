@@ -8,7 +8,7 @@ import { base62Crc } from './validators.js';
  * Generators:
  * - `@@A:n@@` upper, `@@a:n@@` lower, `@@0:n@@` digits, `@@Aa0:n@@` alphanumeric, `@@A0:n@@`, `@@a0:n@@`,
  *   `@@x:n@@` lower hex, `@@X:n@@` upper hex, `@@b64:n@@` base64 body, `@@b64u:n@@` base64url, `@@b32:n@@`
- *   base32 (A-Z2-7), `@@pw:n@@` a password with symbols.
+ *   base32 (A-Z2-7), `@@bech:n@@` upper-case bech32 (age keys), `@@pw:n@@` a password with symbols.
  * - `@@crc:PREFIX@@` PREFIX followed by 30 random base62 and their base62 CRC32 (GitHub, npm).
  * - `@@pem:LABEL@@` a PEM block `-----BEGIN LABEL-----` … with a random base64 body.
  * - `@@pemesc:LABEL@@` the same block on one line with `\n` escapes, as a JSON string holds it.
@@ -29,6 +29,7 @@ const CLASSES: Record<string, string> = {
   b64: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/',
   b64u: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
   b32: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567',
+  bech: 'QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L',
   pw: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%^*-_.',
 };
 

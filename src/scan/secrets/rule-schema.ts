@@ -37,7 +37,14 @@ export const SecretRuleSchema = z
     severity: SeveritySchema.optional(),
     description: z.string().optional(),
     /** Lower-case literals; the rule runs only near a place where one occurs (case-insensitively). */
-    keywords: z.array(z.string().min(2).regex(/^[\x20-\x7e]+$/, 'keywords are printable ASCII')).min(1),
+    keywords: z
+      .array(
+        z
+          .string()
+          .min(2)
+          .regex(/^[\x20-\x7e]+$/, 'keywords are printable ASCII'),
+      )
+      .min(1),
     /** A JavaScript regular expression; a named group `secret` (or group 1) is the secret itself. */
     pattern: z.string().min(1),
     flags: z

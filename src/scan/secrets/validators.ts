@@ -60,9 +60,25 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
+/** Passwords that tutorials and test fixtures use; a Basic credential with one of these is not a leak. */
+const DUMMY_PASSWORDS = new Set([
+  'password',
+  'passwd',
+  'pass',
+  'secret',
+  'test',
+  'testing',
+  'admin',
+  'root',
+  'user',
+  'guest',
+  'pwd',
+]);
+
 /**
  * HTTP Basic credentials: base64 of `user:password`, printable, with a user and a password of three
- * characters or more that is not a placeholder (`user:${PASSWORD}`, `user:changeme`).
+ * characters or more that is neither a placeholder (`user:${PASSWORD}`, `user:changeme`) nor a
+ * tutorial dummy (`user:password`).
  */
 export function looksLikeBasicAuth(value: string): boolean {
   if (value.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
@@ -71,7 +87,7 @@ export function looksLikeBasicAuth(value: string): boolean {
   const colon = text.indexOf(':');
   if (colon < 1) return false;
   const password = text.slice(colon + 1);
-  return password.length >= 3 && !isPlaceholder(password);
+  return password.length >= 3 && !DUMMY_PASSWORDS.has(password.toLowerCase()) && !isPlaceholder(password);
 }
 
 const CLASS_TESTS = {
