@@ -1,8 +1,287 @@
-import type { PostureAnalyzer } from './types.js';
+import { type Document, isAlias, isMap, isNode, isScalar, isSeq, type Node, parseAllDocuments, type Scalar } from 'yaml';
+import { redact } from '../secrets/redact.js';
+import type { PostureAnalyzer, PostureContext } from './types.js';
 
-/** Placeholder until the analyzer lands: accepts no file. */
+/**
+ * GitLab CI posture: literal cloud keys in `variables:`, secrets printed by job scripts, debug
+ * tracing that dumps every variable, and the deprecated CI_JOB_JWT tokens that `id_tokens:` replaced.
+ * Kept deliberately narrow: GitLab projects usually hold credentials as masked CI/CD variables, and a
+ * `$VARIABLE` reference says nothing about how that variable is stored.
+ */
+
+const RULE = {
+  staticCloud: 'posture.gitlab-ci.static-cloud-credentials',
+  secretInLog: 'posture.gitlab-ci.secret-in-log',
+  debugTrace: 'posture.gitlab-ci.debug-trace',
+  jobJwt: 'posture.gitlab-ci.deprecated-ci-job-jwt',
+} as const;
+
+/** `.gitlab-ci.yml`, included `*.gitlab-ci.yml` files and the conventional `.gitlab/ci/` folder. */
+const GITLAB_PATH = /(?:^|\/)(?:[^/]*\.)?gitlab-ci\.ya?ml$|(?:^|\/)\.gitlab\/ci\/.+\.ya?ml$/i;
+
+/** Top-level keywords that are not jobs (GitLab CI/CD YAML reference). */
+const GLOBAL_KEYWORDS = new Set([
+  'default',
+  'include',
+  'stages',
+  'variables',
+  'workflow',
+  'image',
+  'services',
+  'cache',
+  'before_script',
+  'after_script',
+  'spec',
+]);
+const SCRIPT_KEYS = ['before_script', 'script', 'after_script'] as const;
+
+/**
+ * Literal values that are real cloud credentials, by the variable that holds them: key ids and secret
+ * keys have fixed shapes, so `AWS_SECRET_ACCESS_KEY: test` (LocalStack, moto) is not mistaken for one.
+ */
+const LITERAL_CREDENTIALS: { name: RegExp; value: RegExp; kind: string }[] = [
+  { name: /(?:^|_)AWS_ACCESS_KEY_ID$/i, value: /^(?:AKIA|ASIA)[A-Z0-9]{16}$/, kind: 'an AWS access key id' },
+  { name: /(?:^|_)AWS_SECRET_(?:ACCESS_)?KEY$/i, value: /^[A-Za-z0-9/+]{40}$/, kind: 'an AWS secret access key' },
+  { name: /(?:^|_)(?:AZURE|ARM)_CLIENT_SECRET$/i, value: /^[A-Za-z0-9_.~-]{30,}$/, kind: 'an Azure client secret' },
+  {
+    name: /(?:^|_)(?:GOOGLE_CREDENTIALS|GCP_SA_KEY|GCLOUD_SERVICE_KEY)$/i,
+    value: /"private_key"\s*:/,
+    kind: 'a GCP service-account key',
+  },
+];
+/** AWS documentation and tutorial keys (the access key id and secret ending in EXAMPLE) are not credentials. */
+const EXAMPLE_VALUE = /EXAMPLE/i;
+
+/** Variable names that hold a secret; names of files, paths, ids and URLs about a secret do not. */
+const SECRET_NAME = /(?:TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|API_?KEY|PRIVATE_KEY|ACCESS_KEY|CREDENTIALS?)$|^CI_JOB_TOKEN$/i;
+const NOT_SECRET_NAME = /_(?:FILE|PATH|DIR|NAME|ID|URL|TYPE|EXPIRY|EXPIRES|HEADER|LENGTH|ENDPOINT|USER|USERNAME)$/i;
+
+const ECHO_COMMAND = /^(?:(?:then|do|else)\s+|[{(]\s*)*(?:sudo\s+)?(?:echo|printf|Write-Host|Write-Output)\b/i;
+/** `aws configure set aws_secret_access_key <value>`: a literal value is a key committed to the file. */
+const AWS_CONFIGURE = /\baws\s+configure\s+set\s+(aws_access_key_id|aws_secret_access_key)\s+(\S+)/i;
+const DUMP_ENV = /^(?:env|printenv|export\s+-p)(?:\s*\|\s*sort)?$/;
+/** CI_JOB_JWT, _V1 and _V2 were deprecated in GitLab 15.9 and removed in 17.0 in favour of `id_tokens:`. */
+const JOB_JWT = /\$\{?CI_JOB_JWT(?:_V[12])?\b/;
+const JOB_JWT_MESSAGE = 'CI_JOB_JWT is deprecated and removed in GitLab 17.0; declare id_tokens: with an aud for this service';
+
+class Tree {
+  constructor(
+    readonly doc: Document,
+    readonly ctx: PostureContext,
+  ) {}
+
+  node(n: unknown): Node | undefined {
+    if (isAlias(n)) return (n.resolve(this.doc) as Node | undefined) ?? undefined;
+    return isNode(n) ? (n as Node) : undefined;
+  }
+
+  /** Entries of a map; `<<: *anchor` merge keys (common in GitLab templates) are followed. */
+  entries(n: unknown, seen = new Set<unknown>()): { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] {
+    const map = this.node(n);
+    // A merge key may point back at a map being expanded; each map is expanded once.
+    if (!isMap(map) || seen.has(map)) return [];
+    seen.add(map);
+    const out: { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] = [];
+    const merged: unknown[] = [];
+    for (const pair of map.items) {
+      const keyNode = isScalar(pair.key) ? (pair.key as Scalar) : undefined;
+      const key = keyNode ? String(keyNode.value) : String(pair.key);
+      if (key === '<<') {
+        const v = this.node(pair.value);
+        if (isSeq(v)) merged.push(...v.items);
+        else merged.push(v);
+        continue;
+      }
+      out.push({ key, keyNode, value: this.node(pair.value) });
+    }
+    for (const m of merged) for (const e of this.entries(m, seen)) if (!out.some((o) => o.key === e.key)) out.push(e);
+    return out;
+  }
+
+  get(n: unknown, key: string): Node | undefined {
+    return this.entries(n).find((e) => e.key === key)?.value;
+  }
+
+  str(n: unknown): string | undefined {
+    const s = this.node(n);
+    if (!isScalar(s) || s.value === null || s.value === undefined || typeof s.value === 'object') return undefined;
+    return String(s.value);
+  }
+
+  /** Script lines: strings, nested sequences (from anchors) flattened; `!reference` tags are left unresolved. */
+  scripts(n: unknown, out: { text: string; node: Node }[] = []): { text: string; node: Node }[] {
+    const v = this.node(n);
+    if (isSeq(v)) {
+      if (v.tag === '!reference') return out;
+      for (const i of v.items) this.scripts(i, out);
+    } else if (isScalar(v) && typeof v.value === 'string') out.push({ text: v.value, node: v });
+    return out;
+  }
+
+  line(n: Node | undefined): number {
+    return this.ctx.lineOf(n?.range?.[0] ?? 0);
+  }
+
+  lineWithin(n: Node, needle: string): number {
+    const start = this.line(n);
+    const t = needle.trim();
+    if (!n.range || t === '') return start;
+    const at = this.ctx.findLine(t, start);
+    return at >= start && at <= this.ctx.lineOf(n.range[2]) ? at : start;
+  }
+}
+
+/** A variable's value: `NAME: value` or the expanded form `NAME: { value: …, description: … }`. */
+function variableValue(t: Tree, n: Node | undefined): string | undefined {
+  return t.str(n) ?? t.str(t.get(n, 'value'));
+}
+
+function checkVariables(t: Tree, vars: Node | undefined, where: string): void {
+  for (const { key, keyNode, value } of t.entries(vars)) {
+    const v = variableValue(t, value)?.trim();
+    if (v === undefined) continue;
+    if (/^CI_DEBUG_(?:TRACE|SERVICES)$/.test(key) && /^true$/i.test(v)) {
+      t.ctx.report({
+        ruleId: RULE.debugTrace,
+        line: t.line(keyNode),
+        evidence: `${key}: "${v}"`,
+        message: `${key} is enabled ${where}: the job log will contain every variable, masked ones included`,
+      });
+      continue;
+    }
+    if (JOB_JWT.test(v)) {
+      // Variables feed CI_JOB_JWT to tools, e.g. VAULT_ID_TOKEN: $CI_JOB_JWT_V2.
+      t.ctx.report({ ruleId: RULE.jobJwt, line: t.line(keyNode), evidence: `${key}: ${v}`, message: JOB_JWT_MESSAGE });
+      continue;
+    }
+    if (v.includes('$') && !v.includes('"private_key"')) continue; // a reference to another variable
+    const kind = LITERAL_CREDENTIALS.find((c) => c.name.test(key) && c.value.test(v) && !EXAMPLE_VALUE.test(v))?.kind;
+    if (!kind) continue;
+    t.ctx.report({
+      ruleId: RULE.staticCloud,
+      line: t.line(keyNode),
+      evidence: `${key}: ${redact(v)}`,
+      message: `${key} holds ${kind} written into the pipeline file ${where}`,
+    });
+  }
+}
+
+/** Splits script text into simple commands (backslash continuations joined, `&&`, `||`, `;` split). */
+function commands(script: string): { cmd: string; first: string }[] {
+  const out: { cmd: string; first: string }[] = [];
+  const logical: { text: string; first: string }[] = [];
+  let buf = '';
+  let first = '';
+  for (const raw of script.split('\n')) {
+    if (buf === '') first = raw;
+    if (/\\\s*$/.test(raw)) {
+      buf += raw.replace(/\\\s*$/, ' ');
+      continue;
+    }
+    logical.push({ text: buf + raw, first });
+    buf = '';
+  }
+  if (buf !== '') logical.push({ text: buf, first });
+  for (const l of logical) {
+    for (const c of l.text.split(/&&|\|\||;/)) if (c.trim() !== '') out.push({ cmd: c.trim(), first: l.first });
+  }
+  return out;
+}
+
+function secretVariable(cmd: string): string | undefined {
+  for (const m of cmd.matchAll(/\$(?:env:)?\{?([A-Za-z_]\w*)|%([A-Za-z_]\w*)%/g)) {
+    const name = m[1] ?? m[2]!;
+    if (SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name)) return name;
+  }
+  return undefined;
+}
+
+function checkScripts(t: Tree, holder: Node | undefined): void {
+  for (const key of SCRIPT_KEYS) {
+    for (const { text, node } of t.scripts(t.get(holder, key))) {
+      for (const { cmd, first } of commands(text)) {
+        if (JOB_JWT.test(cmd)) {
+          t.ctx.report({
+            ruleId: RULE.jobJwt,
+            line: t.lineWithin(node, first),
+            evidence: cmd,
+            message: JOB_JWT_MESSAGE,
+          });
+        }
+        const configured = AWS_CONFIGURE.exec(cmd);
+        const literal = configured?.[2]?.replace(/^["']|["']$/g, '');
+        if (configured && literal && !literal.includes('$') && !EXAMPLE_VALUE.test(literal)) {
+          const name = configured[1]!.toLowerCase() === 'aws_access_key_id' ? 'AWS_ACCESS_KEY_ID' : 'AWS_SECRET_ACCESS_KEY';
+          const spec = LITERAL_CREDENTIALS.find((c) => c.name.test(name) && c.value.test(literal));
+          if (spec) {
+            t.ctx.report({
+              ruleId: RULE.staticCloud,
+              line: t.lineWithin(node, first),
+              evidence: `aws configure set ${configured[1]} ${redact(literal)}`,
+              message: `The script configures ${spec.kind} written into the pipeline file`,
+            });
+          }
+        }
+        if (DUMP_ENV.test(cmd)) {
+          t.ctx.report({
+            ruleId: RULE.secretInLog,
+            line: t.lineWithin(node, first),
+            evidence: cmd,
+            message: `\`${cmd}\` prints every variable of the job, unmasked ones in clear`,
+          });
+          continue;
+        }
+        // A redirect or pipe sends the value to a file or a program's stdin, not to the log.
+        if (!ECHO_COMMAND.test(cmd) || /[>|]|\btee\b/.test(cmd)) continue;
+        const name = secretVariable(cmd);
+        if (!name) continue;
+        t.ctx.report({
+          ruleId: RULE.secretInLog,
+          line: t.lineWithin(node, first),
+          evidence: cmd,
+          message: `${name} is printed to the job log; masking fails for unmasked variables and transformed values`,
+        });
+      }
+    }
+  }
+}
+
+function analyzeDocument(t: Tree, root: Node): void {
+  checkVariables(t, t.get(root, 'variables'), 'for every job');
+  checkScripts(t, root);
+  checkScripts(t, t.get(root, 'default'));
+  for (const { key, value } of t.entries(root)) {
+    if (GLOBAL_KEYWORDS.has(key) || !isMap(value)) continue;
+    checkVariables(t, t.get(value, 'variables'), `in job ${key}`);
+    checkScripts(t, value);
+  }
+}
+
+/**
+ * GitLab CI pipeline files.
+ * @example await analyzePosture('.gitlab-ci.yml', text, { analyzers: [gitlabCiAnalyzer] })
+ */
 export const gitlabCiAnalyzer: PostureAnalyzer = {
   id: 'gitlab-ci',
-  accepts: () => false,
-  analyze: () => {},
+  accepts: (path) => GITLAB_PATH.test(path),
+  analyze(ctx) {
+    // CI/CD component templates put `spec:` in a first document and the jobs after `---`. GitLab's
+    // `!reference [job, key]` tag is unknown to the YAML library: a warning, not an error.
+    const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
+    if (!Array.isArray(docs)) return; // an empty stream
+    const broken = docs.find((d) => d.errors.length > 0);
+    if (broken) {
+      ctx.malformed(`invalid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
+      return;
+    }
+    for (const doc of docs) {
+      const root = doc.contents;
+      if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) continue;
+      if (!isMap(root)) {
+        ctx.malformed('not a YAML mapping');
+        return;
+      }
+      analyzeDocument(new Tree(doc, ctx), root);
+    }
+  },
 };

@@ -1,8 +1,501 @@
-import type { PostureAnalyzer } from './types.js';
+import { isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap } from 'yaml';
+import { redact } from '../secrets/redact.js';
+import { isReference, looksGenerated, secretName } from './mcp.js';
+import type { PostureAnalyzer, PostureContext } from './types.js';
 
-/** Placeholder until the analyzer lands: accepts no file. */
+/**
+ * Kubernetes manifests: RBAC that hands service accounts more than they need, workloads that carry
+ * a token they do not use (or carry one into a privileged pod), legacy token Secrets and Secrets
+ * committed with their values. Works over plain manifests, multi-document streams, `kind: List`
+ * and `helm template` output; resolves Roles defined in the same file when judging a binding.
+ */
+
+// ---------------------------------------------------------------------------------------------------
+// Node access. The yaml AST keeps source ranges, which give real line numbers; these helpers read it
+// defensively because a manifest may hold anything (or a Helm expression) where a field is expected.
+
+/** A field of a mapping node, or undefined. */
+function get(node: unknown, key: string): unknown {
+  return isMap(node) ? node.get(key, true) : undefined;
+}
+
+/** Follows a path of mapping keys. */
+function dig(node: unknown, ...keys: string[]): unknown {
+  let n = node;
+  for (const k of keys) n = get(n, k);
+  return n;
+}
+
+/** A scalar's value as a string (numbers and booleans too), or undefined. */
+function str(node: unknown): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const v = node.value;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** A string field that Helm has not left as an expression; `null` when present but unreadable. */
+function plainStr(node: unknown): string | undefined | null {
+  if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  const s = str(node);
+  return s === undefined || s.includes('{{') ? null : s;
+}
+
+/** true/false, undefined when absent, `null` when present but not a boolean (a template, say). */
+function flag(node: unknown): boolean | undefined | null {
+  if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  // YAML 1.1 spellings that the Kubernetes decoder (yaml.v2 heritage) still reads as booleans.
+  const s = str(node)?.toLowerCase();
+  if (s === 'true' || s === 'yes' || s === 'on') return true;
+  if (s === 'false' || s === 'no' || s === 'off') return false;
+  return null;
+}
+
+function seq(node: unknown): unknown[] {
+  return isSeq(node) ? node.items : [];
+}
+
+function strings(node: unknown): string[] {
+  if (isScalar(node)) {
+    const s = str(node);
+    return s === undefined ? [] : [s];
+  }
+  return seq(node)
+    .map(str)
+    .filter((s): s is string => s !== undefined);
+}
+
+function pairs(node: unknown): Array<{ key: string; value: unknown; at: number | undefined }> {
+  if (!isMap(node)) return [];
+  const out: Array<{ key: string; value: unknown; at: number | undefined }> = [];
+  for (const p of node.items) {
+    const key = str(p.key);
+    if (key !== undefined) out.push({ key, value: p.value, at: offsetOf(p.key) });
+  }
+  return out;
+}
+
+function offsetOf(node: unknown): number | undefined {
+  const r = (node as { range?: [number, number, number] | null } | null)?.range;
+  return r ? r[0] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Objects
+
+interface K8sObject {
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+  node: YAMLMap;
+}
+
+function line(ctx: PostureContext, node: unknown, fallback: number): number {
+  const at = offsetOf(node);
+  return at === undefined ? fallback : ctx.lineOf(at);
+}
+
+function label(o: K8sObject): string {
+  return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
+/** Every object of the stream, `kind: List` items included. */
+function collectObjects(roots: unknown[]): K8sObject[] {
+  const out: K8sObject[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (!isMap(node)) return;
+    const kind = str(get(node, 'kind'));
+    if (!kind) return;
+    // `kubectl get -o yaml` and some generators wrap objects in a List (or FooList) with `items`.
+    if (kind === 'List' || (kind.endsWith('List') && isSeq(get(node, 'items')))) {
+      if (depth < 3) for (const item of seq(get(node, 'items'))) visit(item, depth + 1);
+      return;
+    }
+    const name = plainStr(dig(node, 'metadata', 'name')) ?? '';
+    const ns = plainStr(dig(node, 'metadata', 'namespace')) ?? undefined;
+    out.push({ kind, name, namespace: ns, node });
+  };
+  for (const r of roots) visit(r, 0);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// RBAC
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames: string[];
+  node: unknown;
+}
+
+function policyRules(role: K8sObject): PolicyRule[] {
+  return seq(get(role.node, 'rules')).map((r) => ({
+    apiGroups: strings(get(r, 'apiGroups')),
+    resources: strings(get(r, 'resources')),
+    verbs: strings(get(r, 'verbs')).map((v) => v.toLowerCase()),
+    resourceNames: strings(get(r, 'resourceNames')),
+    node: r,
+  }));
+}
+
+/** The rule reaches core resources (secrets among them): apiGroups "" or "*". */
+const coversCore = (r: PolicyRule): boolean => r.apiGroups.includes('') || r.apiGroups.includes('*');
+const anyResource = (r: PolicyRule): boolean => r.resources.includes('*') || r.resources.includes('*/*');
+
+/**
+ * How far a role's wildcards reach. `full`: every verb on every resource of every group, which is
+ * cluster-admin. `broad`: every resource of the core group (or all groups), secrets included.
+ * Wildcards limited to one custom API group (an operator's own CRDs) are neither.
+ */
+function wildcardReach(role: K8sObject): { reach: 'full' | 'broad'; rule: PolicyRule } | undefined {
+  let broad: PolicyRule | undefined;
+  for (const r of policyRules(role)) {
+    if (!anyResource(r) || !coversCore(r) || r.resourceNames.length > 0) continue;
+    if (r.verbs.includes('*') && r.apiGroups.includes('*')) return { reach: 'full', rule: r };
+    broad ??= r;
+  }
+  return broad ? { reach: 'broad', rule: broad } : undefined;
+}
+
+/** Verbs that let a holder rise above its own grants (Kubernetes RBAC docs, "privilege escalation prevention"). */
+const ESCALATION_VERBS = ['escalate', 'bind', 'impersonate'];
+/** Subresources whose `create` runs code in, or mints credentials for, other identities. */
+const ESCALATION_SUBRESOURCES = ['pods/exec', 'pods/attach', 'serviceaccounts/token'];
+
+/** Subjects that are service accounts: the SA itself, its user-name form, or the SA groups. */
+function serviceAccountSubjects(binding: K8sObject): string[] {
+  const out: string[] = [];
+  for (const s of seq(get(binding.node, 'subjects'))) {
+    const kind = str(get(s, 'kind'));
+    // A templated subject name is still a service account: the binding's grant is what matters.
+    const name = str(get(s, 'name'));
+    if (!name) continue;
+    const ns = plainStr(get(s, 'namespace'));
+    const where = ns ?? binding.namespace;
+    if (kind === 'ServiceAccount') out.push(`ServiceAccount ${where ? `${where}/` : ''}${name}`);
+    else if (kind === 'User' && name.startsWith('system:serviceaccount:')) out.push(`User ${name}`);
+    else if (kind === 'Group' && (name === 'system:serviceaccounts' || name.startsWith('system:serviceaccounts:')))
+      out.push(`Group ${name}`);
+  }
+  return out;
+}
+
+function checkRbac(ctx: PostureContext, objects: K8sObject[]): void {
+  const roles = objects.filter((o) => o.kind === 'Role' || o.kind === 'ClusterRole');
+  const reportedRoles = new Set<K8sObject>();
+
+  for (const b of objects) {
+    if (b.kind !== 'RoleBinding' && b.kind !== 'ClusterRoleBinding') continue;
+    const subjects = serviceAccountSubjects(b);
+    if (subjects.length === 0) continue;
+    const refKind = str(dig(b.node, 'roleRef', 'kind'));
+    const refName = plainStr(dig(b.node, 'roleRef', 'name'));
+    if (!refName) continue;
+    const clusterWide = b.kind === 'ClusterRoleBinding';
+    const at = line(ctx, dig(b.node, 'roleRef', 'name'), line(ctx, b.node, 1));
+    const who = subjects.slice(0, 2).join(', ') + (subjects.length > 2 ? ', …' : '');
+    const report = (ruleId: string, why: string): void =>
+      ctx.report({ ruleId, line: at, evidence: `${label(b)}: ${who} -> ${refKind ?? 'ClusterRole'} ${refName}${why}` });
+
+    // A Role or ClusterRole of the same stream says what the binding really grants.
+    const defined = roles.find(
+      (r) =>
+        r.name === refName &&
+        r.kind === (refKind ?? 'ClusterRole') &&
+        (r.kind === 'ClusterRole' || !r.namespace || !b.namespace || r.namespace === b.namespace),
+    );
+    const reach = defined ? wildcardReach(defined) : undefined;
+    if (defined && reach) reportedRoles.add(defined);
+
+    if (refKind === 'ClusterRole' && refName === 'cluster-admin') {
+      if (clusterWide) report('posture.kubernetes.serviceaccount-cluster-admin', '');
+      else report('posture.kubernetes.serviceaccount-broad-role', ' (full control of the namespace)');
+    } else if (refKind === 'ClusterRole' && (refName === 'admin' || refName === 'edit') && clusterWide && !defined) {
+      // admin and edit are meant to be granted per namespace; cluster-wide they reach every namespace's secrets.
+      report('posture.kubernetes.serviceaccount-broad-role', ' (cluster-wide)');
+    } else if (reach?.reach === 'full' && clusterWide) {
+      report('posture.kubernetes.serviceaccount-cluster-admin', ' (wildcard verbs, resources and apiGroups)');
+    } else if (reach) {
+      report('posture.kubernetes.serviceaccount-broad-role', ` (wildcard resources${clusterWide ? ', cluster-wide' : ''})`);
+    }
+  }
+
+  for (const role of roles) {
+    const reach = wildcardReach(role);
+    if (reach && !reportedRoles.has(role)) {
+      ctx.report({
+        ruleId: 'posture.kubernetes.role-wildcard',
+        line: line(ctx, reach.rule.node, 1),
+        evidence: `${label(role)}: verbs [${reach.rule.verbs.join(', ')}] on resources [${reach.rule.resources.join(', ')}] in apiGroups [${reach.rule.apiGroups.map((g) => JSON.stringify(g)).join(', ')}]`,
+      });
+    }
+    for (const r of policyRules(role)) {
+      const verbs = r.verbs;
+      // Explicit `secrets` only: wildcard resources are the wildcard rule's to report.
+      if (
+        coversCore(r) &&
+        r.resources.includes('secrets') &&
+        r.resourceNames.length === 0 &&
+        verbs.some((v) => v === 'get' || v === 'list' || v === 'watch' || v === '*')
+      ) {
+        ctx.report({
+          ruleId: 'posture.kubernetes.role-reads-secrets',
+          line: line(ctx, r.node, 1),
+          evidence: `${label(role)}: [${verbs.filter((v) => ['get', 'list', 'watch', '*'].includes(v)).join(', ')}] on all secrets`,
+        });
+      }
+      // resourceNames narrows these to named roles, users or pods: the pattern the RBAC docs recommend.
+      if (r.resourceNames.length > 0) continue;
+      const escalation = verbs.filter((v) => ESCALATION_VERBS.includes(v));
+      const sub = r.resources.filter((res) => ESCALATION_SUBRESOURCES.includes(res));
+      const creates = verbs.includes('create') || verbs.includes('*');
+      if (escalation.length > 0 || (sub.length > 0 && creates)) {
+        const parts = [];
+        if (escalation.length > 0) parts.push(`${escalation.join(', ')} on ${r.resources.join(', ') || '?'}`);
+        if (sub.length > 0 && creates) parts.push(`create on ${sub.join(', ')}`);
+        ctx.report({
+          ruleId: 'posture.kubernetes.role-privilege-escalation',
+          line: line(ctx, r.node, 1),
+          evidence: `${label(role)}: ${parts.join('; ')}`,
+        });
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Workloads
+
+/** Where each workload kind keeps its pod spec. */
+const POD_SPEC_PATHS: Record<string, string[]> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+  // Argo Rollouts mirror a Deployment's shape.
+  Rollout: ['spec', 'template', 'spec'],
+};
+
+/** Kinds whose apps/v1 schema requires `spec.selector`. */
+const NEEDS_SELECTOR = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Rollout']);
+
+/**
+ * A kustomize patch or other partial object, not a workload: it lacks the selector apps/v1 requires,
+ * or a container without an image. Its missing serviceAccountName says nothing about the result.
+ * (Argo Rollouts may also reference a Deployment's template instead of carrying one.)
+ */
+function isPatch(w: K8sObject, spec: YAMLMap): boolean {
+  if (NEEDS_SELECTOR.has(w.kind) && get(get(w.node, 'spec'), 'selector') === undefined) return true;
+  const containers = seq(get(spec, 'containers'));
+  return containers.length === 0 || containers.some((c) => get(c, 'image') === undefined);
+}
+
+function checkWorkloads(ctx: PostureContext, objects: K8sObject[]): void {
+  const serviceAccounts = objects.filter((o) => o.kind === 'ServiceAccount');
+  for (const w of objects) {
+    const path = POD_SPEC_PATHS[w.kind];
+    if (!path) continue;
+    const spec = dig(w.node, ...path);
+    if (!isMap(spec) || isPatch(w, spec)) continue;
+
+    const saNode = get(spec, 'serviceAccountName') ?? get(spec, 'serviceAccount');
+    const saName = plainStr(saNode);
+    if (saName === null) continue; // templated: the rendered value is unknown
+    const effectiveSa = saName === undefined || saName === '' ? 'default' : saName;
+    const podMount = flag(get(spec, 'automountServiceAccountToken'));
+    if (podMount === null) continue;
+    const sa = serviceAccounts.find(
+      (s) => s.name === effectiveSa && (!s.namespace || !w.namespace || s.namespace === w.namespace),
+    );
+    const saMount = sa ? flag(get(sa.node, 'automountServiceAccountToken')) : undefined;
+    if (saMount === null && podMount === undefined) continue;
+    // The pod's setting wins over the service account's (Kubernetes docs, "Opt out of API credential automounting").
+    const tokenMounted = podMount ?? saMount ?? true;
+    if (!tokenMounted) continue;
+
+    const specLine = line(ctx, spec.items[0]?.key, line(ctx, w.node, 1));
+    if (effectiveSa === 'default') {
+      ctx.report({
+        ruleId: 'posture.kubernetes.default-serviceaccount-token',
+        line: saNode ? line(ctx, saNode, specLine) : specLine,
+        evidence: `${label(w)}: runs as the default ServiceAccount with its token automounted`,
+      });
+    }
+
+    const risky: string[] = [];
+    let riskyLine: number | undefined;
+    const note = (what: string, node: unknown): void => {
+      risky.push(what);
+      riskyLine ??= line(ctx, node, specLine);
+    };
+    for (const host of ['hostNetwork', 'hostPID', 'hostIPC']) {
+      if (flag(get(spec, host)) === true) note(host, get(spec, host));
+    }
+    for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
+      for (const c of seq(get(spec, list))) {
+        const priv = dig(c, 'securityContext', 'privileged');
+        if (flag(priv) === true) note(`privileged container ${str(get(c, 'name')) ?? '?'}`, priv);
+      }
+    }
+    for (const v of seq(get(spec, 'volumes'))) {
+      const hp = get(v, 'hostPath');
+      if (hp !== undefined) note(`hostPath ${str(get(hp, 'path')) ?? '?'}`, hp);
+    }
+    if (risky.length > 0) {
+      ctx.report({
+        ruleId: 'posture.kubernetes.privileged-pod-with-token',
+        line: riskyLine ?? specLine,
+        evidence: `${label(w)}: ${risky.slice(0, 3).join(', ')}${risky.length > 3 ? ', …' : ''} with ServiceAccount ${effectiveSa} token mounted`,
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Secrets
+
+/** Keys whose values are identifiers or addresses, not secrets: usernames, hosts, ports, certificates. */
+const NON_SECRET_KEY =
+  /^(?:user(?:name)?|login|host(?:name)?|port|db|database|db[-_]?name|email|region|endpoint|url|uri|namespace|bucket|ca|ca[-_.]?bundle|.*\.(?:crt|cer|pub))$|[-_.](?:user(?:name)?|host(?:name)?|port|url|uri|endpoint|region|name|id|email|crt|cert|certificate)$/i;
+
+/** Default passwords of tutorials: weak, but not a leaked credential of anyone's. */
+const TRIVIAL = new Set([
+  'password',
+  'passw0rd',
+  'p@ssw0rd',
+  'password1',
+  'password123',
+  'mypassword',
+  'mysecretpassword',
+  'supersecret',
+  'secret',
+  'secret123',
+  'admin',
+  'admin123',
+  'root',
+  'test',
+  'guest',
+  'user',
+  'demo',
+  'pass',
+  'changeit',
+  // The value of the Secret example in the Kubernetes documentation, copied into many repositories.
+  '1f2d1e2e67df',
+]);
+
+function decodeData(value: string): string {
+  const v = value.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) return value;
+  const decoded = Buffer.from(v, 'base64').toString('utf8');
+  // Binary payloads (keystores) decode to replacement characters: still a secret, keep the raw value.
+  return decoded.includes('\uFFFD') ? value : decoded;
+}
+
+/** Whether a committed Secret value is a real-looking secret, not empty, templated or a stand-in. */
+function isRealSecretValue(key: string, raw: string, base64: boolean): boolean {
+  if (raw.trim() === '' || raw.includes('{{') || raw.includes('${')) return false;
+  const value = base64 ? decodeData(raw) : raw;
+  const v = value.trim();
+  if (v.length < 4 || TRIVIAL.has(v.toLowerCase())) return false;
+  if (isReference(v) || isReference(raw)) return false;
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) return true;
+  if (/^-----BEGIN CERTIFICATE-----/.test(v)) return false;
+  // A URL with a password in it (postgres://user:pass@host) is a secret whatever its key is called.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i.test(v)) return true;
+  if (NON_SECRET_KEY.test(key)) return false;
+  // A key that names a secret keeps any real value; settings parked in a Secret (mode: staging) need a
+  // value that looks generated before they count.
+  return secretName(key) || looksGenerated(v);
+}
+
+function checkSecrets(ctx: PostureContext, objects: K8sObject[]): void {
+  for (const o of objects) {
+    if (o.kind === 'Secret') {
+      const type = str(get(o.node, 'type'));
+      if (type === 'kubernetes.io/service-account-token') {
+        const sa = plainStr(dig(o.node, 'metadata', 'annotations', 'kubernetes.io/service-account.name'));
+        ctx.report({
+          ruleId: 'posture.kubernetes.legacy-serviceaccount-token-secret',
+          line: line(ctx, get(o.node, 'type'), 1),
+          evidence: `${label(o)}: type kubernetes.io/service-account-token${sa ? ` for ServiceAccount ${sa}` : ''}`,
+        });
+      }
+      const found: Array<{ key: string; raw: string; at: number | undefined }> = [];
+      for (const field of ['data', 'stringData']) {
+        for (const p of pairs(get(o.node, field))) {
+          const raw = str(p.value);
+          if (raw !== undefined && isRealSecretValue(p.key, raw, field === 'data')) found.push({ key: p.key, raw, at: p.at });
+        }
+      }
+      reportPlaintext(ctx, `${label(o)}`, found);
+    } else if (o.kind === 'Kustomization') {
+      // secretGenerator literals are plaintext Secrets in waiting (kustomize docs, "secretGenerator").
+      for (const g of seq(get(o.node, 'secretGenerator'))) {
+        const found: Array<{ key: string; raw: string; at: number | undefined }> = [];
+        for (const lit of seq(get(g, 'literals'))) {
+          const s = str(lit);
+          const eq = s?.indexOf('=') ?? -1;
+          if (!s || eq <= 0) continue;
+          const key = s.slice(0, eq);
+          const raw = s.slice(eq + 1);
+          if (isRealSecretValue(key, raw, false)) found.push({ key, raw, at: offsetOf(lit) });
+        }
+        reportPlaintext(ctx, `Kustomization secretGenerator ${plainStr(get(g, 'name')) ?? '?'}`, found);
+      }
+    }
+  }
+}
+
+function reportPlaintext(
+  ctx: PostureContext,
+  where: string,
+  found: Array<{ key: string; raw: string; at: number | undefined }>,
+): void {
+  const first = found[0];
+  if (!first) return;
+  const shown = found.slice(0, 3).map((f) => `${f.key}=${redact(f.raw)}`);
+  ctx.report({
+    ruleId: 'posture.kubernetes.plaintext-secret',
+    line: first.at === undefined ? 1 : ctx.lineOf(first.at),
+    evidence: `${where}: ${shown.join(', ')}${found.length > 3 ? `, +${found.length - 3} more` : ''}`,
+    message: `Secret values committed in plain text (keys: ${found.map((f) => f.key).join(', ')})`,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const HEAD_API_VERSION = /^\s*(?:-\s+)?apiVersion\s*:/m;
+const HEAD_KIND = /^\s*(?:-\s+)?kind\s*:/m;
+
+/**
+ * Kubernetes manifest analyzer. Accepts `.yaml`/`.yml` files whose head has `apiVersion:` and `kind:`.
+ * Helm chart templates that are not YAML until rendered are skipped without a finding.
+ * @example await analyzePosture('deploy/rbac.yaml', text) // posture.kubernetes.* findings
+ */
 export const kubernetesAnalyzer: PostureAnalyzer = {
   id: 'kubernetes',
-  accepts: () => false,
-  analyze: () => {},
+  accepts(path, head) {
+    return /\.ya?ml$/i.test(path) && HEAD_API_VERSION.test(head) && HEAD_KIND.test(head);
+  },
+  analyze(ctx) {
+    const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
+    const list = Array.isArray(docs) ? docs : [];
+    const broken = list.find((d) => d.errors.length > 0);
+    if (broken) {
+      // A Helm template (`{{ ... }}`) is Go template text, not YAML: nothing to judge until rendered.
+      if (ctx.text.includes('{{')) return;
+      ctx.malformed(`not valid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
+      return;
+    }
+    const objects = collectObjects(list.map((d) => d.contents));
+    checkRbac(ctx, objects);
+    checkWorkloads(ctx, objects);
+    checkSecrets(ctx, objects);
+  },
 };
