@@ -1,4 +1,4 @@
-import { parse as parseHcl } from '@cdktf/hcl2json';
+import { parseHcl } from './hcl.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 
 /**

@@ -1,0 +1,44 @@
+/**
+ * The one way posture analyzers parse HCL2 (Terraform, Vault policies): through `@cdktf/hcl2json`
+ * (HashiCorp's own HCL parser compiled to WebAssembly), guarded.
+ */
+
+/**
+ * hcl2json's Go runtime overflows the JavaScript stack at a few thousand levels of nesting and then
+ * aborts the whole process on the next call ("fatal error: malloc deadlock"), so deeper input never
+ * reaches it. Real Terraform and Vault policies stay under twenty levels.
+ */
+export const MAX_HCL_NESTING = 200;
+
+/**
+ * Upper bound of bracket nesting: brackets inside strings and comments count too, which only
+ * over-estimates and so errs on the side of not calling the parser.
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 123 || c === 91 || c === 40) {
+      if (++depth > max) max = depth;
+    } else if ((c === 125 || c === 93 || c === 41) && depth > 0) depth--;
+  }
+  return max;
+}
+
+/**
+ * hcl2json instantiates a Go WebAssembly runtime when imported (about 100 ms): load it on the first
+ * HCL file rather than on every scan.
+ */
+let hcl2json: Promise<typeof import('@cdktf/hcl2json')> | undefined;
+
+/**
+ * Parses HCL2 to JSON (blocks as lists of instances; expressions as "${…}" strings). Throws on a
+ * syntax error, and on nesting deep enough to crash the parser, with a message fit for `malformed`.
+ * @example await parseHcl('main.tf', 'resource "a" "b" { x = 1 }')
+ */
+export async function parseHcl(filename: string, contents: string): Promise<Record<string, unknown>> {
+  if (nestingDepth(contents) > MAX_HCL_NESTING) throw new Error(`nesting deeper than ${MAX_HCL_NESTING} levels, not parsed`);
+  hcl2json ??= import('@cdktf/hcl2json');
+  return (await hcl2json).parse(filename, contents);
+}
