@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { wardenVersion } from '../report/version.js';
+import { registerEvents } from './events-command.js';
 import type { CliIO } from './io.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
@@ -26,11 +27,12 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list',
+      '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list\n  $ warden events --replay vault_audit.log --stats',
     );
   registerScan(program, io, setExit);
   registerBaseline(program, io, setExit);
   registerRules(program, io, setExit);
+  registerEvents(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

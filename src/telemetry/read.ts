@@ -162,7 +162,7 @@ export async function* readRecords(
     // gzip corruption or a read error: report it; records already yielded stand.
     const code = (err as NodeJS.ErrnoException).code ?? 'read-error';
     yield {
-      error: code.startsWith('Z_') ? 'gzip-corrupt' : 'read-error',
+      error: code.startsWith('Z_') ? 'gzip-corrupt' : /^E[A-Z]+$/.test(code) ? 'unreadable' : 'read-error',
       detail: (err as Error).message,
       origin: { file, line: lineNo + 1 },
     };

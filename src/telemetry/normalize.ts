@@ -1,0 +1,143 @@
+import type { EventSource, IdentityEvent } from '../model/identity-event.js';
+import { PARSERS } from './parsers/index.js';
+import { fileChunks, type RawRecord, type ReadOptions, readRecords } from './read.js';
+import type { EventParser, Rejection } from './types.js';
+
+/** Counts per source and per rejection reason: what `--stats` prints. */
+export interface TelemetryStats {
+  records: number;
+  events: number;
+  bySource: Partial<Record<EventSource, { records: number; events: number }>>;
+  /** Rejections by `source/reason` (source 'unknown' when no parser claimed the record). */
+  rejected: Record<string, number>;
+  /** The first rejections with their file and line, so a person can look at them. */
+  samples: Rejection[];
+}
+
+export function emptyTelemetryStats(): TelemetryStats {
+  return { records: 0, events: 0, bySource: {}, rejected: {}, samples: [] };
+}
+
+const SAMPLE_CAP = 100;
+
+export interface NormalizeOptions extends ReadOptions {
+  /** Skip auto-detection: every record is read as this format (`--source-type`). */
+  sourceType?: EventSource | undefined;
+}
+
+function sourceStats(stats: TelemetryStats, source: EventSource): { records: number; events: number } {
+  let s = stats.bySource[source];
+  if (s === undefined) {
+    s = { records: 0, events: 0 };
+    stats.bySource[source] = s;
+  }
+  return s;
+}
+
+function reject(stats: TelemetryStats, r: Rejection): void {
+  const key = `${r.source}/${r.reason}`;
+  stats.rejected[key] = (stats.rejected[key] ?? 0) + 1;
+  if (stats.samples.length < SAMPLE_CAP) stats.samples.push(r);
+}
+
+/**
+ * Turns raw records into identity events, choosing a parser per record (auto-detection, the last
+ * parser that matched tried first) unless `sourceType` fixes it. Parsers live as long as the call, so
+ * a Vault request in one file pairs with its response in the next.
+ */
+export async function* normalizeRecords(
+  records: AsyncIterable<RawRecord>,
+  options: NormalizeOptions,
+  stats: TelemetryStats,
+): AsyncGenerator<IdentityEvent> {
+  const parsers: EventParser[] = PARSERS.filter(([s]) => options.sourceType === undefined || s === options.sourceType).map(
+    ([, f]) => f(),
+  );
+  let last: EventParser | undefined = parsers.length === 1 ? parsers[0] : undefined;
+  const count = (p: EventParser, events: number) => {
+    const s = sourceStats(stats, p.source);
+    s.records++;
+    s.events += events;
+    stats.events += events;
+  };
+  for await (const raw of records) {
+    stats.records++;
+    if ('error' in raw) {
+      reject(stats, {
+        source: options.sourceType ?? 'unknown',
+        reason: raw.error,
+        origin: raw.origin,
+        ...(raw.detail ? { detail: raw.detail } : {}),
+      });
+      continue;
+    }
+    let parser: EventParser | undefined;
+    if (options.sourceType !== undefined) parser = parsers[0];
+    else if (last?.detect(raw.record)) parser = last;
+    else parser = parsers.find((p) => p !== last && p.detect(raw.record));
+    if (parser === undefined) {
+      reject(stats, { source: 'unknown', reason: 'unknown-format', origin: raw.origin });
+      continue;
+    }
+    last = parser;
+    let out: ReturnType<EventParser['push']>;
+    try {
+      out = parser.push(raw.record, raw.origin);
+    } catch (err) {
+      // A parser bug must cost one record, never the stream.
+      out = { reject: 'parser-error', detail: (err as Error).message };
+    }
+    if (Array.isArray(out)) {
+      count(parser, out.length);
+      yield* out;
+    } else {
+      count(parser, 0);
+      reject(stats, {
+        source: parser.source,
+        reason: out.reject,
+        origin: raw.origin,
+        ...(out.detail ? { detail: out.detail } : {}),
+      });
+    }
+  }
+  for (const p of parsers) {
+    const held = p.flush();
+    if (held.length === 0) continue;
+    stats.events += held.length;
+    const s = sourceStats(stats, p.source);
+    s.events += held.length;
+    yield* held;
+  }
+}
+
+/** Records of several files (and "-" for stdin) one after another, each read as lines or a document. */
+export async function* recordsOfFiles(
+  files: readonly string[],
+  stdin: AsyncIterable<Buffer>,
+  options: ReadOptions = {},
+): AsyncGenerator<RawRecord> {
+  for (const file of files) {
+    if (file === '-') {
+      yield* readRecords(stdin, '-', options);
+      continue;
+    }
+    try {
+      yield* readRecords(fileChunks(file), file, options);
+    } catch (err) {
+      yield { error: 'unreadable', detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message, origin: { file } };
+    }
+  }
+}
+
+/**
+ * Replays log files into normalised events: the function `warden events --replay` and the detector use.
+ * @example for await (const e of replayFiles(['vault_audit.log'], {}, stats)) …
+ */
+export function replayFiles(
+  files: readonly string[],
+  options: NormalizeOptions,
+  stats: TelemetryStats,
+  stdin: AsyncIterable<Buffer> = process.stdin,
+): AsyncGenerator<IdentityEvent> {
+  return normalizeRecords(recordsOfFiles(files, stdin, options), options, stats);
+}
