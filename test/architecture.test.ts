@@ -40,7 +40,8 @@ test('imports point down the module layers of DESIGN.md', () => {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/from '(\.[^']+)'/g)) {
       const target = relative(src, join(file, '..', m[1]!)).split('/')[0]!;
-      if (target in LAYER && LAYER[target]! > LAYER[from]!) violations.push(`${rel} imports ${m[1]} (${target} is above ${from})`);
+      if (target in LAYER && LAYER[target]! > LAYER[from]!)
+        violations.push(`${rel} imports ${m[1]} (${target} is above ${from})`);
     }
   }
   assert.deepEqual(violations, []);
