@@ -19,3 +19,4 @@ export {
   IdentityEventSchema,
 } from './identity-event.js';
 export { SEVERITIES, type Severity, SeveritySchema, severityRank } from './severity.js';
+export { type Alert, type AnomalyEvidence, DETECTION_IDS, type DetectionId } from './alert.js';

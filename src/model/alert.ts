@@ -1,0 +1,54 @@
+import type { IdentityEvent } from './identity-event.js';
+import type { Severity } from './severity.js';
+
+/** The detections Warden runs, by stable id. Each is a module under src/detect/detections/. */
+export const DETECTION_IDS = [
+  'runtime.credential.new-source', // 1. used from a new network, region or user-agent family
+  'runtime.credential.reuse-after-revocation', // 2. revoked token/key presented again
+  'runtime.credential.rotated-still-used', // 3. deactivated or rotated-out key still presented
+  'runtime.identity.privilege-escalation', // 4. automation identity changes privileges
+  'runtime.access.off-hours', // 5. sensitive access outside normal hours or a deployment window
+  'runtime.auth.failures-then-success', // 6. brute force / stuffing then a success
+  'runtime.identity.rate-spike', // 7. call rate far above the identity's own baseline
+  'runtime.identity.resource-mismatch', // 8. resources outside the identity's namespace/env/usual set
+  'runtime.credential.shared', // 9. one identity from many hosts at once; one credential, two identities
+  'runtime.agent.anomalous-tool-chain', // 10. new tool, new sequence, secret read then outbound
+  'runtime.credential.long-lived-idle', // 11. long-lived credential used minutes a day
+] as const;
+export type DetectionId = (typeof DETECTION_IDS)[number];
+
+/** What a baseline expected and what was seen instead (OCSF anomaly_analyses). */
+export interface AnomalyEvidence {
+  /** What was measured: 'source network', 'region', 'hour of week', 'calls per 5 minutes', 'tool'. */
+  parameter: string;
+  /** OCSF observed_pattern: UNSEEN, OFF_HOURS, SURGE, … */
+  pattern: string;
+  observed: string[];
+  expected: string[];
+}
+
+/**
+ * One alert: an episode of one detection for one identity (and credential), aggregated over its
+ * triggering events. Rendered as an OCSF Detection Finding (class 2004) at the edges.
+ */
+export interface Alert {
+  /** Deterministic: same input, same uid (detection, identity, credential, first evidence). */
+  uid: string;
+  detectionId: DetectionId;
+  title: string;
+  severity: Severity;
+  /** One sentence a responder can act on; never a secret. */
+  message: string;
+  identity: IdentityEvent['identity'];
+  credential?: { key: string; type: string } | undefined;
+  firstSeen: string;
+  lastSeen: string;
+  /** Triggering events in this episode. */
+  count: number;
+  /** The first triggering events (capped), as normalised events with their raw pointers. */
+  evidences: IdentityEvent[];
+  anomaly?: AnomalyEvidence | undefined;
+  frameworks: string[];
+  /** MITRE ATT&CK techniques, e.g. { id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Initial Access' }. */
+  attacks: Array<{ id: string; name: string; tactic: string }>;
+}
