@@ -58,6 +58,8 @@ export const IdentityEventSchema = z.object({
       lifecycle: z.enum(CREDENTIAL_LIFECYCLE),
       /** For issuance and revocation events: the credential issued or revoked (not the caller's). */
       subject: z.string().optional(),
+      /** When the credential was issued, where the log says (Vault token_issue_time). */
+      issuedAt: z.string().optional(),
       expiresAt: z.string().optional(),
     })
     .optional(),

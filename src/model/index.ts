@@ -1,3 +1,4 @@
+export { type Alert, type AnomalyEvidence, DETECTION_IDS, type DetectionId } from './alert.js';
 export { CONFIG_FILES, ConfigSchema, loadConfig, parseConfig, parseSize, type WardenConfig } from './config.js';
 export { ERROR_CODES, type ErrorCode, type Issue, type Result, WardenError } from './errors.js';
 export {
@@ -19,4 +20,3 @@ export {
   IdentityEventSchema,
 } from './identity-event.js';
 export { SEVERITIES, type Severity, SeveritySchema, severityRank } from './severity.js';
-export { type Alert, type AnomalyEvidence, DETECTION_IDS, type DetectionId } from './alert.js';

@@ -196,7 +196,23 @@ export const createVaultParser = ((options: VaultParserOptions = {}): EventParse
       raw: {},
     };
     const credential = credentialOf(callerAccessor, callerToken, change);
-    if (credential !== undefined) event.credential = credential;
+    if (credential !== undefined) {
+      // A token in use says when it was issued and for how long (token_ttl 0: it never expires), which
+      // is what tells a long-lived token apart from a short one.
+      if (change === undefined && who !== undefined) {
+        const issuedAt = str(who.token_issue_time);
+        const ttl = num(who.token_ttl);
+        const issuedIso = issuedAt === undefined ? undefined : rfc3339Time(issuedAt);
+        if (issuedIso !== undefined) {
+          credential.issuedAt = issuedIso;
+          if (ttl !== undefined && ttl > 0) {
+            const expires = addSeconds(issuedIso, ttl);
+            if (expires !== undefined) credential.expiresAt = expires;
+          } else if (ttl === 0) tags.push('credential.no-expiry');
+        }
+      }
+      event.credential = credential;
+    }
     if (path !== '') event.resource = { type: 'vault-path', id: path };
     if (error !== undefined) event.reason = error;
     const ip = str(req.remote_address);
