@@ -33,6 +33,73 @@ const Size = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return n;
 });
 
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time like 09:30');
+
+/**
+ * Runtime detection tuning: thresholds, exceptions (Falco-style hooks: suppress without editing a
+ * detection) and declared deployment windows.
+ */
+export const DetectConfigSchema = z
+  .object({
+    thresholds: z
+      .object({
+        /** An identity's baseline detections stay quiet until it has this many events … */
+        warmupEvents: z.number().int().min(0).default(20),
+        /** … over at least this many hours. */
+        warmupHours: z.number().min(0).default(24),
+        /** An episode closes after this long without a new triggering event. */
+        episodeGapHours: z.number().positive().default(6),
+        failures: z.number().int().min(1).default(5),
+        failureWindowMinutes: z.number().positive().default(15),
+        /** A five-minute bucket alerts above max(rateMinimum, rateFactor × the identity's peak). */
+        rateMinimum: z.number().int().min(1).default(40),
+        rateFactor: z.number().min(1).default(4),
+        /** Distinct networks within ten minutes that make "many places at once". */
+        networksAtOnce: z.number().int().min(2).default(4),
+        /** Days of history before off-hours judgements. */
+        offHoursMinDays: z.number().int().min(1).default(3),
+        longLivedDays: z.number().positive().default(90),
+        idleMinutesPerDay: z.number().positive().default(30),
+        rotationGraceHours: z.number().min(0).default(24),
+        /** Identities kept in memory; the least recently seen are forgotten (or stored) beyond it. */
+        maxIdentities: z.number().int().min(100).default(200_000),
+      })
+      .strict()
+      .prefault({}),
+    exceptions: z
+      .array(
+        z
+          .object({
+            /** Detection ids or prefixes (`runtime.agent.*`); all detections when absent. */
+            detections: z.array(z.string()).optional(),
+            /** Identity id or name glob (`arn:aws:iam::*:role/ci-*`). */
+            identity: z.string().optional(),
+            /** Client address CIDR (`10.0.0.0/8`). */
+            network: z.string().optional(),
+            /** Resource id glob. */
+            resource: z.string().optional(),
+            reason: z.string().optional(),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Sensitive access by matching identities is expected only inside these windows (UTC). */
+    windows: z
+      .array(
+        z
+          .object({
+            identity: z.string(),
+            days: z.array(z.enum(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+            from: HHMM,
+            to: HHMM,
+          })
+          .strict(),
+      )
+      .default([]),
+  })
+  .strict();
+export type DetectConfig = z.infer<typeof DetectConfigSchema>;
+
 /**
  * `warden.config.yaml` (or .yml/.json): one schema, the single source of the type and its defaults.
  * Unknown keys are errors, so a typo never silently disables a setting.
@@ -60,6 +127,7 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    detect: DetectConfigSchema.prefault({}),
     /** Severity per rule or detection id, overriding its default. */
     severity: z.record(z.string(), SeveritySchema).default({}),
   })

@@ -1,0 +1,66 @@
+import type { Detection } from '../detection.js';
+import { isNonHuman, resourceNamespace, serviceAccountNamespace } from '../features.js';
+
+/**
+ * 8. A workload identity touching resources outside its own namespace, environment or usual set.
+ * Kubernetes service accounts reading secrets in another namespace (kube-system above all) fire
+ * without a baseline unless the account is known to work across namespaces; other identities fire on
+ * secret reads under a prefix they have never read, once their usual set is learned.
+ */
+export const resourceMismatch: Detection = {
+  meta: {
+    id: 'runtime.identity.resource-mismatch',
+    title: 'Identity touching resources outside its scope',
+    description: 'A workload identity accessed resources outside its namespace, environment or usual set.',
+    severity: 'high',
+    type: 'behavioral',
+    per: 'identity',
+    attacks: [
+      { id: 'T1552.007', name: 'Unsecured Credentials: Container API', tactic: 'Credential Access' },
+      { id: 'T1613', name: 'Container and Resource Discovery', tactic: 'Discovery' },
+    ],
+    frameworks: [
+      'owasp-nhi/NHI5:2025',
+      'owasp-nhi/NHI8:2025',
+      'nist-csf-2/DE.CM-09',
+      'nist-csf-2/PR.AA-05',
+      'nist-800-207/tenet-3',
+    ],
+  },
+  evaluate(e, ctx) {
+    if (!isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
+    const s = ctx.identity;
+    const home = serviceAccountNamespace(e.identity.id);
+    const ns = resourceNamespace(e);
+    const secretish = e.tags.includes('secret.read') || e.resource?.type === 'secrets';
+    if (home !== undefined && ns !== undefined && ns !== home && secretish && !s.namespaces.has(ns)) {
+      // A controller that already works across many namespaces is cluster-scoped by design.
+      const clusterWide = s.namespaces.size >= 5;
+      if (clusterWide && ns !== 'kube-system') return undefined;
+      return {
+        severity: ns === 'kube-system' ? 'critical' : 'high',
+        message: `Service account ${e.identity.id} (${e.action}) reached secrets in namespace ${ns}, outside its own namespace ${home}.`,
+        anomaly: {
+          parameter: 'namespace',
+          pattern: 'UNSEEN',
+          observed: [ns],
+          expected: [home, ...[...s.namespaces.keys()].filter((x) => x !== home)].slice(0, 10),
+        },
+      };
+    }
+    if (!ctx.warm || !e.tags.includes('secret.read') || ctx.resource === undefined) return undefined;
+    // Inside its own namespace a service account's reach is its namespace: the check above covers it.
+    if (home !== undefined && (ns === undefined || ns === home)) return undefined;
+    if (s.resources.has(ctx.resource) || s.resources.size === 0 || s.resources.size > 40) return undefined;
+    return {
+      severity: 'medium',
+      message: `${e.identity.name ?? e.identity.id} read secrets under ${ctx.resource}, outside the set it normally reads.`,
+      anomaly: {
+        parameter: 'resource',
+        pattern: 'UNSEEN',
+        observed: [ctx.resource],
+        expected: [...s.resources.keys()].slice(0, 10),
+      },
+    };
+  },
+};

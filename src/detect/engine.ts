@@ -1,0 +1,500 @@
+import { createHash } from 'node:crypto';
+import type { Alert, AnomalyEvidence } from '../model/alert.js';
+import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { type Severity, severityRank } from '../model/severity.js';
+import type { Detection, DetectionContext } from './detection.js';
+import { DETECTIONS } from './detections/index.js';
+import { BUCKET_MS } from './detections/rate-spike.js';
+import {
+  DAY_MS,
+  globToRegExp,
+  HOUR_MS,
+  hourOfWeek,
+  inCidr,
+  networkOf,
+  resourceKey,
+  resourceNamespace,
+  userAgentFamily,
+} from './features.js';
+import { CredentialState, IdentityState } from './state.js';
+
+export interface DetectorOptions {
+  config?: DetectConfig | undefined;
+  /** Severity per detection id, overriding the detection's own. */
+  severity?: Readonly<Record<string, Severity>> | undefined;
+  /** Events before this time (ms) only teach the baselines; nothing before it alerts. */
+  learnUntil?: number | undefined;
+  /**
+   * 'final' (replays): an alert is emitted once, when its episode ends, with its final count.
+   * 'first' (following live logs): emitted when the episode opens, and again as an update when it
+   * closes with more than one event.
+   */
+  emit?: 'first' | 'final' | undefined;
+  detections?: readonly Detection[] | undefined;
+  /** State saved by an earlier run (see `snapshot`). */
+  initial?: DetectorSnapshot | undefined;
+}
+
+/** Serialisable detector state: what the store keeps between runs. */
+export interface DetectorSnapshot {
+  version: 1;
+  identities: Array<[string, object]>;
+  credentials: Array<[string, object]>;
+  /** Time of the newest event processed, ms. */
+  watermark: number;
+}
+
+export interface DetectorStats {
+  events: number;
+  learned: number;
+  alerts: number;
+  identities: number;
+  credentials: number;
+  /** Events whose time could not be read (they are skipped). */
+  untimed: number;
+}
+
+export interface Detector {
+  /** Processes one event (events should arrive in time order; see mergeByTime) and returns alerts now due. */
+  process(e: IdentityEvent): Alert[];
+  /** Ends every open episode and returns the alerts still due. */
+  finish(): Alert[];
+  snapshot(): DetectorSnapshot;
+  readonly stats: DetectorStats;
+}
+
+interface Episode {
+  detection: Detection;
+  key: string;
+  identity: IdentityEvent['identity'];
+  credential?: { key: string; type: string } | undefined;
+  severity: Severity;
+  message: string;
+  first: number;
+  last: number;
+  count: number;
+  evidences: IdentityEvent[];
+  anomaly?: AnomalyEvidence | undefined;
+  emitted: boolean;
+}
+
+const MAX_EVIDENCES = 5;
+const NETWORK_WINDOW_MS = 10 * 60_000;
+/** Long-term credential types whose replacement by a newer one is a rotation (short-lived tokens are not). */
+const ROTATABLE = /^(aws-access-key|aws-access-key-id|okta-api-token|github-pat|github-oauth|gitlab|api-key)/;
+
+interface CompiledException {
+  detections?: string[] | undefined;
+  identity?: RegExp | undefined;
+  network?: string | undefined;
+  resource?: RegExp | undefined;
+}
+
+/**
+ * The streaming detection engine: per-identity and per-credential state, the detections of
+ * src/detect/detections, and episodes that turn repeated triggers into one alert. Pure over its input:
+ * the same events in the same order give the same alerts.
+ * @example const d = createDetector({ learnUntil: Date.parse('2026-01-15') }); for (const e of events) out.push(...d.process(e)); out.push(...d.finish())
+ */
+export function createDetector(options: DetectorOptions = {}): Detector {
+  const config = options.config ?? DetectConfigSchema.parse({});
+  const t = config.thresholds;
+  const detections = options.detections ?? DETECTIONS;
+  const emit = options.emit ?? 'final';
+  const learnUntil = options.learnUntil ?? Number.NEGATIVE_INFINITY;
+  const gapMs = t.episodeGapHours * HOUR_MS;
+  const exceptions: CompiledException[] = config.exceptions.map((x) => ({
+    detections: x.detections,
+    identity: x.identity === undefined ? undefined : globToRegExp(x.identity),
+    network: x.network,
+    resource: x.resource === undefined ? undefined : globToRegExp(x.resource),
+  }));
+
+  const identities = new Map<string, IdentityState>();
+  const credentials = new Map<string, CredentialState>();
+  /** Long-term credentials by owning identity, to recognise a rotation. */
+  const owned = new Map<string, Set<string>>();
+  for (const [id, o] of options.initial?.identities ?? [])
+    identities.set(id, IdentityState.fromJSON(o as Record<string, unknown>));
+  for (const [key, o] of options.initial?.credentials ?? []) {
+    const c = CredentialState.fromJSON(o as Record<string, unknown>);
+    credentials.set(key, c);
+    if (c.owner) own(c.owner, key);
+  }
+  const episodes = new Map<string, Episode>();
+  const stats: DetectorStats = { events: 0, learned: 0, alerts: 0, identities: 0, credentials: 0, untimed: 0 };
+  let watermark = options.initial?.watermark ?? 0;
+  let lastSweep = 0;
+
+  function own(owner: string, key: string): void {
+    const set = owned.get(owner);
+    if (set === undefined) owned.set(owner, new Set([key]));
+    else set.add(key);
+  }
+
+  function identityState(id: string): IdentityState {
+    let s = identities.get(id);
+    if (s === undefined) {
+      s = new IdentityState();
+      identities.set(id, s);
+      if (identities.size > t.maxIdentities) evictIdentities();
+    }
+    return s;
+  }
+
+  function credentialState(key: string): CredentialState {
+    let c = credentials.get(key);
+    if (c === undefined) {
+      c = new CredentialState();
+      credentials.set(key, c);
+      if (credentials.size > t.maxIdentities * 4) evictCredentials();
+    }
+    return c;
+  }
+
+  /** Memory stays bounded: beyond the cap, the least recently seen tenth is forgotten. */
+  function evictIdentities(): void {
+    const byLast = [...identities].sort((a, b) => a[1].last - b[1].last);
+    for (const [id] of byLast.slice(0, Math.ceil(identities.size / 10))) identities.delete(id);
+  }
+  function evictCredentials(): void {
+    // Revoked and deactivated credentials are kept: forgetting them would hide their reuse.
+    const byLast = [...credentials]
+      .filter(([, c]) => c.revokedAt === 0 && c.deactivatedAt === 0)
+      .sort((a, b) => a[1].last - b[1].last);
+    for (const [key] of byLast.slice(0, Math.ceil(credentials.size / 10))) credentials.delete(key);
+  }
+
+  function excepted(detectionId: string, e: IdentityEvent): boolean {
+    return exceptions.some(
+      (x) =>
+        (x.detections === undefined ||
+          x.detections.some((d) => (d.endsWith('*') ? detectionId.startsWith(d.slice(0, -1)) : d === detectionId))) &&
+        (x.identity === undefined ||
+          x.identity.test(e.identity.id) ||
+          (e.identity.name !== undefined && x.identity.test(e.identity.name))) &&
+        (x.network === undefined || (e.client.ip !== undefined && inCidr(e.client.ip, x.network))) &&
+        (x.resource === undefined || (e.resource !== undefined && x.resource.test(e.resource.id))),
+    );
+  }
+
+  function toAlert(ep: Episode): Alert {
+    const first = ep.evidences[0]?.id ?? '';
+    const uid = createHash('sha256').update(`${ep.key}|${first}`).digest('hex').slice(0, 32);
+    const m = ep.detection.meta;
+    return {
+      uid,
+      detectionId: m.id,
+      title: m.title,
+      severity: ep.severity,
+      message: ep.message,
+      identity: ep.identity,
+      ...(ep.credential ? { credential: ep.credential } : {}),
+      firstSeen: new Date(ep.first).toISOString(),
+      lastSeen: new Date(ep.last).toISOString(),
+      count: ep.count,
+      evidences: ep.evidences,
+      ...(ep.anomaly ? { anomaly: ep.anomaly } : {}),
+      frameworks: m.frameworks,
+      attacks: m.attacks,
+    };
+  }
+
+  /** Closes episodes quiet for longer than the gap; returns the alerts that are due. */
+  function sweep(now: number, all: boolean): Alert[] {
+    const out: Alert[] = [];
+    for (const [key, ep] of episodes) {
+      if (!all && now - ep.last <= gapMs) continue;
+      episodes.delete(key);
+      if (emit === 'final' || (ep.emitted && ep.count > 1)) out.push(toAlert(ep));
+    }
+    stats.alerts += out.length;
+    return out;
+  }
+
+  function trigger(d: Detection, e: IdentityEvent, now: number, tr: ReturnType<Detection['evaluate']> & object): Alert[] {
+    const credKey = tr.credentialKey ?? e.credential?.key;
+    const per = d.meta.per === 'credential' && credKey !== undefined;
+    const key = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
+    const severity = options.severity?.[d.meta.id] ?? tr.severity;
+    const ep = episodes.get(key);
+    if (ep !== undefined) {
+      ep.count++;
+      ep.last = now;
+      if (ep.evidences.length < MAX_EVIDENCES) ep.evidences.push(e);
+      if (severityRank(severity) > severityRank(ep.severity)) {
+        ep.severity = severity;
+        ep.message = tr.message;
+      }
+      return [];
+    }
+    const credential =
+      credKey === undefined ? undefined : { key: credKey, type: e.credential?.key === credKey ? e.credential.type : 'unknown' };
+    const opened: Episode = {
+      detection: d,
+      key,
+      identity: e.identity,
+      credential,
+      severity,
+      message: tr.message,
+      first: now,
+      last: now,
+      count: 1,
+      evidences: [e],
+      anomaly: tr.anomaly,
+      emitted: false,
+    };
+    episodes.set(key, opened);
+    if (emit === 'first') {
+      opened.emitted = true;
+      stats.alerts++;
+      return [toAlert(opened)];
+    }
+    return [];
+  }
+
+  /**
+   * Updates state with an event. An event that raised an alert (`suspect`) still counts and still moves
+   * credential lifecycles, but does not teach the baselines: an attacker's new network, hour or tool
+   * must not become "normal" because the attack happened.
+   */
+  function learn(
+    e: IdentityEvent,
+    now: number,
+    s: IdentityState,
+    c: CredentialState | undefined,
+    net: string | undefined,
+    fam: string | undefined,
+    rkey: string | undefined,
+    suspect: boolean,
+  ): void {
+    if (s.first === 0) s.first = now;
+    if (now > s.last) s.last = now;
+    s.events++;
+    const day = Math.floor(now / DAY_MS);
+    s.activeDays.touch(String(day), now);
+    if (!suspect) learnBaselines(e, now, s, net, fam, rkey);
+    learnCounters(e, now, s, c, net, day);
+  }
+
+  function learnBaselines(
+    e: IdentityEvent,
+    now: number,
+    s: IdentityState,
+    net: string | undefined,
+    fam: string | undefined,
+    rkey: string | undefined,
+  ): void {
+    s.hours[hourOfWeek(now)]!++;
+    if (net !== undefined) s.nets.touch(net, now);
+    if (e.client.region !== undefined) s.regions.touch(e.client.region, now);
+    if (fam !== undefined) s.agents.touch(fam, now);
+    if (rkey !== undefined) s.resources.touch(rkey, now);
+    s.actions.touch(e.action, now);
+    const ns = resourceNamespace(e);
+    if (ns !== undefined) s.namespaces.touch(ns, now);
+    if (e.client.workload !== undefined) s.workloads.touch(e.client.workload, now);
+    if (e.tags.includes('privilege.change') || (e.action.endsWith(':CreateAccessKey') && e.tags.includes('credential.issued'))) {
+      s.privileged.touch(e.action, now);
+      s.privileged.touch(`${e.action} ${e.resource?.id ?? ''}`, now);
+    }
+    const tool = e.agent?.tool;
+    if (tool !== undefined) {
+      const chain = e.agent?.traceId ?? e.identity.session ?? '';
+      const prev = s.lastTool.get(chain);
+      if (prev !== undefined) s.bigrams.touch(`${prev}>${tool}`, now);
+      s.tools.touch(tool, now);
+    }
+    if (e.agent?.destination !== undefined) s.destinations.touch(e.agent.destination, now);
+  }
+
+  function learnCounters(
+    e: IdentityEvent,
+    now: number,
+    s: IdentityState,
+    c: CredentialState | undefined,
+    net: string | undefined,
+    day: number,
+  ): void {
+    if (net !== undefined) {
+      s.recentNets.touch(net, now);
+      // How many networks at once is normal is committed one window late, so a burst that is
+      // happening now never raises its own bar.
+      const active = s.recentNets.countSince(now - NETWORK_WINDOW_MS);
+      if (active > s.netsAtOncePeak) s.netsPending.push([now, active]);
+      while (s.netsPending.length > 0 && s.netsPending[0]![0] < now - NETWORK_WINDOW_MS) {
+        const [, n] = s.netsPending.shift()!;
+        if (n > s.netsAtOncePeak) s.netsAtOncePeak = n;
+      }
+      if (s.netsPending.length > 64) s.netsPending.splice(0, s.netsPending.length - 64);
+    }
+    // Rate: close the open bucket when this event falls past it.
+    if (now - s.bucketStart >= BUCKET_MS) {
+      if (s.bucketStart !== 0) {
+        s.peak = Math.max(s.peak * 0.998, s.bucketCount);
+        s.closedBuckets++;
+      }
+      s.bucketStart = now - (now % BUCKET_MS);
+      s.bucketCount = 0;
+      s.bucketAlerted = false;
+    }
+    s.bucketCount++;
+    // Failures: a success ends a run of failures; a run that ended without an alert is normal for this identity.
+    const windowMs = t.failureWindowMinutes * 60_000;
+    if (e.outcome === 'failure') {
+      s.failures = s.failures.filter(([tt]) => tt >= now - windowMs);
+      if (s.failures.length < 1000) s.failures.push([now, net ?? '']);
+    } else if (e.outcome === 'success' && s.failures.length > 0) {
+      s.failures = [];
+    }
+    // Agents: the previous tool of each chain, and the last secret read.
+    const tool = e.agent?.tool;
+    if (tool !== undefined) {
+      const chain = e.agent?.traceId ?? e.identity.session ?? '';
+      s.lastTool.set(chain, tool);
+      if (e.tags.includes('secret.read')) {
+        s.secretReadAt = now;
+        s.secretReadTrace = chain;
+      }
+    }
+
+    // Credentials: who presents them, from which workloads, how many minutes a day.
+    if (c !== undefined && e.credential !== undefined) {
+      if (c.first === 0) c.first = now;
+      if (now > c.last) c.last = now;
+      if (e.identity.type !== 'unknown') c.identities.touch(e.identity.id, now);
+      if (e.client.workload !== undefined && e.credential.lifecycle === 'used') c.workloads.touch(e.client.workload, now);
+      if (e.credential.issuedAt !== undefined) {
+        const issued = Date.parse(e.credential.issuedAt);
+        if (!Number.isNaN(issued)) c.issuedAt = issued;
+      }
+      if (e.credential.expiresAt !== undefined && e.credential.lifecycle === 'used') {
+        const exp = Date.parse(e.credential.expiresAt);
+        if (!Number.isNaN(exp)) c.expiresAt = exp;
+      }
+      if (e.tags.includes('credential.no-expiry')) c.noExpiry = true;
+      if (e.outcome !== 'failure') {
+        if (c.today !== day) {
+          c.today = day;
+          c.usedDays++;
+          c.minutesToday = 0;
+        }
+        const minute = Math.floor(now / 60_000);
+        if (minute !== c.lastMinute) {
+          c.lastMinute = minute;
+          c.minutesToday++;
+          c.usedMinutes++;
+        }
+      }
+    }
+    lifecycle(e, now);
+  }
+
+  /** Issuance, deactivation and revocation name a credential (the subject), often not the caller's. */
+  function lifecycle(e: IdentityEvent, now: number): void {
+    const cred = e.credential;
+    if (cred === undefined || e.outcome === 'failure') return;
+    const subjectKey = cred.subject ?? cred.key;
+    if (e.tags.includes('credential.issued') && cred.subject !== undefined) {
+      const sub = credentialState(subjectKey);
+      sub.issuedAt = now;
+      sub.deactivatedAt = 0;
+      if (sub.first === 0) sub.first = now;
+      if (cred.expiresAt !== undefined) {
+        const exp = Date.parse(cred.expiresAt);
+        if (!Number.isNaN(exp)) sub.expiresAt = exp;
+      }
+      const rotatable = ROTATABLE.test(cred.type) && !subjectKey.startsWith('ASIA');
+      if (rotatable) {
+        const owner = e.identity.id;
+        // A new long-term credential for an identity that already has one: the old ones are being rotated out.
+        for (const other of owned.get(owner) ?? []) {
+          if (other === subjectKey) continue;
+          const o = credentials.get(other);
+          if (o !== undefined && o.replacedAt === 0 && o.revokedAt === 0) o.replacedAt = now;
+        }
+        sub.owner = owner;
+        own(owner, subjectKey);
+      }
+    }
+    if (e.tags.includes('credential.deactivated')) credentialState(subjectKey).deactivatedAt = now;
+    if (e.tags.includes('credential.revoked')) credentialState(subjectKey).revokedAt = now;
+    // A long-term key seen in use becomes known as its identity's, so a later new key means rotation.
+    if (cred.lifecycle === 'used' && ROTATABLE.test(cred.type) && cred.key.startsWith('AKIA') && e.identity.type !== 'unknown') {
+      const c = credentials.get(cred.key);
+      if (c !== undefined && c.owner === '') {
+        c.owner = e.identity.id;
+        own(e.identity.id, cred.key);
+      }
+    }
+  }
+
+  function process(e: IdentityEvent): Alert[] {
+    const now = Date.parse(e.time);
+    if (Number.isNaN(now)) {
+      stats.untimed++;
+      return [];
+    }
+    stats.events++;
+    if (now > watermark) watermark = now;
+    const out: Alert[] = now - lastSweep > 60_000 ? sweep(now, false) : [];
+    if (now - lastSweep > 60_000) lastSweep = now;
+    const s = identityState(e.identity.id);
+    const c = e.credential === undefined ? undefined : credentialState(e.credential.key);
+    const net = networkOf(e.client.ip);
+    const fam = userAgentFamily(e.client.userAgent);
+    const rkey = resourceKey(e);
+    let suspect = false;
+    if (now < learnUntil) {
+      stats.learned++;
+    } else {
+      const ctx: DetectionContext = {
+        config: t,
+        windows: config.windows,
+        now,
+        identity: s,
+        credential: c,
+        warm: s.events >= t.warmupEvents && now - s.first >= t.warmupHours * HOUR_MS,
+        net,
+        agentFamily: fam,
+        resource: rkey,
+        credentialState: (key) => credentials.get(key),
+      };
+      for (const d of detections) {
+        const tr = d.evaluate(e, ctx);
+        if (tr === undefined || excepted(d.meta.id, e)) continue;
+        if (d.meta.type === 'behavioral' && severityRank(tr.severity) >= severityRank('medium')) suspect = true;
+        out.push(...trigger(d, e, now, tr));
+        // Detections that fire once per bucket or per day remember that they did.
+        if (d.meta.id === 'runtime.identity.rate-spike') s.bucketAlerted = now - s.bucketStart < BUCKET_MS;
+        if (d.meta.id === 'runtime.credential.long-lived-idle' && c !== undefined) c.idleAlertedDay = Math.floor(now / DAY_MS);
+        if (d.meta.id === 'runtime.auth.failures-then-success') s.failures = [];
+      }
+    }
+    // A success after failures that raised no alert was normal: remember the size of that run.
+    if (e.outcome === 'success' && s.failures.length > 0) {
+      const windowMs = t.failureWindowMinutes * 60_000;
+      const run = s.failures.filter(([tt]) => tt >= now - windowMs).length;
+      if (run > s.failBurstPeak && (now < learnUntil || run < Math.max(t.failures, s.failBurstPeak * 3))) s.failBurstPeak = run;
+    }
+    learn(e, now, s, c, net, fam, rkey, suspect);
+    return out;
+  }
+
+  return {
+    process,
+    finish: () => sweep(Number.POSITIVE_INFINITY, true),
+    snapshot: () => ({
+      version: 1,
+      identities: [...identities].map(([id, s]) => [id, s.toJSON()]),
+      credentials: [...credentials].map(([key, c]) => [key, c.toJSON()]),
+      watermark,
+    }),
+    get stats() {
+      stats.identities = identities.size;
+      stats.credentials = credentials.size;
+      return stats;
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import type { IdentityEvent } from '../model/identity-event.js';
+
+/**
+ * Generalisation before remembering: a detection asks "is this new for this identity?", so what is
+ * remembered must be stable across the things that change on every call (a pod IP inside the cluster
+ * range, an S3 object key, an STS session, an SDK version) and change when something real changes (a
+ * new network, bucket, secret path prefix, namespace, tool).
+ */
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** RFC 1918, loopback, link-local and carrier-grade NAT (RFC 6598) ranges. */
+export function isPrivateIpv4(a: number, b: number): boolean {
+  return (
+    a === 10 ||
+    a === 127 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b <= 127)
+  );
+}
+
+/**
+ * The network an address belongs to, as remembered per identity: private IPv4 by /16 (pods and nodes
+ * move inside a cluster range), public IPv4 by /24, IPv6 by /48. Undefined for things that are not
+ * addresses ("AWS Internal", a service name).
+ * @example networkOf('10.244.3.7') // '10.244.0.0/16'
+ */
+export function networkOf(ip: string | undefined): string | undefined {
+  if (ip === undefined) return undefined;
+  const m = IPV4.exec(ip);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a > 255 || b > 255) return undefined;
+    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${m[3]}.0/24`;
+  }
+  if (ip.includes(':')) {
+    const v4mapped = ip.lastIndexOf(':');
+    const tail = ip.slice(v4mapped + 1);
+    if (IPV4.test(tail) && ip.toLowerCase().startsWith('::ffff:')) return networkOf(tail);
+    const parts = ip.toLowerCase().split(':');
+    if (parts.length < 3) return undefined;
+    return `${parts.slice(0, 3).join(':')}::/48`;
+  }
+  return undefined;
+}
+
+/** Whether a remembered network is a private one (so a change inside private space matters less). */
+export function isPrivateNetwork(net: string): boolean {
+  const m = /^(\d+)\.(\d+)\./.exec(net);
+  return m ? isPrivateIpv4(Number(m[1]), Number(m[2])) : net.startsWith('fc') || net.startsWith('fd') || net.startsWith('fe80');
+}
+
+/**
+ * The family of a user agent: its first product token without version, lower case; every browser is
+ * one family. `aws-cli/2.15 Python/3.11` → `aws-cli`; `[aws-sdk-go-v2/1.30 …]` → `aws-sdk-go-v2`.
+ */
+export function userAgentFamily(ua: string | undefined): string | undefined {
+  if (ua === undefined) return undefined;
+  let s = ua.trim();
+  if (s.startsWith('[')) s = s.slice(1);
+  if (s.length === 0) return undefined;
+  const lower = s.toLowerCase();
+  if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
+  let end = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '/' || c === ' ' || c === ';' || c === '(' || c === ']') {
+      end = i;
+      break;
+    }
+  }
+  const token = lower.slice(0, end);
+  return token.length > 0 ? token.slice(0, 40) : undefined;
+}
+
+/**
+ * A resource generalised to what an identity's "usual set" should hold: a bucket not an object, a
+ * secret path prefix not a version, a namespace and kind not a pod name.
+ * @example resourceKey(e) // 'k8s:payments/secrets', 's3:example-artifacts', 'vault:secret/data/payments'
+ */
+export function resourceKey(e: IdentityEvent): string | undefined {
+  const r = e.resource;
+  if (r === undefined) return undefined;
+  const id = r.id;
+  switch (e.source) {
+    case 'k8s-audit': {
+      const slash = id.indexOf('/');
+      const ns = slash > 0 ? id.slice(0, slash) : '*';
+      return `k8s:${ns}/${r.type ?? 'unknown'}`;
+    }
+    case 'vault':
+      return `vault:${id.split('/').slice(0, 3).join('/')}`;
+    case 'github-audit':
+      return `${r.type ?? 'gh'}:${id}`;
+    case 'agent-trace':
+      return `tool:${id}`;
+    default:
+      break;
+  }
+  if (id.startsWith('arn:')) {
+    // arn:partition:service:region:account:resource — keep the service and the first resource segment.
+    const parts = id.split(':');
+    const service = parts[2] ?? '';
+    const rest = parts.slice(5).join(':');
+    if (service === 's3') return `s3:${rest.split('/')[0]}`;
+    if (service === 'secretsmanager') {
+      // secret:name-AbCdEf — the six-character suffix is random per secret version.
+      const name = rest.replace(/^secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
+      const slash = name.lastIndexOf('/');
+      return `secretsmanager:${slash > 0 ? name.slice(0, slash) : name}`;
+    }
+    if (service === 'ssm') {
+      const path = rest.replace(/^parameter/, '');
+      const segs = path.split('/').filter(Boolean);
+      return `ssm:/${segs.slice(0, Math.max(1, segs.length - 1)).join('/')}`;
+    }
+    const firstSeg = rest.split(/[/:]/).slice(0, 2).join('/');
+    return `${service}:${firstSeg}`;
+  }
+  return `${r.type ?? 'resource'}:${id.replace(/\d{3,}/g, '#').slice(0, 120)}`;
+}
+
+/** Kubernetes namespace of a service account identity (`system:serviceaccount:NS:NAME`), if it is one. */
+export function serviceAccountNamespace(identityId: string): string | undefined {
+  if (!identityId.startsWith('system:serviceaccount:')) return undefined;
+  const rest = identityId.slice('system:serviceaccount:'.length);
+  const colon = rest.indexOf(':');
+  return colon > 0 ? rest.slice(0, colon) : undefined;
+}
+
+/** Namespace of a Kubernetes resource id (`ns/name`), or undefined for cluster-scoped resources. */
+export function resourceNamespace(e: IdentityEvent): string | undefined {
+  if (e.source !== 'k8s-audit' || e.resource === undefined) return undefined;
+  const slash = e.resource.id.indexOf('/');
+  if (slash <= 0) return undefined;
+  const ns = e.resource.id.slice(0, slash);
+  return ns === '*' ? undefined : ns;
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Hour of the week in UTC, 0 (Sunday 00:00) to 167. */
+export function hourOfWeek(ms: number): number {
+  const d = new Date(ms);
+  return d.getUTCDay() * 24 + d.getUTCHours();
+}
+
+/** Non-human identity types: the detections that watch automation skip people and the root user. */
+export function isNonHuman(type: IdentityEvent['identity']['type']): boolean {
+  return type !== 'user' && type !== 'root';
+}
+
+/** Sensitive access: secret reads and privilege changes. */
+export function isSensitive(e: IdentityEvent): boolean {
+  return e.tags.includes('secret.read') || e.tags.includes('privilege.change');
+}
+
+/** A glob with `*` wildcards, anchored, as config exceptions write identities and resources. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+/** Whether an IPv4 address lies in a CIDR block (`10.0.0.0/8`); exact match for anything else. */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.split('/');
+  const m = IPV4.exec(ip);
+  const b = IPV4.exec(base ?? '');
+  if (!m || !b || bitsText === undefined) return ip === cidr;
+  const bits = Number(bitsText);
+  const toInt = (x: RegExpExecArray) => ((Number(x[1]) << 24) | (Number(x[2]) << 16) | (Number(x[3]) << 8) | Number(x[4])) >>> 0;
+  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
+  return (toInt(m) & mask) === (toInt(b) & mask);
+}

@@ -1,0 +1,175 @@
+/**
+ * Per-identity and per-credential state: what the detections remember. Bounded by construction
+ * (every set is capped and forgets its least recently seen entries) and serialisable as plain JSON so
+ * the store can keep it between runs.
+ */
+
+/** A capped set of values with the time each was last seen; the oldest go first when full. */
+export class Recent {
+  private readonly map: Map<string, number>;
+  constructor(
+    readonly cap: number,
+    entries?: Array<[string, number]>,
+  ) {
+    this.map = new Map(entries ?? []);
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  get size(): number {
+    return this.map.size;
+  }
+  /** Last-seen time of a key, or undefined. */
+  get(key: string): number | undefined {
+    return this.map.get(key);
+  }
+  touch(key: string, ms: number): void {
+    if (this.map.has(key)) {
+      // Delete and re-insert keeps the map in last-seen order, so eviction takes the first key.
+      this.map.delete(key);
+    } else if (this.map.size >= this.cap) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(key, ms);
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+  /** Keys seen at or after `sinceMs`. */
+  countSince(sinceMs: number): number {
+    let n = 0;
+    for (const t of this.map.values()) if (t >= sinceMs) n++;
+    return n;
+  }
+  toJSON(): Array<[string, number]> {
+    return [...this.map];
+  }
+}
+
+/** A capped map of the latest value per key (the previous tool of each agent trace). */
+export class Latest {
+  private readonly map: Map<string, string>;
+  constructor(
+    readonly cap: number,
+    entries?: Array<[string, string]>,
+  ) {
+    this.map = new Map(entries ?? []);
+  }
+  get(key: string): string | undefined {
+    return this.map.get(key);
+  }
+  set(key: string, value: string): void {
+    this.map.delete(key);
+    if (this.map.size >= this.cap) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) this.map.delete(oldest);
+    }
+    this.map.set(key, value);
+  }
+  toJSON(): Array<[string, string]> {
+    return [...this.map];
+  }
+}
+
+/** Everything remembered about one identity. */
+export class IdentityState {
+  first = 0;
+  last = 0;
+  events = 0;
+  nets = new Recent(64);
+  regions = new Recent(16);
+  agents = new Recent(32);
+  resources = new Recent(256);
+  actions = new Recent(256);
+  /** Privilege-changing actions with their target (`iam:AttachRolePolicy arn:…`), and without. */
+  privileged = new Recent(128);
+  namespaces = new Recent(64);
+  workloads = new Recent(128);
+  tools = new Recent(128);
+  bigrams = new Recent(512);
+  destinations = new Recent(128);
+  /** Event counts per hour of the week (UTC). */
+  hours: number[] = new Array(168).fill(0);
+  /** Days (epoch day numbers) on which the identity was active, for "how long have we known it". */
+  activeDays = new Recent(64);
+  /** Five-minute rate buckets: the open bucket and a slowly decaying peak of closed ones. */
+  bucketStart = 0;
+  bucketCount = 0;
+  bucketAlerted = false;
+  peak = 0;
+  closedBuckets = 0;
+  /** Recent failures (time, network) for failure-then-success, and the largest burst seen while normal. */
+  failures: Array<[number, string]> = [];
+  failBurstPeak = 0;
+  /** Recent (time, network) for "many networks at once", and the largest count of them seen while normal. */
+  recentNets = new Recent(64);
+  netsAtOncePeak = 0;
+  /** Counts of networks at once waiting one window before they may raise the peak. */
+  netsPending: Array<[number, number]> = [];
+  /** Agent chains: last tool per trace or session, and a recent secret read. */
+  lastTool = new Latest(64);
+  secretReadAt = 0;
+  secretReadTrace = '';
+
+  toJSON(): object {
+    return { ...this };
+  }
+
+  static fromJSON(o: Record<string, unknown>): IdentityState {
+    const s = new IdentityState();
+    for (const [k, v] of Object.entries(o)) {
+      const current = (s as unknown as Record<string, unknown>)[k];
+      if (current instanceof Recent && Array.isArray(v)) {
+        (s as unknown as Record<string, unknown>)[k] = new Recent(current.cap, v as Array<[string, number]>);
+      } else if (current instanceof Latest && Array.isArray(v)) {
+        (s as unknown as Record<string, unknown>)[k] = new Latest(current.cap, v as Array<[string, string]>);
+      } else if (current !== undefined && typeof current === typeof v) {
+        (s as unknown as Record<string, unknown>)[k] = v;
+      }
+    }
+    return s;
+  }
+}
+
+/** Everything remembered about one credential (by the key runtime logs name it with). */
+export class CredentialState {
+  first = 0;
+  last = 0;
+  identities = new Recent(8);
+  workloads = new Recent(32);
+  /** Lifecycle, from issuance, deactivation, deletion and revocation events. */
+  issuedAt = 0;
+  expiresAt = 0;
+  noExpiry = false;
+  revokedAt = 0;
+  deactivatedAt = 0;
+  /** A newer credential of the same identity was issued at this time (rotation). */
+  replacedAt = 0;
+  /** The identity the credential belongs to, when a lifecycle event said so. */
+  owner = '';
+  /** Distinct minutes of use per day, for "alive for months, used minutes a day". */
+  minutesToday = 0;
+  today = 0;
+  lastMinute = 0;
+  usedDays = 0;
+  usedMinutes = 0;
+  idleAlertedDay = 0;
+
+  toJSON(): object {
+    return { ...this };
+  }
+
+  static fromJSON(o: Record<string, unknown>): CredentialState {
+    const s = new CredentialState();
+    for (const [k, v] of Object.entries(o)) {
+      const current = (s as unknown as Record<string, unknown>)[k];
+      if (current instanceof Recent && Array.isArray(v)) {
+        (s as unknown as Record<string, unknown>)[k] = new Recent(current.cap, v as Array<[string, number]>);
+      } else if (current !== undefined && typeof current === typeof v) {
+        (s as unknown as Record<string, unknown>)[k] = v;
+      }
+    }
+    return s;
+  }
+}
