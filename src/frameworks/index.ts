@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { readYamlData } from '../model/data-file.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { packageRoot } from '../model/package-root.js';
 
@@ -39,7 +39,7 @@ export function loadCatalogues(dir = join(packageRoot(), 'frameworks')): Map<str
   for (const file of readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()) {
-    const parsed = CatalogueSchema.safeParse(parseYaml(readFileSync(join(dir, file), 'utf8')));
+    const parsed = CatalogueSchema.safeParse(readYamlData(join(dir, file)));
     if (!parsed.success) {
       for (const i of parsed.error.issues) issues.push({ path: `frameworks/${file}:${i.path.join('.')}`, message: i.message });
       continue;

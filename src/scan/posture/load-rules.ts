@@ -1,6 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { readYamlData } from '../../model/data-file.js';
 import { type Issue, WardenError } from '../../model/errors.js';
 import { packageRoot } from '../../model/package-root.js';
 import { type PostureRule, PostureRuleFileSchema } from './rule-schema.js';
@@ -18,7 +18,7 @@ export function loadPostureRules(dir = join(packageRoot(), 'rules', 'posture')):
     const source = `rules/posture/${file}`;
     let doc: unknown;
     try {
-      doc = parseYaml(readFileSync(join(dir, file), 'utf8'));
+      doc = readYamlData(join(dir, file));
     } catch (err) {
       issues.push({ path: source, message: `not valid YAML: ${(err as Error).message}` });
       continue;

@@ -5,70 +5,80 @@
  * hundreds of MB/s because the inner loop is one typed-array load per byte.
  */
 export interface KeywordAutomaton {
-  /** Transition table: next = delta[(state << 8) | byte]. */
+  /**
+   * Transition table over byte classes, with state numbers pre-multiplied by the class count:
+   * next = delta[state + classOf[byte]]. A negative entry marks an accepting state: ~entry is the state.
+   * Only bytes that occur in some keyword get a class of their own (all others share class 0), which
+   * shrinks the table from states × 256 to states × (distinct keyword bytes + 1): it stays in cache.
+   */
   readonly delta: Int32Array;
-  /** For each state, the keyword ids that end there (including through failure links), or undefined. */
-  readonly outputs: ReadonlyArray<readonly number[] | undefined>;
-  /** 1 where `outputs[state]` is non-empty: a cheap test in the hot loop. */
-  readonly accepting: Uint8Array;
+  readonly classOf: Uint8Array;
+  /** Keyword ids that end at each (pre-multiplied) accepting state, including through failure links. */
+  readonly outputs: ReadonlyMap<number, readonly number[]>;
   readonly keywords: readonly string[];
 }
 
 export function buildKeywordAutomaton(keywords: readonly string[]): KeywordAutomaton {
+  // Byte classes: one per distinct (lower-cased) keyword byte; upper-case ASCII folds onto lower case.
+  const classOf = new Uint8Array(256);
+  let classes = 1;
+  const lowered = keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1'));
+  for (const kw of lowered) for (const b of kw) if (classOf[b] === 0) classOf[b] = classes++;
+  if (classes > 255) throw new Error('too many distinct keyword bytes');
+  for (let b = 65; b <= 90; b++) if (classOf[b + 32] !== 0) classOf[b] = classOf[b + 32]!;
+
   const goto: Array<Map<number, number>> = [new Map()];
   const out: number[][] = [[]];
-  keywords.forEach((kw, id) => {
+  lowered.forEach((kw, id) => {
     let s = 0;
-    for (const byte of Buffer.from(kw.toLowerCase(), 'latin1')) {
-      let next = goto[s]!.get(byte);
+    for (const byte of kw) {
+      const c = classOf[byte]!;
+      let next = goto[s]!.get(c);
       if (next === undefined) {
         next = goto.length;
         goto.push(new Map());
         out.push([]);
-        goto[s]!.set(byte, next);
+        goto[s]!.set(c, next);
       }
       s = next;
     }
     out[s]!.push(id);
   });
   const n = goto.length;
-  const delta = new Int32Array(n * 256);
+  const C = classes;
+  // First a plain table (state → state), then pre-multiplied and flagged.
+  const plain = new Int32Array(n * C);
   const fail = new Int32Array(n);
   // Breadth-first: a state's failure target is always shallower, so its row is complete before use.
   const queue: number[] = [];
-  for (let b = 0; b < 256; b++) {
-    const next = goto[0]!.get(b) ?? 0;
-    delta[b] = next;
+  for (let c = 0; c < C; c++) {
+    const next = goto[0]!.get(c) ?? 0;
+    plain[c] = next;
     if (next !== 0) queue.push(next);
   }
   for (let qi = 0; qi < queue.length; qi++) {
     const s = queue[qi]!;
     const f = fail[s]!;
     for (const id of out[f]!) if (!out[s]!.includes(id)) out[s]!.push(id);
-    for (let b = 0; b < 256; b++) {
-      const next = goto[s]!.get(b);
+    for (let c = 0; c < C; c++) {
+      const next = goto[s]!.get(c);
       if (next !== undefined) {
-        fail[next] = delta[(f << 8) | b]!;
-        delta[(s << 8) | b] = next;
+        fail[next] = plain[f * C + c]!;
+        plain[s * C + c] = next;
         queue.push(next);
       } else {
-        delta[(s << 8) | b] = delta[(f << 8) | b]!;
+        plain[s * C + c] = plain[f * C + c]!;
       }
     }
   }
-  // Fold ASCII upper case onto lower case: keywords are lower case, text may be either.
-  for (let s = 0; s < n; s++) {
-    for (let b = 65; b <= 90; b++) delta[(s << 8) | b] = delta[(s << 8) | (b + 32)]!;
+  const delta = new Int32Array(n * C);
+  const outputs = new Map<number, number[]>();
+  for (let s = 0; s < n; s++) if (out[s]!.length > 0) outputs.set(s * C, out[s]!);
+  for (let i = 0; i < plain.length; i++) {
+    const target = plain[i]! * C;
+    delta[i] = outputs.has(target) ? ~target : target;
   }
-  const accepting = new Uint8Array(n);
-  const outputs: Array<number[] | undefined> = new Array(n);
-  for (let s = 0; s < n; s++) {
-    if (out[s]!.length > 0) {
-      accepting[s] = 1;
-      outputs[s] = out[s]!;
-    }
-  }
-  return { delta, outputs, accepting, keywords };
+  return { delta, classOf, outputs, keywords };
 }
 
 /**
@@ -82,12 +92,13 @@ export function findKeywords(
   start = 0,
   end = bytes.length,
 ): void {
-  const { delta, accepting, outputs } = a;
+  const { delta, classOf, outputs } = a;
   let s = 0;
   for (let i = start; i < end; i++) {
-    s = delta[(s << 8) | bytes[i]!]!;
-    if (accepting[s] === 1) {
-      for (const id of outputs[s]!) onHit(id, i + 1);
+    s = delta[s + classOf[bytes[i]!]!]!;
+    if (s < 0) {
+      s = ~s;
+      for (const id of outputs.get(s)!) onHit(id, i + 1);
     }
   }
 }
