@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../model/identity-event.js';
-import { followFiles } from '../telemetry/follow.js';
-import { emptyTelemetryStats, normalizeRecords, recordsOfFiles, type TelemetryStats } from '../telemetry/normalize.js';
+import type { TelemetryStats } from '../telemetry/normalize.js';
 import type { CliIO } from './io.js';
 
 interface EventsFlags {
@@ -65,6 +64,8 @@ Every record becomes an event or a counted rejection with a reason; a bad record
 The event contract is docs/identity-event.schema.json.`,
     )
     .action(async (flags: EventsFlags) => {
+      const { followFiles } = await import('../telemetry/follow.js');
+      const { emptyTelemetryStats, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
       if (!flags.replay?.length && !flags.follow?.length) {
         throw new WardenError('WARDEN_USAGE', 'give files to read with --replay FILE... or --follow FILE...');
       }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { wardenVersion } from '../report/version.js';
+import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
 import type { CliIO } from './io.js';
 import { registerRules } from './rules-command.js';
@@ -33,6 +34,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerBaseline(program, io, setExit);
   registerRules(program, io, setExit);
   registerEvents(program, io, setExit);
+  registerDetect(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -1,6 +1,4 @@
 import { type Command, Option } from 'commander';
-import { loadPostureRules } from '../scan/posture/index.js';
-import { loadSecretRules } from '../scan/secrets/load-rules.js';
 import type { CliIO } from './io.js';
 
 /** `warden rules list`: every rule with its severity and framework references. */
@@ -16,7 +14,9 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       'after',
       '\nExamples:\n  $ warden rules list\n  $ warden rules list --kind posture\n  $ warden rules list --provider aws --format json',
     )
-    .action((flags: { format: 'table' | 'json'; provider?: string; kind?: 'secret' | 'posture' }) => {
+    .action(async (flags: { format: 'table' | 'json'; provider?: string; kind?: 'secret' | 'posture' }) => {
+      const { loadPostureRules } = await import('../scan/posture/index.js');
+      const { loadSecretRules } = await import('../scan/secrets/load-rules.js');
       const secrets = loadSecretRules()
         .filter((r) => !flags.provider || r.provider.toLowerCase() === flags.provider.toLowerCase())
         .map((r) => ({

@@ -5,20 +5,8 @@ import { loadConfig, parseSize } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
-import { toJsonReport } from '../report/json.js';
-import { toSarif } from '../report/sarif.js';
-import { toTable } from '../report/table.js';
-import {
-  createBaseline,
-  emptySummary,
-  readBaseline,
-  runScan,
-  type ScanMode,
-  scanFindings,
-  writeBaseline,
-} from '../scan/index.js';
+import type { ScanMode } from '../scan/index.js';
 import type { CliIO } from './io.js';
-import { createScanProgress } from './progress.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -127,6 +115,12 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
     .option('--no-color', 'no colour in the table')
     .addHelpText('after', SCAN_EXAMPLES)
     .action(async (path: string, flags: ScanFlags) => {
+      // Loaded on use: `warden --help` and other commands do not pay for the scanner's modules.
+      const { emptySummary, readBaseline, runScan, scanFindings } = await import('../scan/index.js');
+      const { toJsonReport } = await import('../report/json.js');
+      const { toSarif } = await import('../report/sarif.js');
+      const { toTable } = await import('../report/table.js');
+      const { createScanProgress } = await import('./progress.js');
       const base = scanOptionsFrom(path, flags, io);
       const config = {
         ...base.config,
@@ -204,6 +198,7 @@ Examples:
 The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
     )
     .action(async (path: string, flags: ScanFlags & { output: string }) => {
+      const { createBaseline, runScan, writeBaseline } = await import('../scan/index.js');
       const base = scanOptionsFrom(path, flags, io);
       const config = {
         ...base.config,

@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'WARDEN_GIT_FAILED',
   'WARDEN_BASELINE_INVALID',
   'WARDEN_USAGE',
+  'WARDEN_STORE_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

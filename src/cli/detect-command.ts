@@ -1,0 +1,201 @@
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { DetectorSnapshot } from '../detect/index.js';
+import type { Alert } from '../model/alert.js';
+import { loadConfig } from '../model/config.js';
+import { WardenError } from '../model/errors.js';
+import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
+import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import type { Store } from '../store/index.js';
+import { formatStats } from './events-command.js';
+import type { CliIO } from './io.js';
+
+interface DetectFlags {
+  replay?: string[];
+  follow?: string[];
+  format?: 'ocsf' | 'json' | 'table';
+  learnUntil?: string;
+  sourceType?: EventSource;
+  store?: string;
+  persist: boolean;
+  resume?: boolean;
+  config?: string;
+  minSeverity: Severity;
+  failOn?: Severity;
+  stats?: boolean;
+}
+
+function tableRow(a: Alert): string {
+  const who = a.identity.name ?? a.identity.id;
+  return `${a.firstSeen}  ${a.severity.toUpperCase().padEnd(8)} ${a.detectionId.padEnd(42)} ${who.slice(0, 40).padEnd(40)} x${a.count}\n    ${a.message}\n`;
+}
+
+const SCOPE_IDENTITY = 'detect.identity';
+const SCOPE_CREDENTIAL = 'detect.credential';
+
+async function loadSnapshot(store: Store): Promise<DetectorSnapshot> {
+  const { getMeta, getStates } = await import('../store/index.js');
+  const identities = await getStates(store, SCOPE_IDENTITY);
+  const credentials = await getStates(store, SCOPE_CREDENTIAL);
+  const watermark = (await getMeta(store, 'detect.watermark')) as number | undefined;
+  return {
+    version: 1,
+    identities: [...identities] as Array<[string, object]>,
+    credentials: [...credentials] as Array<[string, object]>,
+    watermark: watermark ?? 0,
+  };
+}
+
+async function saveSnapshot(store: Store, snap: DetectorSnapshot): Promise<void> {
+  const { putStates, setMeta } = await import('../store/index.js');
+  await putStates(
+    store,
+    SCOPE_IDENTITY,
+    snap.identities.map(([key, state]) => ({ key, state })),
+  );
+  await putStates(
+    store,
+    SCOPE_CREDENTIAL,
+    snap.credentials.map(([key, state]) => ({ key, state })),
+  );
+  await setMeta(store, 'detect.watermark', snap.watermark);
+}
+
+/** `warden detect`: identity events from logs → per-identity baselines and detections → OCSF Detection Findings. */
+export function registerDetect(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  program
+    .command('detect')
+    .description('detect abuse of non-human identities in telemetry; alerts are OCSF Detection Findings')
+    .option('--replay <files...>', 'read these log files to the end, merged in time order ("-" for standard input)')
+    .option('--follow <files...>', 'follow these log files as they grow (Ctrl-C stops; state is saved)')
+    .addOption(
+      new Option('-f, --format <format>', 'ocsf (JSON lines), json (Warden alerts, JSON lines) or table').choices([
+        'ocsf',
+        'json',
+        'table',
+      ]),
+    )
+    .option('--learn-until <time>', 'learn from events before this ISO time; alert only after it')
+    .addOption(new Option('--source-type <type>', 'read every record as this format').choices(EVENT_SOURCES))
+    .option(
+      '--store <path|url>',
+      'state store: a SQLite file or postgres:// URL (default: WARDEN_DATABASE_URL, else .warden/warden.db)',
+    )
+    .option('--no-persist', 'keep nothing: no state or alerts are written to the store')
+    .option('--resume', 'with --replay: start from the state a previous run saved (--follow always does)')
+    .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
+    .addOption(
+      new Option('--min-severity <severity>', 'only report alerts at or above this severity').choices(SEVERITIES).default('low'),
+    )
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES))
+    .option('--stats', 'print event, alert and rejection counts to standard error')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ warden detect --replay vault_audit.log cloudtrail/*.json.gz k8s-audit.log
+  $ warden detect --replay logs/*.jsonl --learn-until 2026-03-01T00:00:00Z --format ocsf > findings.jsonl
+  $ warden detect --follow /var/log/vault_audit.log --format table
+  $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden detect --follow audit.log
+
+Replays are deterministic: the same files give the same alerts. One alert per identity and detection per
+episode (count, first and last seen). Tune thresholds and exceptions under "detect:" in warden.config.yaml.
+Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
+    )
+    .action(async (flags: DetectFlags) => {
+      const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+      const { toDetectionFinding } = await import('../report/ocsf.js');
+      const { openStore, upsertAlerts } = await import('../store/index.js');
+      const { followFiles } = await import('../telemetry/follow.js');
+      const { emptyTelemetryStats, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+      const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
+      if (!flags.replay?.length && !flags.follow?.length) {
+        throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
+      }
+      let learnUntil: number | undefined;
+      if (flags.learnUntil !== undefined) {
+        learnUntil = Date.parse(flags.learnUntil);
+        if (Number.isNaN(learnUntil))
+          throw new WardenError(
+            'WARDEN_USAGE',
+            `--learn-until takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.learnUntil}"`,
+          );
+      }
+      const config = loadConfig(io.cwd, flags.config);
+      const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
+      const following = Boolean(flags.follow?.length);
+      const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
+      try {
+        const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
+        const detector = createDetector({
+          config: config.detect,
+          severity: config.severity,
+          learnUntil,
+          emit: following ? 'first' : 'final',
+          initial,
+        });
+        const stats = emptyTelemetryStats();
+        const minRank = severityRank(flags.minSeverity);
+        const failRank = flags.failOn === undefined ? Number.POSITIVE_INFINITY : severityRank(flags.failOn);
+        let failing = false;
+        const pending: Alert[] = [];
+        const seen = new Set<string>();
+        const write = (a: Alert) => {
+          if (severityRank(a.severity) < minRank) return;
+          if (severityRank(a.severity) >= failRank) failing = true;
+          const update = seen.has(a.uid);
+          seen.add(a.uid);
+          pending.push(a);
+          if (format === 'table') io.stdout(tableRow(a));
+          else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
+          else
+            io.stdout(
+              `${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`,
+            );
+        };
+        const options = { sourceType: flags.sourceType };
+        if (flags.replay?.length) {
+          // One normaliser per file, merged by time: files of different sources interleave as they happened.
+          const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
+          const streams = files.map((f) => normalizeRecords(recordsOfFiles([f], io.stdin), options, stats));
+          for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
+          for (const a of detector.finish()) write(a);
+        } else {
+          const controller = new AbortController();
+          const stop = () => controller.abort();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          let lastSave = Date.now();
+          try {
+            const files = (flags.follow ?? []).map((f) => resolve(io.cwd, f));
+            for await (const e of normalizeRecords(followFiles(files, { signal: controller.signal }), options, stats)) {
+              for (const a of detector.process(e)) write(a);
+              if (store && Date.now() - lastSave > 60_000) {
+                lastSave = Date.now();
+                await upsertAlerts(store, pending.splice(0));
+                await saveSnapshot(store, detector.snapshot());
+              }
+            }
+            for (const a of detector.finish()) write(a);
+          } finally {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+          }
+        }
+        if (store) {
+          await upsertAlerts(store, pending);
+          await saveSnapshot(store, detector.snapshot());
+        }
+        if (flags.stats) {
+          const d = detector.stats;
+          io.stderr(formatStats(stats));
+          io.stderr(
+            `detector: ${d.events} events (${d.learned} learning only), ${d.identities} identities, ${d.credentials} credentials, ${d.alerts} alerts\n`,
+          );
+        }
+        setExit(failing ? 1 : 0);
+      } finally {
+        await store?.close();
+      }
+    });
+}

@@ -1,0 +1,103 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/** The SQL dialects a Store runs on. */
+export type StoreDialect = 'sqlite' | 'postgres';
+
+/**
+ * One schema change. `up` is written once with kysely's schema builder so it runs on both dialects;
+ * `dialect` is there for the rare statement that must differ. Migrations see `Kysely<unknown>`, not
+ * the current `Database`, because they describe the schema as it was when they were written.
+ */
+export interface StoreMigration {
+  /** Sortable and unique: a four-digit ordinal then a slug. Never rename or edit a released migration. */
+  name: string;
+  up(db: Kysely<unknown>, dialect: StoreDialect): Promise<void>;
+}
+
+/**
+ * Every migration, oldest first. Add a schema change by appending an entry (`0002_identity_graph`, …)
+ * and its row types to `Database` in schema.ts; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly StoreMigration[] = [
+  {
+    name: '0001_detection',
+    async up(db) {
+      // Times are epoch milliseconds and JSON is text on both dialects: see schema.ts for why.
+      await db.schema
+        .createTable('detector_state')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('detector_state_pk', ['scope', 'key'])
+        .execute();
+
+      await db.schema
+        .createTable('detector_meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('alerts')
+        .addColumn('uid', 'text', (c) => c.primaryKey())
+        .addColumn('detection_id', 'text', (c) => c.notNull())
+        .addColumn('identity_id', 'text', (c) => c.notNull())
+        .addColumn('credential_key', 'text')
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('first_seen', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('alert', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('alerts_identity_id').on('alerts').column('identity_id').execute();
+      await db.schema.createIndex('alerts_detection_id').on('alerts').column('detection_id').execute();
+      await db.schema.createIndex('alerts_severity_last_seen').on('alerts').columns(['severity', 'last_seen']).execute();
+      // listAlerts with no severity filter orders by last_seen alone; without this it sorts the table.
+      await db.schema.createIndex('alerts_last_seen').on('alerts').column('last_seen').execute();
+    },
+  },
+];
+
+/** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */
+function provider(dialect: StoreDialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const m of MIGRATIONS) out[m.name] = { up: (db) => m.up(db, dialect) };
+      return out;
+    },
+  };
+}
+
+/**
+ * Applies every pending migration, each in a transaction, and throws if one fails or if the database
+ * holds a migration this build does not know (it was migrated by a newer Warden).
+ * @example await migrateToLatest(store.db, store.dialect)
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: StoreDialect): Promise<void> {
+  // kysely looks for its bookkeeping tables in every schema on PostgreSQL unless told which one, so
+  // another schema's kysely_migration (another app, another Warden) would be taken for ours. Ours is
+  // the schema our tables go to: the first existing schema of the search_path.
+  let migrationTableSchema: string | undefined;
+  if (dialect === 'postgres') {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    migrationTableSchema = rows[0]?.schema ?? undefined;
+    if (migrationTableSchema === undefined)
+      throw new Error('store migration failed: the PostgreSQL search_path names no existing schema');
+  }
+  // allowUnorderedMigrations stays false: a database migrated past this build must fail loudly.
+  const migrator = new Migrator({ db, provider: provider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+  // Connection errors and kysely's "corrupted migrations" (a database migrated by a newer Warden)
+  // already say what happened; a failing migration needs its name.
+  if (failed === undefined) throw error;
+  const detail = error instanceof Error ? error.message : String(error);
+  throw new Error(`store migration ${failed} failed: ${detail}`, { cause: error });
+}

@@ -1,0 +1,69 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Table types for kysely: the shape of each row as the database returns it. Two representation
+ * choices hold for every table, on both dialects, and only the repository functions see them:
+ *
+ * - Times are integer milliseconds since the Unix epoch (UTC): INTEGER on SQLite, bigint on
+ *   PostgreSQL (parsed back to a JS number by the pool, see store.ts). ISO text sorts correctly only
+ *   when every writer uses the same width ('…:00Z' sorts after '…:00.500Z'), and numbers compare and
+ *   index the same way on both dialects. Domain objects keep their ISO strings inside the JSON.
+ * - JSON documents are `text` holding JSON.stringify output, on PostgreSQL too. jsonb rejects
+ *   strings that hostile logs can carry (`\u0000`, lone surrogates) and reorders keys, so a text
+ *   column is the one representation that round-trips every value identically on both dialects.
+ *   Nothing queries inside the documents; what a query filters on is a real column.
+ */
+
+/** `detector_state`: the detection engine's per-identity and per-credential state, by scope and key. */
+export interface DetectorStateTable {
+  /** Who owns the entry, e.g. a detection id or 'identity'. */
+  scope: string;
+  key: string;
+  /** JSON text. */
+  state: string;
+  /** Epoch milliseconds. */
+  updated_at: number;
+}
+
+/** `detector_meta`: small named values such as stream watermarks. */
+export interface DetectorMetaTable {
+  key: string;
+  /** JSON text. */
+  value: string;
+  /** Epoch milliseconds. */
+  updated_at: number;
+}
+
+/** `alerts`: one row per alert episode; `alert` holds the whole Alert, the other columns are for filtering. */
+export interface AlertsTable {
+  uid: string;
+  detection_id: string;
+  identity_id: string;
+  credential_key: string | null;
+  /** One of SEVERITIES ('info' … 'critical'). */
+  severity: string;
+  /** Epoch milliseconds of Alert.firstSeen. */
+  first_seen: number;
+  /** Epoch milliseconds of Alert.lastSeen. */
+  last_seen: number;
+  count: number;
+  /** Triage state, owned by responders, never by the detector: 'open' until someone changes it. */
+  status: Generated<string>;
+  /** JSON text of the Alert. */
+  alert: string;
+  /** Epoch milliseconds. */
+  created_at: number;
+  /** Epoch milliseconds. */
+  updated_at: number;
+}
+
+/**
+ * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
+ * @example
+ * const rows = await store.db.selectFrom('alerts').select(['uid', 'status']).execute();
+ */
+export interface Database {
+  detector_state: DetectorStateTable;
+  detector_meta: DetectorMetaTable;
+  alerts: AlertsTable;
+}
