@@ -52,7 +52,7 @@ function postgresBackend(): Backend {
   const run = `warden_test_${randomBytes(4).toString('hex')}`;
   const schemas: string[] = [];
   const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
     await client.connect();
     try {
       return await fn(client);
@@ -63,7 +63,16 @@ function postgresBackend(): Backend {
   return {
     name: 'postgres',
     start: async () => {
-      await admin((c) => c.query('select 1'));
+      // A loaded CI machine can be slow to accept the first connection: try a few times before failing.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin((c) => c.query('select 1'));
+          return;
+        } catch (error) {
+          if (attempt >= 3) throw error;
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
     },
     fresh: async () => {
       const schema = `${run}_${schemas.length}`;
