@@ -107,7 +107,9 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
       const { toDetectionFinding } = await import('../report/ocsf.js');
       const { openStore, upsertAlerts } = await import('../store/index.js');
       const { followFiles } = await import('../telemetry/follow.js');
-      const { emptyTelemetryStats, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+      const { emptyTelemetryStats, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
+        '../telemetry/normalize.js'
+      );
       const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
       if (!flags.replay?.length && !flags.follow?.length) {
         throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
@@ -155,9 +157,10 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
         };
         const options = { sourceType: flags.sourceType };
         if (flags.replay?.length) {
-          // One normaliser per file, merged by time: files of different sources interleave as they happened.
           const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
-          const streams = files.map((f) => normalizeRecords(recordsOfFiles([f], io.stdin), options, stats));
+          // One normaliser per source (files of one source in the order given), merged by time.
+          const groups = await groupFilesBySource(files);
+          const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
           for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
           for (const a of detector.finish()) write(a);
         } else {

@@ -286,7 +286,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     fam: string | undefined,
     rkey: string | undefined,
   ): void {
-    s.hours[hourOfWeek(now)]!++;
+    const how = hourOfWeek(now);
+    const lastPending = s.hoursPending[s.hoursPending.length - 1];
+    if (lastPending === undefined || lastPending[1] !== how || now - lastPending[0] > HOUR_MS) s.hoursPending.push([now, how]);
+    if (s.hoursPending.length > 64) s.hoursPending.shift();
     if (net !== undefined) s.nets.touch(net, now);
     if (e.client.region !== undefined) s.regions.touch(e.client.region, now);
     if (fam !== undefined) s.agents.touch(fam, now);
@@ -317,6 +320,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     net: string | undefined,
     day: number,
   ): void {
+    while (s.hoursPending.length > 0 && s.hoursPending[0]![0] < now - 2 * HOUR_MS) s.hours[s.hoursPending.shift()![1]]!++;
     if (net !== undefined) {
       s.recentNets.touch(net, now);
       // How many networks at once is normal is committed one window late, so a burst that is
@@ -332,7 +336,11 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     // Rate: close the open bucket when this event falls past it.
     if (now - s.bucketStart >= BUCKET_MS) {
       if (s.bucketStart !== 0) {
-        s.peak = Math.max(s.peak * 0.998, s.bucketCount);
+        // The bucket before the one closing now joins the peak; a bucket that alerted never does.
+        s.peak *= 0.998;
+        if (!s.pendingBucketAlerted && s.pendingBucket > s.peak) s.peak = s.pendingBucket;
+        s.pendingBucket = s.bucketCount;
+        s.pendingBucketAlerted = s.bucketAlerted;
         s.closedBuckets++;
       }
       s.bucketStart = now - (now % BUCKET_MS);
@@ -363,8 +371,12 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (c !== undefined && e.credential !== undefined) {
       if (c.first === 0) c.first = now;
       if (now > c.last) c.last = now;
-      if (e.identity.type !== 'unknown') c.identities.touch(e.identity.id, now);
-      if (e.client.workload !== undefined && e.credential.lifecycle === 'used') c.workloads.touch(e.client.workload, now);
+      // Issuance events name the issuer (an STS caller, an OIDC subject) next to the key they issue:
+      // only presenting a credential says who holds it.
+      const presented = e.credential.lifecycle === 'used';
+      if (e.identity.type !== 'unknown' && presented) c.identities.touch(e.identity.id, now);
+      if (e.client.workload !== undefined && presented) c.workloads.touch(e.client.workload, now);
+      if (e.client.ip !== undefined && presented) c.addresses.touch(e.client.ip, now);
       if (e.credential.issuedAt !== undefined) {
         const issued = Date.parse(e.credential.issuedAt);
         if (!Number.isNaN(issued)) c.issuedAt = issued;

@@ -91,6 +91,11 @@ export class IdentityState {
   destinations = new Recent(128);
   /** Event counts per hour of the week (UTC). */
   hours: number[] = new Array(168).fill(0);
+  /**
+   * Activity not yet in `hours`: committed two hours late, so a login at 03:00 does not make 03:00
+   * "normal" for the secret read that follows it a minute later.
+   */
+  hoursPending: Array<[number, number]> = [];
   /** Days (epoch day numbers) on which the identity was active, for "how long have we known it". */
   activeDays = new Recent(64);
   /** Five-minute rate buckets: the open bucket and a slowly decaying peak of closed ones. */
@@ -99,6 +104,9 @@ export class IdentityState {
   bucketAlerted = false;
   peak = 0;
   closedBuckets = 0;
+  /** The last closed bucket, committed to the peak one bucket later (a burst's first bucket must not raise its own bar). */
+  pendingBucket = 0;
+  pendingBucketAlerted = false;
   /** Recent failures (time, network) for failure-then-success, and the largest burst seen while normal. */
   failures: Array<[number, string]> = [];
   failBurstPeak = 0;
@@ -138,6 +146,8 @@ export class CredentialState {
   last = 0;
   identities = new Recent(8);
   workloads = new Recent(32);
+  /** Source addresses, exactly: a workload-bound token (Kubernetes JTI) comes from one pod address. */
+  addresses = new Recent(8);
   /** Lifecycle, from issuance, deactivation, deletion and revocation events. */
   issuedAt = 0;
   expiresAt = 0;

@@ -74,7 +74,10 @@ export const privilegeEscalation: Detection = {
     const target = `${e.action} ${e.resource?.id ?? ''}`;
     const seenExact = ctx.identity.privileged.has(target);
     const seenAction = ctx.identity.privileged.has(e.action);
-    if (seenExact && !admin && !self) return undefined;
+    // Routine: an action this identity already performs (a key rotator creating keys, a deployer
+    // updating role policies) on a new target is its job; first-time actions, administrator grants
+    // and changes to itself are not.
+    if ((seenExact || seenAction) && !admin && !self) return undefined;
     let severity = admin || self ? 'critical' : seenAction ? 'medium' : 'high';
     if (e.outcome === 'failure') severity = shiftSeverity(severity as 'high', -1);
     else if (inCi(e) && severity !== 'critical') severity = shiftSeverity(severity as 'high', 1);

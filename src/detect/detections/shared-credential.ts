@@ -24,7 +24,7 @@ export const sharedCredential: Detection = {
   evaluate(e, ctx) {
     if (!isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
     const c = ctx.credential;
-    if (c !== undefined && e.credential !== undefined) {
+    if (c !== undefined && e.credential !== undefined && e.credential.lifecycle === 'used') {
       const others = [...c.identities.keys()].filter((id) => id !== e.identity.id);
       // Identity-less events (anonymous, unknown) carry no claim about who holds the credential.
       if (others.length > 0 && e.identity.type !== 'unknown') {
@@ -39,13 +39,30 @@ export const sharedCredential: Detection = {
           },
         };
       }
+      // A projected service-account token belongs to one pod. Its claims name that pod even when
+      // someone else presents it, so the other tell is the source address (a pod keeps its IP).
       const w = e.client.workload;
-      if (e.credential.type === 'k8s-token' && w !== undefined && c.workloads.size > 0 && !c.workloads.has(w)) {
-        return {
-          severity: 'high',
-          message: `A token issued to pod ${[...c.workloads.keys()][0]} is presented from pod ${w}: a service-account token left its workload.`,
-          anomaly: { parameter: 'workload', pattern: 'UNSEEN', observed: [w], expected: [...c.workloads.keys()].slice(0, 5) },
-        };
+      const ip = e.client.ip;
+      if (e.credential.type === 'k8s-token') {
+        if (w !== undefined && c.workloads.size > 0 && !c.workloads.has(w)) {
+          return {
+            severity: 'high',
+            message: `A token issued to pod ${[...c.workloads.keys()][0]} is presented from pod ${w}: a service-account token left its workload.`,
+            anomaly: { parameter: 'workload', pattern: 'UNSEEN', observed: [w], expected: [...c.workloads.keys()].slice(0, 5) },
+          };
+        }
+        if (ip !== undefined && c.addresses.size > 0 && !c.addresses.has(ip)) {
+          return {
+            severity: 'high',
+            message: `A service-account token of ${w ?? 'a pod'} is presented from ${ip}, not from the pod's own address ${[...c.addresses.keys()][0]}.`,
+            anomaly: {
+              parameter: 'source address',
+              pattern: 'UNSEEN',
+              observed: [ip],
+              expected: [...c.addresses.keys()].slice(0, 5),
+            },
+          };
+        }
       }
     }
     if (!ctx.warm || ctx.net === undefined) return undefined;

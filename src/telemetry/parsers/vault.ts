@@ -166,8 +166,13 @@ export const createVaultParser = ((options: VaultParserOptions = {}): EventParse
     const identity = identityOf(who, obj(req.namespace));
 
     // The caller's credential, by HMAC'd accessor (batch tokens have none: HMAC'd token then).
-    const callerAccessor = (who === undefined ? undefined : str(who.accessor)) ?? str(req.client_token_accessor);
     const callerToken = (who === undefined ? undefined : str(who.client_token)) ?? str(req.client_token);
+    // A revoked token's requests carry only the token HMAC (its auth can no longer be looked up): name
+    // it by the accessor seen with it earlier, so the use joins the revocation, which names the accessor.
+    const callerAccessor =
+      (who === undefined ? undefined : str(who.accessor)) ??
+      str(req.client_token_accessor) ??
+      (callerToken === undefined ? undefined : accessorOf.get(callerToken));
     if (callerAccessor !== undefined && callerToken !== undefined) remember(callerToken, callerAccessor);
     const callerKey = callerAccessor ?? callerToken;
 
