@@ -398,3 +398,29 @@ describe('engine', () => {
     assert.ok(d.stats.identities <= 100, String(d.stats.identities));
   });
 });
+
+describe('engine memory', () => {
+  test('credentials are capped too, but a revoked credential is never forgotten', () => {
+    const config = DetectConfigSchema.parse({ thresholds: { maxCredentials: 100 } });
+    const d = createDetector({ config });
+    const vault = { source: 'vault' as const, identity: { id: 'entity-1', type: 'vault-token' as const }, action: 'vault:read' };
+    d.process(ev(START, { ...vault, credential: { key: 'hmac-sha256:first', type: 'vault-accessor', lifecycle: 'used' } }));
+    d.process(
+      ev(START + 1000, {
+        ...vault,
+        tags: ['credential.revoked'],
+        credential: { key: 'hmac-sha256:ops', type: 'vault-accessor', lifecycle: 'revoked', subject: 'hmac-sha256:first' },
+      }),
+    );
+    for (let i = 0; i < 1000; i++)
+      d.process(
+        ev(START + 2000 + i, { ...vault, credential: { key: `hmac-sha256:${i}`, type: 'vault-accessor', lifecycle: 'used' } }),
+      );
+    assert.ok(d.stats.credentials <= 101, String(d.stats.credentials));
+    const alerts = d.process(
+      ev(START + 10_000, { ...vault, credential: { key: 'hmac-sha256:first', type: 'vault-accessor', lifecycle: 'used' } }),
+    );
+    alerts.push(...d.finish());
+    assert.ok(alerts.some((a) => a.detectionId === 'runtime.credential.reuse-after-revocation'));
+  });
+});

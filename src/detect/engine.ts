@@ -148,7 +148,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (c === undefined) {
       c = new CredentialState();
       credentials.set(key, c);
-      if (credentials.size > t.maxIdentities * 4) evictCredentials();
+      if (credentials.size > t.maxCredentials) evictCredentials();
     }
     return c;
   }
@@ -161,7 +161,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   function evictCredentials(): void {
     // Revoked and deactivated credentials are kept: forgetting them would hide their reuse.
     const byLast = [...credentials]
-      .filter(([, c]) => c.revokedAt === 0 && c.deactivatedAt === 0)
+      .filter(([, c]) => c.revokedAt === 0 && c.deactivatedAt === 0 && c.replacedAt === 0)
       .sort((a, b) => a[1].last - b[1].last);
     for (const [key] of byLast.slice(0, Math.ceil(credentials.size / 10))) credentials.delete(key);
   }
