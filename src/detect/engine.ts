@@ -159,10 +159,12 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     for (const [id] of byLast.slice(0, Math.ceil(identities.size / 10))) identities.delete(id);
   }
   function evictCredentials(): void {
-    // Revoked and deactivated credentials are kept: forgetting them would hide their reuse.
+    // Revoked, deactivated and rotated-out credentials are kept: forgetting them would hide their
+    // reuse. Credentials seen on one day only (sessions, short tokens) go before long-term ones, whose
+    // days of use the long-lived-idle detection needs; within each, the least recently seen go first.
     const byLast = [...credentials]
       .filter(([, c]) => c.revokedAt === 0 && c.deactivatedAt === 0 && c.replacedAt === 0)
-      .sort((a, b) => a[1].last - b[1].last);
+      .sort((a, b) => (a[1].usedDays >= 2 ? 1 : 0) - (b[1].usedDays >= 2 ? 1 : 0) || a[1].last - b[1].last);
     for (const [key] of byLast.slice(0, Math.ceil(credentials.size / 10))) credentials.delete(key);
   }
 

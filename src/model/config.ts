@@ -64,11 +64,11 @@ export const DetectConfigSchema = z
         /** Identities kept in memory; the least recently seen are forgotten (or stored) beyond it. */
         maxIdentities: z.number().int().min(100).default(200_000),
         /**
-         * Credentials kept in memory. Short-lived ones (STS sessions, Vault tokens, pod tokens) come and
+         * Credentials kept in memory (about 0.7 KB each). Short-lived ones (STS sessions, Vault tokens, pod tokens) come and
          * go by the thousand; beyond the cap the least recently seen are forgotten, never revoked,
          * deactivated or rotated-out ones (forgetting those would hide their reuse).
          */
-        maxCredentials: z.number().int().min(100).default(100_000),
+        maxCredentials: z.number().int().min(100).default(50_000),
       })
       .strict()
       .prefault({}),
