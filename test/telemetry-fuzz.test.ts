@@ -9,6 +9,7 @@ import { PARSERS } from '../src/telemetry/parsers/index.js';
 import * as k8sAudit from '../src/telemetry/parsers/k8s-audit.samples.js';
 import * as ocsf from '../src/telemetry/parsers/ocsf.samples.js';
 import * as okta from '../src/telemetry/parsers/okta.samples.js';
+import { paths } from '../src/telemetry/parsers/testing.js';
 import * as vault from '../src/telemetry/parsers/vault.samples.js';
 
 const SAMPLES: Record<string, { sampleRecords: (seed?: number) => unknown[] }> = {
@@ -22,24 +23,6 @@ const SAMPLES: Record<string, { sampleRecords: (seed?: number) => unknown[] }> =
 };
 
 const MUTATIONS_PER_FORMAT = Number(process.env.WARDEN_FUZZ_RECORDS ?? 100_000);
-
-/** Every path into a JSON value (object keys and array indexes), the root excluded. */
-function paths(
-  v: unknown,
-  prefix: Array<string | number> = [],
-  out: Array<Array<string | number>> = [],
-): Array<Array<string | number>> {
-  const entries: Array<[string | number, unknown]> = Array.isArray(v)
-    ? v.map((x, i) => [i, x])
-    : v && typeof v === 'object'
-      ? Object.entries(v)
-      : [];
-  for (const [key, child] of entries) {
-    out.push([...prefix, key]);
-    paths(child, [...prefix, key], out);
-  }
-  return out;
-}
 
 function mutate(record: unknown, rnd: () => number): unknown {
   if (rnd() < 0.1) {

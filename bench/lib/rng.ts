@@ -1,4 +1,4 @@
-import { createRandom } from '../../src/scan/secrets/examples.js';
+import { createRandom, randomChars } from '../../src/model/random.js';
 
 /** Seeded helpers over Warden's own PRNG, so a corpus is the same bytes on every machine. */
 export interface Rng {
@@ -25,11 +25,7 @@ export function createRng(seed: number): Rng {
     int,
     chance: (p) => next() < p,
     pick: (items) => items[Math.floor(next() * items.length)]!,
-    chars: (chars, n) => {
-      let s = '';
-      for (let i = 0; i < n; i++) s += chars[Math.floor(next() * chars.length)];
-      return s;
-    },
+    chars: (chars, n) => randomChars(chars, n, next),
   };
 }
 

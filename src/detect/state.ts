@@ -72,6 +72,26 @@ export class Latest {
   }
 }
 
+/**
+ * Fills a fresh state with what `toJSON` saved: a Recent or Latest field is rebuilt with the fresh
+ * field's capacity, any other field is taken when its type matches the fresh default, and fields the
+ * state no longer has are dropped.
+ */
+function restore<T extends IdentityState | CredentialState>(s: T, o: Record<string, unknown>): T {
+  const fields = s as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(o)) {
+    const current = fields[k];
+    if (current instanceof Recent && Array.isArray(v)) {
+      fields[k] = new Recent(current.cap, v as Array<[string, number]>);
+    } else if (current instanceof Latest && Array.isArray(v)) {
+      fields[k] = new Latest(current.cap, v as Array<[string, string]>);
+    } else if (current !== undefined && typeof current === typeof v) {
+      fields[k] = v;
+    }
+  }
+  return s;
+}
+
 /** Everything remembered about one identity. */
 export class IdentityState {
   first = 0;
@@ -125,18 +145,7 @@ export class IdentityState {
   }
 
   static fromJSON(o: Record<string, unknown>): IdentityState {
-    const s = new IdentityState();
-    for (const [k, v] of Object.entries(o)) {
-      const current = (s as unknown as Record<string, unknown>)[k];
-      if (current instanceof Recent && Array.isArray(v)) {
-        (s as unknown as Record<string, unknown>)[k] = new Recent(current.cap, v as Array<[string, number]>);
-      } else if (current instanceof Latest && Array.isArray(v)) {
-        (s as unknown as Record<string, unknown>)[k] = new Latest(current.cap, v as Array<[string, string]>);
-      } else if (current !== undefined && typeof current === typeof v) {
-        (s as unknown as Record<string, unknown>)[k] = v;
-      }
-    }
-    return s;
+    return restore(new IdentityState(), o);
   }
 }
 
@@ -171,15 +180,6 @@ export class CredentialState {
   }
 
   static fromJSON(o: Record<string, unknown>): CredentialState {
-    const s = new CredentialState();
-    for (const [k, v] of Object.entries(o)) {
-      const current = (s as unknown as Record<string, unknown>)[k];
-      if (current instanceof Recent && Array.isArray(v)) {
-        (s as unknown as Record<string, unknown>)[k] = new Recent(current.cap, v as Array<[string, number]>);
-      } else if (current !== undefined && typeof current === typeof v) {
-        (s as unknown as Record<string, unknown>)[k] = v;
-      }
-    }
-    return s;
+    return restore(new CredentialState(), o);
   }
 }

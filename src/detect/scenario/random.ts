@@ -3,6 +3,7 @@
  * sub-stream (`seedOf(seed, 'identity', i, day)`), so adding an identity or an attack does not shift
  * the traffic of any other identity, and the same parameters always give the same bytes.
  */
+import { createRandom, randomChars } from '../../model/random.js';
 
 /** Seeded helpers over one mulberry32 stream. */
 export interface Rng {
@@ -36,19 +37,8 @@ export const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
  * @example const r = createRng(seedOf(7, 'identity', 3)); r.int(1, 6)
  */
 export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const chars = (alphabet: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(next() * alphabet.length)];
-    return s;
-  };
+  const next = createRandom(seed);
+  const chars = (alphabet: string, n: number): string => randomChars(alphabet, n, next);
   const hex = (n: number) => chars(HEX, n);
   return {
     next,

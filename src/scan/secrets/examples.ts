@@ -1,5 +1,9 @@
 import { crc32 } from 'node:zlib';
+import { randomChars } from '../../model/random.js';
 import { base62Crc } from './validators.js';
+
+/** The seeded PRNG (mulberry32) that makes generated fixtures reproducible; re-exported for existing callers. */
+export { createRandom } from '../../model/random.js';
 
 /**
  * Rule examples carry no literal credentials: `@@class:n@@` generators are expanded at run time, so
@@ -33,28 +37,10 @@ const CLASSES: Record<string, string> = {
   pw: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#%^*-_.',
 };
 
-/** A small seeded PRNG (mulberry32) so generated fixtures are reproducible. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick(chars: string, n: number, rnd: () => number): string {
-  let out = '';
-  for (let i = 0; i < n; i++) out += chars[Math.floor(rnd() * chars.length)];
-  return out;
-}
-
 /** A string of `n` characters that is not a filler run (the placeholder filter rejects those). */
 function randomOf(chars: string, n: number, rnd: () => number): string {
   for (;;) {
-    const s = pick(chars, n, rnd);
+    const s = randomChars(chars, n, rnd);
     if (!/(.)\1{3,}/.test(s) || chars.length < 4) return s;
   }
 }
@@ -93,7 +79,7 @@ function generate(spec: string, rnd: () => number): string {
     case 'jwt': {
       const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
       const payload = b64url(
-        JSON.stringify({ sub: `svc-${pick(CLASSES.a0!, 8, rnd)}`, iat: 1700000000 + Math.floor(rnd() * 1e7) }),
+        JSON.stringify({ sub: `svc-${randomChars(CLASSES.a0!, 8, rnd)}`, iat: 1700000000 + Math.floor(rnd() * 1e7) }),
       );
       return `${header}.${payload}.${randomOf(CLASSES.b64u!, 43, rnd)}`;
     }

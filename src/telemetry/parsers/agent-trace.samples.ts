@@ -1,3 +1,5 @@
+import { createRandom, randomChars } from '../../model/random.js';
+
 /**
  * Synthetic AI-agent traces in OTLP/JSON (`ExportTraceServiceRequest`, as the collector's file
  * exporter writes one per line): hex ids, enums as integers, int64 values as strings, GenAI and MCP
@@ -273,19 +275,8 @@ function anyValue(v: AttrValue): Record<string, unknown> {
 }
 
 function gen(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const chars = (set: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += set[Math.floor(next() * set.length)];
-    return s;
-  };
+  const next = createRandom(seed);
+  const chars = (set: string, n: number): string => randomChars(set, n, next);
   const hex = (n: number): string => chars('0123456789abcdef', n);
   const alnum = (n: number): string => chars('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789', n);
   const int = (n: number): number => Math.floor(next() * n);

@@ -1,6 +1,6 @@
 import type { IdentityEvent } from '../../model/identity-event.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
-import { isoTime, obj, stableId, str } from './util.js';
+import { isoTime, msToIso, obj, stableId, str } from './util.js';
 
 /**
  * AI agent activity as OpenTelemetry spans in OTLP/JSON: one record is one `ExportTraceServiceRequest`
@@ -243,30 +243,6 @@ function toEvent(
   if (resource !== undefined) event.resource = resource;
   if (reason !== undefined) event.reason = reason;
   return event;
-}
-
-// Time formatting is most of the cost of an event: `Date#toISOString` takes ~0.5µs. Events arrive
-// roughly in time order, so the date part is cached per UTC day and the time of day is arithmetic.
-// Same output as toISOString for 1970..9999; anything else goes through isoTime.
-let cachedDay = Number.NaN;
-let cachedDate = '';
-
-/** Epoch milliseconds → ISO 8601 UTC with millisecond precision, exactly as Date#toISOString writes it. */
-function msToIso(ms: number): string | undefined {
-  if (!(ms >= 0 && ms < 253_402_300_800_000)) return isoTime(ms);
-  const day = Math.floor(ms / 86_400_000);
-  if (day !== cachedDay) {
-    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    cachedDay = day;
-  }
-  let r = Math.floor(ms - day * 86_400_000);
-  const h = Math.floor(r / 3_600_000);
-  r -= h * 3_600_000;
-  const m = Math.floor(r / 60_000);
-  r -= m * 60_000;
-  const s = Math.floor(r / 1000);
-  const milli = r - s * 1000;
-  return `${cachedDate}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
 }
 
 /**

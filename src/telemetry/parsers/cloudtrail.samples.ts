@@ -8,24 +8,13 @@
  * Shapes follow https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html
  * and the IAM/STS examples in https://docs.aws.amazon.com/IAM/latest/UserGuide/cloudtrail-integration.html.
  */
+import { createRandom, randomChars } from '../../model/random.js';
 
 const ACCOUNT = '123456789012';
 const OTHER_ACCOUNT = '111122223333';
 const SAML_ACCOUNT = '444455556666';
 const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const HEX = '0123456789abcdef';
-
-/** mulberry32: small, fast, deterministic. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A realistic mix of CloudTrail records covering every mapping case: IAM user and assumed-role calls
@@ -42,11 +31,7 @@ function createRandom(seed: number): () => number {
 export function sampleRecords(seed = 1): unknown[] {
   const rnd = createRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-  const chars = (alphabet: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
-    return s;
-  };
+  const chars = (alphabet: string, n: number): string => randomChars(alphabet, n, rnd);
   const akia = () => `AKIA${chars(BASE32, 16)}`;
   const asia = () => `ASIA${chars(BASE32, 16)}`;
   const uuid = () =>

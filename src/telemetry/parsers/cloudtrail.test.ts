@@ -5,23 +5,19 @@ import { createCloudTrailParser, detectCloudTrail } from './cloudtrail.js';
 import { sampleRecords } from './cloudtrail.samples.js';
 import { createGitHubAuditParser } from './github-audit.js';
 import { sampleRecords as githubSamples } from './github-audit.samples.js';
+import { assertFuzzSurvives, findAction, lcg, mutateNested, pushOneEvent } from './testing.js';
 
 const parser = createCloudTrailParser();
 
 function one(record: unknown): IdentityEvent {
-  const out = parser.push(record, { file: 'trail.json', line: 7 });
-  assert.ok(Array.isArray(out), `rejected: ${JSON.stringify(out)}`);
-  assert.equal(out.length, 1);
-  return out[0] as IdentityEvent;
+  return pushOneEvent(parser, record, { file: 'trail.json', line: 7 });
 }
 
 const samples = sampleRecords(3) as Record<string, unknown>[];
 const events = samples.map(one);
 /** The sample event for an action, optionally the n-th. */
 function find(action: string, n = 0): IdentityEvent {
-  const found = events.filter((e) => e.action === action);
-  assert.ok(found[n], `no sample for ${action}`);
-  return found[n] as IdentityEvent;
+  return findAction(events, action, n);
 }
 
 describe('cloudtrail samples', () => {
@@ -352,46 +348,10 @@ function mutate(record: unknown, rnd: () => number): unknown {
     'arn:',
     'i-',
   ];
-  const value = () => weird[Math.floor(rnd() * weird.length)];
-  const copy = structuredClone(record);
-  const edits = 1 + Math.floor(rnd() * 4);
-  for (let n = 0; n < edits; n++) {
-    let node = copy as Record<string, unknown>;
-    for (let depth = 0; depth < 4; depth++) {
-      if (typeof node !== 'object' || node === null) break;
-      const keys = Object.keys(node);
-      if (keys.length === 0) break;
-      const k = keys[Math.floor(rnd() * keys.length)] as string;
-      const child = node[k];
-      if (typeof child === 'object' && child !== null && rnd() < 0.6) {
-        node = child as Record<string, unknown>;
-        continue;
-      }
-      const roll = rnd();
-      if (roll < 0.25) delete node[k];
-      else node[k] = value();
-      break;
-    }
-  }
-  return rnd() < 0.02 ? value() : copy;
+  return mutateNested(record, rnd, weird, 4, 0.6);
 }
 
 test('fuzz: never throws, never an internal error, every event valid', () => {
-  let seed = 99;
-  const rnd = () => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return seed / 4294967296;
-  };
-  const n = Number(process.env.WARDEN_FUZZ_N ?? 20_000);
-  let produced = 0;
-  for (let i = 0; i < n; i++) {
-    const r = mutate(samples[i % samples.length], rnd);
-    parser.detect(r);
-    const out = parser.push(r, { line: i });
-    if (Array.isArray(out)) {
-      produced++;
-      if (i % 10 === 0) for (const e of out) IdentityEventSchema.parse(e);
-    } else assert.notEqual(out.reject, 'internal-error', out.detail);
-  }
-  assert.ok(produced > n / 2);
+  const rnd = lcg(99);
+  assertFuzzSurvives(parser, samples, (r) => mutate(r, rnd), Number(process.env.WARDEN_FUZZ_N ?? 20_000));
 });

@@ -8,23 +8,12 @@
  * token data in the audit log" pages.
  */
 import { createHash } from 'node:crypto';
+import { createRandom, randomChars } from '../../model/random.js';
 
 const ORG = 'example-org';
 const BUSINESS = 'example-enterprise';
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const HEXU = '0123456789ABCDEF';
-
-/** mulberry32: small, fast, deterministic. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A realistic mix of GitHub audit log records covering every mapping case: git clone/fetch/push by a
@@ -41,11 +30,7 @@ function createRandom(seed: number): () => number {
 export function sampleRecords(seed = 1): unknown[] {
   const rnd = createRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
-  const chars = (alphabet: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
-    return s;
-  };
+  const chars = (alphabet: string, n: number): string => randomChars(alphabet, n, rnd);
   const hashedToken = () => {
     const bytes = Buffer.alloc(32);
     for (let i = 0; i < 32; i++) bytes[i] = Math.floor(rnd() * 256);

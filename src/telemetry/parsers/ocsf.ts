@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import type { IdentityEvent } from '../../model/identity-event.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
-import { isoTime, num, obj, stableId, str } from './util.js';
+import { isoTime, msToIso, num, obj, stableId, str } from './util.js';
 
 /**
  * OCSF 1.x events (one JSON object per line, as Amazon Security Lake, OCSF-native products and
@@ -280,30 +280,6 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 export function recordId(record: Record<string, unknown>): string {
   if (oneShotHash === undefined) return stableId('ocsf', record);
   return `ocsf:${oneShotHash('sha256', JSON.stringify(record), 'hex').slice(0, 32)}`;
-}
-
-// Time formatting is most of the cost of an event: `Date#toISOString` takes ~0.5µs. Events arrive
-// roughly in time order, so the date part is cached per UTC day and the time of day is arithmetic.
-// Same output as toISOString for 1970..9999; anything else goes through isoTime.
-let cachedDay = Number.NaN;
-let cachedDate = '';
-
-/** Epoch milliseconds → ISO 8601 UTC with millisecond precision, exactly as Date#toISOString writes it. */
-function msToIso(ms: number): string | undefined {
-  if (!(ms >= 0 && ms < 253_402_300_800_000)) return isoTime(ms);
-  const day = Math.floor(ms / 86_400_000);
-  if (day !== cachedDay) {
-    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
-    cachedDay = day;
-  }
-  let r = Math.floor(ms - day * 86_400_000);
-  const h = Math.floor(r / 3_600_000);
-  r -= h * 3_600_000;
-  const m = Math.floor(r / 60_000);
-  r -= m * 60_000;
-  const s = Math.floor(r / 1000);
-  const milli = r - s * 1000;
-  return `${cachedDate}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
 }
 
 /** OCSF `time` is epoch milliseconds; other magnitudes (seconds from lax producers) go through isoTime. */

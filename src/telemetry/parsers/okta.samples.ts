@@ -1,3 +1,5 @@
+import { createRandom, randomChars } from '../../model/random.js';
+
 /**
  * Synthetic Okta System Log records, shaped as `GET /api/v1/logs` returns LogEvent objects (nulls
  * where Okta writes them) and one Event Hook delivery. Documentation IP ranges (RFC 5737), made-up
@@ -360,19 +362,8 @@ const PLACES = [
 
 /** Seeded builders (mulberry32), so a seed always gives the same records. */
 function gen(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const chars = (set: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += set[Math.floor(next() * set.length)];
-    return s;
-  };
+  const next = createRandom(seed);
+  const chars = (set: string, n: number): string => randomChars(set, n, next);
   // Okta object ids are 20 characters: a 3-character kind prefix (00u user, 0oa app, 00T API token …).
   const id = (prefix: string): string => prefix + chars(ALNUM, 17);
   const hex = (n: number): string => chars(HEX, n);

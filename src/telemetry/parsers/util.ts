@@ -31,6 +31,34 @@ export function isoTime(v: unknown): string | undefined {
   return undefined;
 }
 
+// Time formatting is most of the cost of an event: `Date#toISOString` takes ~0.5µs. Events arrive
+// roughly in time order, so the date part is cached per UTC day and the time of day is arithmetic.
+// Same output as toISOString for 1970..9999; anything else goes through isoTime.
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/**
+ * Epoch milliseconds → ISO 8601 UTC with millisecond precision, exactly as Date#toISOString writes it
+ * (the OCSF and agent-trace parsers' fast path).
+ * @example msToIso(1_772_438_400_123) // '2026-03-02T08:00:00.123Z'
+ */
+export function msToIso(ms: number): string | undefined {
+  if (!(ms >= 0 && ms < 253_402_300_800_000)) return isoTime(ms);
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== cachedDay) {
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    cachedDay = day;
+  }
+  let r = Math.floor(ms - day * 86_400_000);
+  const h = Math.floor(r / 3_600_000);
+  r -= h * 3_600_000;
+  const m = Math.floor(r / 60_000);
+  r -= m * 60_000;
+  const s = Math.floor(r / 1000);
+  const milli = r - s * 1000;
+  return `${cachedDate}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
+}
+
 /** A stable id for records that carry none: hash of the source and the record's canonical JSON. */
 export function stableId(source: string, record: unknown): string {
   return `${source}:${createHash('sha256').update(JSON.stringify(record)).digest('hex').slice(0, 32)}`;

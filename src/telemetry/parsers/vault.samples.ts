@@ -11,29 +11,14 @@
  * token (no accessor) in an Enterprise namespace; interleaved pairs; a request that never gets a
  * response; a response whose request is not in the log; and three records to reject.
  */
+import { createRandom, randomChars } from '../../model/random.js';
 
 type Rec = Record<string, unknown>;
 
-/** Deterministic 32-bit PRNG (mulberry32): samples must be reproducible from a seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random helpers over one PRNG, shared by the Vault and Kubernetes samples. */
 export function sampleRandom(seed: number) {
-  const next = prng(seed);
-  const pick = (alphabet: string, n: number): string => {
-    let s = '';
-    for (let i = 0; i < n; i++) s += alphabet[Math.floor(next() * alphabet.length)];
-    return s;
-  };
+  const next = createRandom(seed);
+  const pick = (alphabet: string, n: number): string => randomChars(alphabet, n, next);
   const hex = (n: number) => pick('0123456789abcdef', n);
   return {
     next,
