@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { cloudformationAnalyzer, parseJsonWithPositions, parseWithPositions } from './cloudformation.js';
+import {
+  cloudformationAnalyzer,
+  cloudformationExactAnalyzer,
+  parseJsonWithPositions,
+  parseWithPositions,
+} from './cloudformation.js';
 import { createPostureContext } from './context.js';
+import { assertAgreement, fixtureSamples, variants } from './fast-path-agreement.js';
 import { IAM_RULES } from './iam.js';
 import { loadPostureRules } from './load-rules.js';
 
@@ -155,5 +161,54 @@ describe('cloudformation analyzer', () => {
     assert.equal(bad.malformed.length, 1);
     const big = await run(`AWSTemplateFormatVersion: x\n#${'x'.repeat(9 * 1024 * 1024)}\n`);
     assert.match(big.malformed[0] ?? '', /larger than/);
+  });
+});
+
+describe('cloudformation: the fast pass', () => {
+  test('agrees with the full parse on every fixture and its variants', async () => {
+    const samples = fixtureSamples('cloudformation').flatMap(variants);
+    const withFindings = await assertAgreement(cloudformationAnalyzer, cloudformationExactAnalyzer, samples);
+    assert.ok(
+      samples.length > 250 && withFindings > 60 && withFindings < samples.length - 100,
+      `${withFindings}/${samples.length}`,
+    );
+  });
+
+  test('agrees on YAML where js-yaml and yaml could part ways', async () => {
+    const role = (trust: string, extra = '') =>
+      `AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n${extra}      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n${trust}`;
+    const texts = [
+      role('            Principal: { Service: lambda.amazonaws.com }\n'),
+      // Plain scalars keep their text: the account id's leading zero, `true`, `~`, numbers.
+      role('            Principal: { AWS: 012345678901 }\n'),
+      role(
+        '            Principal: { AWS: arn:aws:iam::012345678901:root }\n            Condition: { Bool: { aws:MultiFactorAuthPresent: true } }\n',
+      ),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not a template string
+      role('            Principal: { AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root" }\n'),
+      role('            Principal: { AWS: !Ref Account }\n'),
+      role('            Principal: { AWS: !Ref }\n'),
+      role('            Principal: !If [Prod, { AWS: "*" }, { Service: ec2.amazonaws.com }]\n'),
+      role(
+        '            Principal: { Service: lambda.amazonaws.com }\n',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation !Sub placeholder, not a template string
+        '      ManagedPolicyArns: [!Sub "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"]\n',
+      ),
+      role(
+        '            Principal: { Service: lambda.amazonaws.com }\n',
+        '      ManagedPolicyArns: [!Join ["", ["arn:aws:iam::aws:policy/", Administrator, Access]]]\n',
+      ),
+      // Keys the two parsers spell differently, anchors, tags, duplicates.
+      role('            Principal: { Service: lambda.amazonaws.com }\n            1.0: x\n            ~: y\n'),
+      role('            Principal: &p { Service: lambda.amazonaws.com }\n'),
+      role('            Principal: !!map { AWS: "*" }\n'),
+      role('            Principal: { Service: lambda.amazonaws.com }\n            Principal: { AWS: "*" }\n'),
+      role('            Principal: { Service: lambda.amazonaws.com }\n            NotPrincipal: !Unknown x\n'),
+    ];
+    await assertAgreement(
+      cloudformationAnalyzer,
+      cloudformationExactAnalyzer,
+      texts.flatMap((text) => variants({ path: 'template.yaml', text })),
+    );
   });
 });

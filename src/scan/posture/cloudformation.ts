@@ -1,3 +1,4 @@
+import { Type } from 'js-yaml';
 import {
   type CollectionTag,
   isAlias,
@@ -24,6 +25,7 @@ import {
   toTexts,
 } from './iam.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
+import { loadFast, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
 
 /**
  * Templates above these sizes are skipped as malformed rather than parsed: the YAML parser reads
@@ -448,6 +450,76 @@ function analyzeTemplate(ctx: PostureContext, pos: Positioned): void {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fast pass (yaml-fast.ts): js-yaml reads a YAML template as `parseWithPositions` renders it, and only
+// a template with something to report is parsed again with positions.
+
+/**
+ * The intrinsic tags for js-yaml, converted as `parseWithPositions` converts them. An empty tagged
+ * value (`!Ref` alone) throws, which leaves the template to the exact pass.
+ */
+const FAST_SCHEMA = YAML_FAILSAFE.extend({
+  explicit: INTRINSICS.flatMap((name) =>
+    (['scalar', 'sequence', 'mapping'] as const).map(
+      (kind) =>
+        new Type(`!${name}`, {
+          kind,
+          construct: (data: unknown) => {
+            if (data === null || data === undefined) throw new Error(`empty !${name}`);
+            return intrinsic(`!${name}`, data);
+          },
+        }),
+    ),
+  ),
+});
+
+/**
+ * Whether js-yaml's reading of a YAML template settles it: nothing to report. The failsafe schema keeps
+ * every plain scalar as its text, as `parseWithPositions` does (an account id keeps its leading zero),
+ * and an empty value as null. Anchors go to the exact pass, whose node budget stops alias bombs; so do
+ * texts that could hold more nodes than that budget (two characters a node at the least).
+ */
+function settledFast(ctx: PostureContext): boolean {
+  if (ctx.text.length > 2 * MAX_NODES) return false;
+  const fast = loadFast(ctx.text, { schema: FAST_SCHEMA, anchors: 'none' });
+  // parseWithPositions reads one document; more is an error it words.
+  if (!fast.ok || fast.docs.length > 1) return false;
+  const value = fast.docs[0] ?? null;
+  return quietOn(ctx, (probe) => analyzeTemplate(probe, withoutPositions(value)));
+}
+
+/** One template, YAML or JSON; `fast` lets the fast pass settle a YAML template that has nothing to report. */
+function analyzeFile(ctx: PostureContext, fast: boolean): void {
+  const json = /^\uFEFF?\s*\{/.test(ctx.text);
+  const max = json ? MAX_JSON_BYTES : MAX_YAML_BYTES;
+  if (ctx.text.length > max) {
+    ctx.malformed(`template larger than ${max / 1024 / 1024} MiB, not analyzed`);
+    return;
+  }
+  let parsed: ParseResult;
+  if (json) {
+    // JSON.parse decides validity (and gives the reason); the positional parser then places findings.
+    const checked = parseLenientJson(ctx.text);
+    if (!checked.ok || !checked.exact) {
+      ctx.malformed(checked.ok ? 'invalid JSON: interpolation outside a string' : checked.reason);
+      return;
+    }
+    try {
+      parsed = { ok: true, doc: parseJsonWithPositions(ctx.text) };
+    } catch {
+      parsed = { ok: true, doc: withoutPositions(checked.value) };
+    }
+  } else {
+    if (fast && settledFast(ctx)) return;
+    parsed = parseWithPositions(ctx.text);
+  }
+  if (!parsed.ok) {
+    ctx.malformed(parsed.reason);
+    return;
+  }
+  analyzeTemplate(ctx, parsed.doc);
+}
+
 const TEMPLATE_PATH = /\.(ya?ml|json|template|cfn)$/i;
 
 /**
@@ -462,31 +534,11 @@ export const cloudformationAnalyzer: PostureAnalyzer = {
     if (/AWSTemplateFormatVersion|AWS::Serverless-2016-10-31/.test(head)) return true;
     return /(^|\n|\{)\s*"?Resources"?\s*:/.test(head) && /"?Type"?\s*:\s*["']?AWS::/.test(head);
   },
-  analyze(ctx) {
-    const json = /^\uFEFF?\s*\{/.test(ctx.text);
-    const max = json ? MAX_JSON_BYTES : MAX_YAML_BYTES;
-    if (ctx.text.length > max) {
-      ctx.malformed(`template larger than ${max / 1024 / 1024} MiB, not analyzed`);
-      return;
-    }
-    let parsed: ParseResult;
-    if (json) {
-      // JSON.parse decides validity (and gives the reason); the positional parser then places findings.
-      const checked = parseLenientJson(ctx.text);
-      if (!checked.ok || !checked.exact) {
-        ctx.malformed(checked.ok ? 'invalid JSON: interpolation outside a string' : checked.reason);
-        return;
-      }
-      try {
-        parsed = { ok: true, doc: parseJsonWithPositions(ctx.text) };
-      } catch {
-        parsed = { ok: true, doc: withoutPositions(checked.value) };
-      }
-    } else parsed = parseWithPositions(ctx.text);
-    if (!parsed.ok) {
-      ctx.malformed(parsed.reason);
-      return;
-    }
-    analyzeTemplate(ctx, parsed.doc);
-  },
+  analyze: (ctx) => analyzeFile(ctx, true),
+};
+
+/** The same analyzer without the fast pass: for tests that hold the two to the same results. */
+export const cloudformationExactAnalyzer: PostureAnalyzer = {
+  ...cloudformationAnalyzer,
+  analyze: (ctx) => analyzeFile(ctx, false),
 };

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createRandom, expandExample } from '../secrets/examples.js';
-import { githubActionsAnalyzer } from './github-actions.js';
+import { assertAgreement, fixtureSamples, variants } from './fast-path-agreement.js';
+import { githubActionsAnalyzer, githubActionsExactAnalyzer } from './github-actions.js';
 import { analyzePosture } from './index.js';
 
 const sha = () => expandExample('@@x:40@@', createRandom(7));
@@ -120,5 +121,44 @@ describe('github-actions analyzer', () => {
     assert.deepEqual((await run('.github/workflows/x.yml', 'name: only a name\n')).findings, []);
     assert.equal((await run('.github/workflows/x.yml', '- a\n- b\n')).malformed.length, 1);
     assert.equal((await run('.github/workflows/x.yml', 'jobs: {a: [\n')).malformed.length, 1);
+  });
+
+  test('the fast pass agrees with the full parse on every fixture and its variants', async () => {
+    const samples = fixtureSamples('github-actions').flatMap(variants);
+    const withFindings = await assertAgreement(githubActionsAnalyzer, githubActionsExactAnalyzer, samples);
+    assert.ok(
+      samples.length > 500 && withFindings > 150 && withFindings < samples.length - 150,
+      `${withFindings}/${samples.length}`,
+    );
+  });
+
+  test('the fast pass agrees on YAML where js-yaml and yaml could part ways', async () => {
+    const clean = (jobs: string, head = 'on: push\npermissions: { contents: read }\n') =>
+      `${head}jobs:\n${jobs || '  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n'}`;
+    const texts = [
+      clean(''),
+      // Merge keys and aliases, which both trees follow.
+      clean('', 'on: push\nx-perm: &p { contents: read }\npermissions:\n  <<: *p\n'),
+      clean('  a: &job\n    runs-on: ubuntu-latest\n    steps: [{ run: make }]\n  b: *job\n'),
+      clean('', 'on: push\nx: &w write-all\npermissions: *w\n'),
+      // Keys that are not plain strings: quoted, numeric, null, complex, aliased.
+      clean('  1:\n    runs-on: ubuntu-latest\n    steps: [{ run: make }]\n', '"on": push\n"permissions": {}\n'),
+      clean('', 'on: push\n? [permissions]\n: {}\n'),
+      clean('', 'on: push\nx: &k permissions\n*k : {}\n'),
+      clean('', 'on: push\n~: x\npermissions: {}\n'),
+      // `on` and booleans under YAML 1.1, tags, duplicates, several documents.
+      clean('', '%YAML 1.1\n---\non: pull_request\npermissions: {}\n'),
+      clean('', 'on: !!str push\npermissions: !!map {}\n'),
+      clean('', 'on: push\npermissions: {}\npermissions: write-all\n'),
+      `${clean('')}---\n${clean('')}`,
+      'on: push\n',
+      '',
+      '# just a comment\n',
+    ];
+    await assertAgreement(
+      githubActionsAnalyzer,
+      githubActionsExactAnalyzer,
+      texts.flatMap((text) => variants({ path: '.github/workflows/ci.yml', text })),
+    );
   });
 });

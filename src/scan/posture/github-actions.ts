@@ -1,16 +1,6 @@
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isNode,
-  isScalar,
-  isSeq,
-  type Node,
-  parseDocument,
-  type Scalar,
-  type YAMLMap,
-} from 'yaml';
+import { type Document, isMap, isScalar, parseDocument } from 'yaml';
 import type { PostureAnalyzer, PostureContext } from './types.js';
+import { AstTree, isPlainMap, loadFast, quietOn, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
 
 /**
  * GitHub Actions posture: static cloud keys where OIDC fits, token permissions, "pwn request"
@@ -89,83 +79,11 @@ const SET_XTRACE = /(?:^|[;&|]\s*|\n\s*)set\s+(?:-[a-zA-Z]*x[a-zA-Z]*\b|-o\s+xtr
 
 type Level = 'absent' | 'none' | 'read' | 'some-write' | 'write-all';
 
-/** The YAML tree of one file with the lookups the checks need: aliases and `<<` merge keys resolved. */
-class Tree {
-  constructor(
-    readonly doc: Document,
-    readonly ctx: PostureContext,
-  ) {}
-
-  node(n: unknown): Node | undefined {
-    if (isAlias(n)) return (n.resolve(this.doc) as Node | undefined) ?? undefined;
-    return isNode(n) ? (n as Node) : undefined;
-  }
-
-  /** Key/value entries of a map, explicit keys first, then those merged in through `<<: *anchor`. */
-  entries(n: unknown, seen = new Set<unknown>()): { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] {
-    const map = this.node(n);
-    // A merge key may point back at a map being expanded; each map is expanded once.
-    if (!isMap(map) || seen.has(map)) return [];
-    seen.add(map);
-    const out: { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] = [];
-    const merged: unknown[] = [];
-    for (const pair of (map as YAMLMap).items) {
-      const keyNode = isScalar(pair.key) ? (pair.key as Scalar) : undefined;
-      const key = keyNode ? String(keyNode.value) : String(pair.key);
-      if (key === '<<') {
-        const v = this.node(pair.value);
-        if (isSeq(v)) merged.push(...v.items);
-        else merged.push(v);
-        continue;
-      }
-      out.push({ key, keyNode, value: this.node(pair.value) });
-    }
-    for (const m of merged) {
-      for (const e of this.entries(m, seen)) if (!out.some((o) => o.key === e.key)) out.push(e);
-    }
-    return out;
-  }
-
-  get(n: unknown, key: string): Node | undefined {
-    return this.entries(n).find((e) => e.key === key)?.value;
-  }
-
-  has(n: unknown, key: string): boolean {
-    return this.entries(n).some((e) => e.key === key);
-  }
-
-  str(n: unknown): string | undefined {
-    const s = this.node(n);
-    if (!isScalar(s) || s.value === null || s.value === undefined) return undefined;
-    return typeof s.value === 'object' ? undefined : String(s.value);
-  }
-
-  items(n: unknown): Node[] {
-    const s = this.node(n);
-    if (!isSeq(s)) return [];
-    return s.items.map((i) => this.node(i)).filter((i): i is Node => i !== undefined);
-  }
-
-  line(n: Node | Scalar | undefined): number {
-    return this.ctx.lineOf(n?.range?.[0] ?? 0);
-  }
-
-  /** The source text a node spans (for cheap "does this job mention secrets" questions). */
-  source(n: Node | undefined): string {
-    if (!n?.range) return '';
-    return this.ctx.text.slice(n.range[0], n.range[2]);
-  }
-
-  /** Line of `needle` inside a scalar such as a `run: |` block, or the scalar's first line. */
-  lineWithin(n: Node | undefined, needle: string): number {
-    const start = this.line(n);
-    const t = needle.trim();
-    if (!n?.range || t === '') return start;
-    const end = this.ctx.lineOf(n.range[2]);
-    const at = this.ctx.findLine(t, start);
-    return at >= start && at <= end ? at : start;
-  }
-}
+/**
+ * A node of the file's tree: a `yaml` node (exact pass) or a js-yaml value (fast pass). The checks only
+ * look into it through the Tree (yaml-fast.ts), which reads both alike.
+ */
+type N = unknown;
 
 function parse(ctx: PostureContext): Document | undefined {
   const doc = parseDocument(ctx.text, { prettyErrors: false, uniqueKeys: false });
@@ -176,7 +94,7 @@ function parse(ctx: PostureContext): Document | undefined {
   return doc;
 }
 
-function triggers(t: Tree, on: Node | undefined): Set<string> {
+function triggers(t: Tree, on: N): Set<string> {
   const out = new Set<string>();
   const s = t.str(on);
   if (s !== undefined) out.add(s);
@@ -188,12 +106,12 @@ function triggers(t: Tree, on: Node | undefined): Set<string> {
   return out;
 }
 
-function permissionLevel(t: Tree, n: Node | undefined, present: boolean): Level {
+function permissionLevel(t: Tree, n: N, present: boolean): Level {
   if (!present) return 'absent';
   const s = t.str(n);
   if (s !== undefined) return s === 'write-all' ? 'write-all' : s === 'read-all' ? 'read' : 'none';
   const entries = t.entries(n);
-  if (entries.length === 0) return isMap(n) ? 'none' : 'read';
+  if (entries.length === 0) return t.isMap(n) ? 'none' : 'read';
   const values = entries.map((e) => t.str(e.value));
   const writes = values.filter((v) => v === 'write').length;
   if (writes >= ALL_WRITE_MIN_SCOPES && writes === values.length) return 'write-all';
@@ -215,7 +133,7 @@ function secretNames(value: string): string[] {
 }
 
 /** Env variable names (of one `env:` map) whose value comes from a repository secret (not GITHUB_TOKEN). */
-function secretEnvNames(t: Tree, env: Node | undefined): Set<string> {
+function secretEnvNames(t: Tree, env: N): Set<string> {
   const out = new Set<string>();
   for (const e of t.entries(env)) {
     const v = t.str(e.value);
@@ -230,7 +148,7 @@ interface Hit {
 }
 
 /** Entries of an `env:`, `with:` or `secrets:` map that hand a static cloud credential to the job. */
-function staticCredentialEntries(t: Tree, map: Node | undefined): Hit[] {
+function staticCredentialEntries(t: Tree, map: N): Hit[] {
   const hits: Hit[] = [];
   for (const e of t.entries(map)) {
     const v = t.str(e.value);
@@ -262,7 +180,7 @@ const LOGIN_INPUTS: Record<string, { input: string; kind: string; instead: strin
 };
 
 /** Official cloud login actions given a long-lived credential input instead of their OIDC inputs. */
-function staticLoginInput(t: Tree, action: string, withNode: Node | undefined): (Hit & { message: string }) | undefined {
+function staticLoginInput(t: Tree, action: string, withNode: N): (Hit & { message: string }) | undefined {
   const spec = LOGIN_INPUTS[action];
   if (!spec) return undefined;
   const e = t.entries(withNode).find((x) => x.key === spec.input);
@@ -342,7 +260,7 @@ interface StepScope {
 }
 
 /** Untrusted `${{ github.event… }}` interpolated into script text; boolean tests such as contains() are safe. */
-function checkInjection(t: Tree, node: Node | undefined, script: string): void {
+function checkInjection(t: Tree, node: N, script: string): void {
   for (const m of script.matchAll(EXPRESSION)) {
     const expr = m[1]!.trim();
     if (!UNTRUSTED_CONTEXT.test(expr)) continue;
@@ -359,7 +277,7 @@ function checkInjection(t: Tree, node: Node | undefined, script: string): void {
   }
 }
 
-function checkSecretLogging(t: Tree, node: Node | undefined, script: string, shell: string | undefined, scope: StepScope): void {
+function checkSecretLogging(t: Tree, node: N, script: string, shell: string | undefined, scope: StepScope): void {
   const usesSecret = SECRET_EXPR.test(script) || refsSecretEnv(script, scope.secretEnv) !== undefined;
   const secretFiles = new Set<string>();
   for (const { text, first } of logicalLines(script)) {
@@ -412,7 +330,7 @@ function checkSecretLogging(t: Tree, node: Node | undefined, script: string, she
 /** Steps of a job or a composite action: pinning, injection, secret logging and static credentials. */
 function checkSteps(
   t: Tree,
-  steps: Node[],
+  steps: N[],
   scope: StepScope,
   uses: Map<string, { line: number; pin: Pin; count: number }>,
   workflow: boolean,
@@ -487,18 +405,18 @@ function reportUnpinned(t: Tree, uses: Map<string, { line: number; pin: Pin; cou
   }
 }
 
-function runsOnSelfHosted(t: Tree, runsOn: Node | undefined): boolean {
+function runsOnSelfHosted(t: Tree, runsOn: N): boolean {
   const labels = [t.str(runsOn), ...t.items(runsOn).map((i) => t.str(i))];
   const fromMap = t.get(runsOn, 'labels');
   labels.push(t.str(fromMap), ...t.items(fromMap).map((i) => t.str(i)));
   return labels.some((l) => l !== undefined && /\bself-hosted\b/i.test(l));
 }
 
-function analyzeWorkflow(t: Tree, root: Node): void {
+function analyzeWorkflow(t: Tree, root: N): void {
   // `on` is a string in YAML 1.2 (the library's default); under a `%YAML 1.1` directive it is `true`.
   const on = triggers(t, t.get(root, 'on') ?? t.get(root, 'true'));
   const jobs = t.get(root, 'jobs');
-  if (!isMap(jobs)) return; // not a workflow (or one GitHub itself rejects); nothing to judge
+  if (!t.isMap(jobs)) return; // not a workflow (or one GitHub itself rejects); nothing to judge
 
   const topPermsPresent = t.has(root, 'permissions');
   const topPermsNode = t.get(root, 'permissions');
@@ -519,7 +437,7 @@ function analyzeWorkflow(t: Tree, root: Node): void {
   const uses = new Map<string, { line: number; pin: Pin; count: number }>();
   const withoutPermissions: string[] = [];
   for (const { key: jobId, value: job } of t.entries(jobs)) {
-    if (!isMap(job)) continue;
+    if (!t.isMap(job)) continue;
     const permsPresent = t.has(job, 'permissions');
     const permsNode = t.get(job, 'permissions');
     const level = permissionLevel(t, permsNode, permsPresent);
@@ -582,12 +500,59 @@ function analyzeWorkflow(t: Tree, root: Node): void {
 }
 
 /** Composite actions (action.yml): their steps run inside every caller's job. */
-function analyzeAction(t: Tree, root: Node): void {
+function analyzeAction(t: Tree, root: N): void {
   const runs = t.get(root, 'runs');
   if (t.str(t.get(runs, 'using'))?.toLowerCase() !== 'composite') return;
   const uses = new Map<string, { line: number; pin: Pin; count: number }>();
   checkSteps(t, t.items(t.get(runs, 'steps')), { secretEnv: new Set() }, uses, false);
   reportUnpinned(t, uses);
+}
+
+function checkFile(t: Tree, root: N): void {
+  if (WORKFLOW_PATH.test(t.ctx.path)) analyzeWorkflow(t, root);
+  else analyzeAction(t, root);
+}
+
+/** The analysis over the `yaml` AST: exact lines and messages. Every file went this way before the fast pass. */
+function analyzeExact(ctx: PostureContext): void {
+  const doc = parse(ctx);
+  if (!doc) return;
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return; // empty file
+  if (!isMap(root)) {
+    ctx.malformed('not a YAML mapping');
+    return;
+  }
+  checkFile(new AstTree(doc, ctx), root);
+}
+
+/**
+ * Findings that the text all but announces: an action used by tag or branch, or a workflow without a
+ * `permissions` key. Most workflows in the wild have one; for them the fast pass would only find
+ * something and parse again, so they go straight to the exact pass. A guess that picks the path, never
+ * a result: both paths give the same.
+ */
+const UNPINNED_USES = /^[ \t-]*uses:[ \t]*["']?(?!\.{0,2}\/|docker:)[^\s"'#@]+@(?![0-9a-fA-F]{40}(?![\w.-]))/m;
+const PERMISSIONS_KEY = /\bpermissions["']?\s*:/;
+
+function likelyFinding(ctx: PostureContext): boolean {
+  if (UNPINNED_USES.test(ctx.text)) return true;
+  // A reusable workflow inherits its caller's permissions; it need not name any.
+  return WORKFLOW_PATH.test(ctx.path) && !PERMISSIONS_KEY.test(ctx.text) && !ctx.text.includes('workflow_call');
+}
+
+/**
+ * Whether js-yaml's reading of the file settles it: one document, empty or a mapping, on which the
+ * checks report nothing. Anchors are fine: both trees follow aliases and merge keys.
+ */
+function settledFast(ctx: PostureContext): boolean {
+  if (likelyFinding(ctx)) return false;
+  const fast = loadFast(ctx.text, { schema: YAML_CORE });
+  // More than one document is an error for the exact pass (it reads one); it reports that.
+  if (!fast.ok || fast.docs.length > 1) return false;
+  const root = fast.docs[0];
+  if (root === undefined || root === null || root === '') return true; // empty file
+  return isPlainMap(root) && quietOn(ctx, (probe) => checkFile(new ValueTree(probe), root));
 }
 
 /**
@@ -598,16 +563,9 @@ export const githubActionsAnalyzer: PostureAnalyzer = {
   id: 'github-actions',
   accepts: (path) => WORKFLOW_PATH.test(path) || ACTION_PATH.test(path),
   analyze(ctx) {
-    const doc = parse(ctx);
-    if (!doc) return;
-    const root = doc.contents;
-    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) return; // empty file
-    if (!isMap(root)) {
-      ctx.malformed('not a YAML mapping');
-      return;
-    }
-    const t = new Tree(doc, ctx);
-    if (WORKFLOW_PATH.test(ctx.path)) analyzeWorkflow(t, root);
-    else analyzeAction(t, root);
+    if (!settledFast(ctx)) analyzeExact(ctx);
   },
 };
+
+/** The same analyzer without the fast pass: for tests that hold the two to the same results. */
+export const githubActionsExactAnalyzer: PostureAnalyzer = { ...githubActionsAnalyzer, analyze: analyzeExact };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createRandom, expandExample } from '../secrets/examples.js';
-import { gitlabCiAnalyzer } from './gitlab-ci.js';
+import { assertAgreement, fixtureSamples, variants } from './fast-path-agreement.js';
+import { gitlabCiAnalyzer, gitlabCiExactAnalyzer } from './gitlab-ci.js';
 import { analyzePosture } from './index.js';
 
 const run = (path: string, text: string) => analyzePosture(path, text, { analyzers: [gitlabCiAnalyzer] });
@@ -55,5 +56,40 @@ describe('gitlab-ci analyzer', () => {
       '    - echo "token file at $TOKEN_FILE"',
     ].join('\n');
     assert.deepEqual((await run('.gitlab-ci.yml', text)).findings, []);
+  });
+
+  test('the fast pass agrees with the full parse on every fixture and its variants', async () => {
+    const samples = fixtureSamples('gitlab-ci').flatMap(variants);
+    const withFindings = await assertAgreement(gitlabCiAnalyzer, gitlabCiExactAnalyzer, samples);
+    assert.ok(
+      samples.length > 100 && withFindings > 40 && withFindings < samples.length - 40,
+      `${withFindings}/${samples.length}`,
+    );
+  });
+
+  test('the fast pass agrees on YAML where js-yaml and yaml could part ways', async () => {
+    const key = expandExample('@@b64:40@@', createRandom(5));
+    const texts = [
+      'build:\n  script: [make]\n',
+      // `!reference` scripts stay unresolved in both passes; anchors and merge keys are followed.
+      '.setup:\n  script: [echo $API_TOKEN]\nbuild:\n  script:\n    - !reference [.setup, script]\n    - make\n',
+      `.vars: &v\n  AWS_SECRET_ACCESS_KEY: "${key}"\nbuild:\n  variables: { <<: *v }\n  script: [make]\n`,
+      '.s: &s [echo $DB_PASSWORD]\nbuild:\n  script: [*s, make]\n',
+      '.s: &s echo $DB_PASSWORD\nbuild:\n  script: [*s]\n',
+      // Non-string scalars in scripts and variables, YAML 1.1 booleans, other tags, several documents.
+      'variables:\n  CI_DEBUG_TRACE: TRUE\nbuild:\n  script: [1, true, ~]\n',
+      '%YAML 1.1\n---\nvariables:\n  CI_DEBUG_TRACE: yes\nbuild:\n  script: [make]\n',
+      'build:\n  script: !!seq [echo $PASSWORD]\n',
+      'build:\n  script: !custom [echo $PASSWORD]\n',
+      'spec:\n  inputs: { stage: { default: test } }\n---\nbuild:\n  script: [make]\n',
+      '---\n- a\n---\nbuild:\n  script: [printenv]\n',
+      'build:\n  script: [make]\nbuild:\n  script: [printenv]\n',
+      '',
+    ];
+    await assertAgreement(
+      gitlabCiAnalyzer,
+      gitlabCiExactAnalyzer,
+      texts.flatMap((text) => variants({ path: '.gitlab-ci.yml', text })),
+    );
   });
 });

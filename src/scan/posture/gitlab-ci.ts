@@ -1,6 +1,8 @@
-import { type Document, isAlias, isMap, isNode, isScalar, isSeq, type Node, parseAllDocuments, type Scalar } from 'yaml';
+import { Type } from 'js-yaml';
+import { isMap, isScalar, parseAllDocuments } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
+import { AstTree, isPlainMap, loadFast, quietOn, Tagged, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
 
 /**
  * GitLab CI posture: literal cloud keys in `variables:`, secrets printed by job scripts, debug
@@ -64,79 +66,31 @@ const DUMP_ENV = /^(?:env|printenv|export\s+-p)(?:\s*\|\s*sort)?$/;
 const JOB_JWT = /\$\{?CI_JOB_JWT(?:_V[12])?\b/;
 const JOB_JWT_MESSAGE = 'CI_JOB_JWT is deprecated and removed in GitLab 17.0; declare id_tokens: with an aud for this service';
 
-class Tree {
-  constructor(
-    readonly doc: Document,
-    readonly ctx: PostureContext,
-  ) {}
+/**
+ * A node of a document's tree: a `yaml` node (exact pass) or a js-yaml value (fast pass). The checks only
+ * look into it through the Tree (yaml-fast.ts), which reads both alike.
+ */
+type N = unknown;
 
-  node(n: unknown): Node | undefined {
-    if (isAlias(n)) return (n.resolve(this.doc) as Node | undefined) ?? undefined;
-    return isNode(n) ? (n as Node) : undefined;
+/** Script lines: strings, nested sequences (from anchors) flattened; `!reference` tags are left unresolved. */
+function scripts(t: Tree, n: N, out: { text: string; node: N }[] = []): { text: string; node: N }[] {
+  const v = t.node(n);
+  if (t.isSeq(v)) {
+    if (t.tag(v) === '!reference') return out;
+    for (const i of t.items(v)) scripts(t, i, out);
+  } else {
+    const text = t.text(v);
+    if (text !== undefined) out.push({ text, node: v });
   }
-
-  /** Entries of a map; `<<: *anchor` merge keys (common in GitLab templates) are followed. */
-  entries(n: unknown, seen = new Set<unknown>()): { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] {
-    const map = this.node(n);
-    // A merge key may point back at a map being expanded; each map is expanded once.
-    if (!isMap(map) || seen.has(map)) return [];
-    seen.add(map);
-    const out: { key: string; keyNode: Scalar | undefined; value: Node | undefined }[] = [];
-    const merged: unknown[] = [];
-    for (const pair of map.items) {
-      const keyNode = isScalar(pair.key) ? (pair.key as Scalar) : undefined;
-      const key = keyNode ? String(keyNode.value) : String(pair.key);
-      if (key === '<<') {
-        const v = this.node(pair.value);
-        if (isSeq(v)) merged.push(...v.items);
-        else merged.push(v);
-        continue;
-      }
-      out.push({ key, keyNode, value: this.node(pair.value) });
-    }
-    for (const m of merged) for (const e of this.entries(m, seen)) if (!out.some((o) => o.key === e.key)) out.push(e);
-    return out;
-  }
-
-  get(n: unknown, key: string): Node | undefined {
-    return this.entries(n).find((e) => e.key === key)?.value;
-  }
-
-  str(n: unknown): string | undefined {
-    const s = this.node(n);
-    if (!isScalar(s) || s.value === null || s.value === undefined || typeof s.value === 'object') return undefined;
-    return String(s.value);
-  }
-
-  /** Script lines: strings, nested sequences (from anchors) flattened; `!reference` tags are left unresolved. */
-  scripts(n: unknown, out: { text: string; node: Node }[] = []): { text: string; node: Node }[] {
-    const v = this.node(n);
-    if (isSeq(v)) {
-      if (v.tag === '!reference') return out;
-      for (const i of v.items) this.scripts(i, out);
-    } else if (isScalar(v) && typeof v.value === 'string') out.push({ text: v.value, node: v });
-    return out;
-  }
-
-  line(n: Node | undefined): number {
-    return this.ctx.lineOf(n?.range?.[0] ?? 0);
-  }
-
-  lineWithin(n: Node, needle: string): number {
-    const start = this.line(n);
-    const t = needle.trim();
-    if (!n.range || t === '') return start;
-    const at = this.ctx.findLine(t, start);
-    return at >= start && at <= this.ctx.lineOf(n.range[2]) ? at : start;
-  }
+  return out;
 }
 
 /** A variable's value: `NAME: value` or the expanded form `NAME: { value: …, description: … }`. */
-function variableValue(t: Tree, n: Node | undefined): string | undefined {
+function variableValue(t: Tree, n: N): string | undefined {
   return t.str(n) ?? t.str(t.get(n, 'value'));
 }
 
-function checkVariables(t: Tree, vars: Node | undefined, where: string): void {
+function checkVariables(t: Tree, vars: N, where: string): void {
   for (const { key, keyNode, value } of t.entries(vars)) {
     const v = variableValue(t, value)?.trim();
     if (v === undefined) continue;
@@ -196,9 +150,9 @@ function secretVariable(cmd: string): string | undefined {
   return undefined;
 }
 
-function checkScripts(t: Tree, holder: Node | undefined): void {
+function checkScripts(t: Tree, holder: N): void {
   for (const key of SCRIPT_KEYS) {
-    for (const { text, node } of t.scripts(t.get(holder, key))) {
+    for (const { text, node } of scripts(t, t.get(holder, key))) {
       for (const { cmd, first } of commands(text)) {
         if (JOB_JWT.test(cmd)) {
           t.ctx.report({
@@ -246,15 +200,59 @@ function checkScripts(t: Tree, holder: Node | undefined): void {
   }
 }
 
-function analyzeDocument(t: Tree, root: Node): void {
+function analyzeDocument(t: Tree, root: N): void {
   checkVariables(t, t.get(root, 'variables'), 'for every job');
   checkScripts(t, root);
   checkScripts(t, t.get(root, 'default'));
   for (const { key, value } of t.entries(root)) {
-    if (GLOBAL_KEYWORDS.has(key) || !isMap(value)) continue;
+    if (GLOBAL_KEYWORDS.has(key) || !t.isMap(value)) continue;
     checkVariables(t, t.get(value, 'variables'), `in job ${key}`);
     checkScripts(t, value);
   }
+}
+
+/** The analysis over the `yaml` AST: exact lines and messages. Every file went this way before the fast pass. */
+function analyzeExact(ctx: PostureContext): void {
+  // CI/CD component templates put `spec:` in a first document and the jobs after `---`. GitLab's
+  // `!reference [job, key]` tag is unknown to the YAML library: a warning, not an error.
+  const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
+  if (!Array.isArray(docs)) return; // an empty stream
+  const broken = docs.find((d) => d.errors.length > 0);
+  if (broken) {
+    ctx.malformed(`invalid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
+    return;
+  }
+  for (const doc of docs) {
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) continue;
+    if (!isMap(root)) {
+      ctx.malformed('not a YAML mapping');
+      return;
+    }
+    analyzeDocument(new AstTree(doc, ctx), root);
+  }
+}
+
+/** `!reference [job, key]` for js-yaml, kept apart from plain sequences as the exact pass keeps its tag. */
+const FAST_SCHEMA = YAML_CORE.extend({
+  explicit: [new Type('!reference', { kind: 'sequence', construct: (items: unknown) => new Tagged('!reference', items) })],
+});
+
+/**
+ * Whether js-yaml's reading of the file settles it: every document empty or a mapping on which the
+ * checks report nothing. Anchors are fine: both trees follow aliases and merge keys.
+ */
+function settledFast(ctx: PostureContext): boolean {
+  const fast = loadFast(ctx.text, { schema: FAST_SCHEMA });
+  if (!fast.ok) return false;
+  const roots = fast.docs.filter((d) => d !== undefined && d !== null && d !== '');
+  // A document that is not a mapping is malformed, which the exact pass words.
+  return (
+    roots.every(isPlainMap) &&
+    quietOn(ctx, (probe) => {
+      for (const root of roots) analyzeDocument(new ValueTree(probe), root);
+    })
+  );
 }
 
 /**
@@ -265,23 +263,9 @@ export const gitlabCiAnalyzer: PostureAnalyzer = {
   id: 'gitlab-ci',
   accepts: (path) => GITLAB_PATH.test(path),
   analyze(ctx) {
-    // CI/CD component templates put `spec:` in a first document and the jobs after `---`. GitLab's
-    // `!reference [job, key]` tag is unknown to the YAML library: a warning, not an error.
-    const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
-    if (!Array.isArray(docs)) return; // an empty stream
-    const broken = docs.find((d) => d.errors.length > 0);
-    if (broken) {
-      ctx.malformed(`invalid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
-      return;
-    }
-    for (const doc of docs) {
-      const root = doc.contents;
-      if (root === null || (isScalar(root) && (root.value === null || root.value === ''))) continue;
-      if (!isMap(root)) {
-        ctx.malformed('not a YAML mapping');
-        return;
-      }
-      analyzeDocument(new Tree(doc, ctx), root);
-    }
+    if (!settledFast(ctx)) analyzeExact(ctx);
   },
 };
+
+/** The same analyzer without the fast pass: for tests that hold the two to the same results. */
+export const gitlabCiExactAnalyzer: PostureAnalyzer = { ...gitlabCiAnalyzer, analyze: analyzeExact };

@@ -1,7 +1,8 @@
-import { isMap, isScalar, isSeq, parseAllDocuments, type YAMLMap } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import { isReference, looksGenerated, secretName } from './mcp.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
+import { documentHasError, isPlainMap, loadFast, plainGet, quietOn, YAML_CORE } from './yaml-fast.js';
 
 /**
  * Kubernetes manifests: RBAC that hands service accounts more than they need, workloads that carry
@@ -11,12 +12,15 @@ import type { PostureAnalyzer, PostureContext } from './types.js';
  */
 
 // ---------------------------------------------------------------------------------------------------
-// Node access. The yaml AST keeps source ranges, which give real line numbers; these helpers read it
-// defensively because a manifest may hold anything (or a Helm expression) where a field is expected.
+// Node access. Two kinds of tree come here: the `yaml` AST, whose source ranges give real line numbers,
+// and js-yaml's plain values (objects, arrays, primitives, `null` for an empty value), which the fast
+// pass reads to learn whether there is anything to report at all (see yaml-fast.ts). The helpers read
+// either the same way, and defensively: a manifest may hold anything (or a Helm expression) where a
+// field is expected. A `yaml` node is never a plain object, array or primitive, so the two never mix.
 
 /** A field of a mapping node, or undefined. */
 function get(node: unknown, key: string): unknown {
-  return isMap(node) ? node.get(key, true) : undefined;
+  return isMap(node) ? node.get(key, true) : plainGet(node, key);
 }
 
 /** Follows a path of mapping keys. */
@@ -28,22 +32,27 @@ function dig(node: unknown, ...keys: string[]): unknown {
 
 /** A scalar's value as a string (numbers and booleans too), or undefined. */
 function str(node: unknown): string | undefined {
-  if (!isScalar(node)) return undefined;
-  const v = node.value;
+  const v = isScalar(node) ? node.value : node;
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** Absent, or present with an empty (null) value. */
+function empty(node: unknown): boolean {
+  return node === undefined || node === null || (isScalar(node) && node.value === null);
 }
 
 /** A string field that Helm has not left as an expression; `null` when present but unreadable. */
 function plainStr(node: unknown): string | undefined | null {
-  if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
+  if (empty(node)) return undefined;
   const s = str(node);
   return s === undefined || s.includes('{{') ? null : s;
 }
 
 /** true/false, undefined when absent, `null` when present but not a boolean (a template, say). */
 function flag(node: unknown): boolean | undefined | null {
-  if (node === undefined || (isScalar(node) && node.value === null)) return undefined;
-  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  if (empty(node)) return undefined;
+  const v = isScalar(node) ? node.value : node;
+  if (typeof v === 'boolean') return v;
   // YAML 1.1 spellings that the Kubernetes decoder (yaml.v2 heritage) still reads as booleans.
   const s = str(node)?.toLowerCase();
   if (s === 'true' || s === 'yes' || s === 'on') return true;
@@ -51,21 +60,25 @@ function flag(node: unknown): boolean | undefined | null {
   return null;
 }
 
+const isMapNode = (node: unknown): boolean => isMap(node) || isPlainMap(node);
+const isSeqNode = (node: unknown): boolean => isSeq(node) || Array.isArray(node);
+
 function seq(node: unknown): unknown[] {
-  return isSeq(node) ? node.items : [];
+  return isSeq(node) ? node.items : Array.isArray(node) ? node : [];
 }
 
 function strings(node: unknown): string[] {
-  if (isScalar(node)) {
-    const s = str(node);
-    return s === undefined ? [] : [s];
+  if (isSeqNode(node)) {
+    return seq(node)
+      .map(str)
+      .filter((s): s is string => s !== undefined);
   }
-  return seq(node)
-    .map(str)
-    .filter((s): s is string => s !== undefined);
+  const s = str(node);
+  return s === undefined ? [] : [s];
 }
 
 function pairs(node: unknown): Array<{ key: string; value: unknown; at: number | undefined }> {
+  if (isPlainMap(node)) return Object.entries(node).map(([key, value]) => ({ key, value, at: undefined }));
   if (!isMap(node)) return [];
   const out: Array<{ key: string; value: unknown; at: number | undefined }> = [];
   for (const p of node.items) {
@@ -75,9 +88,14 @@ function pairs(node: unknown): Array<{ key: string; value: unknown; at: number |
   return out;
 }
 
+/** Source offset of a `yaml` node; plain values have none. */
 function offsetOf(node: unknown): number | undefined {
-  const r = (node as { range?: [number, number, number] | null } | null)?.range;
-  return r ? r[0] : undefined;
+  return isNode(node) ? node.range?.[0] : undefined;
+}
+
+/** The first key of a mapping (where a pod spec's findings go when no field is more precise). */
+function firstKey(node: unknown): unknown {
+  return isMap(node) ? node.items[0]?.key : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -87,7 +105,8 @@ interface K8sObject {
   kind: string;
   name: string;
   namespace: string | undefined;
-  node: YAMLMap;
+  /** A mapping: a `yaml` YAMLMap or, in the fast pass, a plain object. */
+  node: unknown;
 }
 
 function line(ctx: PostureContext, node: unknown, fallback: number): number {
@@ -103,11 +122,11 @@ function label(o: K8sObject): string {
 function collectObjects(roots: unknown[]): K8sObject[] {
   const out: K8sObject[] = [];
   const visit = (node: unknown, depth: number): void => {
-    if (!isMap(node)) return;
+    if (!isMapNode(node)) return;
     const kind = str(get(node, 'kind'));
     if (!kind) return;
     // `kubectl get -o yaml` and some generators wrap objects in a List (or FooList) with `items`.
-    if (kind === 'List' || (kind.endsWith('List') && isSeq(get(node, 'items')))) {
+    if (kind === 'List' || (kind.endsWith('List') && isSeqNode(get(node, 'items')))) {
       if (depth < 3) for (const item of seq(get(node, 'items'))) visit(item, depth + 1);
       return;
     }
@@ -290,7 +309,7 @@ const NEEDS_SELECTOR = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Repli
  * or a container without an image. Its missing serviceAccountName says nothing about the result.
  * (Argo Rollouts may also reference a Deployment's template instead of carrying one.)
  */
-function isPatch(w: K8sObject, spec: YAMLMap): boolean {
+function isPatch(w: K8sObject, spec: unknown): boolean {
   if (NEEDS_SELECTOR.has(w.kind) && get(get(w.node, 'spec'), 'selector') === undefined) return true;
   const containers = seq(get(spec, 'containers'));
   return containers.length === 0 || containers.some((c) => get(c, 'image') === undefined);
@@ -302,7 +321,7 @@ function checkWorkloads(ctx: PostureContext, objects: K8sObject[]): void {
     const path = POD_SPEC_PATHS[w.kind];
     if (!path) continue;
     const spec = dig(w.node, ...path);
-    if (!isMap(spec) || isPatch(w, spec)) continue;
+    if (!isMapNode(spec) || isPatch(w, spec)) continue;
 
     const saNode = get(spec, 'serviceAccountName') ?? get(spec, 'serviceAccount');
     const saName = plainStr(saNode);
@@ -319,7 +338,7 @@ function checkWorkloads(ctx: PostureContext, objects: K8sObject[]): void {
     const tokenMounted = podMount ?? saMount ?? true;
     if (!tokenMounted) continue;
 
-    const specLine = line(ctx, spec.items[0]?.key, line(ctx, w.node, 1));
+    const specLine = line(ctx, firstKey(spec), line(ctx, w.node, 1));
     if (effectiveSa === 'default') {
       ctx.report({
         ruleId: 'posture.kubernetes.default-serviceaccount-token',
@@ -473,6 +492,82 @@ function reportPlaintext(
 const HEAD_API_VERSION = /^\s*(?:-\s+)?apiVersion\s*:/m;
 const HEAD_KIND = /^\s*(?:-\s+)?kind\s*:/m;
 
+function checkAll(ctx: PostureContext, roots: unknown[]): void {
+  const objects = collectObjects(roots);
+  checkRbac(ctx, objects);
+  checkWorkloads(ctx, objects);
+  checkSecrets(ctx, objects);
+}
+
+/** The analysis over the `yaml` tree: exact lines and messages. Every file went this way before the fast pass. */
+function analyzeExact(ctx: PostureContext): void {
+  const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
+  const list = Array.isArray(docs) ? docs : [];
+  const broken = list.find((d) => d.errors.length > 0);
+  if (broken) {
+    // A Helm template (`{{ ... }}`) is Go template text, not YAML: nothing to judge until rendered.
+    if (ctx.text.includes('{{')) return;
+    ctx.malformed(`not valid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
+    return;
+  }
+  checkAll(
+    ctx,
+    list.map((d) => d.contents),
+  );
+}
+
+/**
+ * Words without which no check can report: every report needs an object of one of these kinds (and a
+ * workload a container with an image, and a selector where apps/v1 requires one). A kind or key equal
+ * to one of them has it literally in the text, between non-word characters, unless a double-quoted
+ * escape (`\x53`, `\u0053`, an escaped line break) spells it: then nothing is ruled out. Keep in step
+ * with the checks above.
+ */
+const RBAC_KIND = /\b(?:Cluster)?Role(?:Binding)?\b/;
+const SECRET_KIND = /\bSecret\b|\bsecretGenerator\b/;
+const WORKLOAD_KIND = /\b(?:Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|ReplicationController|Job|CronJob|Rollout)\b/;
+const WORKLOAD_WITHOUT_SELECTOR = /\b(?:Pod|ReplicationController|Job|CronJob)\b/;
+const LETTER_ESCAPE = /\\[xuU\r\n]/;
+
+function mayReport(text: string): boolean {
+  if (LETTER_ESCAPE.test(text) || RBAC_KIND.test(text) || SECRET_KIND.test(text)) return true;
+  return (
+    WORKLOAD_KIND.test(text) &&
+    /\bcontainers\b/.test(text) &&
+    /\bimage\b/.test(text) &&
+    (WORKLOAD_WITHOUT_SELECTOR.test(text) || /\bselector\b/.test(text))
+  );
+}
+
+/**
+ * A workload that names no service account and no automount setting: the default token is mounted,
+ * a finding unless the object is a patch. The fast pass would only find it and parse again, so such a
+ * file goes straight to the exact pass. A guess that picks the path, never a result.
+ */
+function likelyFinding(text: string): boolean {
+  return (
+    mayReport(text) && WORKLOAD_KIND.test(text) && !/\bserviceAccount(?:Name)?\b|\bautomountServiceAccountToken\b/.test(text)
+  );
+}
+
+/**
+ * Whether the file is settled without the exact pass: js-yaml reads it and the checks report nothing,
+ * or it is a Helm template that does not parse. Anchors send a file to the exact pass, which leaves
+ * aliases unresolved (an aliased field reads as unreadable there, as the anchored value here).
+ */
+function settledFast(ctx: PostureContext): boolean {
+  const template = ctx.text.includes('{{');
+  // With `{{` in the text the exact pass reports nothing for a stream that does not parse and only
+  // findings for one that does: without the words any finding needs, there is nothing to parse for.
+  if (template && !mayReport(ctx.text)) return true;
+  if (!template && likelyFinding(ctx.text)) return false;
+  const fast = loadFast(ctx.text, { schema: YAML_CORE, anchors: 'none' });
+  if (fast.ok) return quietOn(ctx, (probe) => checkAll(probe, fast.docs));
+  // Unrendered Helm templates are most of the broken manifests; the exact pass drops any stream with an
+  // error when the text has `{{`, and the one document where js-yaml stopped is enough to know that.
+  return fast.why === 'error' && template && documentHasError(ctx.text, fast.at);
+}
+
 /**
  * Kubernetes manifest analyzer. Accepts `.yaml`/`.yml` files whose head has `apiVersion:` and `kind:`.
  * Helm chart templates that are not YAML until rendered are skipped without a finding.
@@ -484,18 +579,9 @@ export const kubernetesAnalyzer: PostureAnalyzer = {
     return /\.ya?ml$/i.test(path) && HEAD_API_VERSION.test(head) && HEAD_KIND.test(head);
   },
   analyze(ctx) {
-    const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
-    const list = Array.isArray(docs) ? docs : [];
-    const broken = list.find((d) => d.errors.length > 0);
-    if (broken) {
-      // A Helm template (`{{ ... }}`) is Go template text, not YAML: nothing to judge until rendered.
-      if (ctx.text.includes('{{')) return;
-      ctx.malformed(`not valid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);
-      return;
-    }
-    const objects = collectObjects(list.map((d) => d.contents));
-    checkRbac(ctx, objects);
-    checkWorkloads(ctx, objects);
-    checkSecrets(ctx, objects);
+    if (!settledFast(ctx)) analyzeExact(ctx);
   },
 };
+
+/** The same analyzer without the fast pass: for tests that hold the two to the same results. */
+export const kubernetesExactAnalyzer: PostureAnalyzer = { ...kubernetesAnalyzer, analyze: analyzeExact };

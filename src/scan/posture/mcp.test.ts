@@ -1,10 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are MCP config references (${VAR}, ${input:id}) under test, not template placeholders
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { stringify as toYaml } from 'yaml';
 import { createRandom, expandExample } from '../secrets/examples.js';
 import { createPostureContext } from './context.js';
+import { assertAgreement, fixtureSamples, type Sample, variants } from './fast-path-agreement.js';
 import { loadPostureRules } from './load-rules.js';
-import { mcpAnalyzer, stripJsonc } from './mcp.js';
+import { mcpAnalyzer, mcpExactAnalyzer, stripJsonc } from './mcp.js';
 
 /** Rule ids raised by one MCP server config, given as the object under `mcpServers`. */
 async function rulesFor(server: unknown, path = '.cursor/mcp.json'): Promise<string[]> {
@@ -163,5 +165,42 @@ describe('mcp: file handling', () => {
     assert.ok(mcpAnalyzer.accepts('.gemini/settings.json', '{ "mcpServers": {} }'));
     assert.ok(!mcpAnalyzer.accepts('package.json', '{ "name": "x" }'));
     assert.ok(!mcpAnalyzer.accepts('.vscode/settings.json', '{ "editor.tabSize": 2 }'));
+  });
+});
+
+describe('mcp: the fast pass', () => {
+  test('agrees with the full parse on every fixture, the JSON ones restated as YAML, and their variants', async () => {
+    const fixtures = fixtureSamples('mcp');
+    const asYaml: Sample[] = [];
+    for (const f of fixtures) {
+      try {
+        asYaml.push({ path: '.continue/mcpServers/config.yaml', text: toYaml(JSON.parse(stripJsonc(f.text))) });
+      } catch {
+        // malformed on purpose
+      }
+    }
+    const samples = [...fixtures, ...asYaml].flatMap(variants);
+    const withFindings = await assertAgreement(mcpAnalyzer, mcpExactAnalyzer, samples);
+    assert.ok(
+      asYaml.length >= 6 && withFindings > 100 && withFindings < samples.length - 30,
+      `${withFindings}/${samples.length}`,
+    );
+  });
+
+  test('agrees on YAML where js-yaml and yaml could part ways', async () => {
+    const texts = [
+      'mcpServers:\n  - name: db\n    command: uvx\n    args: [mcp-server-sqlite==2025.4.25]\n',
+      'mcpServers:\n  - name: db\n    command: uvx\n    args: [mcp-server-sqlite==2025.4.25]\n    env: { API_TOKEN: &t "sk-live-0123456789abcdef0123" }\n',
+      'mcpServers:\n  db:\n    command: uvx\n    args: [mcp-server-sqlite==2025.4.25]\n  db:\n    command: bash\n',
+      'mcpServers:\n  ~:\n    command: uvx\n    args: [mcp-server-sqlite==2025.4.25, 0x1F, 1_000, .5]\n',
+      '%YAML 1.1\n---\nmcpServers:\n  db:\n    command: uvx\n    args: [mcp-server-sqlite==2025.4.25]\n',
+      'mcpServers:\n  db: !server\n    command: bash\n',
+      'mcpServers: {}\n---\nmcpServers:\n  db: { command: bash }\n',
+    ];
+    await assertAgreement(
+      mcpAnalyzer,
+      mcpExactAnalyzer,
+      texts.flatMap((text) => variants({ path: '.continue/mcpServers/db.yaml', text })),
+    );
   });
 });

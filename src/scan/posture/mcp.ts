@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml';
 import { isPlaceholder } from '../secrets/placeholders.js';
 import { redact } from '../secrets/redact.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
+import { loadFast, quietOn, YAML_CORE } from './yaml-fast.js';
 
 /**
  * Agent and MCP client configuration: which MCP servers an agent starts or connects to, with what
@@ -740,6 +741,37 @@ function checkDockerOptions(
   }
 }
 
+function checkDocument(ctx: PostureContext, doc: unknown, json: boolean): void {
+  const loc = locator(ctx, json);
+  for (const s of collectServers(doc)) checkServer(ctx, s, loc);
+}
+
+/**
+ * Whether js-yaml's reading of a YAML configuration settles it (yaml-fast.ts): one document on which
+ * the checks report nothing. Findings here are placed by text search, not by the parser, but any
+ * report still goes through the `yaml` package so its values and messages stay the reference. Anchors
+ * go to it too: its alias limit makes an alias bomb malformed.
+ */
+function settledFast(ctx: PostureContext): boolean {
+  const fast = loadFast(ctx.text, { schema: YAML_CORE, anchors: 'none' });
+  if (!fast.ok || fast.docs.length > 1) return false;
+  return quietOn(ctx, (probe) => checkDocument(probe, fast.docs[0] ?? null, false));
+}
+
+/** One configuration file; `fast` lets the fast pass settle a YAML one that has nothing to report. */
+function analyzeFile(ctx: PostureContext, fast: boolean): void {
+  const json = !/\.ya?ml$/i.test(ctx.path);
+  if (!json && fast && settledFast(ctx)) return;
+  let doc: unknown;
+  try {
+    doc = json ? JSON.parse(stripJsonc(ctx.text)) : parseYaml(ctx.text);
+  } catch (err) {
+    ctx.malformed(`not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
+    return;
+  }
+  checkDocument(ctx, doc, json);
+}
+
 const MCP_FILE =
   /(?:^|\/)(?:\.?mcp(?:[-_](?:config|settings|servers))?\.json[c5]?|claude_desktop_config\.json|cline_mcp_settings\.json)$/i;
 
@@ -756,16 +788,8 @@ export const mcpAnalyzer: PostureAnalyzer = {
     if (/\.ya?ml$/i.test(path)) return /^mcpServers\s*:/m.test(head);
     return false;
   },
-  analyze(ctx) {
-    const json = !/\.ya?ml$/i.test(ctx.path);
-    let doc: unknown;
-    try {
-      doc = json ? JSON.parse(stripJsonc(ctx.text)) : parseYaml(ctx.text);
-    } catch (err) {
-      ctx.malformed(`not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
-      return;
-    }
-    const loc = locator(ctx, json);
-    for (const s of collectServers(doc)) checkServer(ctx, s, loc);
-  },
+  analyze: (ctx) => analyzeFile(ctx, true),
 };
+
+/** The same analyzer without the fast pass: for tests that hold the two to the same results. */
+export const mcpExactAnalyzer: PostureAnalyzer = { ...mcpAnalyzer, analyze: (ctx) => analyzeFile(ctx, false) };

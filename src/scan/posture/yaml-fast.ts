@@ -1,0 +1,465 @@
+import { FAILSAFE_SCHEMA, loadAll, type Schema, type State, Type } from 'js-yaml';
+import {
+  Composer,
+  type CST,
+  type Document,
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  type Node,
+  Parser,
+  parseAllDocuments,
+} from 'yaml';
+import type { PostureContext } from './types.js';
+
+/**
+ * A fast first pass for the YAML posture analyzers: "parse fast, locate lazily".
+ *
+ * The `yaml` package keeps source ranges, which give every finding its exact line, but it reads about
+ * 2 MB/s; js-yaml builds plain values without positions at 20-30 MB/s. Most YAML files produce no
+ * finding, so each analyzer first runs its own checks over js-yaml's values with a context that only
+ * notes whether anything would be reported (`quietOn`). Nothing: the file is done. Anything at all (a
+ * finding, a malformed report, an exception) or any input where the two parsers may read the text
+ * differently: the analyzer runs as before over the `yaml` tree, which decides every finding, line and
+ * message. The fast pass can therefore only ever skip work, never change a result, provided it sees
+ * the same values as the exact pass wherever a check looks; the guards below keep to that.
+ */
+
+// ---------------------------------------------------------------------------------------------------
+// Schema
+
+// The `yaml` package's YAML 1.2 core schema (yaml/dist/schema/core), which the exact pass resolves plain
+// scalars with. js-yaml's own CORE_SCHEMA differs at the edges (`1_000`, `0b1`, `+0x1`, `.5e3` spellings),
+// and a value read differently could hide a finding, so the same tests and conversions are restated here.
+const NULL = /^(?:~|[Nn]ull|NULL)?$/;
+const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
+const INT_OCT = /^0o[0-7]+$/;
+const INT_DEC = /^[-+]?[0-9]+$/;
+const INT_HEX = /^0x[0-9a-fA-F]+$/;
+const FLOAT_NAN = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+const FLOAT_EXP = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
+const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
+
+const isText = (s: unknown): s is string => typeof s === 'string';
+
+const nullType = new Type('tag:yaml.org,2002:null', {
+  kind: 'scalar',
+  resolve: (s) => isText(s) && NULL.test(s),
+  construct: () => null,
+});
+const boolType = new Type('tag:yaml.org,2002:bool', {
+  kind: 'scalar',
+  resolve: (s) => isText(s) && BOOL.test(s),
+  construct: (s: string) => s[0] === 't' || s[0] === 'T',
+});
+const intType = new Type('tag:yaml.org,2002:int', {
+  kind: 'scalar',
+  resolve: (s) => isText(s) && (INT_OCT.test(s) || INT_DEC.test(s) || INT_HEX.test(s)),
+  construct: (s: string) =>
+    INT_OCT.test(s) ? Number.parseInt(s.slice(2), 8) : INT_HEX.test(s) ? Number.parseInt(s.slice(2), 16) : Number.parseInt(s, 10),
+});
+const floatType = new Type('tag:yaml.org,2002:float', {
+  kind: 'scalar',
+  resolve: (s) => isText(s) && (FLOAT_NAN.test(s) || FLOAT_EXP.test(s) || FLOAT.test(s)),
+  construct: (s: string) => {
+    if (!FLOAT_NAN.test(s)) return Number.parseFloat(s);
+    if (s.slice(-3).toLowerCase() === 'nan') return Number.NaN;
+    return s[0] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  },
+});
+
+/**
+ * Plain scalars resolved as the `yaml` package's default (YAML 1.2 core) schema resolves them. No `<<`
+ * merge type: like the exact pass, `<<` stays an ordinary key and analyzers that honour merge keys
+ * expand it themselves. Tags outside the schema make js-yaml throw, which sends the file to the exact pass.
+ */
+export const YAML_CORE: Schema = FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
+
+/** Strings, sequences and mappings only: every plain scalar kept as its source text. */
+export const YAML_FAILSAFE: Schema = FAILSAFE_SCHEMA;
+
+// ---------------------------------------------------------------------------------------------------
+// Loading
+
+export type FastParse =
+  | { ok: true; docs: unknown[] }
+  /**
+   * `directive`: a `%YAML`/`%TAG` directive, which changes how the exact pass reads the text (YAML 1.1
+   * booleans, merge keys). `key`: a key that may not be a scalar. `anchor`: an anchor where the caller
+   * rejects them. `error`: js-yaml refused the text; `at` is where.
+   */
+  | { ok: false; why: 'directive' | 'key' | 'anchor' | 'error'; at?: number };
+
+const DIRECTIVE = /^%/m;
+/**
+ * A key that is not a scalar: an explicit `? key`, a flow collection or an alias before `:`. The AST
+ * tree skips or renders such keys as YAML text, js-yaml as a joined string (`[jobs]: x` gives a key
+ * `jobs`), so a check could find a field in one tree that the other lacks. Loose on purpose: `?` or
+ * `]:` inside a script only costs the fast pass.
+ */
+const COMPLEX_KEY = /(?:^|[\s[{,])\?(?=[ \t\r\n]|$)|[\]}][ \t]*:(?=[ \t\r\n]|$)/m;
+const ALIAS_KEY = /(?:^|[\s[{,?-])\*[^\s,[\]{}]+[ \t]*:(?=[ \t\r\n]|$)/m;
+
+/**
+ * Every document of `text` as plain values (maps as plain objects, sequences as arrays), or why not.
+ * `anchors: 'none'` is for analyzers whose exact pass leaves aliases unresolved (it sees an alias node
+ * where js-yaml sees the anchored value): any anchor sends the file to it. Anchors need a `&`: only
+ * then is js-yaml's listener attached.
+ * @example loadFast('a: 1\n---\nb: [x]\n', { schema: YAML_CORE }) // { ok: true, docs: [{ a: 1 }, { b: ['x'] }] }
+ */
+export function loadFast(text: string, options: { schema: Schema; anchors?: 'all' | 'none' }): FastParse {
+  if (DIRECTIVE.test(text)) return { ok: false, why: 'directive' };
+  const anchors = text.includes('&');
+  if (COMPLEX_KEY.test(text) || (anchors && ALIAS_KEY.test(text))) return { ok: false, why: 'key' };
+  let anchored = false;
+  const listener =
+    anchors && options.anchors === 'none'
+      ? (event: string, state: State) => {
+          // js-yaml restores a node's own anchor before its 'close' event (children reset it while open).
+          if (event === 'close' && (state as State & { anchor: string | null }).anchor !== null) anchored = true;
+        }
+      : undefined;
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, null, listener ? { schema: options.schema, listener } : { schema: options.schema });
+  } catch (err) {
+    const at = (err as { mark?: { position?: number } }).mark?.position;
+    return at === undefined ? { ok: false, why: 'error' } : { ok: false, why: 'error', at };
+  }
+  if (anchored) return { ok: false, why: 'anchor' };
+  return { ok: true, docs };
+}
+
+/** A mapping as js-yaml builds it: a plain object (sequences are arrays, scalars primitives, `null` empty). */
+export function isPlainMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A field of a js-yaml mapping: undefined when absent, `null` when present and empty. */
+export function plainGet(v: unknown, key: string): unknown {
+  return isPlainMap(v) && Object.hasOwn(v, key) ? v[key] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Trees
+
+/** A mapping entry: the key as text, the key's node (for its line; undefined in a value tree) and the value. */
+export interface Entry {
+  key: string;
+  keyNode: unknown;
+  value: unknown;
+}
+
+/** A tagged collection in a value tree (GitLab's `!reference [job, key]`), kept apart from plain arrays. */
+export class Tagged {
+  constructor(
+    readonly tag: string,
+    readonly value: unknown,
+  ) {}
+}
+
+/**
+ * One YAML document as the CI analyzers read it, over either parser's output: aliases followed and
+ * `<<: *anchor` merge keys expanded (GitLab templates rely on them). `AstTree` reads the `yaml` AST and
+ * places findings; `ValueTree` reads js-yaml values for the fast pass and places nothing. The lookups
+ * the checks make are defined once, here, so both passes answer them alike.
+ */
+export abstract class Tree {
+  constructor(readonly ctx: PostureContext) {}
+
+  /** The node itself with an alias resolved; undefined for nothing. */
+  abstract node(n: unknown): unknown;
+  abstract isMap(n: unknown): boolean;
+  abstract isSeq(n: unknown): boolean;
+  /** A scalar's value as text (numbers and booleans too); undefined for null, collections and nothing. */
+  abstract str(n: unknown): string | undefined;
+  /** A scalar's value when it is a string (not a number or boolean). */
+  abstract text(n: unknown): string | undefined;
+  /** A node's explicit tag, such as `!reference`. */
+  abstract tag(n: unknown): string | undefined;
+  /** 1-based line where a node starts (1 in a value tree). */
+  abstract line(n: unknown): number;
+  /** The source text a node spans (empty in a value tree). */
+  abstract source(n: unknown): string;
+  /** Line of `needle` inside a scalar such as a `run: |` block, or the scalar's first line. */
+  abstract lineWithin(n: unknown, needle: string): number;
+  /** A map's own pairs in order, values as they stand (aliases unresolved). */
+  protected abstract pairs(map: unknown): Entry[];
+  /** A sequence's items as they stand. */
+  protected abstract rawItems(seq: unknown): unknown[];
+
+  /** Key/value entries of a map, explicit keys first, then those merged in through `<<: *anchor`. */
+  entries(n: unknown, seen = new Set<unknown>()): Entry[] {
+    const map = this.node(n);
+    // A merge key may point back at a map being expanded; each map is expanded once.
+    if (!this.isMap(map) || seen.has(map)) return [];
+    seen.add(map);
+    const out: Entry[] = [];
+    const merged: unknown[] = [];
+    for (const { key, keyNode, value } of this.pairs(map)) {
+      if (key === '<<') {
+        const v = this.node(value);
+        if (this.isSeq(v)) merged.push(...this.rawItems(v));
+        else merged.push(v);
+        continue;
+      }
+      out.push({ key, keyNode, value: this.node(value) });
+    }
+    for (const m of merged) {
+      for (const e of this.entries(m, seen)) if (!out.some((o) => o.key === e.key)) out.push(e);
+    }
+    return out;
+  }
+
+  get(n: unknown, key: string): unknown {
+    return this.entries(n).find((e) => e.key === key)?.value;
+  }
+
+  has(n: unknown, key: string): boolean {
+    return this.entries(n).some((e) => e.key === key);
+  }
+
+  /** Items of a sequence, aliases resolved. */
+  items(n: unknown): unknown[] {
+    const s = this.node(n);
+    if (!this.isSeq(s)) return [];
+    return this.rawItems(s)
+      .map((i) => this.node(i))
+      .filter((i) => i !== undefined);
+  }
+}
+
+/** The `yaml` AST of one document, with source ranges for lines. */
+export class AstTree extends Tree {
+  constructor(
+    readonly doc: Document,
+    ctx: PostureContext,
+  ) {
+    super(ctx);
+  }
+
+  node(n: unknown): Node | undefined {
+    if (isAlias(n)) return (n.resolve(this.doc) as Node | undefined) ?? undefined;
+    return isNode(n) ? (n as Node) : undefined;
+  }
+
+  isMap(n: unknown): boolean {
+    return isMap(n);
+  }
+
+  isSeq(n: unknown): boolean {
+    return isSeq(n);
+  }
+
+  str(n: unknown): string | undefined {
+    const s = this.node(n);
+    if (!isScalar(s) || s.value === null || s.value === undefined) return undefined;
+    return typeof s.value === 'object' ? undefined : String(s.value);
+  }
+
+  text(n: unknown): string | undefined {
+    const s = this.node(n);
+    return isScalar(s) && typeof s.value === 'string' ? s.value : undefined;
+  }
+
+  tag(n: unknown): string | undefined {
+    return this.node(n)?.tag;
+  }
+
+  line(n: unknown): number {
+    return this.ctx.lineOf(rangeOf(n)?.[0] ?? 0);
+  }
+
+  source(n: unknown): string {
+    const r = rangeOf(n);
+    return r ? this.ctx.text.slice(r[0], r[2]) : '';
+  }
+
+  lineWithin(n: unknown, needle: string): number {
+    const start = this.line(n);
+    const t = needle.trim();
+    const r = rangeOf(n);
+    if (!r || t === '') return start;
+    const end = this.ctx.lineOf(r[2]);
+    const at = this.ctx.findLine(t, start);
+    return at >= start && at <= end ? at : start;
+  }
+
+  protected pairs(map: unknown): Entry[] {
+    if (!isMap(map)) return [];
+    return map.items.map((pair) => {
+      const keyNode = isScalar(pair.key) ? pair.key : undefined;
+      return { key: keyNode ? String(keyNode.value) : String(pair.key), keyNode, value: pair.value };
+    });
+  }
+
+  protected rawItems(seq: unknown): unknown[] {
+    return isSeq(seq) ? seq.items : [];
+  }
+}
+
+function rangeOf(n: unknown): readonly [number, number, number] | undefined {
+  return isNode(n) ? (n.range ?? undefined) : undefined;
+}
+
+/**
+ * js-yaml's values for one document (aliases already shared objects, `<<` kept as a key): the fast
+ * pass's tree. Keys are strings, as the AST tree renders its scalar keys.
+ */
+export class ValueTree extends Tree {
+  node(n: unknown): unknown {
+    return n;
+  }
+
+  isMap(n: unknown): boolean {
+    return isPlainMap(n);
+  }
+
+  isSeq(n: unknown): boolean {
+    return Array.isArray(n) || (n instanceof Tagged && Array.isArray(n.value));
+  }
+
+  str(n: unknown): string | undefined {
+    return n === null || n === undefined || typeof n === 'object' ? undefined : String(n);
+  }
+
+  text(n: unknown): string | undefined {
+    return typeof n === 'string' ? n : undefined;
+  }
+
+  tag(n: unknown): string | undefined {
+    return n instanceof Tagged ? n.tag : undefined;
+  }
+
+  line(): number {
+    return 1;
+  }
+
+  source(): string {
+    return '';
+  }
+
+  lineWithin(): number {
+    return 1;
+  }
+
+  protected pairs(map: unknown): Entry[] {
+    return isPlainMap(map) ? Object.entries(map).map(([key, value]) => ({ key, keyNode: undefined, value })) : [];
+  }
+
+  protected rawItems(seq: unknown): unknown[] {
+    const v = seq instanceof Tagged ? seq.value : seq;
+    return Array.isArray(v) ? v : [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Probing
+
+/** Thrown by the probe at the first report; never escapes `quietOn`. */
+const HEARD = Symbol('heard');
+
+/**
+ * Runs `check` against a context that records no finding, only whether any report (or malformed
+ * report) was made. True when the check ran to its end and reported nothing: the exact pass would
+ * report nothing either. An exception means unsure, never clean.
+ * @example if (fastPath && quietOn(ctx, (probe) => checks(probe, docs))) return;
+ */
+export function quietOn(ctx: PostureContext, check: (probe: PostureContext) => void): boolean {
+  let heard = false;
+  // The first report settles the question: the check is cut short (a check that catches the throw
+  // still leaves `heard` set).
+  const hear = (): never => {
+    heard = true;
+    throw HEARD;
+  };
+  const probe: PostureContext = {
+    path: ctx.path,
+    text: ctx.text,
+    // Positions are never needed: a report of any kind sends the file to the exact pass.
+    lineOf: () => 1,
+    findLine: (_needle, fromLine = 1) => fromLine,
+    report: hear,
+    malformed: hear,
+  };
+  try {
+    check(probe);
+  } catch {
+    return false;
+  }
+  return !heard;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+
+/** A document marker line: `---` or `...` at column 0, then white space or the end of the line. */
+const MARKER = /^(?:---|\.\.\.)(?=[ \t\r\n]|$)/gm;
+/**
+ * A line that opens an entry of a block collection at the root: column 0, not a comment and not
+ * flow or explicit-key punctuation (which could continue something begun above).
+ */
+const ROOT_ENTRY = /^[^\s#:?,\]}]/gm;
+
+/**
+ * Whether the `yaml` package finds an error in the document that holds offset `at` (where js-yaml
+ * stopped), without parsing the whole stream: the Kubernetes analyzer needs to know that a Helm
+ * template does not parse, and this document is where to look.
+ *
+ * - The `yaml` lexer restarts at every document marker, even inside an unclosed quote or flow
+ *   collection, so a document reads the same alone as in its stream (directives aside, which answer
+ *   false here).
+ * - Within that document only the lines up to the first root entry after `at` are parsed. When the
+ *   lexer is back in block context there (the root is a block collection, or a flow collection that
+ *   closed: Helm's `{{- if … }}` line), a root entry closes every scalar and collection opened above
+ *   it, and the parser works left to right, so an error that this prefix shows before its cut is one
+ *   the whole document shows too. A missing closing quote or bracket is not taken as proof (the cut may
+ *   be what left it open), nor is anything when the root is an open flow collection or a scalar,
+ *   whose lines may continue at column 0; then the whole document is parsed.
+ * @example documentHasError('a: 1\n---\nb: [\n', 10) // true
+ */
+export function documentHasError(text: string, at: number | undefined): boolean {
+  if (at === undefined || DIRECTIVE.test(text)) return false;
+  let start = 0;
+  let end = text.length;
+  for (const m of text.matchAll(MARKER)) {
+    if (m.index > at) {
+      end = m.index;
+      break;
+    }
+    // A `---` line belongs to the document it opens (it may carry content: `--- |`); a `...` line
+    // closes the previous one.
+    if (m[0] === '---') start = m.index;
+    else {
+      const eol = text.indexOf('\n', m.index);
+      start = eol < 0 ? text.length : eol + 1;
+    }
+  }
+  if (start > at) return false;
+  const eol = text.indexOf('\n', at);
+  ROOT_ENTRY.lastIndex = eol < 0 ? text.length : eol + 1;
+  const entry = eol < 0 ? null : ROOT_ENTRY.exec(text);
+  if (entry && entry.index < end) {
+    const cut = entry.index - start;
+    const tokens = Array.from(new Parser().parse(text.slice(start, entry.index)));
+    const prefix = Array.from(new Composer({ prettyErrors: false, uniqueKeys: false }).compose(tokens));
+    const documents = tokens.filter((t) => t.type === 'document');
+    const root = documents.length === 1 && tokens.every((t) => AROUND_DOCUMENT.has(t.type)) ? documents[0]!.value : undefined;
+    if (prefix.length === 1 && root && inBlockContextAfter(root)) {
+      if (prefix[0]!.errors.some((e) => e.code !== 'MISSING_CHAR' && e.pos[0] < cut)) return true;
+    }
+  }
+  const docs = parseAllDocuments(text.slice(start, end), { prettyErrors: false, uniqueKeys: false });
+  return Array.isArray(docs) && docs.some((d) => d.errors.length > 0);
+}
+
+/** CST tokens a one-document prefix may hold: the document and what may stand before it. */
+const AROUND_DOCUMENT = new Set(['document', 'comment', 'newline', 'space', 'byte-order-mark']);
+
+/** A root CST node after which a column-0 line is lexed in block context: no open flow collection or scalar. */
+function inBlockContextAfter(root: CST.Token): boolean {
+  if (root.type === 'block-map' || root.type === 'block-seq') return true;
+  return root.type === 'flow-collection' && root.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end');
+}
