@@ -24,11 +24,22 @@ export class Recent {
     return this.map.get(key);
   }
   touch(key: string, ms: number): void {
-    if (this.map.has(key)) {
-      // Delete and re-insert keeps the map in last-seen order, so eviction takes the first key.
-      this.map.delete(key);
-    } else if (this.map.size >= this.cap) {
-      const oldest = this.map.keys().next().value;
+    const seen = this.map.get(key);
+    if (seen !== undefined) {
+      // Updating in place is the hot path (most touches are of known keys); order is not kept, so
+      // eviction looks for the oldest when the set is full, which is rare.
+      if (ms > seen) this.map.set(key, ms);
+      return;
+    }
+    if (this.map.size >= this.cap) {
+      let oldest: string | undefined;
+      let oldestMs = Number.POSITIVE_INFINITY;
+      for (const [k, t] of this.map) {
+        if (t < oldestMs) {
+          oldestMs = t;
+          oldest = k;
+        }
+      }
       if (oldest !== undefined) this.map.delete(oldest);
     }
     this.map.set(key, ms);
