@@ -122,3 +122,20 @@ describe('warden detect', () => {
     assert.match(bad.stderr, /cannot open the SQLite store/);
   });
 });
+
+describe('warden demo', () => {
+  test('generates an estate with planted attacks, detects them into the SQLite store, and says how many it found', async () => {
+    const { dir: cwd, cleanup: done } = tempDir();
+    try {
+      const r = await cli(['demo', '--identities', '25', '--days', '5', '--seed', '3'], { cwd });
+      assert.equal(r.code, 0, r.stderr.slice(0, 1000));
+      const m = /alerts for (\d+) of (\d+) planted attacks/.exec(r.stderr);
+      assert.ok(m, r.stderr.slice(-500));
+      assert.ok(Number(m[1]) >= Math.ceil(Number(m[2]) * 0.6), m[0]);
+      assert.ok(readdirSync(join(cwd, '.warden')).includes('warden.db'));
+      assert.equal((await cli(['demo', '--days', '2'], { cwd })).code, 2);
+    } finally {
+      done();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
 import type { CliIO } from './io.js';
 
-interface DetectFlags {
+export interface DetectFlags {
   replay?: string[];
   follow?: string[];
   format?: 'ocsf' | 'json' | 'table';
@@ -25,7 +25,7 @@ interface DetectFlags {
   stats?: boolean;
 }
 
-function tableRow(a: Alert): string {
+export function tableRow(a: Alert): string {
   const who = a.identity.name ?? a.identity.id;
   return `${a.firstSeen}  ${a.severity.toUpperCase().padEnd(8)} ${a.detectionId.padEnd(42)} ${who.slice(0, 40).padEnd(40)} x${a.count}\n    ${a.message}\n`;
 }
@@ -102,103 +102,104 @@ Replays are deterministic: the same files give the same alerts. One alert per id
 episode (count, first and last seen). Tune thresholds and exceptions under "detect:" in warden.config.yaml.
 Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
     )
-    .action(async (flags: DetectFlags) => {
-      const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
-      const { toDetectionFinding } = await import('../report/ocsf.js');
-      const { openStore, upsertAlerts } = await import('../store/index.js');
-      const { followFiles } = await import('../telemetry/follow.js');
-      const { emptyTelemetryStats, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
-        '../telemetry/normalize.js'
+    .action(async (flags: DetectFlags) => setExit(await runDetect(flags, io)));
+}
+
+/**
+ * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
+ */
+export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
+  const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+  const { toDetectionFinding } = await import('../report/ocsf.js');
+  const { openStore, upsertAlerts } = await import('../store/index.js');
+  const { followFiles } = await import('../telemetry/follow.js');
+  const { emptyTelemetryStats, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+  const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
+  if (!flags.replay?.length && !flags.follow?.length) {
+    throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
+  }
+  let learnUntil: number | undefined;
+  if (flags.learnUntil !== undefined) {
+    learnUntil = Date.parse(flags.learnUntil);
+    if (Number.isNaN(learnUntil))
+      throw new WardenError(
+        'WARDEN_USAGE',
+        `--learn-until takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.learnUntil}"`,
       );
-      const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
-      if (!flags.replay?.length && !flags.follow?.length) {
-        throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
-      }
-      let learnUntil: number | undefined;
-      if (flags.learnUntil !== undefined) {
-        learnUntil = Date.parse(flags.learnUntil);
-        if (Number.isNaN(learnUntil))
-          throw new WardenError(
-            'WARDEN_USAGE',
-            `--learn-until takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.learnUntil}"`,
-          );
-      }
-      const config = loadConfig(io.cwd, flags.config);
-      const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
-      const following = Boolean(flags.follow?.length);
-      const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
+  }
+  const config = loadConfig(io.cwd, flags.config);
+  const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
+  const following = Boolean(flags.follow?.length);
+  const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
+  try {
+    const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
+    const detector = createDetector({
+      config: config.detect,
+      severity: config.severity,
+      learnUntil,
+      emit: following ? 'first' : 'final',
+      initial,
+    });
+    const stats = emptyTelemetryStats();
+    const minRank = severityRank(flags.minSeverity);
+    const failRank = flags.failOn === undefined ? Number.POSITIVE_INFINITY : severityRank(flags.failOn);
+    let failing = false;
+    const pending: Alert[] = [];
+    const seen = new Set<string>();
+    const write = (a: Alert) => {
+      if (severityRank(a.severity) < minRank) return;
+      if (severityRank(a.severity) >= failRank) failing = true;
+      const update = seen.has(a.uid);
+      seen.add(a.uid);
+      pending.push(a);
+      if (format === 'table') io.stdout(tableRow(a));
+      else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
+      else
+        io.stdout(`${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`);
+    };
+    const options = { sourceType: flags.sourceType };
+    if (flags.replay?.length) {
+      const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
+      // One normaliser per source (files of one source in the order given), merged by time.
+      const groups = await groupFilesBySource(files);
+      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
+      for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
+      for (const a of detector.finish()) write(a);
+    } else {
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      let lastSave = Date.now();
       try {
-        const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
-        const detector = createDetector({
-          config: config.detect,
-          severity: config.severity,
-          learnUntil,
-          emit: following ? 'first' : 'final',
-          initial,
-        });
-        const stats = emptyTelemetryStats();
-        const minRank = severityRank(flags.minSeverity);
-        const failRank = flags.failOn === undefined ? Number.POSITIVE_INFINITY : severityRank(flags.failOn);
-        let failing = false;
-        const pending: Alert[] = [];
-        const seen = new Set<string>();
-        const write = (a: Alert) => {
-          if (severityRank(a.severity) < minRank) return;
-          if (severityRank(a.severity) >= failRank) failing = true;
-          const update = seen.has(a.uid);
-          seen.add(a.uid);
-          pending.push(a);
-          if (format === 'table') io.stdout(tableRow(a));
-          else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
-          else
-            io.stdout(
-              `${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`,
-            );
-        };
-        const options = { sourceType: flags.sourceType };
-        if (flags.replay?.length) {
-          const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
-          // One normaliser per source (files of one source in the order given), merged by time.
-          const groups = await groupFilesBySource(files);
-          const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
-          for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
-          for (const a of detector.finish()) write(a);
-        } else {
-          const controller = new AbortController();
-          const stop = () => controller.abort();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          let lastSave = Date.now();
-          try {
-            const files = (flags.follow ?? []).map((f) => resolve(io.cwd, f));
-            for await (const e of normalizeRecords(followFiles(files, { signal: controller.signal }), options, stats)) {
-              for (const a of detector.process(e)) write(a);
-              if (store && Date.now() - lastSave > 60_000) {
-                lastSave = Date.now();
-                await upsertAlerts(store, pending.splice(0));
-                await saveSnapshot(store, detector.snapshot());
-              }
-            }
-            for (const a of detector.finish()) write(a);
-          } finally {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
+        const files = (flags.follow ?? []).map((f) => resolve(io.cwd, f));
+        for await (const e of normalizeRecords(followFiles(files, { signal: controller.signal }), options, stats)) {
+          for (const a of detector.process(e)) write(a);
+          if (store && Date.now() - lastSave > 60_000) {
+            lastSave = Date.now();
+            await upsertAlerts(store, pending.splice(0));
+            await saveSnapshot(store, detector.snapshot());
           }
         }
-        if (store) {
-          await upsertAlerts(store, pending);
-          await saveSnapshot(store, detector.snapshot());
-        }
-        if (flags.stats) {
-          const d = detector.stats;
-          io.stderr(formatStats(stats));
-          io.stderr(
-            `detector: ${d.events} events (${d.learned} learning only), ${d.identities} identities, ${d.credentials} credentials, ${d.alerts} alerts\n`,
-          );
-        }
-        setExit(failing ? 1 : 0);
+        for (const a of detector.finish()) write(a);
       } finally {
-        await store?.close();
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
       }
-    });
+    }
+    if (store) {
+      await upsertAlerts(store, pending);
+      await saveSnapshot(store, detector.snapshot());
+    }
+    if (flags.stats) {
+      const d = detector.stats;
+      io.stderr(formatStats(stats));
+      io.stderr(
+        `detector: ${d.events} events (${d.learned} learning only), ${d.identities} identities, ${d.credentials} credentials, ${d.alerts} alerts\n`,
+      );
+    }
+    return failing ? 1 : 0;
+  } finally {
+    await store?.close();
+  }
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { wardenVersion } from '../report/version.js';
+import { registerDemo } from './demo-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
 import type { CliIO } from './io.js';
@@ -35,6 +36,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerRules(program, io, setExit);
   registerEvents(program, io, setExit);
   registerDetect(program, io, setExit);
+  registerDemo(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -424,3 +424,27 @@ describe('engine memory', () => {
     assert.ok(alerts.some((a) => a.detectionId === 'runtime.credential.reuse-after-revocation'));
   });
 });
+
+describe('alerts name the holder', () => {
+  test('a revoked token used with no identity in the log is reported against the identity that held it', () => {
+    const vault = { source: 'vault' as const, action: 'vault:read' };
+    const used = { key: 'hmac-sha256:dd', type: 'vault-accessor', lifecycle: 'used' as const };
+    const alerts = run([
+      ev(START + H, { ...vault, identity: { id: 'entity-7', type: 'vault-token', name: 'billing' }, credential: used }),
+      ev(START + 2 * H, {
+        ...vault,
+        identity: { id: 'ops', type: 'vault-token' },
+        tags: ['credential.revoked'],
+        credential: { key: 'hmac-sha256:ops', type: 'vault-accessor', lifecycle: 'revoked', subject: 'hmac-sha256:dd' },
+      }),
+      ev(START + 3 * H, {
+        ...vault,
+        identity: { id: 'unauthenticated', type: 'vault-token' },
+        outcome: 'failure',
+        credential: used,
+      }),
+    ]);
+    const a = alerts.find((x) => x.detectionId === 'runtime.credential.reuse-after-revocation');
+    assert.equal(a?.identity.id, 'entity-7');
+  });
+});

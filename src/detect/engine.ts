@@ -12,6 +12,7 @@ import {
   HOUR_MS,
   hourOfWeek,
   inCidr,
+  isAnonymous,
   networkOf,
   resourceKey,
   resourceNamespace,
@@ -217,6 +218,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
 
   function trigger(d: Detection, e: IdentityEvent, now: number, tr: ReturnType<Detection['evaluate']> & object): Alert[] {
     const credKey = tr.credentialKey ?? e.credential?.key;
+    // A use the log attributes to nobody (a revoked Vault token, an anonymous request) is about the
+    // identity that held the credential: name that one in the alert.
+    const holder = e.credential === undefined ? null : (credentials.get(e.credential.key)?.holder ?? null);
+    if (isAnonymous(e.identity) && holder !== null) e = { ...e, identity: holder as IdentityEvent['identity'] };
     const per = d.meta.per === 'credential' && credKey !== undefined;
     const key = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
     const severity = options.severity?.[d.meta.id] ?? tr.severity;
@@ -376,7 +381,12 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       // Issuance events name the issuer (an STS caller, an OIDC subject) next to the key they issue:
       // only presenting a credential says who holds it.
       const presented = e.credential.lifecycle === 'used';
-      if (e.identity.type !== 'unknown' && presented) c.identities.touch(e.identity.id, now);
+      if (!isAnonymous(e.identity) && presented) {
+        c.identities.touch(e.identity.id, now);
+        if (c.holder?.id !== e.identity.id) {
+          c.holder = { id: e.identity.id, type: e.identity.type, ...(e.identity.name ? { name: e.identity.name } : {}) };
+        }
+      }
       if (e.client.workload !== undefined && presented) c.workloads.touch(e.client.workload, now);
       if (e.client.ip !== undefined && presented) c.addresses.touch(e.client.ip, now);
       if (e.credential.issuedAt !== undefined) {

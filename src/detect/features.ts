@@ -149,6 +149,16 @@ export function hourOfWeek(ms: number): number {
   return d.getUTCDay() * 24 + d.getUTCHours();
 }
 
+/** An identity the log could not name (a revoked token, an anonymous request): it claims nothing. */
+export function isAnonymous(identity: IdentityEvent['identity']): boolean {
+  return (
+    identity.type === 'unknown' ||
+    identity.id === 'unauthenticated' ||
+    identity.id === 'system:anonymous' ||
+    identity.id === 'anonymous'
+  );
+}
+
 /** Non-human identity types: the detections that watch automation skip people and the root user. */
 export function isNonHuman(type: IdentityEvent['identity']['type']): boolean {
   return type !== 'user' && type !== 'root';

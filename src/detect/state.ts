@@ -166,6 +166,8 @@ export class CredentialState {
   last = 0;
   identities = new Recent(8);
   workloads = new Recent(32);
+  /** The identity that last presented it (a revoked token's later use is logged with no identity). */
+  holder: { id: string; type: string; name?: string } | null = null;
   /** Source addresses, exactly: a workload-bound token (Kubernetes JTI) comes from one pod address. */
   addresses = new Recent(8);
   /** Lifecycle, from issuance, deactivation, deletion and revocation events. */

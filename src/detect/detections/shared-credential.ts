@@ -1,5 +1,5 @@
 import type { Detection } from '../detection.js';
-import { isNonHuman } from '../features.js';
+import { isAnonymous, isNonHuman } from '../features.js';
 
 const WINDOW_MS = 10 * 60_000;
 
@@ -27,7 +27,7 @@ export const sharedCredential: Detection = {
     if (c !== undefined && e.credential !== undefined && e.credential.lifecycle === 'used') {
       const others = [...c.identities.keys()].filter((id) => id !== e.identity.id);
       // Identity-less events (anonymous, unknown) carry no claim about who holds the credential.
-      if (others.length > 0 && e.identity.type !== 'unknown') {
+      if (others.length > 0 && !isAnonymous(e.identity)) {
         return {
           severity: 'high',
           message: `One credential (${e.credential.type}) is presented by ${e.identity.id} and by ${others.slice(0, 3).join(', ')}.`,
