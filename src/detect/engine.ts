@@ -262,9 +262,9 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   }
 
   /**
-   * Updates state with an event. An event that raised an alert (`suspect`) still counts and still moves
-   * credential lifecycles, but does not teach the baselines: an attacker's new network, hour or tool
-   * must not become "normal" because the attack happened.
+   * Updates state with an event, alerting or not: a novelty alerts once and is then part of the
+   * identity's history (the alert stands; a benign change does not alert forever). The hour profile
+   * and the rate and network peaks commit late, so a burst never excuses itself while it happens.
    */
   function learn(
     e: IdentityEvent,
@@ -274,14 +274,13 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     net: string | undefined,
     fam: string | undefined,
     rkey: string | undefined,
-    suspect: boolean,
   ): void {
     if (s.first === 0) s.first = now;
     if (now > s.last) s.last = now;
     s.events++;
     const day = Math.floor(now / DAY_MS);
     s.activeDays.touch(String(day), now);
-    if (!suspect) learnBaselines(e, now, s, net, fam, rkey);
+    learnBaselines(e, now, s, net, fam, rkey);
     learnCounters(e, now, s, c, net, day);
   }
 
@@ -469,7 +468,6 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const net = networkOf(e.client.ip);
     const fam = userAgentFamily(e.client.userAgent);
     const rkey = resourceKey(e);
-    let suspect = false;
     if (now < learnUntil) {
       stats.learned++;
     } else {
@@ -488,7 +486,6 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       for (const d of detections) {
         const tr = d.evaluate(e, ctx);
         if (tr === undefined || excepted(d.meta.id, e)) continue;
-        if (d.meta.type === 'behavioral' && severityRank(tr.severity) >= severityRank('medium')) suspect = true;
         out.push(...trigger(d, e, now, tr));
         // Detections that fire once per bucket or per day remember that they did.
         if (d.meta.id === 'runtime.identity.rate-spike') s.bucketAlerted = now - s.bucketStart < BUCKET_MS;
@@ -502,7 +499,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       const run = s.failures.filter(([tt]) => tt >= now - windowMs).length;
       if (run > s.failBurstPeak && (now < learnUntil || run < Math.max(t.failures, s.failBurstPeak * 3))) s.failBurstPeak = run;
     }
-    learn(e, now, s, c, net, fam, rkey, suspect);
+    learn(e, now, s, c, net, fam, rkey);
     return out;
   }
 

@@ -34,7 +34,13 @@ export const agentToolChain: Detection = {
     const s = ctx.identity;
     const chainKey = e.agent?.traceId ?? e.identity.session ?? '';
     const dest = e.agent?.destination;
-    if (dest !== undefined && !s.destinations.has(dest) && s.secretReadAt > 0 && ctx.now - s.secretReadAt <= CHAIN_MS) {
+    if (
+      ctx.warm &&
+      dest !== undefined &&
+      !s.destinations.has(dest) &&
+      s.secretReadAt > 0 &&
+      ctx.now - s.secretReadAt <= CHAIN_MS
+    ) {
       const sameChain = s.secretReadTrace === '' || s.secretReadTrace === chainKey;
       if (sameChain) {
         return {

@@ -29,6 +29,8 @@ export const failuresThenSuccess: Detection = {
     const recent = ctx.identity.failures.filter(([t]) => t >= ctx.now - windowMs);
     const threshold = Math.max(ctx.config.failures, ctx.identity.failBurstPeak * 3);
     if (recent.length < threshold) return undefined;
+    // Before its history is known, only a run far above the threshold speaks for an identity.
+    if (!ctx.warm && recent.length < threshold * 4) return undefined;
     const nets = new Set(recent.map(([, n]) => n));
     const unseen = ctx.net !== undefined && ctx.identity.nets.size > 0 && !ctx.identity.nets.has(ctx.net);
     return {

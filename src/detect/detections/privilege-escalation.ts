@@ -78,6 +78,8 @@ export const privilegeEscalation: Detection = {
     // updating role policies) on a new target is its job; first-time actions, administrator grants
     // and changes to itself are not.
     if ((seenExact || seenAction) && !admin && !self) return undefined;
+    // "Never made before" means something only once the identity's history is known.
+    if (!ctx.warm && !admin && !self) return undefined;
     let severity = admin || self ? 'critical' : seenAction ? 'medium' : 'high';
     if (e.outcome === 'failure') severity = shiftSeverity(severity as 'high', -1);
     else if (inCi(e) && severity !== 'critical') severity = shiftSeverity(severity as 'high', 1);

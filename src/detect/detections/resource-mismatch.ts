@@ -37,6 +37,8 @@ export const resourceMismatch: Detection = {
       // A controller that already works across many namespaces is cluster-scoped by design.
       const clusterWide = s.namespaces.size >= 5;
       if (clusterWide && ns !== 'kube-system') return undefined;
+      // Another team's namespace is news only once this account's own reach is known; kube-system always is.
+      if (!ctx.warm && ns !== 'kube-system') return undefined;
       return {
         severity: ns === 'kube-system' ? 'critical' : 'high',
         message: `Service account ${e.identity.id} (${e.action}) reached secrets in namespace ${ns}, outside its own namespace ${home}.`,
