@@ -170,12 +170,15 @@ describe('runtime.identity.privilege-escalation', () => {
 describe('runtime.access.off-hours', () => {
   const read = { action: 'secretsmanager:GetSecretValue', tags: ['secret.read'] };
   test('a secret read at 03:00 by a business-hours identity alerts; at 11:00 it does not', () => {
-    const night = run([...baseline(), ev(START + 3 * 24 * H + 3 * H, read)]);
+    // Habits are established after five active days.
+    const night = run([...baseline({}, 6), ev(START + 6 * 24 * H + 3 * H, read)]);
     assert.ok(
       night.some((a) => a.detectionId === 'runtime.access.off-hours'),
       ids(night).join(),
     );
-    assert.deepEqual(ids(run([...baseline(), ev(START + 3 * 24 * H + 11 * H, read)])), []);
+    assert.deepEqual(ids(run([...baseline({}, 6), ev(START + 6 * 24 * H + 11 * H, read)])), []);
+    // Three days are not enough history to call 03:00 unusual.
+    assert.deepEqual(ids(run([...baseline(), ev(START + 3 * 24 * H + 3 * H, read)])), []);
   });
   test('a declared deployment window is enforced', () => {
     const config = DetectConfigSchema.parse({ windows: [{ identity: 'app', from: '09:00', to: '12:00' }] });
@@ -356,9 +359,9 @@ describe('engine', () => {
     Array.from({ length: 8 }, (_, i) => ev(AFTER + i * 20_000, { outcome: 'failure', client: { ip: '198.51.100.20' } }));
   test('repeated triggers aggregate into one alert per episode, with count and first/last seen', () => {
     const night = [0, 1, 2].map((i) =>
-      ev(START + 3 * 24 * H + 2 * H + i * 600_000, { action: 'ssm:GetParameter', tags: ['secret.read'] }),
+      ev(START + 6 * 24 * H + 2 * H + i * 600_000, { action: 'ssm:GetParameter', tags: ['secret.read'] }),
     );
-    const alerts = run([...baseline(), ...night]).filter((a) => a.detectionId === 'runtime.access.off-hours');
+    const alerts = run([...baseline({}, 6), ...night]).filter((a) => a.detectionId === 'runtime.access.off-hours');
     assert.equal(alerts.length, 1);
     assert.equal(alerts[0]!.count, 3);
     assert.ok(alerts[0]!.lastSeen > alerts[0]!.firstSeen);

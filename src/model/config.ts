@@ -56,8 +56,11 @@ export const DetectConfigSchema = z
         rateFactor: z.number().min(1).default(4),
         /** Distinct networks within ten minutes that make "many places at once". */
         networksAtOnce: z.number().int().min(2).default(4),
-        /** Days of history before off-hours judgements. */
-        offHoursMinDays: z.number().int().min(1).default(3),
+        /**
+         * Days of activity before an identity's habits (its hours, the resources it reads) are
+         * established enough to call a departure from them unusual.
+         */
+        offHoursMinDays: z.number().int().min(1).default(5),
         longLivedDays: z.number().positive().default(90),
         idleMinutesPerDay: z.number().positive().default(30),
         rotationGraceHours: z.number().min(0).default(24),

@@ -69,6 +69,8 @@ export const offHours: Detection = {
       for (let day = 0; day < 7; day++) n += h[day * 24 + hh]!;
       if (n > 0) active.push(`${String(hh).padStart(2, '0')}:00`);
     }
+    // An identity active across most of the day (jobs at any hour) has no "normal hours" to leave.
+    if (active.length > 16) return undefined;
     return {
       severity: e.tags.includes('privilege.change') ? 'high' : 'medium',
       message: `${e.identity.name ?? e.identity.id} performed ${e.action}${e.resource ? ` on ${e.resource.id}` : ''} at ${String(hour).padStart(2, '0')}:00 UTC, an hour it is never active.`,

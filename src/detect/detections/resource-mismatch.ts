@@ -54,6 +54,8 @@ export const resourceMismatch: Detection = {
     // Inside its own namespace a service account's reach is its namespace: the check above covers it.
     if (home !== undefined && (ns === undefined || ns === home)) return undefined;
     if (s.resources.has(ctx.resource) || s.resources.size === 0 || s.resources.size > 40) return undefined;
+    // A usual set needs days of history to be usual.
+    if (s.activeDays.size < ctx.config.offHoursMinDays) return undefined;
     return {
       severity: 'medium',
       message: `${e.identity.name ?? e.identity.id} read secrets under ${ctx.resource}, outside the set it normally reads.`,
