@@ -1,7 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { readYamlData } from '../model/data-file.js';
+import { readValidatedYamlDir } from '../model/data-file.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { packageRoot } from '../model/package-root.js';
 
@@ -36,16 +35,7 @@ export function loadCatalogues(dir = join(packageRoot(), 'frameworks')): Map<str
   if (cached && dir === join(packageRoot(), 'frameworks')) return cached;
   const issues: Issue[] = [];
   const out = new Map<string, Catalogue>();
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()) {
-    const parsed = CatalogueSchema.safeParse(readYamlData(join(dir, file)));
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) issues.push({ path: `frameworks/${file}:${i.path.join('.')}`, message: i.message });
-      continue;
-    }
-    out.set(parsed.data.id, parsed.data);
-  }
+  for (const { data } of readValidatedYamlDir(dir, 'frameworks', CatalogueSchema, issues)) out.set(data.id, data);
   if (issues.length > 0) throw new WardenError('WARDEN_FRAMEWORK_REF_UNKNOWN', 'invalid framework catalogue', issues);
   cached = out;
   return out;

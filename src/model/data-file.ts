@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from './package-root.js';
@@ -32,4 +32,42 @@ export function readYamlData(path: string): unknown {
     // best effort
   }
   return doc;
+}
+
+/**
+ * Reads every YAML file of a folder (sorted) and validates each with `schema`; problems are collected
+ * into `issues` (with `label/<file>:<path>`) rather than thrown, so a caller reports all of them at once.
+ * @example for (const { data } of readValidatedYamlDir(dir, 'rules/posture', PostureRuleFileSchema, issues)) …
+ */
+export function readValidatedYamlDir<T>(
+  dir: string,
+  label: string,
+  schema: {
+    safeParse(
+      doc: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  issues: Array<{ path: string; message: string }>,
+): Array<{ file: string; source: string; data: T }> {
+  const out: Array<{ file: string; source: string; data: T }> = [];
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+  for (const file of files) {
+    const source = `${label}/${file}`;
+    let doc: unknown;
+    try {
+      doc = readYamlData(join(dir, file));
+    } catch (err) {
+      issues.push({ path: source, message: `not valid YAML: ${(err as Error).message}` });
+      continue;
+    }
+    const parsed = schema.safeParse(doc);
+    if (!parsed.success) {
+      for (const i of parsed.error.issues) issues.push({ path: `${source}:${i.path.map(String).join('.')}`, message: i.message });
+      continue;
+    }
+    out.push({ file, source, data: parsed.data });
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { type Document, isMap, isScalar, parseDocument } from 'yaml';
+import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import { AstTree, isPlainMap, loadFast, quietOn, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
 
@@ -221,24 +222,6 @@ function pinning(uses: string): Pin {
   const ref = uses.slice(at + 1);
   if (/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(ref) || ref.includes('${{')) return 'pinned';
   return FIRST_PARTY_OWNERS.has(uses.split('/')[0]!.toLowerCase()) ? 'first-party' : 'third-party';
-}
-
-/** Splits a shell script into logical lines (backslash continuations joined) keeping each one's first physical line. */
-function logicalLines(script: string): { text: string; first: string }[] {
-  const out: { text: string; first: string }[] = [];
-  let buf = '';
-  let first = '';
-  for (const raw of script.split('\n')) {
-    if (buf === '') first = raw;
-    if (/\\\s*$/.test(raw)) {
-      buf += raw.replace(/\\\s*$/, ' ');
-      continue;
-    }
-    out.push({ text: buf + raw, first });
-    buf = '';
-  }
-  if (buf !== '') out.push({ text: buf, first });
-  return out;
 }
 
 /** Simple commands of a logical line: split on `&&`, `||` and `;`, a pipeline kept whole. */

@@ -1,6 +1,7 @@
 import { Type } from 'js-yaml';
 import { isMap, isScalar, parseAllDocuments } from 'yaml';
 import { redact } from '../secrets/redact.js';
+import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import { AstTree, isPlainMap, loadFast, quietOn, Tagged, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
 
@@ -123,19 +124,7 @@ function checkVariables(t: Tree, vars: N, where: string): void {
 /** Splits script text into simple commands (backslash continuations joined, `&&`, `||`, `;` split). */
 function commands(script: string): { cmd: string; first: string }[] {
   const out: { cmd: string; first: string }[] = [];
-  const logical: { text: string; first: string }[] = [];
-  let buf = '';
-  let first = '';
-  for (const raw of script.split('\n')) {
-    if (buf === '') first = raw;
-    if (/\\\s*$/.test(raw)) {
-      buf += raw.replace(/\\\s*$/, ' ');
-      continue;
-    }
-    logical.push({ text: buf + raw, first });
-    buf = '';
-  }
-  if (buf !== '') logical.push({ text: buf, first });
+  const logical = logicalLines(script);
   for (const l of logical) {
     for (const c of l.text.split(/&&|\|\||;/)) if (c.trim() !== '') out.push({ cmd: c.trim(), first: l.first });
   }

@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readYamlData } from '../../model/data-file.js';
+import { readValidatedYamlDir } from '../../model/data-file.js';
 import { type Issue, WardenError } from '../../model/errors.js';
 import { packageRoot } from '../../model/package-root.js';
 import { type PostureRule, PostureRuleFileSchema } from './rule-schema.js';
@@ -12,23 +11,8 @@ export function loadPostureRules(dir = join(packageRoot(), 'rules', 'posture')):
   if (cached && dir === join(packageRoot(), 'rules', 'posture')) return cached;
   const issues: Issue[] = [];
   const out = new Map<string, PostureRule>();
-  for (const file of readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .sort()) {
-    const source = `rules/posture/${file}`;
-    let doc: unknown;
-    try {
-      doc = readYamlData(join(dir, file));
-    } catch (err) {
-      issues.push({ path: source, message: `not valid YAML: ${(err as Error).message}` });
-      continue;
-    }
-    const parsed = PostureRuleFileSchema.safeParse(doc);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) issues.push({ path: `${source}:${i.path.join('.')}`, message: i.message });
-      continue;
-    }
-    for (const r of parsed.data.rules) {
+  for (const { source, data } of readValidatedYamlDir(dir, 'rules/posture', PostureRuleFileSchema, issues)) {
+    for (const r of data.rules) {
       if (out.has(r.id)) issues.push({ path: source, message: `duplicate rule id ${r.id}` });
       out.set(r.id, r);
     }

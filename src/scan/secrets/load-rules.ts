@@ -1,6 +1,5 @@
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readYamlData } from '../../model/data-file.js';
+import { readValidatedYamlDir } from '../../model/data-file.js';
 import { type Issue, WardenError } from '../../model/errors.js';
 import { packageRoot } from '../../model/package-root.js';
 import type { Severity } from '../../model/severity.js';
@@ -21,24 +20,7 @@ export interface SecretRule extends Omit<SecretRuleData, 'severity' | 'validator
 export function readSecretRuleFiles(dir = join(packageRoot(), 'rules', 'secrets')): SecretRule[] {
   const issues: Issue[] = [];
   const rules: SecretRule[] = [];
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort();
-  for (const file of files) {
-    const source = `rules/secrets/${file}`;
-    let doc: unknown;
-    try {
-      doc = readYamlData(join(dir, file));
-    } catch (err) {
-      issues.push({ path: source, message: `not valid YAML: ${(err as Error).message}` });
-      continue;
-    }
-    const parsed = SecretRuleFileSchema.safeParse(doc);
-    if (!parsed.success) {
-      for (const i of parsed.error.issues) issues.push({ path: `${source}:${i.path.join('.')}`, message: i.message });
-      continue;
-    }
-    const group = parsed.data;
+  for (const { source, data: group } of readValidatedYamlDir(dir, 'rules/secrets', SecretRuleFileSchema, issues)) {
     for (const [index, r] of group.rules.entries()) {
       let regex: RegExp;
       try {
