@@ -451,3 +451,33 @@ describe('alerts name the holder', () => {
     assert.equal(a?.identity.id, 'entity-7');
   });
 });
+
+describe('GitHub token revocation', () => {
+  test('a token revoked by token_id and then used by its hashed_token is reuse after revocation', () => {
+    const gh = {
+      source: 'github-audit' as const,
+      identity: { id: 'svc-build', type: 'user' as const },
+      client: { ip: '198.51.100.10' },
+    };
+    const use = (at: number) =>
+      ev(at, {
+        ...gh,
+        action: 'git.clone',
+        tags: ['repo.read'],
+        credential: { key: 'HASHED=', type: 'github-pat-classic', lifecycle: 'used' },
+        raw: { extra: { token_id: 4242 } },
+      });
+    const revoke = ev(START + 2 * H, {
+      ...gh,
+      identity: { id: 'svc-build', type: 'app' as const },
+      action: 'personal_access_token.destroy',
+      tags: ['credential.revoked'],
+      credential: { key: '4242', type: 'github-pat-classic', lifecycle: 'revoked', subject: '4242' },
+    });
+    const alerts = run([use(START + H), revoke, use(START + 3 * H)]);
+    assert.ok(
+      alerts.some((a) => a.detectionId === 'runtime.credential.reuse-after-revocation'),
+      ids(alerts).join(),
+    );
+  });
+});

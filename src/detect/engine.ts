@@ -118,10 +118,13 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const owned = new Map<string, Set<string>>();
   for (const [id, o] of options.initial?.identities ?? [])
     identities.set(id, IdentityState.fromJSON(o as Record<string, unknown>));
+  /** Provider aliases of credentials (GitHub token_id → hashed_token). */
+  const aliases = new Map<string, string>();
   for (const [key, o] of options.initial?.credentials ?? []) {
     const c = CredentialState.fromJSON(o as Record<string, unknown>);
     credentials.set(key, c);
     if (c.owner) own(c.owner, key);
+    if (c.alias) aliases.set(c.alias, key);
   }
   const episodes = new Map<string, Episode>();
   const stats: DetectorStats = { events: 0, learned: 0, alerts: 0, identities: 0, credentials: 0, untimed: 0 };
@@ -418,7 +421,23 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   function lifecycle(e: IdentityEvent, now: number): void {
     const cred = e.credential;
     if (cred === undefined || e.outcome === 'failure') return;
-    const subjectKey = cred.subject ?? cred.key;
+    // GitHub: a token in use carries both its hashed_token (the key) and its token_id; lifecycle
+    // events name only the token_id. Remember the pair so a revocation reaches the key in use.
+    const tokenId = e.source === 'github-audit' ? (e.raw.extra as Record<string, unknown> | undefined)?.token_id : undefined;
+    if (
+      cred.lifecycle === 'used' &&
+      (typeof tokenId === 'number' || typeof tokenId === 'string') &&
+      tokenId !== 0 &&
+      tokenId !== ''
+    ) {
+      const c = credentials.get(cred.key);
+      if (c !== undefined && c.alias === '') {
+        c.alias = String(tokenId);
+        aliases.set(c.alias, cred.key);
+      }
+    }
+    const named = cred.subject ?? cred.key;
+    const subjectKey = aliases.get(named) ?? named;
     if (e.tags.includes('credential.issued') && cred.subject !== undefined) {
       const sub = credentialState(subjectKey);
       sub.issuedAt = now;

@@ -166,6 +166,11 @@ export class CredentialState {
   last = 0;
   identities = new Recent(8);
   workloads = new Recent(32);
+  /**
+   * Another name the provider uses for this credential in lifecycle events: GitHub logs a token's
+   * `hashed_token` when it is used but only its `token_id` when it is created or revoked.
+   */
+  alias = '';
   /** The identity that last presented it (a revoked token's later use is logged with no identity). */
   holder: { id: string; type: string; name?: string } | null = null;
   /** Source addresses, exactly: a workload-bound token (Kubernetes JTI) comes from one pod address. */
