@@ -139,3 +139,75 @@ describe('warden demo', () => {
     }
   });
 });
+
+describe('warden detect --follow', () => {
+  test('follows a growing log in a real process, alerts as episodes open, and saves state on SIGINT', async () => {
+    const { spawn } = await import('node:child_process');
+    const { appendFileSync } = await import('node:fs');
+    const { packageRoot } = await import('../src/model/package-root.js');
+    const { dir: cwd, cleanup: done } = tempDir();
+    try {
+      const log = join(cwd, 'vault_audit.log');
+      const hmac = (s: string) => `hmac-sha256:${s.padEnd(64, '0')}`;
+      let n = 0;
+      // Vault audit request/response pairs: a token is used, revoked, then presented again.
+      const pair = (time: string, path: string, op: string, accessor: string, extra: Record<string, unknown> = {}) => {
+        n++;
+        const auth = {
+          accessor: hmac(accessor),
+          client_token: hmac(`t${accessor}`),
+          display_name: 'kubernetes-payments-api',
+          entity_id: 'entity-follow',
+          policies: ['default'],
+        };
+        const request = {
+          id: `req-${n}`,
+          operation: op,
+          path,
+          remote_address: '10.1.2.3',
+          mount_type: 'kv',
+          client_token: auth.client_token,
+          client_token_accessor: auth.accessor,
+          ...extra,
+        };
+        return `${JSON.stringify({ type: 'request', time, auth, request })}\n${JSON.stringify({ type: 'response', time, auth, request, response: {} })}\n`;
+      };
+      writeFileSync(log, pair('2026-03-02T10:00:00Z', 'secret/data/payments/db', 'read', 'aaa'));
+      const child = spawn(
+        process.execPath,
+        [join(packageRoot(), 'dist/src/cli/bin.js'), 'detect', '--follow', log, '--format', 'json', '--store', join(cwd, 's.db')],
+        {
+          cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      const waitFor = async (re: RegExp) => {
+        for (let i = 0; i < 200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.match(out, re);
+      };
+      await new Promise((r) => setTimeout(r, 500));
+      appendFileSync(
+        log,
+        pair('2026-03-02T10:05:00Z', 'auth/token/revoke-accessor', 'update', 'ops', { data: { accessor: hmac('aaa') } }),
+      );
+      appendFileSync(log, pair('2026-03-02T10:10:00Z', 'secret/data/payments/db', 'read', 'aaa'));
+      await waitFor(/runtime\.credential\.reuse-after-revocation/);
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      assert.equal(code, 0);
+      const s = await openStore(join(cwd, 's.db'));
+      try {
+        assert.ok((await getStates(s, 'detect.credential')).has(hmac('aaa')));
+        assert.ok((await listAlerts(s)).some((a) => a.detectionId === 'runtime.credential.reuse-after-revocation'));
+      } finally {
+        await s.close();
+      }
+    } finally {
+      done();
+    }
+  });
+});
