@@ -103,6 +103,10 @@ describe('warden detect', () => {
         .map((l) => JSON.parse(l).uid)
         .sort();
     assert.deepEqual(uids(a.stdout), uids(b.stdout));
+    // A folder stands for every file below it.
+    const c = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--format', 'json', '--no-persist']);
+    assert.equal(c.code, 0);
+    assert.deepEqual(uids(c.stdout), uids(a.stdout));
     assert.ok(uids(a.stdout).length > 0);
   });
 

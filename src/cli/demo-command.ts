@@ -41,7 +41,7 @@ export function registerDemo(program: Command, io: CliIO, setExit: (code: number
 Examples:
   $ warden demo
   $ warden demo --identities 200 --days 14 --seed 7
-  $ warden detect --replay .warden/demo/*/* --format ocsf     the same logs, as OCSF findings
+  $ warden detect --replay .warden/demo --format ocsf        the same logs, as OCSF findings
 
 The logs are synthetic (no real credential or host); truth.json beside them lists the planted attacks.`,
     )

@@ -93,7 +93,7 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
       'after',
       `
 Examples:
-  $ warden detect --replay vault_audit.log cloudtrail/*.json.gz k8s-audit.log
+  $ warden detect --replay vault_audit.log cloudtrail/ k8s-audit.log            (a folder: every file below it)
   $ warden detect --replay logs/*.jsonl --learn-until 2026-03-01T00:00:00Z --format ocsf > findings.jsonl
   $ warden detect --follow /var/log/vault_audit.log --format table
   $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden detect --follow audit.log
@@ -113,7 +113,9 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
-  const { emptyTelemetryStats, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+  const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
+    '../telemetry/normalize.js'
+  );
   const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
@@ -159,7 +161,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     };
     const options = { sourceType: flags.sourceType };
     if (flags.replay?.length) {
-      const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
+      const files = expandInputs(flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
       const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));

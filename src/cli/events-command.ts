@@ -65,7 +65,7 @@ The event contract is docs/identity-event.schema.json.`,
     )
     .action(async (flags: EventsFlags) => {
       const { followFiles } = await import('../telemetry/follow.js');
-      const { emptyTelemetryStats, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+      const { emptyTelemetryStats, expandInputs, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
       if (!flags.replay?.length && !flags.follow?.length) {
         throw new WardenError('WARDEN_USAGE', 'give files to read with --replay FILE... or --follow FILE...');
       }
@@ -78,7 +78,7 @@ The event contract is docs/identity-event.schema.json.`,
       process.once('SIGINT', stop);
       try {
         if (flags.replay?.length) {
-          const files = flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f)));
+          const files = expandInputs(flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
           for await (const e of normalizeRecords(recordsOfFiles(files, io.stdin), options, stats)) {
             write(flags.format === 'jsonl' ? `${JSON.stringify(e)}\n` : tableRow(e));
           }
