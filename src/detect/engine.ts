@@ -384,13 +384,16 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       // only presenting a credential says who holds it.
       const presented = e.credential.lifecycle === 'used';
       if (!isAnonymous(e.identity) && presented) {
-        c.identities.touch(e.identity.id, now);
+        c.own('identities').touch(e.identity.id, now);
         if (c.holder?.id !== e.identity.id) {
           c.holder = { id: e.identity.id, type: e.identity.type, ...(e.identity.name ? { name: e.identity.name } : {}) };
         }
       }
-      if (e.client.workload !== undefined && presented) c.workloads.touch(e.client.workload, now);
-      if (e.client.ip !== undefined && presented) c.addresses.touch(e.client.ip, now);
+      // Workloads and addresses matter for workload-bound tokens only (see the shared detection).
+      if (presented && e.credential.type === 'k8s-token') {
+        if (e.client.workload !== undefined) c.own('workloads').touch(e.client.workload, now);
+        if (e.client.ip !== undefined) c.own('addresses').touch(e.client.ip, now);
+      }
       if (e.credential.issuedAt !== undefined) {
         const issued = Date.parse(e.credential.issuedAt);
         if (!Number.isNaN(issued)) c.issuedAt = issued;

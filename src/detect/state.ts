@@ -88,12 +88,23 @@ export class Latest {
  * field's capacity, any other field is taken when its type matches the fresh default, and fields the
  * state no longer has are dropped.
  */
+/**
+ * Empty sets shared by every credential until it writes to one: tens of thousands of short-lived
+ * credentials (STS sessions, Vault tokens, pod tokens) never need all three of their sets, and three
+ * Maps each cost more than the rest of the credential.
+ */
+const NO_IDENTITIES = new Recent(8);
+const NO_WORKLOADS = new Recent(32);
+const NO_ADDRESSES = new Recent(8);
+const SHARED_EMPTY = new Set<Recent>([NO_IDENTITIES, NO_WORKLOADS, NO_ADDRESSES]);
+
 function restore<T extends IdentityState | CredentialState>(s: T, o: Record<string, unknown>): T {
   const fields = s as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(o)) {
     const current = fields[k];
     if (current instanceof Recent && Array.isArray(v)) {
-      fields[k] = new Recent(current.cap, v as Array<[string, number]>);
+      // An empty set stays the shared empty one (see CredentialState.own).
+      if (v.length > 0 || !SHARED_EMPTY.has(current)) fields[k] = new Recent(current.cap, v as Array<[string, number]>);
     } else if (current instanceof Latest && Array.isArray(v)) {
       fields[k] = new Latest(current.cap, v as Array<[string, string]>);
     } else if (current !== undefined && typeof current === typeof v) {
@@ -164,8 +175,8 @@ export class IdentityState {
 export class CredentialState {
   first = 0;
   last = 0;
-  identities = new Recent(8);
-  workloads = new Recent(32);
+  identities: Recent = NO_IDENTITIES;
+  workloads: Recent = NO_WORKLOADS;
   /**
    * Another name the provider uses for this credential in lifecycle events: GitHub logs a token's
    * `hashed_token` when it is used but only its `token_id` when it is created or revoked.
@@ -174,7 +185,16 @@ export class CredentialState {
   /** The identity that last presented it (a revoked token's later use is logged with no identity). */
   holder: { id: string; type: string; name?: string } | null = null;
   /** Source addresses, exactly: a workload-bound token (Kubernetes JTI) comes from one pod address. */
-  addresses = new Recent(8);
+  addresses: Recent = NO_ADDRESSES;
+
+  /** The credential's own set for writing, made on first write (reads of the shared empty ones are fine). */
+  own(field: 'identities' | 'workloads' | 'addresses'): Recent {
+    const current = this[field];
+    if (!SHARED_EMPTY.has(current)) return current;
+    const fresh = new Recent(current.cap);
+    this[field] = fresh;
+    return fresh;
+  }
   /** Lifecycle, from issuance, deactivation, deletion and revocation events. */
   issuedAt = 0;
   expiresAt = 0;
