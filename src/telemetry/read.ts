@@ -1,6 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import type { RecordOrigin } from './types.js';
 
 /** One parsed JSON record, or why a line/document could not be parsed. */
@@ -15,6 +15,9 @@ export interface ReadOptions {
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 const DEFAULT_MAX_DOC = 512 * 1024 * 1024;
+
+/** Compressed inputs up to this size are gunzipped in one synchronous call. */
+const SYNC_GUNZIP_MAX = 16 * 1024 * 1024;
 
 /** The first bytes of a gzip stream (RFC 1952 §2.3.1). */
 function isGzip(b: Buffer): boolean {
@@ -38,10 +41,38 @@ async function* decodedChunks(input: AsyncIterable<Buffer>): AsyncGenerator<Buff
     yield* rest();
     return;
   }
+  // Typical log archives (CloudTrail writes one small .json.gz per delivery) are decoded in one
+  // synchronous call: a streaming gunzip costs an event-loop round trip per chunk. Larger inputs, and
+  // corrupt ones (to keep what decodes before the damage), go through the stream.
+  const buffered: Buffer[] = [];
+  let size = 0;
+  let more = true;
+  for (let r: IteratorResult<Buffer> = { done: false, value: head }; ; ) {
+    if (r.done) {
+      more = false;
+      break;
+    }
+    buffered.push(r.value);
+    size += r.value.length;
+    if (size > SYNC_GUNZIP_MAX) break;
+    r = await it.next();
+  }
+  if (!more) {
+    try {
+      yield gunzipSync(buffered.length === 1 ? buffered[0]! : Buffer.concat(buffered, size));
+      return;
+    } catch {
+      // corrupt: stream it below and let the stream report where it broke
+    }
+  }
+  const replay = async function* () {
+    yield* buffered;
+    if (more) for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  };
   const gunzip = createGunzip();
   const feed = (async () => {
     try {
-      for await (const chunk of rest()) {
+      for await (const chunk of replay()) {
         if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
       }
       gunzip.end();
@@ -204,11 +235,13 @@ export async function* readRecords(
 export async function* fileChunks(path: string, chunkSize = 1 << 20): AsyncGenerator<Buffer> {
   const fd = openSync(path, 'r');
   try {
+    // A buffer no larger than the file: thousands of small hourly files must not cost a megabyte each.
+    const size = Math.max(1, Math.min(chunkSize, fstatSync(fd).size + 1));
     for (;;) {
-      const buf = Buffer.allocUnsafe(chunkSize);
-      const bytesRead = readSync(fd, buf, 0, chunkSize, null);
+      const buf = Buffer.allocUnsafe(size);
+      const bytesRead = readSync(fd, buf, 0, size, null);
       if (bytesRead === 0) return;
-      yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+      yield bytesRead === size ? buf : buf.subarray(0, bytesRead);
     }
   } finally {
     closeSync(fd);
