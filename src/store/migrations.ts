@@ -61,6 +61,46 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('alerts_last_seen').on('alerts').column('last_seen').execute();
     },
   },
+  {
+    name: '0002_identity_graph',
+    async up(db) {
+      // The identity graph (src/correlate/graph.ts). Node ids are `<kind>:<natural id>`; props are JSON
+      // text and times epoch milliseconds, as in 0001. Never a raw secret: only join keys, fingerprints
+      // and redacted previews.
+      await db.schema
+        .createTable('graph_nodes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('props', 'text', (c) => c.notNull())
+        .addColumn('first_seen', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('graph_nodes_kind').on('graph_nodes').column('kind').execute();
+
+      await db.schema
+        .createTable('graph_edges')
+        .addColumn('src', 'text', (c) => c.notNull())
+        .addColumn('dst', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('props', 'text', (c) => c.notNull())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .addColumn('first_seen', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('graph_edges_pk', ['src', 'dst', 'kind'])
+        .execute();
+      // The primary key serves lookups by source; this one serves "what points at X" (reverse walks).
+      await db.schema.createIndex('graph_edges_dst_kind').on('graph_edges').columns(['dst', 'kind']).execute();
+
+      // Which findings and events the graph already holds, so a re-import adds nothing twice (edge
+      // counts stay true). `id` is `event:<event id>` or `finding:<finding id>`.
+      await db.schema
+        .createTable('graph_imported')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('imported_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

@@ -57,6 +57,45 @@ export interface AlertsTable {
   updated_at: number;
 }
 
+/** `graph_nodes`: one vertex of the identity graph. */
+export interface GraphNodesTable {
+  /** `<kind>:<natural id>`, e.g. `credential:aws-key:AKIA…`, `identity:arn:aws:iam::1:user/ci`. */
+  id: string;
+  /** identity | credential | workload | resource | repository | owner | finding | network. */
+  kind: string;
+  label: string;
+  /** JSON text. */
+  props: string;
+  /** Epoch milliseconds. */
+  first_seen: number;
+  /** Epoch milliseconds. */
+  last_seen: number;
+}
+
+/** `graph_edges`: one relation between two nodes, aggregated over every observation of it. */
+export interface GraphEdgesTable {
+  src: string;
+  dst: string;
+  /** found-in | credential-of | runs-as | can-access | used | assumes | owned-by | detected. */
+  kind: string;
+  /** JSON text. */
+  props: string;
+  /** How many observations (events, finding locations) the edge stands for. */
+  count: number;
+  /** Epoch milliseconds. */
+  first_seen: number;
+  /** Epoch milliseconds. */
+  last_seen: number;
+}
+
+/** `graph_imported`: the findings and events already in the graph, so re-imports are idempotent. */
+export interface GraphImportedTable {
+  /** `event:<event id>` or `finding:<finding id>`. */
+  id: string;
+  /** Epoch milliseconds. */
+  imported_at: number;
+}
+
 /**
  * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
  * @example
@@ -66,4 +105,7 @@ export interface Database {
   detector_state: DetectorStateTable;
   detector_meta: DetectorMetaTable;
   alerts: AlertsTable;
+  graph_nodes: GraphNodesTable;
+  graph_edges: GraphEdgesTable;
+  graph_imported: GraphImportedTable;
 }

@@ -1,0 +1,251 @@
+import { toJson } from './detector-state.js';
+import { queryable, type StoreTarget } from './store.js';
+
+/*
+ * Rows per statement: an edge binds 7 variables, so 1,000 rows (7,000) stay far below SQLite's 32,766
+ * and PostgreSQL's 65,535 bound variables.
+ */
+const BATCH = 1000;
+
+/** One node to upsert. Times are epoch milliseconds. */
+export interface GraphNodeRow {
+  /** `<kind>:<natural id>`. */
+  id: string;
+  kind: string;
+  label: string;
+  props: Record<string, unknown>;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** One edge to upsert: `count` observations between `firstSeen` and `lastSeen`. */
+export interface GraphEdgeRow {
+  src: string;
+  dst: string;
+  kind: string;
+  props: Record<string, unknown>;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+}
+
+/** A stored node, props parsed. */
+export type GraphNode = GraphNodeRow;
+/** A stored edge, props parsed. */
+export type GraphEdge = GraphEdgeRow;
+
+function edgeKey(e: { src: string; dst: string; kind: string }): string {
+  return `${e.kind}\u0000${e.src}\u0000${e.dst}`;
+}
+
+/**
+ * Folds rows with the same id into one (earliest first_seen, latest last_seen, the first row's label
+ * and props): PostgreSQL refuses an INSERT … ON CONFLICT that touches the same row twice.
+ */
+function foldNodes(nodes: readonly GraphNodeRow[]): GraphNodeRow[] {
+  const byId = new Map<string, GraphNodeRow>();
+  for (const n of nodes) {
+    const prev = byId.get(n.id);
+    if (!prev) byId.set(n.id, { ...n });
+    else {
+      prev.firstSeen = Math.min(prev.firstSeen, n.firstSeen);
+      prev.lastSeen = Math.max(prev.lastSeen, n.lastSeen);
+    }
+  }
+  return [...byId.values()];
+}
+
+/** Folds edges with the same (src, dst, kind): counts add up, times widen, the latest props win. */
+function foldEdges(edges: readonly GraphEdgeRow[]): GraphEdgeRow[] {
+  const byKey = new Map<string, GraphEdgeRow>();
+  for (const e of edges) {
+    const key = edgeKey(e);
+    const prev = byKey.get(key);
+    if (!prev) byKey.set(key, { ...e });
+    else {
+      prev.count += e.count;
+      prev.firstSeen = Math.min(prev.firstSeen, e.firstSeen);
+      if (e.lastSeen >= prev.lastSeen) {
+        prev.lastSeen = e.lastSeen;
+        prev.props = e.props;
+      }
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Upserts nodes in batches. A known node keeps its label and props and widens its first/last seen
+ * (CASE rather than min/max or least/greatest, which differ between the dialects). Use
+ * `updateGraphNodeProps` to change props. Pass a `trx` to make it part of a larger transaction.
+ * @example
+ * await upsertGraphNodes(trx, [{ id: 'identity:arn:aws:iam::1:user/ci', kind: 'identity', label: 'ci', props: {}, firstSeen: t, lastSeen: t }]);
+ */
+export async function upsertGraphNodes(target: StoreTarget, nodes: readonly GraphNodeRow[]): Promise<void> {
+  const db = queryable(target);
+  const rows = foldNodes(nodes).map((n) => ({
+    id: n.id,
+    kind: n.kind,
+    label: n.label,
+    props: toJson(n.props),
+    first_seen: n.firstSeen,
+    last_seen: n.lastSeen,
+  }));
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await db
+      .insertInto('graph_nodes')
+      .values(rows.slice(i, i + BATCH))
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          first_seen: eb
+            .case()
+            .when('excluded.first_seen', '<', eb.ref('graph_nodes.first_seen'))
+            .then(eb.ref('excluded.first_seen'))
+            .else(eb.ref('graph_nodes.first_seen'))
+            .end(),
+          last_seen: eb
+            .case()
+            .when('excluded.last_seen', '>', eb.ref('graph_nodes.last_seen'))
+            .then(eb.ref('excluded.last_seen'))
+            .else(eb.ref('graph_nodes.last_seen'))
+            .end(),
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Upserts edges in batches: a known edge adds the incoming count, widens first/last seen and takes
+ * the incoming props. Callers make re-imports idempotent with `claimImported`, not here.
+ * @example
+ * await upsertGraphEdges(trx, [{ src: 'identity:…', dst: 'resource:…', kind: 'used', props: {}, count: 3, firstSeen: a, lastSeen: b }]);
+ */
+export async function upsertGraphEdges(target: StoreTarget, edges: readonly GraphEdgeRow[]): Promise<void> {
+  const db = queryable(target);
+  const rows = foldEdges(edges).map((e) => ({
+    src: e.src,
+    dst: e.dst,
+    kind: e.kind,
+    props: toJson(e.props),
+    count: e.count,
+    first_seen: e.firstSeen,
+    last_seen: e.lastSeen,
+  }));
+  for (let i = 0; i < rows.length; i += BATCH) {
+    await db
+      .insertInto('graph_edges')
+      .values(rows.slice(i, i + BATCH))
+      .onConflict((oc) =>
+        oc.columns(['src', 'dst', 'kind']).doUpdateSet((eb) => ({
+          count: eb('graph_edges.count', '+', eb.ref('excluded.count')),
+          props: eb.ref('excluded.props'),
+          first_seen: eb
+            .case()
+            .when('excluded.first_seen', '<', eb.ref('graph_edges.first_seen'))
+            .then(eb.ref('excluded.first_seen'))
+            .else(eb.ref('graph_edges.first_seen'))
+            .end(),
+          last_seen: eb
+            .case()
+            .when('excluded.last_seen', '>', eb.ref('graph_edges.last_seen'))
+            .then(eb.ref('excluded.last_seen'))
+            .else(eb.ref('graph_edges.last_seen'))
+            .end(),
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
+ * Records `ids` (`event:…`, `finding:…`) as imported and returns those that were not already: the
+ * caller imports only those, so importing the same input twice changes nothing.
+ * @example const fresh = await claimImported(trx, events.map((e) => `event:${e.id}`));
+ */
+export async function claimImported(target: StoreTarget, ids: readonly string[]): Promise<Set<string>> {
+  const db = queryable(target);
+  const fresh = new Set<string>();
+  const unique = [...new Set(ids)];
+  const now = Date.now();
+  for (let i = 0; i < unique.length; i += BATCH) {
+    const rows = await db
+      .insertInto('graph_imported')
+      .values(unique.slice(i, i + BATCH).map((id) => ({ id, imported_at: now })))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .execute();
+    for (const r of rows) fresh.add(r.id);
+  }
+  return fresh;
+}
+
+/**
+ * Replaces the props of each node of `ids` that exists with `merge(props, id)` (read, merge, write: meant for the few
+ * nodes a revocation or a scan touches, not for bulk imports). `merge` decides the merged props; pass
+ * a `trx` so the read and the write are one transaction.
+ */
+export async function updateGraphNodeProps(
+  target: StoreTarget,
+  ids: readonly string[],
+  merge: (props: Record<string, unknown>, id: string) => Record<string, unknown>,
+): Promise<void> {
+  const db = queryable(target);
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += BATCH) {
+    const rows = await db
+      .selectFrom('graph_nodes')
+      .select(['id', 'props'])
+      .where('id', 'in', unique.slice(i, i + BATCH))
+      .execute();
+    for (const row of rows) {
+      const next = merge(JSON.parse(row.props) as Record<string, unknown>, row.id);
+      await db
+        .updateTable('graph_nodes')
+        .set({ props: toJson(next) })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  }
+}
+
+/** Reads one node; `undefined` when the graph has none with that id. */
+export async function getGraphNode(target: StoreTarget, id: string): Promise<GraphNode | undefined> {
+  const row = await queryable(target).selectFrom('graph_nodes').selectAll().where('id', '=', id).executeTakeFirst();
+  if (row === undefined) return undefined;
+  return {
+    id: row.id,
+    kind: row.kind,
+    label: row.label,
+    props: JSON.parse(row.props) as Record<string, unknown>,
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+  };
+}
+
+/**
+ * The edges leaving `src` (or, with `direction: 'in'`, arriving at it), optionally of one kind,
+ * ordered by kind, src and dst.
+ * @example const leaks = await listGraphEdges(store, 'credential:aws-key:AKIA…', { kind: 'found-in' });
+ */
+export async function listGraphEdges(
+  target: StoreTarget,
+  node: string,
+  options: { kind?: string | undefined; direction?: 'out' | 'in' } = {},
+): Promise<GraphEdge[]> {
+  let query = queryable(target)
+    .selectFrom('graph_edges')
+    .selectAll()
+    .where(options.direction === 'in' ? 'dst' : 'src', '=', node);
+  if (options.kind !== undefined) query = query.where('kind', '=', options.kind);
+  const rows = await query.orderBy('kind').orderBy('src').orderBy('dst').execute();
+  return rows.map((row) => ({
+    src: row.src,
+    dst: row.dst,
+    kind: row.kind,
+    props: JSON.parse(row.props) as Record<string, unknown>,
+    count: Number(row.count),
+    firstSeen: Number(row.first_seen),
+    lastSeen: Number(row.last_seen),
+  }));
+}
