@@ -1,78 +1,14 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
-import { tempDir } from '../../test/tmp.js';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { githubHashedToken, vaultAuditHmac } from '../scan/secrets/redact.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
 import { explainExposure, exposureOf, importEvents, importFindings } from './graph-import.js';
 import { openStore, type Store } from './store.js';
-
-const PG_URL = process.env.WARDEN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env.WARDEN_SKIP_POSTGRES === '1';
-
-/** A place to make a fresh, empty database and a way to remove it afterwards (as in store.test.ts). */
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  start(): Promise<void>;
-  fresh(): Promise<string>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const tmp = tempDir('warden-graph-');
-  let n = 0;
-  return {
-    name: 'sqlite',
-    start: async () => {},
-    fresh: async () => `sqlite:${join(tmp.dir, `db-${n++}.db`)}`,
-    cleanup: async () => tmp.cleanup(),
-  };
-}
-
-function postgresBackend(): Backend {
-  // One schema per database (search_path in the URL), so concurrent runs and failed runs never meet.
-  const run = `warden_graph_test_${randomBytes(4).toString('hex')}`;
-  const schemas: string[] = [];
-  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    name: 'postgres',
-    start: async () => {
-      try {
-        await admin((c) => c.query('select 1'));
-      } catch (error) {
-        throw new Error(
-          `PostgreSQL is not reachable at ${new URL(PG_URL).host} (${(error as Error).message}); ` +
-            'start it or set WARDEN_SKIP_POSTGRES=1 to skip the PostgreSQL suite',
-          { cause: error },
-        );
-      }
-    },
-    fresh: async () => {
-      const schema = `${run}_${schemas.length}`;
-      await admin((c) => c.query(`create schema ${schema}`));
-      schemas.push(schema);
-      const url = new URL(PG_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      return url.href;
-    },
-    cleanup: async () => {
-      if (schemas.length > 0) await admin((c) => c.query(`drop schema if exists ${schemas.join(', ')} cascade`));
-    },
-  };
-}
+import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -378,6 +314,6 @@ function graphSuite(backend: Backend): void {
   });
 }
 
-graphSuite(sqliteBackend());
+graphSuite(sqliteBackend('warden-graph-'));
 if (SKIP_PG) test.skip('identity graph on postgres (WARDEN_SKIP_POSTGRES=1)', () => {});
-else graphSuite(postgresBackend());
+else graphSuite(postgresBackend('warden_graph_test'));

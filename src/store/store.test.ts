@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { tempDir } from '../../test/tmp.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
@@ -23,71 +21,7 @@ import {
   setMeta,
   upsertAlerts,
 } from './index.js';
-
-const PG_URL = process.env.WARDEN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const SKIP_PG = process.env.WARDEN_SKIP_POSTGRES === '1';
-
-/** A place to make fresh, empty databases and a way to remove them all afterwards. */
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  /** Checks the backend is there to use. */
-  start(): Promise<void>;
-  fresh(): Promise<string>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const tmp = tempDir('warden-store-');
-  let n = 0;
-  return {
-    name: 'sqlite',
-    start: async () => {},
-    fresh: async () => `sqlite:${join(tmp.dir, `db-${n++}.db`)}`,
-    cleanup: async () => tmp.cleanup(),
-  };
-}
-
-function postgresBackend(): Backend {
-  // One schema per database so concurrent CI jobs and earlier failed runs never meet.
-  const run = `warden_test_${randomBytes(4).toString('hex')}`;
-  const schemas: string[] = [];
-  const admin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 15_000 });
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  };
-  return {
-    name: 'postgres',
-    start: async () => {
-      // A loaded CI machine can be slow to accept the first connection: try a few times before failing.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await admin((c) => c.query('select 1'));
-          return;
-        } catch (error) {
-          if (attempt >= 3) throw error;
-          await new Promise((r) => setTimeout(r, 2000));
-        }
-      }
-    },
-    fresh: async () => {
-      const schema = `${run}_${schemas.length}`;
-      await admin((c) => c.query(`create schema ${schema}`));
-      schemas.push(schema);
-      // libpq's `options` query parameter, which pg passes to the server as startup options.
-      const url = new URL(PG_URL);
-      url.searchParams.set('options', `-c search_path=${schema}`);
-      return url.href;
-    },
-    cleanup: async () => {
-      if (schemas.length > 0) await admin((c) => c.query(`drop schema if exists ${schemas.join(', ')} cascade`));
-    },
-  };
-}
+import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
 
 function alert(over: Partial<Alert> & Pick<Alert, 'uid'>): Alert {
   return {
@@ -333,11 +267,11 @@ function storeSuite(backend: Backend): void {
   });
 }
 
-storeSuite(sqliteBackend());
+storeSuite(sqliteBackend('warden-store-'));
 
 // Checked before the suite is declared so that an unreachable server is one plain failed test in the
 // summary CI reads; a failing before() hook would only cancel the tests.
-const postgres = postgresBackend();
+const postgres = postgresBackend('warden_test');
 const unreachable = SKIP_PG
   ? undefined
   : await postgres.start().then(
@@ -347,10 +281,8 @@ const unreachable = SKIP_PG
 if (SKIP_PG) test('store on postgres', { skip: 'WARDEN_SKIP_POSTGRES=1' }, () => {});
 else if (unreachable !== undefined)
   test('store on postgres', () => {
-    assert.fail(
-      `PostgreSQL is not reachable at ${PG_URL} (${unreachable}). Start it with \`bash ../shared/services.sh postgres\`, ` +
-        'point WARDEN_TEST_POSTGRES_URL at another server, or set WARDEN_SKIP_POSTGRES=1 to skip these tests.',
-    );
+    // The helper's message names the server and says how to start it or skip these tests.
+    assert.fail(unreachable);
   });
 else storeSuite(postgres);
 
