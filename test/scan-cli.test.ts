@@ -157,6 +157,10 @@ describe('warden scan on a directory', () => {
     const text = readFileSync(baseline, 'utf8');
     assertNoLeak(text);
     assert.equal(JSON.parse(text).findings.length, 5);
+    // The baseline command takes the same source flags as scan.
+    const narrowed = join(dir, '..', `${dir.split('/').pop()}-baseline-narrow.json`);
+    assert.equal((await cli(['baseline', dir, '-o', narrowed, '--exclude', 'src/'])).code, 0);
+    assert.equal(JSON.parse(readFileSync(narrowed, 'utf8')).findings.length, 3);
     assert.equal((await cli(['scan', dir, '--baseline', baseline])).code, 0);
     write('src/new.js', `const k = "${fakeSecrets(21).githubPat}";\n`);
     try {

@@ -84,7 +84,16 @@ function sizeFlag(value: string | undefined): number | undefined {
 
 function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
   const root = resolve(io.cwd, path === '-' ? '.' : path);
-  const config = loadConfig(io.cwd, flags.config);
+  const loaded = loadConfig(io.cwd, flags.config);
+  // Flags extend the config file: --exclude adds patterns, --no-default-excludes turns them off.
+  const config = {
+    ...loaded,
+    scan: {
+      ...loaded.scan,
+      defaultExcludes: loaded.scan.defaultExcludes && flags.defaultExcludes,
+      exclude: [...loaded.scan.exclude, ...(flags.exclude ?? [])],
+    },
+  };
   return {
     root,
     mode: modeOf(path, flags),
@@ -97,8 +106,6 @@ function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
     maxFileSize: sizeFlag(flags.maxFileSize),
     threads: numberFlag(flags.threads, '--threads'),
     vaultAuditSalt: io.env.WARDEN_VAULT_AUDIT_SALT,
-    defaultExcludes: flags.defaultExcludes,
-    exclude: flags.exclude,
   };
 }
 
@@ -122,22 +129,13 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
       const { toTable } = await import('../report/table.js');
       const { createScanProgress } = await import('./progress.js');
       const base = scanOptionsFrom(path, flags, io);
-      const config = {
-        ...base.config,
-        scan: {
-          ...base.config.scan,
-          defaultExcludes: base.config.scan.defaultExcludes && flags.defaultExcludes,
-          exclude: [...base.config.scan.exclude, ...(flags.exclude ?? [])],
-        },
-      };
       const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
       const opts = {
         ...base,
-        config,
         baseline: flags.baseline ? readBaseline(resolve(io.cwd, flags.baseline)) : undefined,
         onProgress: progress.update,
       };
-      const failOn = flags.failOn ?? config.scan.failOn;
+      const failOn = flags.failOn ?? base.config.scan.failOn;
       let findings: Finding[];
       let summary: ReturnType<typeof emptySummary>;
       try {
@@ -200,11 +198,7 @@ The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
     .action(async (path: string, flags: ScanFlags & { output: string }) => {
       const { createBaseline, runScan, writeBaseline } = await import('../scan/index.js');
       const base = scanOptionsFrom(path, flags, io);
-      const config = {
-        ...base.config,
-        scan: { ...base.config.scan, defaultExcludes: base.config.scan.defaultExcludes && flags.defaultExcludes },
-      };
-      const { findings } = await runScan({ ...base, config });
+      const { findings } = await runScan(base);
       const out = resolve(io.cwd, flags.output);
       writeBaseline(out, createBaseline(findings));
       io.stderr(`warden: baseline of ${findings.length} finding(s) written to ${flags.output}\n`);
