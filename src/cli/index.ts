@@ -4,6 +4,7 @@ import { wardenVersion } from '../report/version.js';
 import { registerDemo } from './demo-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
+import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
@@ -29,7 +30,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .showSuggestionAfterError()
     .addHelpText(
       'after',
-      '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list\n  $ warden events --replay vault_audit.log --stats',
+      '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list\n  $ warden events --replay vault_audit.log --stats\n  $ warden import scan.json cloudtrail/ && warden risk',
     );
   registerScan(program, io, setExit);
   registerBaseline(program, io, setExit);
@@ -37,6 +38,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerEvents(program, io, setExit);
   registerDetect(program, io, setExit);
   registerDemo(program, io, setExit);
+  registerGraph(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'WARDEN_BASELINE_INVALID',
   'WARDEN_USAGE',
   'WARDEN_STORE_UNAVAILABLE',
+  'WARDEN_INPUT_INVALID',
+  'WARDEN_NOT_FOUND',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -19,4 +19,13 @@ export {
   type IdentityEvent,
   IdentityEventSchema,
 } from './identity-event.js';
+export {
+  INVENTORY_NODE_KINDS,
+  INVENTORY_RELATION_KINDS,
+  type InventoryNode,
+  InventoryNodeSchema,
+  type InventoryRelation,
+  type InventoryRelationKind,
+  InventoryRelationSchema,
+} from './inventory.js';
 export { SEVERITIES, type Severity, SeveritySchema, severityRank } from './severity.js';

@@ -6,7 +6,8 @@ import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { githubHashedToken, vaultAuditHmac } from '../scan/secrets/redact.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
-import { explainExposure, exposureOf, importEvents, importFindings } from './graph-import.js';
+import { importEvents, importFindings } from './graph-import.js';
+import { explainExposure, exposureOf } from './graph-query.js';
 import { openStore, type Store } from './store.js';
 import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
 
@@ -43,7 +44,8 @@ function secretFinding(secret: string, path: string, credentialKey?: Finding['cr
       sha: 'c0ffee0000000000000000000000000000000001',
       author: 'dev',
       email: 'dev@example.com',
-      date: '2025-02-01T00:00:00Z',
+      // Committed when the scan found it: exposure starts at the introducing commit.
+      date: FOUND_AT,
     },
     frameworks: [],
     ...(credentialKey ? { credentialKey } : {}),
@@ -175,7 +177,7 @@ function graphSuite(backend: Backend): void {
     before(async () => {
       await backend.start();
       store = await openStore(await backend.fresh());
-      const f = await importFindings(store, findings, 'github.com/acme/api', { foundAt: FOUND_AT });
+      const f = await importFindings(store, findings, { repo: 'github.com/acme/api', foundAt: FOUND_AT });
       assert.deepEqual(f, { imported: findings.length, skipped: 0 });
       const e = await importEvents(store, events());
       assert.equal(e.imported, events().length);
@@ -196,7 +198,10 @@ function graphSuite(backend: Backend): void {
       // The evidence chain: where it leaked, and who it belongs to.
       const [leak] = await listGraphEdges(store, `credential:aws-key:${LEAKED_AWS_ID}`, { kind: 'found-in' });
       assert.equal(leak?.dst, 'repository:github.com/acme/api');
-      assert.deepEqual(leak?.props, { path: 'deploy/.env', line: 7, commit: 'c0ffee0000000000000000000000000000000001' });
+      assert.equal(leak?.props.path, 'deploy/.env');
+      assert.equal(leak?.props.line, 7);
+      assert.equal(leak?.props.commit, 'c0ffee0000000000000000000000000000000001');
+      assert.equal(leak?.props.exposedAt, Date.parse(FOUND_AT));
       const owners = await listGraphEdges(store, `credential:aws-key:${LEAKED_AWS_ID}`, { kind: 'credential-of' });
       assert.deepEqual(
         owners.map((o) => [o.dst, o.count]),
@@ -246,7 +251,7 @@ function graphSuite(backend: Backend): void {
 
     test('re-importing the same findings and events changes nothing', async () => {
       const before = await tableCounts(store);
-      assert.deepEqual(await importFindings(store, findings, 'github.com/acme/api', { foundAt: '2026-01-01T00:00:00Z' }), {
+      assert.deepEqual(await importFindings(store, findings, { repo: 'github.com/acme/api', foundAt: '2026-01-01T00:00:00Z' }), {
         imported: 0,
         skipped: findings.length,
       });
@@ -263,11 +268,9 @@ function graphSuite(backend: Backend): void {
       ]);
       await importFindings(
         store,
-        [secretFinding(`${id}-secret`, 'late/.env', { type: 'aws-access-key-id', value: id })],
-        'github.com/acme/api',
-        {
-          foundAt: '2025-06-01T00:00:00Z',
-        },
+        // A working-tree finding (no commit): exposed since the scan found it, after the logged use.
+        [{ ...secretFinding(`${id}-secret`, 'late/.env', { type: 'aws-access-key-id', value: id }), commit: undefined }],
+        { repo: 'github.com/acme/api', foundAt: '2025-06-01T00:00:00Z' },
       );
       const node = await getGraphNode(store, `credential:aws-key:${id}`);
       assert.equal(node?.props.type, 'aws-access-key');

@@ -1,317 +1,212 @@
 import { createHash } from 'node:crypto';
-import { credentialKeysOfEvent, credentialKeysOfFinding, subjectKeyOfEvent } from '../correlate/keys.js';
+import { findingId, GraphBuilder, millis, type Visibility } from '../correlate/graph.js';
+import { credentialKeysOfFinding } from '../correlate/keys.js';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
-import {
-  claimImported,
-  type GraphEdgeRow,
-  type GraphNodeRow,
-  getGraphNode,
-  listGraphEdges,
-  updateGraphNodeProps,
-  upsertGraphEdges,
-  upsertGraphNodes,
-} from './graph.js';
+import type { InventoryRelation } from '../model/inventory.js';
+import { claimImported, updateGraphNodeProps, upsertGraphEdges, upsertGraphNodes } from './graph.js';
 import { inTransaction, type StoreTarget } from './store.js';
 
 /*
- * The identity graph, stored in `graph_nodes` / `graph_edges` (migration 0002_identity_graph).
+ * Imports into the identity graph (graph_nodes / graph_edges, migration 0002): src/correlate/graph.ts
+ * derives the rows, this module claims and stores them.
  *
- * Nodes, id `<kind>:<natural id>`:
- * - `credential:<join key>` (keys.ts): label the redacted preview or the log's key name; never a secret.
- * - `finding:<hash>`, `repository:<name>`, `identity:<stable id>`, `workload:<name>`, `resource:<id>`,
- * - `network:<ip>`: where a credential was used from when no workload is named (`network:unknown`
- *   when the log names neither).
- *
- * Edges:
- * - credential —found-in→ repository (props: path, line, commit; first_seen = when the leak was found)
- * - finding —detected→ credential
- * - credential —credential-of→ identity
- * - identity —used→ resource, credential —used→ workload|network (the source it was used from);
- *   count, first_seen and last_seen aggregate every event
- * - workload —runs-as→ identity
- *
- * Every import is one transaction and idempotent: `graph_imported` remembers each finding and event
- * id, so importing the same input again adds nothing (counts included).
+ * Idempotence: findings are claimed one by one (`finding:<id>`); events by content-defined chunk
+ * (`events:<sha256 of the chunk's event ids>`). A chunk ends after an event whose id hashes to a
+ * boundary (about one in 1,024) or at 8,192 events, so the same file cut the same way gives the same
+ * chunks, and a file that grew keeps its earlier chunks: importing it again adds only what is new.
+ * One claim per chunk, not per event, keeps the bookkeeping at a few thousand rows for ten million
+ * events. The input's last chunk (cut by its end, not by content) is claimed event by event
+ * (`event:<id>`), so re-reading the same events in any grouping never counts them twice. Left alone:
+ * when a log grew since its last import, the events of that import's last chunk are claimed, but
+ * the new chunk that now holds them is fresh, so they count again (a thousand events on average;
+ * counts of edges, never their existence, are affected).
  */
 
-/** Events per round trip: one claim, one node upsert and one edge upsert per batch. */
-const EVENT_BATCH = 1000;
-
-/** What `exposureOf` says about a credential. */
-export type ExposureStatus =
-  | 'not-leaked'
-  | 'leaked-never-seen'
-  | 'leaked-in-use-by-owner'
-  | 'leaked-in-use-unknown-source'
-  | 'leaked-revoked';
-
-/** How many findings and events an import added (those already in the graph are skipped). */
+/** How many findings, relations or events an import added (those already in the graph are skipped). */
 export interface ImportResult {
   imported: number;
   skipped: number;
 }
 
-function millis(value: string | number | Date, what: string): number {
-  const ms = typeof value === 'number' ? value : value instanceof Date ? value.getTime() : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new RangeError(`${what} is not a time: ${JSON.stringify(value)}`);
-  return ms;
+export interface ImportEventsOptions {
+  /** Called after each stored flush with the number of events read so far. */
+  onProgress?: ((events: number) => void) | undefined;
+  /** Events held in memory before a flush (default 200,000); rows fold within a flush. */
+  flushEvents?: number | undefined;
 }
 
-/** A stable id for one finding location: rule, secret fingerprint, path, line, column and commit. */
-export function findingId(f: Finding): string {
-  const parts = [f.ruleId, f.fingerprint, f.path, f.line, f.column, f.commit?.sha ?? ''];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
+const CHUNK_MAX = 8192;
+const BOUNDARY_MASK = 0x3ff;
+const FLUSH_EVENTS = 200_000;
+/** Flush early when this many distinct rows are held, whatever the event count. */
+const FLUSH_ROWS = 400_000;
+
+/** FNV-1a of a string: cheap, stable, good enough to place chunk boundaries. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+interface Chunk {
+  key: string;
+  events: IdentityEvent[];
+  /** Cut by the end of the input: claimed event by event. */
+  tail: boolean;
+}
+
+/** Stores what the builder holds and marks revoked credentials, in the caller's transaction. */
+async function flushBuilder(trx: StoreTarget, builder: GraphBuilder): Promise<void> {
+  const { nodes, edges, revoked } = builder.take();
+  await upsertGraphNodes(trx, nodes);
+  await upsertGraphEdges(trx, edges);
+  if (revoked.size > 0) {
+    await updateGraphNodeProps(trx, [...revoked.keys()], (props, id) => {
+      const t = revoked.get(id)!;
+      const prev = typeof props.revokedAt === 'number' ? props.revokedAt : undefined;
+      return { ...props, revokedAt: prev === undefined ? t : Math.min(prev, t) };
+    });
+  }
+}
+
+/**
+ * Imports identity events, streamed: identities, credentials, workloads, resources and networks, and
+ * the edges between them (see src/correlate/graph.ts), folded in memory and upserted in batches, one
+ * transaction per flush. A successful revocation or deactivation marks the credential it acted on
+ * with `revokedAt`. Chunks already imported are skipped (see the module comment).
+ * @example
+ * const { imported } = await importEvents(store, readEvents(files));
+ */
+export async function importEvents(
+  target: StoreTarget,
+  events: Iterable<IdentityEvent> | AsyncIterable<IdentityEvent>,
+  options: ImportEventsOptions = {},
+): Promise<ImportResult> {
+  const flushAt = options.flushEvents ?? FLUSH_EVENTS;
+  const result: ImportResult = { imported: 0, skipped: 0 };
+  let read = 0;
+  let pending: Chunk[] = [];
+  let pendingEvents = 0;
+  let ids: string[] = [];
+  let current: IdentityEvent[] = [];
+  const builder = new GraphBuilder();
+
+  const closeChunk = (tail: boolean) => {
+    if (current.length === 0) return;
+    const key = `events:${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 40)}`;
+    pending.push({ key, events: current, tail });
+    pendingEvents += current.length;
+    ids = [];
+    current = [];
+  };
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const chunks = pending;
+    pending = [];
+    pendingEvents = 0;
+    await inTransaction(target, async (trx) => {
+      const fresh = await claimImported(
+        trx,
+        chunks.flatMap((c) => (c.tail ? c.events.map((e) => `event:${e.id}`) : [c.key])),
+      );
+      for (const chunk of chunks) {
+        // delete: the same chunk twice in one input is imported once.
+        if (!chunk.tail && !fresh.delete(chunk.key)) {
+          result.skipped += chunk.events.length;
+          continue;
+        }
+        const seen = new Set<string>();
+        for (const e of chunk.events) {
+          if (seen.has(e.id) || (chunk.tail && !fresh.delete(`event:${e.id}`))) {
+            result.skipped++;
+            continue;
+          }
+          seen.add(e.id);
+          builder.addEvent(e);
+          result.imported++;
+        }
+        if (builder.size >= FLUSH_ROWS) await flushBuilder(trx, builder);
+      }
+      await flushBuilder(trx, builder);
+    });
+    options.onProgress?.(read);
+  };
+
+  for await (const e of events as AsyncIterable<IdentityEvent>) {
+    read++;
+    ids.push(e.id);
+    current.push(e);
+    if ((fnv1a(e.id) & BOUNDARY_MASK) === 0 || current.length >= CHUNK_MAX) {
+      closeChunk(false);
+      if (pendingEvents >= flushAt) await flush();
+    }
+  }
+  closeChunk(true);
+  await flush();
+  return result;
 }
 
 /**
  * Imports scan findings: for each secret finding with a join key, a credential node (by its most
- * specific key), a finding node and a repository node, with credential —found-in→ repository (props
- * path, line, commit) and finding —detected→ credential. Posture findings are skipped. `foundAt` (by
- * default now) is when the leak was found: `exposureOf` compares uses against it.
+ * specific key), a finding node and a repository node, with credential —found-in→ repository (the
+ * leak location, exposed since the introducing commit's date or else `foundAt`) and finding
+ * —detected→ credential. Posture findings are skipped. `foundAt` defaults to now.
  * @example
- * await importFindings(store, scan.findings, 'github.com/acme/api', { foundAt: scanStartedAt });
+ * await importFindings(store, scan.findings, { repo: 'github.com/acme/api', visibility: 'public' });
  */
 export async function importFindings(
   target: StoreTarget,
   findings: readonly Finding[],
-  repo?: string,
-  options: { foundAt?: string | number | Date | undefined } = {},
+  options: { repo?: string | undefined; visibility?: Visibility | undefined; foundAt?: string | number | Date | undefined } = {},
 ): Promise<ImportResult> {
   const at = millis(options.foundAt ?? Date.now(), 'foundAt');
-  const repoId = `repository:${repo ?? '.'}`;
-  const candidates = findings.flatMap((f) => {
-    const keys = credentialKeysOfFinding(f);
-    return keys.length === 0 ? [] : [{ f, keys, id: findingId(f) }];
-  });
+  const repo = { name: options.repo ?? '.', visibility: options.visibility ?? 'unknown' };
   return inTransaction(target, async (trx) => {
+    const builder = new GraphBuilder();
+    const candidates = findings.filter((f) => credentialKeysOfFinding(f).length > 0);
     const fresh = await claimImported(
       trx,
-      candidates.map((c) => `finding:${c.id}`),
+      candidates.map((f) => `finding:${findingId(f)}`),
     );
-    const nodes: GraphNodeRow[] = [];
-    const edges: GraphEdgeRow[] = [];
     let imported = 0;
-    for (const { f, keys, id } of candidates) {
-      if (!fresh.delete(`finding:${id}`)) continue;
+    for (const f of candidates) {
+      if (!fresh.delete(`finding:${findingId(f)}`)) continue;
+      builder.addFinding(f, repo, at);
       imported++;
-      const credential = `credential:${keys[0]!}`;
-      const finding = `finding:${id}`;
-      const location: Record<string, unknown> = { path: f.path, line: f.line };
-      if (f.commit !== undefined) location.commit = f.commit.sha;
-      nodes.push(
-        {
-          id: credential,
-          kind: 'credential',
-          label: f.preview,
-          props: { keys, preview: f.preview, ruleId: f.ruleId, ...(f.provider ? { provider: f.provider } : {}) },
-          firstSeen: at,
-          lastSeen: at,
-        },
-        {
-          id: finding,
-          kind: 'finding',
-          label: f.title,
-          props: { ruleId: f.ruleId, severity: f.severity, fingerprint: f.fingerprint, preview: f.preview, ...location },
-          firstSeen: at,
-          lastSeen: at,
-        },
-        { id: repoId, kind: 'repository', label: repo ?? '.', props: {}, firstSeen: at, lastSeen: at },
-      );
-      edges.push(
-        { src: credential, dst: repoId, kind: 'found-in', props: location, count: 1, firstSeen: at, lastSeen: at },
-        { src: finding, dst: credential, kind: 'detected', props: {}, count: 1, firstSeen: at, lastSeen: at },
-      );
     }
-    await upsertGraphNodes(trx, nodes);
-    await upsertGraphEdges(trx, edges);
-    // A credential first met in the logs keeps its node (and any revokedAt); add what the scan knows.
-    // Few rows (one per leaked credential), so read-merge-write is fine here.
-    const scanned = new Map<string, Record<string, unknown>>();
-    for (const n of nodes) if (n.kind === 'credential' && !scanned.has(n.id)) scanned.set(n.id, n.props);
-    await updateGraphNodeProps(trx, [...scanned.keys()], (props, id) => ({ ...scanned.get(id), ...props }));
+    await flushBuilder(trx, builder);
     return { imported, skipped: findings.length - imported };
   });
 }
 
-/** Adds one event's nodes and edges to the batch; returns the revoked credential's node id, if any. */
-function eventToGraph(e: IdentityEvent, nodes: GraphNodeRow[], edges: GraphEdgeRow[]): string | undefined {
-  const t = millis(e.time, `event ${e.id} time`);
-  const identity = `identity:${e.identity.id}`;
-  const identityProps: Record<string, unknown> = { type: e.identity.type };
-  if (e.identity.scope !== undefined) identityProps.scope = e.identity.scope;
-  nodes.push({
-    id: identity,
-    kind: 'identity',
-    label: e.identity.name ?? e.identity.id,
-    props: identityProps,
-    firstSeen: t,
-    lastSeen: t,
-  });
-
-  const workloadName = e.client.workload;
-  const workload = workloadName === undefined ? undefined : `workload:${workloadName}`;
-  if (workload !== undefined) {
-    nodes.push({ id: workload, kind: 'workload', label: workloadName!, props: {}, firstSeen: t, lastSeen: t });
-    edges.push({ src: workload, dst: identity, kind: 'runs-as', props: {}, count: 1, firstSeen: t, lastSeen: t });
-  }
-
-  if (e.resource !== undefined) {
-    const resource = `resource:${e.resource.id}`;
-    nodes.push({
-      id: resource,
-      kind: 'resource',
-      label: e.resource.id,
-      props: e.resource.type === undefined ? {} : { type: e.resource.type },
-      firstSeen: t,
-      lastSeen: t,
-    });
-    edges.push({ src: identity, dst: resource, kind: 'used', props: {}, count: 1, firstSeen: t, lastSeen: t });
-  }
-
-  const key = credentialKeysOfEvent(e)[0];
-  if (key !== undefined && e.credential !== undefined) {
-    const credential = `credential:${key}`;
-    nodes.push({
-      id: credential,
-      kind: 'credential',
-      label: e.credential.key,
-      props: { type: e.credential.type },
-      firstSeen: t,
-      lastSeen: t,
-    });
-    edges.push({ src: credential, dst: identity, kind: 'credential-of', props: {}, count: 1, firstSeen: t, lastSeen: t });
-    // Where the credential was used from: the workload when the log names one, else the address.
-    let source = workload;
-    if (source === undefined) {
-      const ip = e.client.ip;
-      source = `network:${ip ?? 'unknown'}`;
-      nodes.push({ id: source, kind: 'network', label: ip ?? 'unknown', props: {}, firstSeen: t, lastSeen: t });
-    }
-    edges.push({ src: credential, dst: source, kind: 'used', props: {}, count: 1, firstSeen: t, lastSeen: t });
-  }
-
-  const lifecycle = e.credential?.lifecycle;
-  if ((lifecycle === 'revoked' || lifecycle === 'deactivated') && e.outcome !== 'failure') {
-    const subject = subjectKeyOfEvent(e);
-    if (subject !== undefined) {
-      const id = `credential:${subject}`;
-      nodes.push({
-        id,
-        kind: 'credential',
-        label: e.credential!.subject ?? e.credential!.key,
-        props: {},
-        firstSeen: t,
-        lastSeen: t,
-      });
-      return id;
-    }
-  }
-  return undefined;
-}
-
 /**
- * Imports identity events: identity, credential, workload, resource and network nodes, and the
- * edges credential-of (credential → identity), used (identity → resource; credential → the workload
- * or network it was used from), runs-as (workload → identity), each with count and first/last seen.
- * A successful revocation or deactivation marks the credential it acted on with `revokedAt`.
- * Batched upserts in one transaction; events already imported (by id) are skipped.
- * @example
- * const { imported } = await importEvents(store, events);
+ * Imports declared relations (`warden scan` JSON `inventory`): runs-as, can-access, has-policy,
+ * assumes and owned-by edges with their nodes. Relations are idempotent by nature (an edge is its
+ * src, kind and dst), so a re-import refreshes props and counts nothing twice: counts stay 1.
+ * @example await importInventory(store, report.inventory, { repo: 'github.com/acme/infra' });
  */
-export async function importEvents(target: StoreTarget, events: readonly IdentityEvent[]): Promise<ImportResult> {
+export async function importInventory(
+  target: StoreTarget,
+  relations: readonly InventoryRelation[],
+  options: { repo?: string | undefined; at?: string | number | Date | undefined } = {},
+): Promise<ImportResult> {
+  const at = millis(options.at ?? Date.now(), 'at');
+  const repo = options.repo ?? '.';
   return inTransaction(target, async (trx) => {
-    let imported = 0;
-    const revokedAt = new Map<string, number>();
-    for (let i = 0; i < events.length; i += EVENT_BATCH) {
-      const batch = events.slice(i, i + EVENT_BATCH);
-      const fresh = await claimImported(
-        trx,
-        batch.map((e) => `event:${e.id}`),
-      );
-      const nodes: GraphNodeRow[] = [];
-      const edges: GraphEdgeRow[] = [];
-      for (const e of batch) {
-        // delete: an id twice in one input is imported once.
-        if (!fresh.delete(`event:${e.id}`)) continue;
-        imported++;
-        const revoked = eventToGraph(e, nodes, edges);
-        if (revoked !== undefined) {
-          const t = millis(e.time, `event ${e.id} time`);
-          revokedAt.set(revoked, Math.min(revokedAt.get(revoked) ?? t, t));
-        }
-      }
-      await upsertGraphNodes(trx, nodes);
-      await upsertGraphEdges(trx, edges);
-    }
-    if (revokedAt.size > 0) {
-      await updateGraphNodeProps(trx, [...revokedAt.keys()], (props, id) => {
-        const t = revokedAt.get(id)!;
-        const prev = typeof props.revokedAt === 'number' ? props.revokedAt : undefined;
-        return { ...props, revokedAt: prev === undefined ? t : Math.min(prev, t) };
-      });
-    }
-    return { imported, skipped: events.length - imported };
+    const builder = new GraphBuilder();
+    for (const r of relations) builder.addRelation(r, repo, at);
+    const { nodes, edges } = builder.take();
+    // A declared edge is a fact, not an observation: claim each so re-imports keep count = 1.
+    const fresh = await claimImported(
+      trx,
+      edges.map((e) => `relation:${e.kind}\u0000${e.src}\u0000${e.dst}`),
+    );
+    await upsertGraphNodes(trx, nodes);
+    await upsertGraphEdges(
+      trx,
+      edges.map((e) => (fresh.has(`relation:${e.kind}\u0000${e.src}\u0000${e.dst}`) ? e : { ...e, count: 0 })),
+    );
+    return { imported: fresh.size, skipped: relations.length - fresh.size };
   });
-}
-
-/** A credential's exposure and the evidence behind it. */
-export interface Exposure {
-  status: ExposureStatus;
-  /** Epoch ms the leak was first found (earliest found-in edge), when it was. */
-  foundAt?: number;
-  /** Epoch ms of the earliest revocation, when one was seen. */
-  revokedAt?: number;
-  /** Every source the credential was used from: node id, first and last use, count, and whether it is new. */
-  sources: Array<{ source: string; firstSeen: number; lastSeen: number; count: number; unknown: boolean }>;
-}
-
-/**
- * Explains `exposureOf`. The rule, kept simple on purpose:
- * 1. no found-in edge: `not-leaked`;
- * 2. a revocation or deactivation was seen: `leaked-revoked` (whatever the uses);
- * 3. never used: `leaked-never-seen`;
- * 4. used from a source (workload, else network address) whose first use by this credential is at or
- *    after the leak was found, i.e. a source the credential was not seen using before: `leaked-in-use-unknown-source`;
- * 5. otherwise (every source was already in use before the leak was found): `leaked-in-use-by-owner`.
- * @example const { status, sources } = await explainExposure(store, 'aws-key:AKIAIOSFODNN7EXAMPLE');
- */
-export async function explainExposure(target: StoreTarget, credentialKey: string): Promise<Exposure> {
-  const id = credentialKey.startsWith('credential:') ? credentialKey : `credential:${credentialKey}`;
-  const node = await getGraphNode(target, id);
-  if (node === undefined) return { status: 'not-leaked', sources: [] };
-  const found = await listGraphEdges(target, id, { kind: 'found-in' });
-  const uses = await listGraphEdges(target, id, { kind: 'used' });
-  if (found.length === 0) {
-    const sources = uses.map((u) => ({
-      source: u.dst,
-      firstSeen: u.firstSeen,
-      lastSeen: u.lastSeen,
-      count: u.count,
-      unknown: false,
-    }));
-    return { status: 'not-leaked', sources };
-  }
-  const foundAt = Math.min(...found.map((f) => f.firstSeen));
-  const sources = uses.map((u) => ({
-    source: u.dst,
-    firstSeen: u.firstSeen,
-    lastSeen: u.lastSeen,
-    count: u.count,
-    unknown: u.firstSeen >= foundAt,
-  }));
-  const revokedAt = typeof node.props.revokedAt === 'number' ? node.props.revokedAt : undefined;
-  if (revokedAt !== undefined) return { status: 'leaked-revoked', foundAt, revokedAt, sources };
-  if (sources.length === 0) return { status: 'leaked-never-seen', foundAt, sources };
-  const status = sources.some((s) => s.unknown) ? 'leaked-in-use-unknown-source' : 'leaked-in-use-by-owner';
-  return { status, foundAt, sources };
-}
-
-/**
- * The exposure status of a credential by join key (`aws-key:AKIA…`, `github:…`, `vault:hmac-sha256:…`,
- * or a `credential:` node id); see `explainExposure` for the rule.
- * @example if ((await exposureOf(store, 'aws-key:AKIA…')) === 'leaked-in-use-unknown-source') page();
- */
-export async function exposureOf(target: StoreTarget, credentialKey: string): Promise<ExposureStatus> {
-  return (await explainExposure(target, credentialKey)).status;
 }

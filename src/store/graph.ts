@@ -1,33 +1,16 @@
+import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import type { GraphEdgeRow, GraphNodeRow } from '../correlate/graph.js';
 import { toJson } from './detector-state.js';
+import type { Database } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
+
+export type { GraphEdgeRow, GraphNodeRow } from '../correlate/graph.js';
 
 /*
  * Rows per statement: an edge binds 7 variables, so 1,000 rows (7,000) stay far below SQLite's 32,766
  * and PostgreSQL's 65,535 bound variables.
  */
 const BATCH = 1000;
-
-/** One node to upsert. Times are epoch milliseconds. */
-export interface GraphNodeRow {
-  /** `<kind>:<natural id>`. */
-  id: string;
-  kind: string;
-  label: string;
-  props: Record<string, unknown>;
-  firstSeen: number;
-  lastSeen: number;
-}
-
-/** One edge to upsert: `count` observations between `firstSeen` and `lastSeen`. */
-export interface GraphEdgeRow {
-  src: string;
-  dst: string;
-  kind: string;
-  props: Record<string, unknown>;
-  count: number;
-  firstSeen: number;
-  lastSeen: number;
-}
 
 /** A stored node, props parsed. */
 export type GraphNode = GraphNodeRow;
@@ -39,8 +22,8 @@ function edgeKey(e: { src: string; dst: string; kind: string }): string {
 }
 
 /**
- * Folds rows with the same id into one (earliest first_seen, latest last_seen, the first row's label
- * and props): PostgreSQL refuses an INSERT … ON CONFLICT that touches the same row twice.
+ * Folds rows with the same id into one (earliest first_seen, latest last_seen, the first row's label,
+ * props merged): PostgreSQL refuses an INSERT … ON CONFLICT that touches the same row twice.
  */
 function foldNodes(nodes: readonly GraphNodeRow[]): GraphNodeRow[] {
   const byId = new Map<string, GraphNodeRow>();
@@ -48,6 +31,7 @@ function foldNodes(nodes: readonly GraphNodeRow[]): GraphNodeRow[] {
     const prev = byId.get(n.id);
     if (!prev) byId.set(n.id, { ...n });
     else {
+      prev.props = { ...prev.props, ...n.props };
       prev.firstSeen = Math.min(prev.firstSeen, n.firstSeen);
       prev.lastSeen = Math.max(prev.lastSeen, n.lastSeen);
     }
@@ -74,15 +58,22 @@ function foldEdges(edges: readonly GraphEdgeRow[]): GraphEdgeRow[] {
   return [...byKey.values()];
 }
 
+/** Whether a kysely instance (or transaction) talks to PostgreSQL. */
+export function isPostgres(db: Kysely<Database>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
 /**
- * Upserts nodes in batches. A known node keeps its label and props and widens its first/last seen
- * (CASE rather than min/max or least/greatest, which differ between the dialects). Use
- * `updateGraphNodeProps` to change props. Pass a `trx` to make it part of a larger transaction.
+ * Upserts nodes in batches. A known node keeps its label, merges the incoming props over its own
+ * (JSON merge: `json_patch` on SQLite, jsonb `||` on PostgreSQL) and widens its first/last seen
+ * (CASE rather than min/max or least/greatest, which differ between the dialects). Pass a `trx` to
+ * make it part of a larger transaction.
  * @example
  * await upsertGraphNodes(trx, [{ id: 'identity:arn:aws:iam::1:user/ci', kind: 'identity', label: 'ci', props: {}, firstSeen: t, lastSeen: t }]);
  */
 export async function upsertGraphNodes(target: StoreTarget, nodes: readonly GraphNodeRow[]): Promise<void> {
   const db = queryable(target);
+  const pg = isPostgres(db);
   const rows = foldNodes(nodes).map((n) => ({
     id: n.id,
     kind: n.kind,
@@ -97,6 +88,9 @@ export async function upsertGraphNodes(target: StoreTarget, nodes: readonly Grap
       .values(rows.slice(i, i + BATCH))
       .onConflict((oc) =>
         oc.column('id').doUpdateSet((eb) => ({
+          props: pg
+            ? sql<string>`(graph_nodes.props::jsonb || excluded.props::jsonb)::text`
+            : sql<string>`json_patch(graph_nodes.props, excluded.props)`,
           first_seen: eb
             .case()
             .when('excluded.first_seen', '<', eb.ref('graph_nodes.first_seen'))

@@ -12,7 +12,27 @@ export {
   upsertGraphEdges,
   upsertGraphNodes,
 } from './graph.js';
-export { type Exposure, explainExposure, exposureOf, importEvents, importFindings } from './graph-import.js';
+export { type ImportEventsOptions, type ImportResult, importEvents, importFindings, importInventory } from './graph-import.js';
+export {
+  blastRadius,
+  type Evidence,
+  type Exposure,
+  evidenceOf,
+  explainExposure,
+  exposureOf,
+  type FindingDetail,
+  getRisk,
+  type IdentityDetail,
+  type IdentityRow,
+  listIdentities,
+  listRisk,
+  loadSnapshot,
+  type RescoreOptions,
+  type RescoreResult,
+  type RiskRow,
+  rescoreGraph,
+  resolveNode,
+} from './graph-query.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
 export type {
   AlertsTable,

@@ -101,6 +101,26 @@ export const MIGRATIONS: readonly StoreMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0003_graph_risk',
+    async up(db) {
+      // Risk of identities and findings as of the last rescore (src/correlate/risk.ts): a derived table,
+      // rebuilt whole by rescoreGraph after each import, so ranking is an index scan. `factors` is the
+      // JSON list of factors with their reasons, `detail` a JSON summary (exposure, owners, posture).
+      await db.schema
+        .createTable('graph_risk')
+        .addColumn('node_id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('score', 'integer', (c) => c.notNull())
+        .addColumn('band', 'text', (c) => c.notNull())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('factors', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('scored_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('graph_risk_kind_score').on('graph_risk').columns(['kind', 'score', 'node_id']).execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

@@ -88,6 +88,22 @@ export interface GraphEdgesTable {
   last_seen: number;
 }
 
+/** `graph_risk`: the risk of each identity and finding as of the last rescore (derived; rebuilt whole). */
+export interface GraphRiskTable {
+  node_id: string;
+  /** identity | finding. */
+  kind: string;
+  /** 0–100. */
+  score: number;
+  band: string;
+  label: string;
+  /** JSON: RiskFactor[]. */
+  factors: string;
+  /** JSON: exposure, owners, posture findings, the credential behind a finding. */
+  detail: string;
+  scored_at: number;
+}
+
 /** `graph_imported`: the findings and events already in the graph, so re-imports are idempotent. */
 export interface GraphImportedTable {
   /** `event:<event id>` or `finding:<finding id>`. */
@@ -108,4 +124,5 @@ export interface Database {
   graph_nodes: GraphNodesTable;
   graph_edges: GraphEdgesTable;
   graph_imported: GraphImportedTable;
+  graph_risk: GraphRiskTable;
 }

@@ -1,0 +1,383 @@
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { BlastNode, BlastRadius } from '../correlate/blast.js';
+import { WardenError } from '../model/errors.js';
+import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
+import type { Evidence, FindingDetail, IdentityDetail, IdentityRow, RiskRow, Store } from '../store/index.js';
+import type { CliIO } from './io.js';
+
+/*
+ * The identity graph from the command line: `warden import` fills it, `warden identities`, `warden
+ * risk` and `warden blast-radius` read it. Thin shells over src/store/graph-*.ts.
+ */
+
+interface StoreFlags {
+  store?: string;
+  format?: 'table' | 'json';
+}
+
+const STORE_HELP = 'graph store: a SQLite file or postgres:// URL (default: WARDEN_DATABASE_URL, else .warden/warden.db)';
+
+async function open(flags: StoreFlags, io: CliIO): Promise<Store> {
+  const { openStore } = await import('../store/index.js');
+  return openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
+}
+
+function formatOf(flags: StoreFlags, io: CliIO): 'table' | 'json' {
+  return flags.format ?? (io.stdoutIsTTY ? 'table' : 'json');
+}
+
+function when(ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function short(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
+function head(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString('utf8', 0, n);
+  } catch {
+    return '';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface ImportFlags extends StoreFlags {
+  repo?: string;
+  visibility: 'public' | 'private' | 'unknown';
+  foundAt?: string;
+  sourceType?: EventSource;
+  rescore: boolean;
+  staleDays?: string;
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new WardenError('WARDEN_USAGE', `${flag} takes a whole number of days, not "${value}"`);
+  return n;
+}
+
+async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promise<number> {
+  const { importEvents, importFindings, importInventory, listRisk, rescoreGraph } = await import('../store/index.js');
+  const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
+    '../telemetry/normalize.js'
+  );
+  const { looksLikeScanReport, readScanReport } = await import('../report/read.js');
+  const { formatStats } = await import('./events-command.js');
+  let foundAt: number | undefined;
+  if (flags.foundAt !== undefined) {
+    foundAt = Date.parse(flags.foundAt);
+    if (Number.isNaN(foundAt))
+      throw new WardenError('WARDEN_USAGE', `--found-at takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.foundAt}"`);
+  }
+  const staleDays = positiveInt(flags.staleDays, '--stale-days');
+  const all = expandInputs(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
+  if (all.length === 0)
+    throw new WardenError('WARDEN_USAGE', 'no files to import: give scan results (JSON or SARIF) or log files');
+  const reports: string[] = [];
+  const logs: string[] = [];
+  for (const f of all) {
+    if (f !== '-' && statSync(f).size < 512 * 1024 * 1024 && looksLikeScanReport(head(f))) reports.push(f);
+    else logs.push(f);
+  }
+  const repo = flags.repo ?? basename(io.cwd);
+  const summary = {
+    reports: reports.length,
+    findings: 0,
+    relations: 0,
+    rejected: [] as Array<{ file: string; index: number; reason: string }>,
+    logs: logs.length,
+    events: { imported: 0, skipped: 0 },
+    rejectedRecords: 0,
+    rescored: undefined as undefined | { identities: number; findings: number; posture: number; ms: number },
+  };
+  const store = await open(flags, io);
+  try {
+    for (const file of reports) {
+      let report: ReturnType<typeof readScanReport>;
+      try {
+        report = readScanReport(readFileSync(file, 'utf8'));
+      } catch (err) {
+        throw new WardenError('WARDEN_INPUT_INVALID', `${file}: ${(err as Error).message}`);
+      }
+      for (const r of report.rejected) summary.rejected.push({ file, ...r });
+      const f = await importFindings(store, report.findings, { repo, visibility: flags.visibility, foundAt });
+      const i = await importInventory(store, report.inventory, { repo });
+      summary.findings += f.imported;
+      summary.relations += i.imported;
+    }
+    if (logs.length > 0) {
+      const stats = emptyTelemetryStats();
+      const groups = await groupFilesBySource(logs);
+      const progress = io.stderrIsTTY
+        ? (n: number) => io.stderr(`\rimporting events: ${n.toLocaleString('en-US')} read`)
+        : undefined;
+      for (const g of groups) {
+        const r = await importEvents(
+          store,
+          normalizeRecords(recordsOfFiles(g, io.stdin), { sourceType: flags.sourceType }, stats),
+          {
+            onProgress: progress,
+          },
+        );
+        summary.events.imported += r.imported;
+        summary.events.skipped += r.skipped;
+      }
+      if (progress) io.stderr('\n');
+      summary.rejectedRecords = Object.values(stats.rejected).reduce((a, n) => a + n, 0);
+      if (summary.rejectedRecords > 0) io.stderr(formatStats(stats));
+    }
+    if (flags.rescore) {
+      const t = performance.now();
+      const r = await rescoreGraph(store, { staleDays });
+      summary.rescored = { ...r, ms: Math.round(performance.now() - t) };
+    }
+    if (formatOf(flags, io) === 'json') io.stdout(`${JSON.stringify(summary)}\n`);
+    else {
+      io.stdout(
+        `imported ${summary.findings} findings and ${summary.relations} relations from ${summary.reports} scan report(s); ` +
+          `${summary.events.imported} events from ${summary.logs} log file(s) (${summary.events.skipped} already in the graph, ${summary.rejectedRecords} rejected)\n`,
+      );
+      for (const r of summary.rejected.slice(0, 10)) io.stdout(`  rejected ${r.file}#${r.index}: ${r.reason}\n`);
+      if (summary.rescored) {
+        io.stdout(
+          `scored ${summary.rescored.identities} identities and ${summary.rescored.findings} findings (${summary.rescored.posture} posture issues) in ${summary.rescored.ms} ms\n`,
+        );
+        const top = await listRisk(store, { kind: 'identity', limit: 3 });
+        if (top.length > 0) io.stdout(`top risk: ${top.map((t) => `${t.label} ${t.score}`).join(', ')}  (warden risk)\n`);
+      }
+    }
+    return summary.rejected.length > 0 ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function identityTable(rows: IdentityRow[]): string {
+  const lines = [
+    `${'RISK'.padEnd(5)}${'TYPE'.padEnd(16)}${'IDENTITY'.padEnd(44)}${'OWNER'.padEnd(14)}${'LAST ACTIVE'.padEnd(18)}${'CREDS'.padEnd(6)}POSTURE`,
+  ];
+  for (const r of rows) {
+    const d = r.detail;
+    lines.push(
+      `${String(r.score ?? '-').padEnd(5)}${short(r.type, 15).padEnd(16)}${short(r.id.slice(9), 43).padEnd(44)}${short(d?.owners.join(',') || '-', 13).padEnd(14)}${when(d?.lastActive).padEnd(18)}${String(d?.credentials ?? 0).padEnd(6)}${(d?.posture ?? []).map((p) => p.ruleId.replace(/^graph\./, '')).join(', ')}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function riskTable(rows: RiskRow[], kind: 'identity' | 'finding'): string {
+  const lines: string[] = [];
+  for (const r of rows) {
+    const why = r.factors.map((f) => `${f.factor} ×${f.weight.toFixed(1)}: ${f.reasons[0] ?? ''}`);
+    if (kind === 'identity') {
+      const d = r.detail as IdentityDetail;
+      lines.push(`${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${r.id.slice(9)}  [${d.type}; ${d.exposure}]`);
+    } else {
+      const d = r.detail as FindingDetail;
+      lines.push(
+        `${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${d.ruleId} ${d.repository}:${d.path}:${d.line}  ${d.preview}  [${d.exposure}]`,
+      );
+    }
+    for (const w of why) lines.push(`             ${w}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function evidenceText(e: Evidence): string {
+  const lines = [`${e.subject.kind} ${e.subject.id.slice(e.subject.kind.length + 1)}`];
+  if (e.risk) {
+    lines.push(`risk ${e.risk.score} (${e.risk.band})`);
+    for (const f of e.risk.factors) lines.push(`  ${f.factor.padEnd(13)} ×${f.weight.toFixed(2)}  ${f.reasons.join('; ')}`);
+    const posture = (e.risk.detail as IdentityDetail).posture ?? [];
+    for (const p of posture) lines.push(`  posture: ${p.ruleId} (${p.severity}) ${p.message}`);
+  }
+  if (e.identities.length > 0) lines.push(`identities: ${e.identities.map((i) => i.slice(9)).join(', ')}`);
+  for (const c of e.credentials) lines.push(`credential ${c.label}: ${c.exposure.status}`);
+  if (e.findings.length > 0) lines.push('findings:');
+  for (const f of e.findings)
+    lines.push(`  ${f.ruleId} ${f.repository}:${f.path}:${f.line}${f.commit ? ` (commit ${f.commit.slice(0, 12)})` : ''}`);
+  if (e.uses.length > 0) lines.push('used from:');
+  for (const u of e.uses.slice(0, 20)) {
+    const ptr = u.event?.file ? `  ${String(u.event.file)}:${String(u.event.line ?? '?')}` : '';
+    lines.push(
+      `  ${u.unknown ? 'UNKNOWN ' : '        '}${u.source.padEnd(36)} ${String(u.count).padStart(6)}×  ${when(u.firstSeen)} → ${when(u.lastSeen)}${ptr}`,
+    );
+  }
+  if (e.alerts.length > 0) lines.push('alerts:');
+  for (const a of e.alerts.slice(0, 20)) lines.push(`  ${a.severity.padEnd(8)} ${a.detectionId}  ${a.lastSeen}  ${a.message}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function blastText(b: BlastRadius): string {
+  const path = (n: BlastNode) => n.path.map((s) => `—${s.kind}→ ${s.to.slice(s.to.indexOf(':') + 1)}`).join(' ');
+  const lines = [`blast radius of ${b.start}${b.truncated ? ' (truncated)' : ''}`];
+  lines.push(`identities derivable: ${b.identities.length}`);
+  for (const n of b.identities) lines.push(`  ${n.id.slice(9)}    ${path(n)}`);
+  lines.push(`credentials obtainable: ${b.credentials.length}`);
+  for (const n of b.credentials) lines.push(`  ${n.id.slice(11)}    ${path(n)}`);
+  lines.push(`resources reachable: ${b.resources.length}`);
+  for (const n of b.resources.slice(0, 200)) {
+    const what = n.actions?.length ? ` [${n.actions.slice(0, 6).join(', ')}]` : '';
+    lines.push(`  ${n.admin ? 'ADMIN ' : ''}${n.id.slice(9)} (${n.access ?? '?'})${what}    ${path(n)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function resolveOrFail(store: Store, input: string): Promise<string> {
+  const { resolveNode } = await import('../store/index.js');
+  const id = await resolveNode(store, input);
+  if (id === undefined)
+    throw new WardenError(
+      'WARDEN_NOT_FOUND',
+      `"${input}" is not in the graph: run warden identities to list identities, or warden import first`,
+    );
+  return id;
+}
+
+/** `warden import`, `warden identities`, `warden risk`, `warden blast-radius`. */
+export function registerGraph(program: Command, io: CliIO, setExit: (code: number) => void): void {
+  const storeOption = () => new Option('--store <path|url>', STORE_HELP);
+  const formatOption = () =>
+    new Option('-f, --format <format>', 'output format (default: table on a terminal, else json)').choices(['table', 'json']);
+
+  program
+    .command('import')
+    .description('import scan results (JSON or SARIF) and log files into the identity graph, then score it')
+    .argument('<files...>', 'scan reports, log files or folders ("-" for standard input)')
+    .addOption(storeOption())
+    .addOption(formatOption())
+    .option('--repo <name>', 'repository the scan reports describe (default: the current folder name)')
+    .addOption(
+      new Option('--visibility <visibility>', 'who can read that repository: decides how exposed a leak is')
+        .choices(['public', 'private', 'unknown'])
+        .default('unknown'),
+    )
+    .option('--found-at <time>', 'when the scan ran (ISO time; default now): leaks without a commit date are exposed from then')
+    .addOption(
+      new Option('--source-type <type>', 'read every log record as this format instead of detecting it').choices(EVENT_SOURCES),
+    )
+    .option('--stale-days <n>', 'an identity with no activity for this many days is stale (default 90)')
+    .option('--no-rescore', 'import only; score later with another import')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ warden scan --format json -o scan.json && warden import scan.json cloudtrail/ vault_audit.log
+  $ warden scan --git --format sarif -o history.sarif && warden import history.sarif --repo acme/api --visibility public
+  $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden import logs/
+
+Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report records were rejected, 2 error.`,
+    )
+    .action(async (files: string[], flags: ImportFlags) => setExit(await runImport(files, flags, io)));
+
+  program
+    .command('identities')
+    .description('list the identities in the graph, riskiest first, with owner, activity and posture issues')
+    .addOption(storeOption())
+    .addOption(formatOption())
+    .option('--type <type>', 'only identities of this type (iam-role, service-account, …)')
+    .option('--limit <n>', 'how many to list', '100')
+    .option('--posture', 'list the posture issues (stale, no owner, over-privileged, shared, human use) one per line')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ warden identities\n  $ warden identities --posture --format json\n  $ warden identities --type iam-user --limit 20',
+    )
+    .action(async (flags: StoreFlags & { type?: string; limit: string; posture?: boolean }) => {
+      const { listIdentities } = await import('../store/index.js');
+      const limit = positiveInt(flags.limit, '--limit') ?? 100;
+      const store = await open(flags, io);
+      try {
+        const rows = await listIdentities(store, { limit: flags.posture ? 1_000_000 : limit, type: flags.type });
+        const json = formatOf(flags, io) === 'json';
+        if (flags.posture) {
+          const issues = rows.flatMap((r) => (r.detail?.posture ?? []).map((p) => ({ identity: r.id, ...p })));
+          if (json) for (const p of issues) io.stdout(`${JSON.stringify(p)}\n`);
+          else
+            for (const p of issues)
+              io.stdout(`${p.severity.padEnd(8)} ${p.ruleId.padEnd(34)} ${p.identity.slice(9)}  ${p.message}\n`);
+          setExit(issues.length > 0 ? 1 : 0);
+        } else if (json) for (const r of rows) io.stdout(`${JSON.stringify(r)}\n`);
+        else io.stdout(identityTable(rows));
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('risk')
+    .description('identities and leaked-secret findings ranked by risk, highest first; with an ID, its evidence chain')
+    .argument('[id]', 'an identity, credential (e.g. an AWS key id), finding or node id: explain it')
+    .addOption(storeOption())
+    .addOption(formatOption())
+    .option('--limit <n>', 'how many of each to show', '20')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ warden risk
+  $ warden risk --format json --limit 100
+  $ warden risk arn:aws:iam::123456789012:user/deploy     (why it ranks where it does: findings, uses, alerts)
+
+Risk = exposure × privilege × activity × reachability, each factor explained.`,
+    )
+    .action(async (id: string | undefined, flags: StoreFlags & { limit: string }) => {
+      const { evidenceOf, listRisk } = await import('../store/index.js');
+      const limit = positiveInt(flags.limit, '--limit') ?? 20;
+      const store = await open(flags, io);
+      try {
+        const json = formatOf(flags, io) === 'json';
+        if (id !== undefined) {
+          const node = await resolveOrFail(store, id);
+          const evidence = (await evidenceOf(store, node))!;
+          io.stdout(json ? `${JSON.stringify(evidence)}\n` : evidenceText(evidence));
+          return;
+        }
+        const identities = await listRisk(store, { kind: 'identity', limit });
+        const findings = await listRisk(store, { kind: 'finding', limit });
+        if (json) io.stdout(`${JSON.stringify({ identities, findings })}\n`);
+        else {
+          io.stdout(`IDENTITIES (highest risk first)\n${riskTable(identities, 'identity')}`);
+          io.stdout(`\nLEAKED-SECRET FINDINGS (highest risk first)\n${riskTable(findings, 'finding')}`);
+          if (identities.length === 0) io.stdout('\nthe graph is empty or unscored: run warden import first\n');
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+  program
+    .command('blast-radius')
+    .description(
+      'everything a credential, identity or workload can reach, and every identity and credential it can obtain, with paths',
+    )
+    .argument('<id>', 'an identity, credential (e.g. an AWS key id), workload or node id')
+    .addOption(storeOption())
+    .addOption(formatOption())
+    .option('--max-depth <n>', 'stop after this many hops', '8')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ warden blast-radius AKIA0123456789EXAMPLE\n  $ warden blast-radius system:serviceaccount:prod:api --format json\n  $ warden blast-radius workload:k8s:prod/deployment/api',
+    )
+    .action(async (id: string, flags: StoreFlags & { maxDepth: string }) => {
+      const { blastRadius } = await import('../store/index.js');
+      const maxDepth = positiveInt(flags.maxDepth, '--max-depth') ?? 8;
+      const store = await open(flags, io);
+      try {
+        const node = await resolveOrFail(store, id);
+        const radius = await blastRadius(store, node, { maxDepth });
+        io.stdout(formatOf(flags, io) === 'json' ? `${JSON.stringify(radius)}\n` : blastText(radius));
+      } finally {
+        await store.close();
+      }
+    });
+}
