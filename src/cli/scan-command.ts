@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { loadConfig, parseSize } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
+import type { InventoryRelation } from '../model/inventory.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import type { ScanMode } from '../scan/index.js';
 import type { CliIO } from './io.js';
@@ -134,10 +135,13 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
         ...base,
         baseline: flags.baseline ? readBaseline(resolve(io.cwd, flags.baseline)) : undefined,
         onProgress: progress.update,
+        // The JSON report carries the identity inventory (tree and staged scans) beside the findings.
+        inventory: flags.format === 'json',
       };
       const failOn = flags.failOn ?? base.config.scan.failOn;
       let findings: Finding[];
       let summary: ReturnType<typeof emptySummary>;
+      let inventory: InventoryRelation[] = [];
       try {
         if (flags.format === 'jsonl') {
           // Streaming: each finding is written as soon as it is found.
@@ -153,7 +157,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
           }
           if (flags.output) writeFileSync(resolve(io.cwd, flags.output), lines.join(''));
         } else {
-          ({ findings, summary } = await runScan(opts));
+          ({ findings, summary, inventory } = await runScan(opts));
         }
       } finally {
         progress.stop();
@@ -161,7 +165,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
       if (flags.format !== 'jsonl') {
         const report =
           flags.format === 'json'
-            ? toJsonReport(findings, summary)
+            ? toJsonReport(findings, summary, base.mode === 'tree' || base.mode === 'staged' ? inventory : undefined)
             : flags.format === 'sarif'
               ? `${JSON.stringify(toSarif(findings, summary.root || base.root), null, 2)}\n`
               : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);

@@ -9,7 +9,7 @@ import { z } from 'zod';
  * - identity: the id the logs use. Kubernetes service accounts `system:serviceaccount:<ns>:<name>`;
  *   AWS roles and users their ARN, `arn:aws:iam::*:role/<name>` when the account is not in the file
  *   (the graph resolves `*` against the roles the logs name); GitHub Actions OIDC subjects
- *   `github-actions:repo:<owner>/<repo>` (a trailing `:*` when any ref may assume); Vault policies are
+ *   `github-actions:repo:<owner>/<repo>` (the `sub` patterns, refs included, kept in props); Vault policies are
  *   granted to identities through `policy` nodes.
  * - workload: `k8s:<ns>/<kind>/<name>`, `github-workflow:<path>`, `terraform:<resource address>`.
  * - resource: AWS ARNs or patterns as written (`*`, `arn:aws:s3:::bucket/*`), `k8s:<ns|*>/<resource>`,

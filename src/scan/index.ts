@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { WardenConfig } from '../model/config.js';
 import type { Finding } from '../model/finding.js';
+import type { InventoryRelation } from '../model/inventory.js';
+import { compareRelations } from './inventory/index.js';
 import { emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
 import { loadPostureRules } from './posture/index.js';
 import { loadSecretRules, selectRules } from './secrets/load-rules.js';
@@ -10,6 +12,7 @@ import type { ScanItem } from './sources/types.js';
 import { createPathIgnore, walkTree } from './sources/walk.js';
 
 export { createBaseline, readBaseline, writeBaseline } from './baseline.js';
+export { compareRelations, EXTRACTORS, extractInventory, inventoryAccepts } from './inventory/index.js';
 export { emptySummary, type ScanSummary } from './pipeline.js';
 
 export type ScanMode = 'tree' | 'git' | 'staged' | 'stdin';
@@ -31,6 +34,13 @@ export interface ScanOptions {
   baseline?: ((f: Finding) => boolean) | undefined;
   vaultAuditSalt?: string | undefined;
   onProgress?: ((s: ScanSummary) => void) | undefined;
+  /**
+   * Also read the identity relations files declare (src/scan/inventory): tree and staged modes only,
+   * like posture. `runScan` returns them; `scanFindings` hands them to `onInventory`.
+   */
+  inventory?: boolean | undefined;
+  /** With `inventory`: receives each file's relations as the file is scanned. */
+  onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
 }
 
 /**
@@ -90,6 +100,8 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       vaultAuditSalt: opts.vaultAuditSalt,
       allow: config.scan.allowlist.secrets,
       onProgress: opts.onProgress,
+      onInventory:
+        opts.inventory && (opts.mode === 'tree' || opts.mode === 'staged') ? (opts.onInventory ?? (() => {})) : undefined,
     },
     summary,
   )) {
@@ -113,11 +125,22 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Runs a scan to the end: all findings in a stable order, and the summary. */
-export async function runScan(opts: ScanOptions): Promise<{ findings: Finding[]; summary: ScanSummary }> {
+/**
+ * Runs a scan to the end: all findings in a stable order, the summary, and (with `inventory`) the
+ * identity relations the files declare, ordered by `compareRelations` (empty otherwise).
+ */
+export async function runScan(
+  opts: ScanOptions,
+): Promise<{ findings: Finding[]; summary: ScanSummary; inventory: InventoryRelation[] }> {
   const summary = emptySummary();
   const findings: Finding[] = [];
-  for await (const f of scanFindings(opts, summary)) findings.push(f);
+  const inventory: InventoryRelation[] = [];
+  const onInventory = (relations: InventoryRelation[]): void => {
+    inventory.push(...relations);
+    opts.onInventory?.(relations);
+  };
+  for await (const f of scanFindings({ ...opts, onInventory }, summary)) findings.push(f);
   findings.sort(compareFindings);
-  return { findings, summary };
+  inventory.sort(compareRelations);
+  return { findings, summary, inventory };
 }

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Finding } from '../model/finding.js';
+import type { InventoryRelation } from '../model/inventory.js';
 import type { Severity } from '../model/severity.js';
 import { type ItemResult, scanOneItem } from './scan-item.js';
 import { createSecretScanner } from './secrets/engine.js';
@@ -56,6 +57,11 @@ export interface ScanEngineOptions {
   maxFileSize: number;
   /** Posture rules to run (id → severity); absent or empty: no posture analysis. */
   posture?: ReadonlyMap<string, Severity> | undefined;
+  /**
+   * Receives the identity relations each file declares (src/scan/inventory); absent: no inventory is
+   * extracted. Called on the calling thread, in no particular file order.
+   */
+  onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
   /** Worker threads; 0 or 1 scans on the calling thread. Default: one per core, at most 8. */
   threads?: number | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
@@ -85,6 +91,7 @@ export async function* scanItems(
       summary.bytes += r.bytes;
     }
     for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);
+    if (r.inventory) options.onInventory?.(r.inventory);
     summary.suppressedInline += r.suppressed;
     summary.findings += r.findings.length;
     return r.findings;
@@ -104,7 +111,8 @@ export async function* scanItems(
         for (const r of pool.drain()) yield* account(r);
       } else {
         local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
-        for (const it of batch) yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture));
+        for (const it of batch)
+          yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined));
       }
       options.onProgress?.(summary);
       batch = [];
@@ -115,7 +123,8 @@ export async function* scanItems(
       else {
         // The whole input fit in one batch: not worth starting threads for.
         local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
-        for (const it of batch) yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture));
+        for (const it of batch)
+          yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined));
       }
     }
     if (pool) {
@@ -153,6 +162,7 @@ class WorkerPool {
       vaultAuditSalt: options.vaultAuditSalt,
       allow: [...(options.allow ?? [])],
       posture: [...(options.posture ?? [])],
+      inventory: options.onInventory !== undefined,
       maxFileSize: options.maxFileSize,
     };
     for (let i = 0; i < size; i++) {

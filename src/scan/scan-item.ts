@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Finding } from '../model/finding.js';
+import type { InventoryRelation } from '../model/inventory.js';
 import type { Severity } from '../model/severity.js';
+import { extractInventory, inventoryAccepts } from './inventory/index.js';
 import { analyzePosture, postureAccepts } from './posture/index.js';
 import type { SecretScanner } from './secrets/engine.js';
 import { looksBinary } from './sources/excludes.js';
@@ -15,17 +17,21 @@ export interface ItemResult {
   skip?: { reason: SkipReason; detail?: string };
   /** Why posture analyzers could not read the file, if they could not. */
   malformed?: string[];
+  /** Identity relations the file declares, when inventory was asked for and the file has any. */
+  inventory?: InventoryRelation[];
 }
 
 /**
  * Reads (when needed) and scans one item for secrets and, when `posture` names rules, risky identity
- * configuration; never throws for bad input, it reports a skip instead.
+ * configuration, and with `inventory` the identity relations it declares (src/scan/inventory); never
+ * throws for bad input, it reports a skip instead.
  */
 export async function scanOneItem(
   scanner: SecretScanner,
   item: ScanItem,
   maxFileSize: number,
   posture?: ReadonlyMap<string, Severity>,
+  inventory = false,
 ): Promise<ItemResult> {
   let data = item.data;
   if (data === undefined) {
@@ -51,10 +57,17 @@ export async function scanOneItem(
   if (looksBinary(data)) return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
   const { findings, suppressed } = scanner.scanBuffer(data, item.path, item.commit);
   const result: ItemResult = { path: item.path, findings, suppressed, bytes: data.length };
-  if (posture !== undefined && posture.size > 0 && postureAccepts(item.path, data.toString('latin1', 0, 512))) {
-    const p = await analyzePosture(item.path, data.toString('utf8'), { enabled: posture });
+  const head = data.toString('latin1', 0, 512);
+  let text: string | undefined;
+  if (posture !== undefined && posture.size > 0 && postureAccepts(item.path, head)) {
+    text = data.toString('utf8');
+    const p = await analyzePosture(item.path, text, { enabled: posture });
     findings.push(...p.findings);
     if (p.malformed.length > 0) result.malformed = p.malformed;
+  }
+  if (inventory && inventoryAccepts(item.path, head)) {
+    const relations = await extractInventory(item.path, text ?? data.toString('utf8'));
+    if (relations.length > 0) result.inventory = relations;
   }
   return result;
 }

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   allow: string[];
   /** Posture rule ids with their severities, as [id, severity] pairs (Maps do not cross threads as such). */
   posture: Array<[string, Severity]>;
+  /** Extract identity relations (src/scan/inventory) beside the findings. */
+  inventory: boolean;
   maxFileSize: number;
 }
 
@@ -34,7 +36,7 @@ parentPort!.on('message', async (msg: { seq: number; items: ScanItem[] }) => {
       const u = item.data as Uint8Array;
       item.data = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     }
-    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture));
+    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture, config.inventory));
   }
   parentPort!.postMessage({ seq: msg.seq, results });
 });

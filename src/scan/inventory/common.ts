@@ -1,0 +1,159 @@
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
+import type { Positioned } from '../posture/cloudformation.js';
+import { createPostureContext } from '../posture/context.js';
+import { MAX_HCL_NESTING, nestingDepth } from '../posture/hcl.js';
+
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A string value, or undefined for anything else (numbers and booleans as their text). */
+export function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return undefined;
+}
+
+/** Every string of a scalar or a list of scalars. */
+export function texts(v: unknown): string[] {
+  if (Array.isArray(v)) return v.map(text).filter((s): s is string => s !== undefined);
+  const s = text(v);
+  return s === undefined ? [] : [s];
+}
+
+/** A node of the inventory; `props` and `label` only when given (exact optional properties). */
+export function node(kind: InventoryNode['kind'], id: string, label?: string, props?: Obj): InventoryNode {
+  const n: InventoryNode = { kind, id };
+  if (label !== undefined && label !== id) n.label = label;
+  if (props !== undefined && Object.keys(props).length > 0) n.props = props;
+  return n;
+}
+
+/** A relation declared at `path`:`line` (clamped to line 1). */
+export function relation(
+  kind: InventoryRelationKind,
+  src: InventoryNode,
+  dst: InventoryNode,
+  path: string,
+  line: number,
+  props?: Obj,
+): InventoryRelation {
+  const r: InventoryRelation = { kind, src, dst, path, line: Math.max(1, Math.trunc(line) || 1) };
+  if (props !== undefined && Object.keys(props).length > 0) r.props = props;
+  return r;
+}
+
+/** Line lookups over a text, the same ones posture analyzers use (`lineOf`, `findLine`). */
+export function lines(
+  path: string,
+  body: string,
+): { lineOf(offset: number): number; findLine(needle: string | RegExp, fromLine?: number): number } {
+  const { ctx } = createPostureContext(path, body, new Map());
+  return { lineOf: ctx.lineOf, findLine: ctx.findLine };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ids (see src/model/inventory.ts)
+
+export const k8sServiceAccountId = (ns: string, name: string): string => `system:serviceaccount:${ns}:${name}`;
+export const awsRoleArn = (name: string, account = '*'): string => `arn:aws:iam::${account}:role/${name}`;
+export const awsUserArn = (name: string, account = '*'): string => `arn:aws:iam::${account}:user/${name}`;
+
+/** Label and tag keys that name an owner, compared case-insensitively. */
+const OWNER_KEYS = new Set(['owner', 'team', 'app.kubernetes.io/owner']);
+
+/** `owned-by` relations for owner/team labels or tags of `src` (values lower-cased; templated values skipped). */
+export function ownerRelations(
+  src: InventoryNode,
+  entries: Iterable<[string, unknown, number]>,
+  path: string,
+): InventoryRelation[] {
+  const out: InventoryRelation[] = [];
+  for (const [key, value, line] of entries) {
+    if (!OWNER_KEYS.has(key.toLowerCase())) continue;
+    const v = text(value)?.trim();
+    if (!v || v.includes('{{') || v.includes('${')) continue;
+    out.push(relation('owned-by', src, node('owner', v.toLowerCase(), v), path, line, { key }));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML streams with positions
+
+/**
+ * Nesting no hand-written manifest reaches: flow brackets, or block sequences opened on one line
+ * (`- - - …`). The `yaml` parser recurses per level, and hostile nesting once parsed can abort the
+ * process later (seen as a V8 "RegExpCompiler Allocation failed"), so such text is never parsed.
+ */
+export function tooDeep(body: string): boolean {
+  return nestingDepth(body) > MAX_HCL_NESTING || /(?:-[ \t]+){64}/.test(body);
+}
+
+/** Node budget for the walk: aliases could otherwise expand exponentially. */
+const MAX_NODES = 200_000;
+
+/**
+ * Every document of a YAML stream as plain values, with the line of any key or item kept aside (the
+ * multi-document sibling of posture's `parseWithPositions`); undefined when the text is not YAML.
+ * @example parseYamlStream('a: 1\n---\nb: 2\n')?.values // [{ a: 1 }, { b: 2 }]
+ */
+export function parseYamlStream(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
+  if (tooDeep(body)) return undefined;
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(body, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
+  const nodes = new WeakMap<object, YamlNode>();
+  let budget = MAX_NODES;
+  const values: unknown[] = [];
+  for (const doc of docs) {
+    const walk = (n: unknown, depth: number): unknown => {
+      if (--budget < 0) throw new RangeError('document too large');
+      if (depth > 100) return undefined;
+      if (isAlias(n)) return walk(n.resolve(doc), depth + 1);
+      if (isScalar(n)) return n.value;
+      if (isMap(n)) {
+        const obj: Obj = Object.create(null);
+        for (const pair of n.items) {
+          if (!isPair(pair)) continue;
+          obj[isScalar(pair.key) ? String(pair.key.value) : String(pair.key)] = walk(pair.value, depth + 1);
+        }
+        nodes.set(obj, n);
+        return obj;
+      }
+      if (isSeq(n)) {
+        const arr = n.items.map((x) => walk(x, depth + 1));
+        nodes.set(arr, n);
+        return arr;
+      }
+      return undefined;
+    };
+    values.push(walk(doc.contents, 0));
+  }
+  const lineAt = (offset: number | undefined): number | undefined =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  const line = (container: unknown, key?: string | number): number | undefined => {
+    if (typeof container !== 'object' || container === null) return undefined;
+    const n = nodes.get(container);
+    if (!n) return undefined;
+    if (typeof key === 'string' && isMap(n)) {
+      const pair = n.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      if (pair) return lineAt((pair.key as YamlNode | null)?.range?.[0]);
+    }
+    if (typeof key === 'number' && isSeq(n)) {
+      const item = n.items[key] as YamlNode | undefined;
+      if (item?.range) return lineAt(item.range[0]);
+    }
+    return lineAt(n.range?.[0]);
+  };
+  return { values, line };
+}
+
+/** Entries of a plain object as [key, value, line] triples, for `ownerRelations`. */
+export function entriesWithLines(
+  obj: unknown,
+  line: (container: unknown, key: string) => number,
+): Array<[string, unknown, number]> {
+  if (!isObj(obj)) return [];
+  return Object.entries(obj).map(([k, v]) => [k, v, line(obj, k)]);
+}
