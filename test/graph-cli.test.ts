@@ -19,6 +19,7 @@ const logs = join(dir, 'logs');
 const repo = join(dir, 'repo');
 const db = join(dir, 'graph.db');
 const scan = join(dir, 'scan.json');
+const tree = join(dir, 'tree.json');
 const START = '2026-02-02';
 const DAYS = 6;
 
@@ -96,6 +97,26 @@ before(() => {
   commit('deploy config', new Date(Date.parse(attack.start) - 86_400_000).toISOString(), {
     'deploy/.env': `AWS_ACCESS_KEY_ID=${attackKey}\nAWS_SECRET_ACCESS_KEY=${secret()}\n`,
   });
+  // The IaC that grants the attacked user everything (written without the account, as Terraform does).
+  const user = attack.identity.slice(attack.identity.lastIndexOf('/') + 1);
+  mkdirSync(join(repo, 'infra'), { recursive: true });
+  writeFileSync(
+    join(repo, 'infra/iam.tf'),
+    `resource "aws_iam_user" "svc" {
+  name = "${user}"
+  tags = { Owner = "payments" }
+}
+
+resource "aws_iam_user_policy" "svc" {
+  name   = "svc-everything"
+  user   = "${user}"
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+`,
+  );
 });
 after(cleanup);
 
@@ -107,6 +128,12 @@ describe('warden import, risk, blast-radius', () => {
     const keys = report.findings.map((f) => f.credentialKey?.value).filter(Boolean);
     for (const k of [attackKey, ownerKey, unusedKey]) assert.ok(keys.includes(k), `scan found ${k.slice(0, 4)}…`);
 
+    // The working tree too: it carries the inventory (who may do what) that history scans do not.
+    const t = await cli(['scan', repo, '--format', 'json', '-o', tree]);
+    assert.equal(t.code, 1, t.stderr);
+    const inventory = (JSON.parse(readFileSync(tree, 'utf8')) as { inventory: Array<{ kind: string }> }).inventory;
+    assert.ok(inventory.some((r) => r.kind === 'can-access'));
+
     const learnUntil = new Date(Date.parse(`${START}T00:00:00Z`) + (DAYS - 2) * 86_400_000).toISOString();
     const d = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--store', db, '--format', 'json']);
     assert.equal(d.code, 0, d.stderr);
@@ -114,6 +141,7 @@ describe('warden import, risk, blast-radius', () => {
     const i = await cli([
       'import',
       scan,
+      tree,
       logs,
       '--store',
       db,
@@ -138,6 +166,13 @@ describe('warden import, risk, blast-radius', () => {
     };
     assert.equal(risk.identities[0]!.id, `identity:${attack.identity}`, JSON.stringify(risk.identities.slice(0, 3), null, 1));
     assert.equal(risk.identities[0]!.detail.exposure, 'leaked-in-use-unknown-source');
+    // The IaC grant joined the logged identity: admin-equivalent, owned by payments.
+    const top = risk.identities[0] as unknown as {
+      factors: Array<{ factor: string; reasons: string[] }>;
+      detail: { owners: string[] };
+    };
+    assert.match(top.factors.find((f) => f.factor === 'privilege')!.reasons[0]!, /admin-equivalent/);
+    assert.deepEqual(top.detail.owners, ['payments']);
     // Findings: in use by someone else > still valid, used by its owner > never used.
     const rank = (key: string) => risk.findings.findIndex((f) => f.detail.credential === `credential:aws-key:${key}`);
     assert.equal(rank(attackKey), 0);
@@ -188,6 +223,8 @@ describe('warden import, risk, blast-radius', () => {
       ['credential-of'],
     );
     assert.ok(b.resources.length > 0 && b.resources.every((x) => x.access !== undefined));
+    const everything = b.resources.find((x) => x.id === 'resource:*') as { admin?: boolean } | undefined;
+    assert.equal(everything?.admin, true);
     const missing = await cli(['blast-radius', 'no-such-thing', '--store', db]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /not in the graph/);
@@ -203,7 +240,7 @@ describe('warden import, risk, blast-radius', () => {
     assert.ok(rows.length >= 30);
     assert.equal(rows[0]!.id, `identity:${attack.identity}`);
 
-    const again = await cli(['import', scan, logs, '--store', db, '--repo', 'acme/api', '--format', 'json']);
+    const again = await cli(['import', scan, tree, logs, '--store', db, '--repo', 'acme/api', '--format', 'json']);
     const s = JSON.parse(again.stdout) as { findings: number; events: { imported: number; skipped: number } };
     assert.equal(s.findings, 0);
     assert.equal(s.events.imported, 0);

@@ -142,12 +142,17 @@ export function assembleProfiles(snapshot: GraphSnapshot): Profiles {
   }
 
   // Credentials: leaks, sources, exposure.
+  // Leaks: finding —found-in→ repository carries the location; finding —detected→ credential says whose.
+  const foundIn = new Map<string, GraphEdgeRow>();
+  for (const e of byKind('found-in')) foundIn.set(e.src, e);
   const leaksOf = new Map<string, LeakLocation[]>();
-  for (const e of byKind('found-in')) {
+  for (const d of byKind('detected')) {
+    const e = foundIn.get(d.src);
+    if (e === undefined) continue;
     const p = e.props as unknown as LeakProps;
     const repo = repositories.get(e.dst);
     const visibility = repo?.props.visibility;
-    push(leaksOf, e.src, {
+    push(leaksOf, d.dst, {
       repository: repo?.label ?? e.dst.slice(11),
       visibility: visibility === 'public' || visibility === 'private' ? visibility : 'unknown',
       path: String(p.path),

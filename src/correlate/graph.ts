@@ -17,7 +17,7 @@ import { credentialKeysOfEvent, credentialKeysOfFinding, subjectKeyOfEvent } fro
  * Edge-only targets (no node row): `action:<action>` and `environment:<name>`.
  *
  * Edges (src —kind→ dst):
- * - credential —found-in→ repository: one leak location (props: LeakProps); finding —detected→ credential
+ * - finding —found-in→ repository: one leak location (props: LeakProps); finding —detected→ credential
  * - credential —credential-of→ identity
  * - identity —used→ resource; credential —used→ workload|network (props: the latest event's pointer)
  * - identity —performed→ action:<action>; identity —acts-in→ environment:<name>
@@ -246,7 +246,7 @@ export class GraphBuilder {
   }
 
   /**
-   * One secret finding with a join key: credential, finding and repository nodes; credential
+   * One secret finding with a join key: credential, finding and repository nodes; finding
    * —found-in→ repository (LeakProps) and finding —detected→ credential. Posture findings and secrets
    * without a key are ignored (returns false). `foundAt` is when the scan found it: the leak's
    * exposure starts at the introducing commit's date when the finding has one, else then.
@@ -283,8 +283,8 @@ export class GraphBuilder {
       f.commit === undefined ? { visibility: repo.visibility, treeScanned: true } : { visibility: repo.visibility },
       foundAt,
     );
-    // One found-in edge per location: the path, line and commit are part of the edge's identity.
-    this.edge(credential, 'found-in', repoId, { ...leak }, exposedAt);
+    // One finding per location (its id hashes path, line and commit), so one found-in edge each.
+    this.edge(finding, 'found-in', repoId, { ...leak }, exposedAt);
     this.edge(finding, 'detected', credential, undefined, foundAt);
     return true;
   }

@@ -217,7 +217,8 @@ describe('profiles from graph rows', () => {
   ];
   const leakAt = NOW - 10 * DAY;
   const edges = [
-    edge(key, 'found-in', 'repository:acme/api', {
+    edge('finding:f', 'detected', key),
+    edge('finding:f', 'found-in', 'repository:acme/api', {
       path: 'a.env',
       line: 1,
       commit: 'c0ffee',

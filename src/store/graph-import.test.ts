@@ -196,7 +196,11 @@ function graphSuite(backend: Backend): void {
       const home = exposure.sources.find((s) => s.source === 'network:10.0.0.5');
       assert.equal(home?.count, 4);
       // The evidence chain: where it leaked, and who it belongs to.
-      const [leak] = await listGraphEdges(store, `credential:aws-key:${LEAKED_AWS_ID}`, { kind: 'found-in' });
+      const [detectedBy] = await listGraphEdges(store, `credential:aws-key:${LEAKED_AWS_ID}`, {
+        kind: 'detected',
+        direction: 'in',
+      });
+      const [leak] = await listGraphEdges(store, detectedBy!.src, { kind: 'found-in' });
       assert.equal(leak?.dst, 'repository:github.com/acme/api');
       assert.equal(leak?.props.path, 'deploy/.env');
       assert.equal(leak?.props.line, 7);

@@ -85,8 +85,8 @@ async function loadAlerts(target: StoreTarget, where?: { identities?: string[] }
 }
 
 /**
- * Loads what profiles are built from: identity, credential, repository and owner nodes, every edge
- * but finding —detected→ credential, and the open alerts.
+ * Loads what profiles are built from: identity, credential, repository and owner nodes, every edge,
+ * and the open alerts.
  */
 export async function loadSnapshot(target: StoreTarget): Promise<GraphSnapshot> {
   const db = queryable(target);
@@ -103,7 +103,7 @@ export async function loadSnapshot(target: StoreTarget): Promise<GraphSnapshot> 
     firstSeen: Number(r.first_seen),
     lastSeen: Number(r.last_seen),
   }));
-  const edgeRows = await db.selectFrom('graph_edges').selectAll().where('kind', '!=', 'detected').execute();
+  const edgeRows = await db.selectFrom('graph_edges').selectAll().execute();
   const edges = edgeRows.map(edgeFromRow);
   return { nodes, edges, alerts: await loadAlerts(target) };
 }
@@ -445,6 +445,8 @@ async function credentialProfile(
   const node = await getGraphNode(target, id);
   if (node === undefined || node.kind !== 'credential') return undefined;
   const out = await listGraphEdges(target, id);
+  const detected = await listGraphEdges(target, id, { kind: 'detected', direction: 'in' });
+  for (const d of detected) out.push(d, ...(await listGraphEdges(target, d.src, { kind: 'found-in' })));
   const repoIds = [...new Set(out.filter((e) => e.kind === 'found-in').map((e) => e.dst))];
   const repos = (await Promise.all(repoIds.map((r) => getGraphNode(target, r)))).filter((n): n is GraphNode => n !== undefined);
   const owners = out.filter((e) => e.kind === 'credential-of').map((e) => e.dst);
