@@ -807,6 +807,14 @@ async function runBackend(name: string, estate: Estate, total: number): Promise<
         attackedInTop50: ids.filter((i) => attackedIds.has(i)).length,
         attacked: attackedIds.size,
       };
+      console.log(`  ${name} top 5 identities by risk (* = leaked key used from an unknown source):`);
+      for (const r of top.slice(0, 5)) {
+        const d = r.detail as { exposure?: string; posture?: unknown[] };
+        const factors = r.factors.map((f) => `${f.factor} ×${fixed(f.weight, 2)}`).join(', ');
+        console.log(
+          `    ${attackedIds.has(r.id) ? '*' : ' '} ${r.score} ${r.band} ${r.id} (${d.exposure ?? '?'}; ${factors}; ${d.posture?.length ?? 0} posture)`,
+        );
+      }
       const activeIds = estate.active;
       const randomIdentity = (rnd: () => number) =>
         `identity:${estate.identities[activeIds[Math.floor(rnd() * activeIds.length)]!]!.id}`;
