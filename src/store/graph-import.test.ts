@@ -4,9 +4,10 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
+import type { InventoryRelation } from '../model/inventory.js';
 import { githubHashedToken, vaultAuditHmac } from '../scan/secrets/redact.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
-import { importEvents, importFindings } from './graph-import.js';
+import { importEvents, importFindings, importInventory } from './graph-import.js';
 import { explainExposure, exposureOf } from './graph-query.js';
 import { openStore, type Store } from './store.js';
 import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
@@ -288,6 +289,66 @@ function graphSuite(backend: Backend): void {
       const dump = JSON.stringify([nodes, edges]);
       for (const secret of [LEAKED_AWS_SECRET, GITHUB_TOKEN, VAULT_TOKEN])
         assert.ok(!dump.includes(secret), 'secret in the graph');
+    });
+
+    test('hostile text (NUL, lone surrogates) is stored cleaned on both dialects, and claimed once', async () => {
+      const nul = String.fromCharCode(0);
+      const lone = String.fromCharCode(0xd800);
+      const hostile: IdentityEvent = {
+        ...ev('cloudtrail', '2025-05-02T00:00:00Z', `arn:aws:iam::1:user/evil${nul}x`, aws('AKIAZ7Q3HOSTILE00001'), {
+          ip: '10.9.9.9',
+          userAgent: `Mozilla/5.0 ${lone}`,
+        }),
+        id: `hostile${nul}1`,
+        resource: { type: `T${lone}`, id: `arn:aws:s3:::b${nul}/k` },
+      };
+      hostile.identity.scope = `scope${nul}`;
+      assert.equal((await importEvents(store, [hostile])).imported, 1);
+      assert.equal((await importEvents(store, [hostile])).imported, 0);
+      const node = await getGraphNode(store, 'identity:arn:aws:iam::1:user/evil\uFFFDx');
+      assert.equal(node?.props.scope, 'scope\uFFFD');
+      const used = await listGraphEdges(store, 'identity:arn:aws:iam::1:user/evil\uFFFDx', { kind: 'used' });
+      assert.deepEqual(
+        used.map((e) => e.dst),
+        ['resource:arn:aws:s3:::b\uFFFD/k'],
+      );
+    });
+
+    test('declared relations import once and keep their props', async () => {
+      const rel = (
+        kind: InventoryRelation['kind'],
+        src: InventoryRelation['src'],
+        dst: InventoryRelation['dst'],
+        props?: Record<string, unknown>,
+      ): InventoryRelation => ({
+        kind,
+        src,
+        dst,
+        path: 'infra/iam.tf',
+        line: 3,
+        ...(props ? { props } : {}),
+      });
+      const relations = [
+        rel(
+          'can-access',
+          { kind: 'identity', id: 'arn:aws:iam::*:user/deploy' },
+          { kind: 'resource', id: '*' },
+          { actions: ['*'], admin: true },
+        ),
+        rel('owned-by', { kind: 'identity', id: 'arn:aws:iam::*:user/deploy' }, { kind: 'owner', id: 'Payments' }),
+      ];
+      assert.deepEqual(await importInventory(store, relations, { repo: 'acme/infra' }), { imported: 2, skipped: 0 });
+      assert.deepEqual(await importInventory(store, relations, { repo: 'acme/infra' }), { imported: 0, skipped: 2 });
+      const grants = await listGraphEdges(store, 'identity:arn:aws:iam::*:user/deploy', { kind: 'can-access' });
+      assert.equal(grants.length, 1);
+      assert.equal(grants[0]!.count, 1);
+      assert.deepEqual(grants[0]!.props.actions, ['*']);
+      assert.equal(grants[0]!.props.declared, 'acme/infra:infra/iam.tf:3');
+      const owner = await listGraphEdges(store, 'identity:arn:aws:iam::*:user/deploy', { kind: 'owned-by' });
+      assert.deepEqual(
+        owner.map((e) => e.dst),
+        ['owner:payments'],
+      );
     });
 
     test('20,000 events import in batches', async () => {

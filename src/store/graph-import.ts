@@ -200,12 +200,12 @@ export async function importInventory(
     // A declared edge is a fact, not an observation: claim each so re-imports keep count = 1.
     const fresh = await claimImported(
       trx,
-      edges.map((e) => `relation:${e.kind}\u0000${e.src}\u0000${e.dst}`),
+      edges.map((e) => `relation:${e.kind}\u001f${e.src}\u001f${e.dst}`),
     );
     await upsertGraphNodes(trx, nodes);
     await upsertGraphEdges(
       trx,
-      edges.map((e) => (fresh.has(`relation:${e.kind}\u0000${e.src}\u0000${e.dst}`) ? e : { ...e, count: 0 })),
+      edges.map((e) => (fresh.has(`relation:${e.kind}\u001f${e.src}\u001f${e.dst}`) ? e : { ...e, count: 0 })),
     );
     return { imported: fresh.size, skipped: relations.length - fresh.size };
   });

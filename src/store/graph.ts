@@ -1,6 +1,5 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
 import type { GraphEdgeRow, GraphNodeRow } from '../correlate/graph.js';
-import { toJson } from './detector-state.js';
 import type { Database } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
 
@@ -16,6 +15,22 @@ const BATCH = 1000;
 export type GraphNode = GraphNodeRow;
 /** A stored edge, props parsed. */
 export type GraphEdge = GraphEdgeRow;
+
+const UNSAFE_TEXT = /[\u0000]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as both dialects store it: NUL and lone surrogates (which hostile logs carry and PostgreSQL
+ * text and jsonb refuse) become U+FFFD. Ids, labels and every string inside props go through this.
+ */
+export function cleanText(s: string): string {
+  UNSAFE_TEXT.lastIndex = 0;
+  return UNSAFE_TEXT.test(s) ? s.replace(UNSAFE_TEXT, '\uFFFD') : s;
+}
+
+/** Props as JSON text, every string cleaned (see cleanText), so PostgreSQL's jsonb merge accepts it. */
+function propsJson(props: Record<string, unknown>): string {
+  return JSON.stringify(props, (_k, v: unknown) => (typeof v === 'string' ? cleanText(v) : v)) ?? '{}';
+}
 
 function edgeKey(e: { src: string; dst: string; kind: string }): string {
   return `${e.kind}\u0000${e.src}\u0000${e.dst}`;
@@ -75,10 +90,10 @@ export async function upsertGraphNodes(target: StoreTarget, nodes: readonly Grap
   const db = queryable(target);
   const pg = isPostgres(db);
   const rows = foldNodes(nodes).map((n) => ({
-    id: n.id,
+    id: cleanText(n.id),
     kind: n.kind,
-    label: n.label,
-    props: toJson(n.props),
+    label: cleanText(n.label),
+    props: propsJson(n.props),
     first_seen: n.firstSeen,
     last_seen: n.lastSeen,
   }));
@@ -118,10 +133,10 @@ export async function upsertGraphNodes(target: StoreTarget, nodes: readonly Grap
 export async function upsertGraphEdges(target: StoreTarget, edges: readonly GraphEdgeRow[]): Promise<void> {
   const db = queryable(target);
   const rows = foldEdges(edges).map((e) => ({
-    src: e.src,
-    dst: e.dst,
+    src: cleanText(e.src),
+    dst: cleanText(e.dst),
     kind: e.kind,
-    props: toJson(e.props),
+    props: propsJson(e.props),
     count: e.count,
     first_seen: e.firstSeen,
     last_seen: e.lastSeen,
@@ -160,7 +175,13 @@ export async function upsertGraphEdges(target: StoreTarget, edges: readonly Grap
 export async function claimImported(target: StoreTarget, ids: readonly string[]): Promise<Set<string>> {
   const db = queryable(target);
   const fresh = new Set<string>();
-  const unique = [...new Set(ids)];
+  // Stored cleaned (cleanText); returned as the caller wrote them.
+  const original = new Map<string, string>();
+  for (const id of ids) {
+    const clean = cleanText(id);
+    if (!original.has(clean)) original.set(clean, id);
+  }
+  const unique = [...original.keys()];
   const now = Date.now();
   for (let i = 0; i < unique.length; i += BATCH) {
     const rows = await db
@@ -169,7 +190,7 @@ export async function claimImported(target: StoreTarget, ids: readonly string[])
       .onConflict((oc) => oc.column('id').doNothing())
       .returning('id')
       .execute();
-    for (const r of rows) fresh.add(r.id);
+    for (const r of rows) fresh.add(original.get(r.id) ?? r.id);
   }
   return fresh;
 }
@@ -185,7 +206,9 @@ export async function updateGraphNodeProps(
   merge: (props: Record<string, unknown>, id: string) => Record<string, unknown>,
 ): Promise<void> {
   const db = queryable(target);
-  const unique = [...new Set(ids)];
+  const original = new Map<string, string>();
+  for (const id of ids) original.set(cleanText(id), id);
+  const unique = [...original.keys()];
   for (let i = 0; i < unique.length; i += BATCH) {
     const rows = await db
       .selectFrom('graph_nodes')
@@ -193,10 +216,10 @@ export async function updateGraphNodeProps(
       .where('id', 'in', unique.slice(i, i + BATCH))
       .execute();
     for (const row of rows) {
-      const next = merge(JSON.parse(row.props) as Record<string, unknown>, row.id);
+      const next = merge(JSON.parse(row.props) as Record<string, unknown>, original.get(row.id) ?? row.id);
       await db
         .updateTable('graph_nodes')
-        .set({ props: toJson(next) })
+        .set({ props: propsJson(next) })
         .where('id', '=', row.id)
         .execute();
     }
