@@ -135,6 +135,36 @@ describe('risk scoring order (what an incident responder does first)', () => {
     );
   });
 
+  test('no privilege, alert or reach lifts a leak its owner alone uses above a stranger using one', () => {
+    const loudest = identity('owner-only-everything', {
+      grants: admin,
+      reachable: ['resource:*'],
+      derivable: ['identity:a', 'identity:b', 'identity:c', 'identity:d'],
+      lastActive: NOW - 1000,
+      humanUse: ['console'],
+      alerts: [{ uid: 'a', detectionId: 'runtime.identity.privilege-escalation', severity: 'critical', lastSeen: NOW }],
+      credentials: [
+        credential({ leaks: [leak('public')], exposure: 'leaked-in-use-by-owner', sources: [source('network:10.0.0.5', false)] }),
+      ],
+    });
+    const quietest = identity('stranger-readonly-idle', {
+      lastActive: NOW - 80 * DAY,
+      reachable: [],
+      credentials: [
+        credential({
+          leaks: [leak('private', true)],
+          exposure: 'leaked-in-use-unknown-source',
+          sources: [source('network:203.0.113.9', true)],
+        }),
+      ],
+    });
+    const a = scoreIdentity(loudest, NOW);
+    const b = scoreIdentity(quietest, NOW);
+    assert.ok(b.score > a.score, `${b.score} > ${a.score}`);
+    assert.equal(b.band, 'critical');
+    assert.ok(a.score <= 79 && b.score >= 80);
+  });
+
   test('every factor explains itself', () => {
     const top = scoreIdentity(ranked[0]!, NOW);
     assert.equal(top.band, 'critical');

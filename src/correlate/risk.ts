@@ -11,7 +11,7 @@ import type { CredentialProfile, ExposureStatus, Grant, IdentityProfile, LeakLoc
  *   4. leaked credentials nobody used yet (public before private, current tree before history);
  *   5. privilege and reach without exposure; stale and revoked things last.
  * src/correlate/risk.test.ts holds one profile per step and checks the order.
- * The raw product is mapped to 0–100 on a log scale (100 = every factor at its maximum).
+ * The raw product is mapped to 0–100 on a log scale, in two tiers (see `combine`).
  */
 
 export type RiskFactorName = 'exposure' | 'privilege' | 'activity' | 'reachability';
@@ -32,15 +32,15 @@ export interface RiskScore {
 }
 
 /** Exposure weights by status; for leaks not (yet) used, by where the secret is. */
-const EXPOSURE_IN_USE_UNKNOWN = 50;
+const EXPOSURE_IN_USE_UNKNOWN = 100;
 /** In use from a network first seen after the leak, which the detector did not (yet) call anomalous. */
-const EXPOSURE_IN_USE_NEW_NETWORK = 15;
+const EXPOSURE_IN_USE_NEW_NETWORK = 80;
 const EXPOSURE_REVOKED = 1.2;
 const IN_USE_BY_OWNER = 2;
 const DAY = 86_400_000;
 
-/** Largest raw product: exposure 50 × privilege 5 × activity 3 × reachability 3. */
-const MAX_RAW = 50 * 5 * 3 * 3;
+/** Largest raw product: exposure 100 × privilege 5 × activity 3 × reachability 3. */
+const MAX_RAW = 100 * 5 * 3 * 3;
 
 function leakWeight(l: LeakLocation): number {
   const where = l.visibility === 'public' ? 4 : l.visibility === 'private' ? 2.5 : 2.5;
@@ -174,10 +174,25 @@ export function reachabilityOf(p: Pick<IdentityProfile, 'reachable' | 'derivable
   return { factor: 'reachability', weight: Math.min(weight, 3), reasons };
 }
 
+/** Largest raw product without a stranger's use: public leak used by its owner 8 × 5 × 3 × 3. */
+const MAX_RAW_OTHER = 8 * 5 * 3 * 3;
+
+/**
+ * Two tiers: a credential in use by a stranger (step 1) scores 80–100 and is always critical; every
+ * other identity scores 0–79, so no mix of privilege, alerts and reach lifts an owner-only leak above a
+ * stranger's use. Within a tier, the log of the product places it.
+ */
 function combine(factors: RiskFactor[]): RiskScore {
-  const raw = factors.reduce((a, f) => a * f.weight, 1);
-  const score = Math.max(0, Math.min(100, Math.round((100 * Math.log(Math.max(raw, 1))) / Math.log(MAX_RAW))));
-  const band: Severity = score >= 75 ? 'critical' : score >= 55 ? 'high' : score >= 35 ? 'medium' : 'low';
+  const raw = Math.max(
+    1,
+    factors.reduce((a, f) => a * f.weight, 1),
+  );
+  const strangerUse = factors[0]!.weight >= EXPOSURE_IN_USE_NEW_NETWORK;
+  const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));
+  const score = strangerUse
+    ? clamp(80 + (20 * Math.log(raw / EXPOSURE_IN_USE_NEW_NETWORK)) / Math.log(MAX_RAW / EXPOSURE_IN_USE_NEW_NETWORK), 80, 100)
+    : clamp((79 * Math.log(raw)) / Math.log(MAX_RAW_OTHER), 0, 79);
+  const band: Severity = score >= 70 ? 'critical' : score >= 50 ? 'high' : score >= 30 ? 'medium' : 'low';
   return { score, band, factors };
 }
 
