@@ -8,7 +8,7 @@ import type { InventoryRelation } from '../model/inventory.js';
 import { githubHashedToken, vaultAuditHmac } from '../scan/secrets/redact.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
 import { importEvents, importFindings, importInventory } from './graph-import.js';
-import { explainExposure, exposureOf } from './graph-query.js';
+import { explainExposure, exposureOf, listIdentities, rescoreGraph } from './graph-query.js';
 import { openStore, type Store } from './store.js';
 import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
 
@@ -378,6 +378,41 @@ function graphSuite(backend: Backend): void {
       );
       // Generous: a regression to row-at-a-time writes takes far longer.
       assert.ok(ms < 60_000, `20,000 events took ${Math.round(ms)} ms`);
+    });
+
+    test('identities page riskiest first, then the ones added since the last rescore, by id', async () => {
+      await rescoreGraph(store, { now: Date.parse('2025-06-01T00:00:00Z') });
+      await importEvents(store, [
+        { ...ev('cloudtrail', '2025-05-03T00:00:00Z', 'arn:aws:iam::1:user/zz-new', undefined, {}), id: 'unscored-2' },
+        { ...ev('cloudtrail', '2025-05-03T00:00:00Z', 'arn:aws:iam::1:user/aa-new', undefined, {}), id: 'unscored-1' },
+      ]);
+      const all = await listIdentities(store, { limit: 10_000 });
+      // Every identity once, but the IaC user written without its account: it folds into the logged one.
+      const ids = (await sql<{ id: string }>`select id from graph_nodes where kind = 'identity'`.execute(store.db)).rows.map(
+        (r) => r.id,
+      );
+      assert.deepEqual(
+        ids.filter((i) => !all.some((r) => r.id === i)),
+        ['identity:arn:aws:iam::*:user/deploy'],
+      );
+      const total = all.length;
+      assert.equal(new Set(all.map((r) => r.id)).size, total);
+      const scored = all.filter((r) => r.score !== undefined);
+      assert.equal(scored.length, total - 2);
+      for (let i = 1; i < scored.length; i++) assert.ok(scored[i - 1]!.score! >= scored[i]!.score!);
+      assert.deepEqual(
+        all.slice(-2).map((r) => r.id),
+        ['identity:arn:aws:iam::1:user/aa-new', 'identity:arn:aws:iam::1:user/zz-new'],
+      );
+      assert.equal(all[0]!.id, `identity:${DEPLOY}`);
+      // Pages of 7 (crossing from scored to unscored) give the same list.
+      const paged: string[] = [];
+      for (let offset = 0; offset < total; offset += 7)
+        paged.push(...(await listIdentities(store, { limit: 7, offset })).map((r) => r.id));
+      assert.deepEqual(
+        paged,
+        all.map((r) => r.id),
+      );
     });
   });
 }

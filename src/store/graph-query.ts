@@ -173,7 +173,7 @@ function identityDetail(p: IdentityProfile, posture: GraphPostureFinding[]): Ide
 export async function rescoreGraph(target: StoreTarget, options: RescoreOptions = {}): Promise<RescoreResult> {
   const now = options.now ?? Date.now();
   const snapshot = await loadSnapshot(target);
-  const { identities, credentials, ownerOf } = assembleProfiles(snapshot);
+  const { identities, credentials, ownerOf, aliases } = assembleProfiles(snapshot);
   const posture = graphPosture(identities, {
     now,
     ...(options.staleDays !== undefined ? { staleDays: options.staleDays } : {}),
@@ -208,6 +208,21 @@ export async function rescoreGraph(target: StoreTarget, options: RescoreOptions 
       label: p.label,
       factors: toJson(s.factors),
       detail: toJson(identityDetail(p, postureOf.get(p.id) ?? [])),
+      scored_at: now,
+    });
+  }
+  // IaC identities folded into the logged one: a row of their own kind, so listings skip them and
+  // neither count them as unscored.
+  const scoreOf = new Map(rows.map((r) => [r.node_id, r.score]));
+  for (const [alias, canonical] of aliases) {
+    rows.push({
+      node_id: alias,
+      kind: 'alias',
+      score: scoreOf.get(canonical) ?? 0,
+      band: 'info',
+      label: alias.slice(9),
+      factors: '[]',
+      detail: toJson({ aliasOf: canonical }),
       scored_at: now,
     });
   }
@@ -335,18 +350,43 @@ export async function listIdentities(
   target: StoreTarget,
   options: { limit?: number | undefined; offset?: number | undefined; type?: string | undefined } = {},
 ): Promise<IdentityRow[]> {
-  let q = queryable(target)
-    .selectFrom('graph_nodes as n')
-    .leftJoin('graph_risk as r', 'r.node_id', 'n.id')
+  const db = queryable(target);
+  const limit = options.limit ?? 100;
+  const offset = options.offset ?? 0;
+  // Scored identities walk the rank index; identities added since the last rescore follow, by id.
+  let ranked = db
+    .selectFrom('graph_risk as r')
+    .innerJoin('graph_nodes as n', 'n.id', 'r.node_id')
     .select(['n.id', 'n.label', 'n.props', 'n.first_seen', 'n.last_seen', 'r.score', 'r.band', 'r.detail'])
-    .where('n.kind', '=', 'identity');
-  if (options.type !== undefined) q = q.where('r.detail', 'like', `%"type":${JSON.stringify(options.type)}%`);
-  const rows = await q
-    .orderBy((eb) => eb.fn.coalesce('r.score', eb.val(-1)), 'desc')
-    .orderBy('n.id')
-    .limit(options.limit ?? 100)
-    .offset(options.offset ?? 0)
-    .execute();
+    .where('r.kind', '=', 'identity');
+  if (options.type !== undefined) ranked = ranked.where('r.detail', 'like', `%"type":${JSON.stringify(options.type)}%`);
+  const rows: Array<{
+    id: string;
+    label: string;
+    props: string;
+    first_seen: number;
+    last_seen: number;
+    score: number | null;
+    band: string | null;
+    detail: string | null;
+  }> = await ranked.orderBy('r.score', 'desc').orderBy('r.node_id').limit(limit).offset(offset).execute();
+  if (rows.length < limit) {
+    // How many scored identities precede the unscored ones: all were read when this page holds some.
+    const scored = rows.length > 0 ? offset + rows.length : await countScored(target, options.type);
+    let unscored = db
+      .selectFrom('graph_nodes as n')
+      .leftJoin('graph_risk as r', 'r.node_id', 'n.id')
+      .select(['n.id', 'n.label', 'n.props', 'n.first_seen', 'n.last_seen', 'r.score', 'r.band', 'r.detail'])
+      .where('n.kind', '=', 'identity')
+      .where('r.node_id', 'is', null);
+    if (options.type !== undefined) unscored = unscored.where('n.props', 'like', `%"type":${JSON.stringify(options.type)}%`);
+    const more = await unscored
+      .orderBy('n.id')
+      .limit(limit - rows.length)
+      .offset(Math.max(0, offset - scored))
+      .execute();
+    rows.push(...more);
+  }
   return rows.map((r) => {
     const props = parse(r.props);
     const detail = r.detail === null ? undefined : (JSON.parse(r.detail) as IdentityDetail);
@@ -360,6 +400,16 @@ export async function listIdentities(
       ...(detail ? { detail } : {}),
     };
   });
+}
+
+async function countScored(target: StoreTarget, type: string | undefined): Promise<number> {
+  let q = queryable(target)
+    .selectFrom('graph_risk')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('kind', '=', 'identity');
+  if (type !== undefined) q = q.where('detail', 'like', `%"type":${JSON.stringify(type)}%`);
+  const row = await q.executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -121,6 +121,14 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('graph_risk_kind_score').on('graph_risk').columns(['kind', 'score', 'node_id']).execute();
     },
   },
+  {
+    name: '0004_graph_risk_rank_index',
+    async up(db) {
+      // Rankings read score descending, ties by id ascending: an index in exactly that order lets both
+      // dialects walk it without sorting (a page of 100 of 100,000 identities was a full sort).
+      await db.schema.createIndex('graph_risk_rank').on('graph_risk').columns(['kind', 'score desc', 'node_id']).execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */
