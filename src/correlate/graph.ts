@@ -131,6 +131,15 @@ export class GraphBuilder {
     return this.nodes.size + this.edges.size;
   }
 
+  /** Widens a node already held and says so: lets callers skip building props for it. */
+  private widen(id: string, t: number): boolean {
+    const prev = this.nodes.get(id);
+    if (prev === undefined) return false;
+    if (t < prev.firstSeen) prev.firstSeen = t;
+    if (t > prev.lastSeen) prev.lastSeen = t;
+    return true;
+  }
+
   /** Adds or widens a node; props merge, the later call's keys winning. */
   node(id: string, kind: string, label: string, props: Record<string, unknown> | undefined, t: number): void {
     const prev = this.nodes.get(id);
@@ -174,13 +183,15 @@ export class GraphBuilder {
   addEvent(e: IdentityEvent): void {
     const t = millis(e.time, `event ${e.id} time`);
     const identity = `identity:${e.identity.id}`;
-    this.node(
-      identity,
-      'identity',
-      e.identity.name ?? e.identity.id,
-      e.identity.scope === undefined ? { type: e.identity.type } : { type: e.identity.type, scope: e.identity.scope },
-      t,
-    );
+    // Events of one identity repeat its type and scope: props are built once per flush.
+    if (!this.widen(identity, t))
+      this.node(
+        identity,
+        'identity',
+        e.identity.name ?? e.identity.id,
+        e.identity.scope === undefined ? { type: e.identity.type } : { type: e.identity.type, scope: e.identity.scope },
+        t,
+      );
     const success = e.outcome !== 'failure';
     this.edge(identity, 'performed', `action:${e.action}`, undefined, t);
     const env = e.client.environment;
@@ -189,7 +200,7 @@ export class GraphBuilder {
     const workloadName = e.client.workload;
     const workload = workloadName === undefined ? undefined : `workload:${workloadName}`;
     if (workload !== undefined) {
-      this.node(workload, 'workload', workloadName!, undefined, t);
+      if (!this.widen(workload, t)) this.node(workload, 'workload', workloadName!, undefined, t);
       this.edge(workload, 'runs-as', identity, undefined, t);
     }
     if (e.identity.via !== undefined && e.identity.via !== e.identity.id) {
@@ -199,7 +210,8 @@ export class GraphBuilder {
     const res = e.resource;
     if (res !== undefined) {
       const resource = `resource:${res.id}`;
-      this.node(resource, 'resource', res.id, res.type === undefined ? undefined : { type: res.type }, t);
+      if (!this.widen(resource, t))
+        this.node(resource, 'resource', res.id, res.type === undefined ? undefined : { type: res.type }, t);
       this.edge(identity, 'used', resource, undefined, t);
       if (success && res.type === 'AWS::IAM::Role' && /:AssumeRole/.test(e.action)) {
         const role = `identity:${res.id}`;
@@ -224,9 +236,10 @@ export class GraphBuilder {
       const props: Record<string, unknown> = { type: c.type };
       if (c.issuedAt !== undefined) props.issuedAt = Date.parse(c.issuedAt);
       if (c.expiresAt !== undefined) props.expiresAt = Date.parse(c.expiresAt);
-      this.node(credential, 'credential', c.key, props, t);
+      if (!this.widen(credential, t) || c.issuedAt !== undefined || c.expiresAt !== undefined)
+        this.node(credential, 'credential', c.key, props, t);
       this.edge(credential, 'credential-of', identity, undefined, t);
-      if (source.startsWith('network:')) this.node(source, 'network', source.slice(8), undefined, t);
+      if (source.startsWith('network:') && !this.widen(source, t)) this.node(source, 'network', source.slice(8), undefined, t);
       const pointer: Record<string, unknown> = { event: e.id };
       if (e.raw.file !== undefined) pointer.file = e.raw.file;
       if (e.raw.line !== undefined) pointer.line = e.raw.line;

@@ -38,9 +38,9 @@ export interface ImportEventsOptions {
 
 const CHUNK_MAX = 8192;
 const BOUNDARY_MASK = 0x3ff;
-const FLUSH_EVENTS = 200_000;
+const FLUSH_EVENTS = 1_000_000;
 /** Flush early when this many distinct rows are held, whatever the event count. */
-const FLUSH_ROWS = 400_000;
+const FLUSH_ROWS = 1_500_000;
 
 /** FNV-1a of a string: cheap, stable, good enough to place chunk boundaries. */
 function fnv1a(s: string): number {

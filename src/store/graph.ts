@@ -51,7 +51,8 @@ function foldNodes(nodes: readonly GraphNodeRow[]): GraphNodeRow[] {
       prev.lastSeen = Math.max(prev.lastSeen, n.lastSeen);
     }
   }
-  return [...byId.values()];
+  // Key order: consecutive upserts touch neighbouring B-tree pages.
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Folds edges with the same (src, dst, kind): counts add up, times widen, the latest props win. */
@@ -70,7 +71,10 @@ function foldEdges(edges: readonly GraphEdgeRow[]): GraphEdgeRow[] {
       }
     }
   }
-  return [...byKey.values()];
+  // Primary-key order (src, dst, kind): consecutive upserts touch neighbouring B-tree pages.
+  return [...byKey.values()].sort((a, b) =>
+    a.src !== b.src ? (a.src < b.src ? -1 : 1) : a.dst !== b.dst ? (a.dst < b.dst ? -1 : 1) : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+  );
 }
 
 /** Whether a kysely instance (or transaction) talks to PostgreSQL. */

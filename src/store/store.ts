@@ -134,6 +134,9 @@ async function openSqlite(file: string): Promise<Kysely<Database>> {
     if (file !== ':memory:') await enableWal(sqlite);
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
+    // 128 MiB of page cache (taken only as pages are read), not the default 2 MiB: graph imports
+    // upsert into B-trees keyed on long text all over the file, and a small cache rereads them.
+    sqlite.pragma('cache_size = -131072');
   } catch (error) {
     sqlite.close();
     throw error;
