@@ -2,7 +2,7 @@ import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
 import type { Positioned } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
-import { MAX_HCL_NESTING, nestingDepth } from '../posture/hcl.js';
+import { hostileNesting } from '../posture/hcl.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -87,7 +87,7 @@ export function ownerRelations(
  * process later (seen as a V8 "RegExpCompiler Allocation failed"), so such text is never parsed.
  */
 export function tooDeep(body: string): boolean {
-  return nestingDepth(body) > MAX_HCL_NESTING || /(?:-[ \t]+){64}/.test(body);
+  return hostileNesting(body) !== undefined;
 }
 
 /** Node budget for the walk: aliases could otherwise expand exponentially. */

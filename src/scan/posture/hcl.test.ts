@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_HCL_NESTING, nestingDepth, parseHcl } from './hcl.js';
+import { hostileNesting, MAX_HCL_NESTING, nestingDepth, parseHcl } from './hcl.js';
 import { analyzePosture } from './index.js';
 
 test('nesting depth counts brackets of every kind', () => {
@@ -17,4 +17,27 @@ test('input nested deep enough to crash the parser is refused before it reaches 
   const vault = await analyzePosture('policy.hcl', `path "secret/*" {\n  capabilities = ["read"]\n}\n${deep}\n`);
   assert.equal(vault.malformed.length, 1);
   assert.deepEqual(await parseHcl('ok.tf', 'a = 1'), { a: 1 });
+});
+
+test('YAML and JSON nested deep enough to overflow their parsers are reported malformed, never parsed', async () => {
+  // In this order, in one process, these once aborted Node ("RegExpCompiler Allocation failed").
+  let indented = '';
+  for (let i = 0; i < 1200; i++) indented += `${' '.repeat(i)}k${i}:\n`;
+  const cases: Array<[string, string, RegExp]> = [
+    ['.github/workflows/a.yml', '{'.repeat(5000), /nesting deeper than 200 levels/],
+    ['.github/workflows/b.yml', '- '.repeat(3000), /more than 64 sequences opened on one line/],
+    ['k8s/pod.yaml', `apiVersion: v1\nkind: Pod\nx: ${'['.repeat(5000)}`, /nesting deeper/],
+    ['.github/workflows/c.yml', indented, /indented deeper than 1000 columns/],
+  ];
+  for (const [path, text, reason] of cases) {
+    const r = await analyzePosture(path, text);
+    assert.equal(r.findings.length, 0);
+    assert.ok(
+      r.malformed.length > 0 && r.malformed.every((m) => reason.test(m) && m.endsWith('not parsed')),
+      `${path}: ${r.malformed}`,
+    );
+  }
+  // Ordinary manifests pass the guard.
+  assert.equal(hostileNesting('jobs:\n  build:\n    steps:\n      - run: make\n'), undefined);
+  assert.equal(hostileNesting('{"Statement": [{"Action": ["s3:GetObject"]}]}'), undefined);
 });

@@ -26,6 +26,25 @@ export function nestingDepth(text: string): number {
   return max;
 }
 
+/** Block YAML nests by indentation: deeper than this many columns, no manifest is written by hand. */
+const MAX_INDENT = 1000;
+const DEEP_INDENT = new RegExp(`^[ \\t]{${MAX_INDENT},}\\S`, 'm');
+
+/**
+ * Why `text` must not reach a recursive parser (YAML, JSON, HCL), or undefined when it may: bracket
+ * nesting over MAX_HCL_NESTING, 64 block sequences opened on one line (`- - - …`), or indentation
+ * deeper than MAX_INDENT columns. The parsers recurse per level; a stack overflow inside one is
+ * caught, but can leave V8 to abort the process on a later regular-expression compile ("RegExpCompiler
+ * Allocation failed"), so such text is reported malformed instead of parsed.
+ * @example hostileNesting('['.repeat(5000)) // 'nesting deeper than 200 levels'
+ */
+export function hostileNesting(text: string): string | undefined {
+  if (nestingDepth(text) > MAX_HCL_NESTING) return `nesting deeper than ${MAX_HCL_NESTING} levels`;
+  if (/(?:-[ \t]+){64}/.test(text)) return 'more than 64 sequences opened on one line';
+  if (DEEP_INDENT.test(text)) return `indented deeper than ${MAX_INDENT} columns`;
+  return undefined;
+}
+
 /**
  * hcl2json instantiates a Go WebAssembly runtime when imported (about 100 ms): load it on the first
  * HCL file rather than on every scan.

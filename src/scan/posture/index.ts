@@ -5,6 +5,7 @@ import { createPostureContext } from './context.js';
 import { dockerfileAnalyzer } from './dockerfile.js';
 import { githubActionsAnalyzer } from './github-actions.js';
 import { gitlabCiAnalyzer } from './gitlab-ci.js';
+import { hostileNesting } from './hcl.js';
 import { iamJsonAnalyzer } from './iam-json.js';
 import { kubernetesAnalyzer } from './kubernetes.js';
 import { loadPostureRules } from './load-rules.js';
@@ -54,8 +55,15 @@ export async function analyzePosture(
   const rules = loadPostureRules();
   const head = text.slice(0, 512);
   const result: PostureResult = { findings: [], malformed: [] };
+  let hostile: string | undefined | null = null;
   for (const a of options.analyzers ?? ANALYZERS) {
     if (!a.accepts(path, head)) continue;
+    // Checked once per file, and only for files some analyzer will parse.
+    if (hostile === null) hostile = hostileNesting(text);
+    if (hostile !== undefined) {
+      result.malformed.push(`${a.id}: ${hostile}, not parsed`);
+      continue;
+    }
     const run = createPostureContext(path, text, rules, options.enabled);
     try {
       await a.analyze(run.ctx);
