@@ -7,6 +7,7 @@ import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import type { ScanMode } from '../scan/index.js';
+import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
 import type { CliIO } from './io.js';
 
 interface ScanFlags {
@@ -28,6 +29,7 @@ interface ScanFlags {
   exclude?: string[];
   progress: boolean;
   color?: boolean;
+  vaultAuditDevice?: string;
 }
 
 const SCAN_EXAMPLES = `
@@ -39,9 +41,24 @@ Examples:
   $ warden scan --staged                 what is about to be committed (pre-commit hook)
   $ cat .env | warden scan -             standard input
   $ warden scan --baseline .warden-baseline.json --fail-on high
+  $ VAULT_ADDR=https://vault:8200 VAULT_TOKEN=… warden scan --vault-audit-device file --format json
+                                         Vault token findings carry the audit HMAC Vault logs them under
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 error.
 Silence one line with a comment containing "warden:ignore" (optionally followed by rule ids).`;
+
+/** The Vault server to ask for audit HMACs, when --vault-audit-device asks for it; a usage error when VAULT_ADDR or VAULT_TOKEN is missing. */
+function vaultAuditHashOf(flags: { vaultAuditDevice?: string }, io: CliIO): VaultAuditHashConfig | undefined {
+  if (flags.vaultAuditDevice === undefined) return undefined;
+  const addr = io.env.VAULT_ADDR;
+  const token = io.env.VAULT_TOKEN;
+  if (!addr || !token)
+    throw new WardenError(
+      'WARDEN_USAGE',
+      '--vault-audit-device needs VAULT_ADDR and VAULT_TOKEN (a token that may update sys/audit-hash)',
+    );
+  return { addr, token, device: flags.vaultAuditDevice, namespace: io.env.VAULT_NAMESPACE };
+}
 
 function addSourceOptions(cmd: Command): Command {
   return cmd
@@ -57,7 +74,11 @@ function addSourceOptions(cmd: Command): Command {
     .option('--no-default-excludes', 'also scan vendored folders, lock files and binary extensions')
     .option('--threads <n>', 'worker threads (default: one per core)')
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
-    .option('--no-progress', 'no progress line on a terminal');
+    .option('--no-progress', 'no progress line on a terminal')
+    .option(
+      '--vault-audit-device <path>',
+      "ask Vault (VAULT_ADDR, VAULT_TOKEN) for the audit HMAC of each Vault token found, with this audit device's salt (WARDEN_VAULT_AUDIT_SALT does it offline)",
+    );
 }
 
 function modeOf(path: string, flags: ScanFlags): ScanMode {
@@ -107,6 +128,7 @@ function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
     maxFileSize: sizeFlag(flags.maxFileSize),
     threads: numberFlag(flags.threads, '--threads'),
     vaultAuditSalt: io.env.WARDEN_VAULT_AUDIT_SALT,
+    vaultAuditHash: vaultAuditHashOf(flags, io),
   };
 }
 
@@ -177,6 +199,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
           `warden: ${findings.length} finding(s) in ${summary.files} files (${(summary.bytes / 1e6).toFixed(1)} MB)${flags.output ? `, report written to ${flags.output}` : ''}\n`,
         );
       }
+      for (const w of summary.warnings ?? []) io.stderr(`warden: warning: ${w}\n`);
       const failing = findings.some((f) => severityRank(f.severity) >= severityRank(failOn));
       setExit(failing ? 1 : 0);
     });

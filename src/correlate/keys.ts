@@ -9,7 +9,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
  * |----------------------------|-----------------------------------------|--------------------------------------|
  * | `aws-key:<AKIA…/ASIA…>`    | credentialKey aws-access-key-id         | CloudTrail accessKeyId               |
  * | `github:<hashed_token>`    | credentialKey github-hashed-token       | GitHub audit log hashed_token        |
- * | `vault:hmac-sha256:<hex>`  | credentialKey vault-hmac (audit salt)   | Vault audit HMAC'd token or accessor |
+ * | `vault:hmac-sha256:<hex>`  | credentialKey vault-hmac (audit salt, or Vault's /sys/audit-hash) | Vault audit HMAC'd token or accessor |
  * | `k8s:JTI=<uuid>`           | —                                       | Kubernetes audit credential-id       |
  * | `sha256:<hex>`             | the fingerprint of every secret finding | an event key that is a SHA-256 hex   |
  *

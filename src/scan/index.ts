@@ -6,6 +6,7 @@ import { compareRelations } from './inventory/index.js';
 import { emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
 import { loadPostureRules } from './posture/index.js';
 import { loadSecretRules, selectRules } from './secrets/load-rules.js';
+import type { VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
 import { gitHistoryItems, gitStagedItems, gitTopLevel } from './sources/git.js';
 import { stdinItems } from './sources/stdin.js';
 import type { ScanItem } from './sources/types.js';
@@ -33,6 +34,8 @@ export interface ScanOptions {
   /** Findings it accepts are dropped and counted as suppressed (see baseline.ts). */
   baseline?: ((f: Finding) => boolean) | undefined;
   vaultAuditSalt?: string | undefined;
+  /** Without a salt: ask this Vault server (/sys/audit-hash) for the audit HMAC of each Vault token found. */
+  vaultAuditHash?: VaultAuditHashConfig | undefined;
   onProgress?: ((s: ScanSummary) => void) | undefined;
   /**
    * Also read the identity relations files declare (src/scan/inventory): tree and staged modes only,
@@ -98,6 +101,7 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       maxFileSize,
       threads: opts.threads,
       vaultAuditSalt: opts.vaultAuditSalt,
+      vaultAuditHash: opts.vaultAuditHash,
       allow: config.scan.allowlist.secrets,
       onProgress: opts.onProgress,
       onInventory:

@@ -6,6 +6,7 @@ import type { Severity } from '../model/severity.js';
 import { type ItemResult, scanOneItem } from './scan-item.js';
 import { createSecretScanner } from './secrets/engine.js';
 import type { SecretRule } from './secrets/load-rules.js';
+import { createVaultAuditHasher, type VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
 import type { ScanItem, SkipReason } from './sources/types.js';
 import type { WorkerConfig } from './worker.js';
 
@@ -23,6 +24,8 @@ export interface ScanSummary {
   durationMs: number;
   /** The folder paths are relative to (the repository top level for git scans). */
   root: string;
+  /** Things to tell the user once, e.g. a Vault server that would not hash tokens. */
+  warnings?: string[];
 }
 
 export function emptySummary(): ScanSummary {
@@ -53,6 +56,8 @@ export function recordSkip(summary: ScanSummary, path: string, reason: SkipReaso
 export interface ScanEngineOptions {
   rules: readonly SecretRule[];
   vaultAuditSalt?: string | undefined;
+  /** Without a salt: ask this Vault server for the audit HMAC of each Vault token found. */
+  vaultAuditHash?: VaultAuditHashConfig | undefined;
   allow?: readonly string[] | undefined;
   maxFileSize: number;
   /** Posture rules to run (id → severity); absent or empty: no posture analysis. */
@@ -84,6 +89,10 @@ export async function* scanItems(
   const started = performance.now();
   const threads = options.threads ?? Math.min(8, availableParallelism());
   let local: ReturnType<typeof createSecretScanner> | undefined;
+  const localVault =
+    options.vaultAuditHash !== undefined && options.vaultAuditSalt === undefined
+      ? createVaultAuditHasher(options.vaultAuditHash)
+      : undefined;
   const account = (r: ItemResult): Finding[] => {
     if (r.skip) recordSkip(summary, r.path, r.skip.reason, r.skip.detail);
     else {
@@ -92,6 +101,7 @@ export async function* scanItems(
     }
     for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);
     if (r.inventory) options.onInventory?.(r.inventory);
+    for (const w of r.warnings ?? []) if (!summary.warnings?.includes(w)) (summary.warnings ??= []).push(w);
     summary.suppressedInline += r.suppressed;
     summary.findings += r.findings.length;
     return r.findings;
@@ -110,9 +120,16 @@ export async function* scanItems(
         await pool.submit(batch);
         for (const r of pool.drain()) yield* account(r);
       } else {
-        local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
+        local ??= createSecretScanner({
+          rules: options.rules,
+          vaultAuditSalt: options.vaultAuditSalt,
+          collectVaultTokens: localVault !== undefined,
+          allow: options.allow,
+        });
         for (const it of batch)
-          yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined));
+          yield* account(
+            await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined, localVault),
+          );
       }
       options.onProgress?.(summary);
       batch = [];
@@ -122,9 +139,16 @@ export async function* scanItems(
       if (pool) await pool.submit(batch);
       else {
         // The whole input fit in one batch: not worth starting threads for.
-        local ??= createSecretScanner({ rules: options.rules, vaultAuditSalt: options.vaultAuditSalt, allow: options.allow });
+        local ??= createSecretScanner({
+          rules: options.rules,
+          vaultAuditSalt: options.vaultAuditSalt,
+          collectVaultTokens: localVault !== undefined,
+          allow: options.allow,
+        });
         for (const it of batch)
-          yield* account(await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined));
+          yield* account(
+            await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined, localVault),
+          );
       }
     }
     if (pool) {
@@ -160,6 +184,7 @@ class WorkerPool {
       ruleIds: options.rules.map((r) => r.id),
       severities,
       vaultAuditSalt: options.vaultAuditSalt,
+      vaultAuditHash: options.vaultAuditHash,
       allow: [...(options.allow ?? [])],
       posture: [...(options.posture ?? [])],
       inventory: options.onInventory !== undefined,

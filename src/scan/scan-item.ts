@@ -5,6 +5,7 @@ import type { Severity } from '../model/severity.js';
 import { extractInventory, inventoryAccepts } from './inventory/index.js';
 import { analyzePosture, postureAccepts } from './posture/index.js';
 import type { SecretScanner } from './secrets/engine.js';
+import type { VaultAuditHasher } from './secrets/vault-audit-hash.js';
 import { looksBinary } from './sources/excludes.js';
 import type { ScanItem, SkipReason } from './sources/types.js';
 
@@ -19,6 +20,8 @@ export interface ItemResult {
   malformed?: string[];
   /** Identity relations the file declares, when inventory was asked for and the file has any. */
   inventory?: InventoryRelation[];
+  /** Things the user should hear about once (a Vault server that would not hash). */
+  warnings?: string[];
 }
 
 /**
@@ -32,6 +35,7 @@ export async function scanOneItem(
   maxFileSize: number,
   posture?: ReadonlyMap<string, Severity>,
   inventory = false,
+  vault?: VaultAuditHasher,
 ): Promise<ItemResult> {
   let data = item.data;
   if (data === undefined) {
@@ -55,8 +59,18 @@ export async function scanOneItem(
     };
   }
   if (looksBinary(data)) return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
-  const { findings, suppressed } = scanner.scanBuffer(data, item.path, item.commit);
+  const { findings, suppressed, vaultTokens } = scanner.scanBuffer(data, item.path, item.commit);
+  // Vault tokens (scanner built with collectVaultTokens): their audit HMAC from the Vault server,
+  // then the tokens go out of scope here; the result that crosses threads holds only the hash.
+  if (vaultTokens !== undefined && vault !== undefined) {
+    for (const { finding, token } of vaultTokens) {
+      const hmac = await vault.hash(token);
+      if (hmac !== undefined) finding.credentialKey = { type: 'vault-hmac', value: hmac };
+    }
+  }
   const result: ItemResult = { path: item.path, findings, suppressed, bytes: data.length };
+  if (vault?.error !== undefined && vaultTokens?.some((v) => v.finding.credentialKey === undefined))
+    result.warnings = [`Vault audit-hash: ${vault.error}; Vault token findings carry no audit HMAC`];
   const head = data.toString('latin1', 0, 512);
   let text: string | undefined;
   if (posture !== undefined && posture.size > 0 && postureAccepts(item.path, head)) {

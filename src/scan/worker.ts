@@ -3,6 +3,7 @@ import type { Severity } from '../model/severity.js';
 import { scanOneItem } from './scan-item.js';
 import { createSecretScanner } from './secrets/engine.js';
 import { loadSecretRules } from './secrets/load-rules.js';
+import { createVaultAuditHasher, type VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
 import type { ScanItem } from './sources/types.js';
 
 /** What the pool sends each worker once: which rules, as selected on the main thread. */
@@ -10,6 +11,8 @@ export interface WorkerConfig {
   ruleIds: string[];
   severities: Record<string, Severity>;
   vaultAuditSalt?: string | undefined;
+  /** Without a salt: the Vault server to ask for audit HMACs of Vault tokens. */
+  vaultAuditHash?: VaultAuditHashConfig | undefined;
   allow: string[];
   /** Posture rule ids with their severities, as [id, severity] pairs (Maps do not cross threads as such). */
   posture: Array<[string, Severity]>;
@@ -24,7 +27,16 @@ const wanted = new Set(config.ruleIds);
 const rules = loadSecretRules()
   .filter((r) => wanted.has(r.id))
   .map((r) => (config.severities[r.id] ? { ...r, severity: config.severities[r.id]! } : r));
-const scanner = createSecretScanner({ rules, vaultAuditSalt: config.vaultAuditSalt, allow: config.allow });
+const vault =
+  config.vaultAuditHash !== undefined && config.vaultAuditSalt === undefined
+    ? createVaultAuditHasher(config.vaultAuditHash)
+    : undefined;
+const scanner = createSecretScanner({
+  rules,
+  vaultAuditSalt: config.vaultAuditSalt,
+  collectVaultTokens: vault !== undefined,
+  allow: config.allow,
+});
 
 const posture = config.posture.length > 0 ? new Map(config.posture) : undefined;
 
@@ -36,7 +48,7 @@ parentPort!.on('message', async (msg: { seq: number; items: ScanItem[] }) => {
       const u = item.data as Uint8Array;
       item.data = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     }
-    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture, config.inventory));
+    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture, config.inventory, vault));
   }
   parentPort!.postMessage({ seq: msg.seq, results });
 });

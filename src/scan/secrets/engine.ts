@@ -9,6 +9,11 @@ export interface SecretScannerOptions {
   rules: readonly SecretRule[];
   /** The Vault audit device's HMAC salt: lets findings carry the HMAC that Vault's audit log shows. */
   vaultAuditSalt?: string | undefined;
+  /**
+   * Without a salt: hand Vault tokens back in `vaultTokens` so the caller can ask the Vault server
+   * for their audit HMAC (`/sys/audit-hash`) and drop them. Never serialised, never stored.
+   */
+  collectVaultTokens?: boolean | undefined;
   /** Regular expressions from config `scan.allowlist.secrets`: a secret matching one is not reported. */
   allow?: readonly string[] | undefined;
 }
@@ -17,6 +22,8 @@ export interface SecretScannerOptions {
 export interface BufferScanResult {
   findings: Finding[];
   suppressed: number;
+  /** With `collectVaultTokens`: each Vault token finding with its token, for the caller to hash and forget. */
+  vaultTokens?: Array<{ finding: Finding; token: string }>;
 }
 
 interface Match {
@@ -193,8 +200,15 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       }
     }
     const findings: Finding[] = [];
-    for (const m of kept) if (!consumed.has(m)) findings.push(toFinding(m, partners.get(m), path, commit));
-    return { findings, suppressed };
+    let vaultTokens: BufferScanResult['vaultTokens'];
+    for (const m of kept) {
+      if (consumed.has(m)) continue;
+      const finding = toFinding(m, partners.get(m), path, commit);
+      findings.push(finding);
+      if (options.collectVaultTokens && m.rule.credentialKey === 'vault-hmac' && finding.credentialKey === undefined)
+        (vaultTokens ??= []).push({ finding, token: m.secret });
+    }
+    return vaultTokens === undefined ? { findings, suppressed } : { findings, suppressed, vaultTokens };
   }
 
   function toFinding(m: Match, partner: Match | undefined, path: string, commit?: CommitInfo): Finding {
