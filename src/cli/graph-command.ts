@@ -162,6 +162,16 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
   }
 }
 
+/** Posture rule ids, shortened, each once with a count: `identity.stale, credential.long-lived×3`. */
+function postureSummary(posture: IdentityDetail['posture']): string {
+  const counts = new Map<string, number>();
+  for (const p of posture) {
+    const id = p.ruleId.replace(/^graph\./, '');
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return [...counts].map(([id, n]) => (n > 1 ? `${id}×${n}` : id)).join(', ');
+}
+
 function identityTable(rows: IdentityRow[]): string {
   const lines = [
     `${'RISK'.padEnd(5)}${'TYPE'.padEnd(16)}${'IDENTITY'.padEnd(44)}${'OWNER'.padEnd(14)}${'LAST ACTIVE'.padEnd(18)}${'CREDS'.padEnd(6)}POSTURE`,
@@ -169,7 +179,7 @@ function identityTable(rows: IdentityRow[]): string {
   for (const r of rows) {
     const d = r.detail;
     lines.push(
-      `${String(r.score ?? '-').padEnd(5)}${short(r.type, 15).padEnd(16)}${short(r.id.slice(9), 43).padEnd(44)}${short(d?.owners.join(',') || '-', 13).padEnd(14)}${when(d?.lastActive).padEnd(18)}${String(d?.credentials ?? 0).padEnd(6)}${(d?.posture ?? []).map((p) => p.ruleId.replace(/^graph\./, '')).join(', ')}`,
+      `${String(r.score ?? '-').padEnd(5)}${short(r.type, 15).padEnd(16)}${short(r.id.slice(9), 43).padEnd(44)}${short(d?.owners.join(',') || '-', 13).padEnd(14)}${when(d?.lastActive).padEnd(18)}${String(d?.credentials ?? 0).padEnd(6)}${postureSummary(d?.posture ?? [])}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -178,14 +188,15 @@ function identityTable(rows: IdentityRow[]): string {
 function riskTable(rows: RiskRow[], kind: 'identity' | 'finding'): string {
   const lines: string[] = [];
   for (const r of rows) {
-    const why = r.factors.map((f) => `${f.factor} ×${f.weight.toFixed(1)}: ${f.reasons[0] ?? ''}`);
+    const why = r.factors.map((f) => `${f.factor} ×${f.weight.toFixed(1)}: ${f.reasons.join('; ')}`);
     if (kind === 'identity') {
       const d = r.detail as IdentityDetail;
       lines.push(`${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${r.id.slice(9)}  [${d.type}; ${d.exposure}]`);
     } else {
       const d = r.detail as FindingDetail;
+      const where = d.commit ? `history, commit ${d.commit.slice(0, 12)}` : 'working tree';
       lines.push(
-        `${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${d.ruleId} ${d.repository}:${d.path}:${d.line}  ${d.preview}  [${d.exposure}]`,
+        `${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${d.ruleId} ${d.repository}:${d.path}:${d.line} (${where})  ${d.preview}  [${d.exposure}]`,
       );
     }
     for (const w of why) lines.push(`             ${w}`);

@@ -431,11 +431,26 @@ export async function resolveNode(target: StoreTarget, input: string): Promise<s
     .select('id')
     .where('id', 'in', [...new Set(candidates)])
     .execute();
-  if (hit.length > 0) {
-    for (const c of candidates) if (hit.some((h) => h.id === c)) return c;
+  let found = candidates.find((c) => hit.some((h) => h.id === c));
+  if (found === undefined) {
+    // By label, preferring what the logs name over what only IaC declares (ids with `*` sort first).
+    const byLabel = await db.selectFrom('graph_nodes').select('id').where('label', '=', v).orderBy('id').execute();
+    found = byLabel.find((r) => !r.id.includes('::*:'))?.id ?? byLabel[0]?.id;
   }
-  const byLabel = await db.selectFrom('graph_nodes').select('id').where('label', '=', v).orderBy('id').limit(1).execute();
-  return byLabel[0]?.id;
+  return found === undefined ? undefined : await canonicalOf(target, found);
+}
+
+/** The identity an IaC alias (`arn:aws:iam::*:role/x`) was folded into at the last rescore, else the id itself. */
+async function canonicalOf(target: StoreTarget, id: string): Promise<string> {
+  const row = await queryable(target)
+    .selectFrom('graph_risk')
+    .select('detail')
+    .where('node_id', '=', id)
+    .where('kind', '=', 'alias')
+    .executeTakeFirst();
+  if (row === undefined) return id;
+  const canonical = (JSON.parse(row.detail) as { aliasOf?: unknown }).aliasOf;
+  return typeof canonical === 'string' ? canonical : id;
 }
 
 const WILD_ROLE = /^identity:arn:aws:iam::\d+:((?:role|user)\/.+)$/;

@@ -73,7 +73,19 @@ function foldEdges(edges: readonly GraphEdgeRow[]): GraphEdgeRow[] {
   }
   // Primary-key order (src, dst, kind): consecutive upserts touch neighbouring B-tree pages.
   return [...byKey.values()].sort((a, b) =>
-    a.src !== b.src ? (a.src < b.src ? -1 : 1) : a.dst !== b.dst ? (a.dst < b.dst ? -1 : 1) : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0,
+    a.src !== b.src
+      ? a.src < b.src
+        ? -1
+        : 1
+      : a.dst !== b.dst
+        ? a.dst < b.dst
+          ? -1
+          : 1
+        : a.kind < b.kind
+          ? -1
+          : a.kind > b.kind
+            ? 1
+            : 0,
   );
 }
 
