@@ -137,6 +137,15 @@ describe('warden demo', () => {
       assert.ok(m, r.stderr.slice(-500));
       assert.ok(Number(m[1]) >= Math.ceil(Number(m[2]) * 0.6), m[0]);
       assert.ok(readdirSync(join(cwd, '.warden')).includes('warden.db'));
+      // The correlation half: the leaked key in use from a new network is the riskiest identity.
+      assert.match(
+        r.stderr,
+        /Riskiest identities:\n\s+\d+ critical \S+\s+leaked in private repository demo\/repo .*outside its owner's habits/,
+      );
+      const top = JSON.parse((await cli(['risk', '--format', 'json', '--limit', '1'], { cwd })).stdout) as {
+        identities: Array<{ detail: { exposure: string } }>;
+      };
+      assert.equal(top.identities[0]?.detail.exposure, 'leaked-in-use-unknown-source');
       assert.equal((await cli(['demo', '--days', '2'], { cwd })).code, 2);
     } finally {
       done();

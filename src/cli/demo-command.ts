@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Scenario } from '../detect/scenario/types.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import { runDetect, tableRow } from './detect-command.js';
@@ -22,6 +23,56 @@ function positive(value: string, name: string, max: number): number {
 }
 
 /**
+ * The build-time half meeting the runtime half: a small repository that leaked one of the estate's AWS
+ * keys (the one an attack later uses from a new network), scanned, then imported with the logs into
+ * the identity graph, and the riskiest identities shown.
+ */
+async function correlateDemo(
+  dir: string,
+  scenario: Scenario,
+  learnUntil: string,
+  seed: number,
+  flags: DemoFlags,
+  io: CliIO,
+): Promise<void> {
+  const attack = scenario.truth.find((e) => e.variant === 'new-source.aws-key-from-vps');
+  const key = attack?.credentials.find((k) => k.startsWith('AKIA'));
+  if (key === undefined) return;
+  const { loadConfig } = await import('../model/config.js');
+  const { runScan } = await import('../scan/index.js');
+  const { createRandom, expandExample } = await import('../scan/secrets/examples.js');
+  const { importEvents, importFindings, listRisk, openStore, rescoreGraph } = await import('../store/index.js');
+  const { emptyTelemetryStats, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import('../telemetry/normalize.js');
+  const repo = join(dir, 'repo');
+  mkdirSync(join(repo, 'deploy'), { recursive: true });
+  // Synthetic, from the seed: the key id the logs use and a made-up secret beside it.
+  const secret = expandExample('@@b64:40@@', createRandom(seed)).replace(/[+/=]/g, 'x');
+  writeFileSync(join(repo, 'deploy/.env'), `AWS_ACCESS_KEY_ID=${key}\nAWS_SECRET_ACCESS_KEY=${secret}\n`);
+  const { findings } = await runScan({ root: repo, mode: 'tree', config: loadConfig(repo), threads: 1 });
+  const store = await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
+  try {
+    // The demo's leak was found when the attacks begin (a real import takes the commit date or now).
+    await importFindings(store, findings, { repo: 'demo/repo', visibility: 'private', foundAt: learnUntil });
+    const logs = scenario.files.map((f) => join(dir, f.name));
+    const stats = emptyTelemetryStats();
+    let events = 0;
+    for (const group of await groupFilesBySource(logs))
+      events += (await importEvents(store, normalizeRecords(recordsOfFiles(group, io.stdin), {}, stats))).imported;
+    await rescoreGraph(store);
+    const top = await listRisk(store, { kind: 'identity', limit: 3 });
+    io.stderr(
+      `\nwarden demo: scanned ${repo} (${findings.length} finding(s)) and imported it with ${events} events into the identity graph. Riskiest identities:\n`,
+    );
+    for (const r of top)
+      io.stderr(`  ${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${r.id.slice(9)}  ${r.factors[0]?.reasons.join('; ')}\n`);
+    // A key id is no secret (the logs carry it); the secret stays in the demo repository only.
+    io.stderr(`Next: warden risk · warden risk ${key} · warden blast-radius ${key}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
  * `warden demo`: the runtime half on the embedded store, with nothing to set up. Writes a synthetic
  * estate's logs (CloudTrail, Vault, Kubernetes, GitHub, Okta, agent traces) with planted attacks,
  * replays them through `warden detect` into the SQLite store, and says how many attacks were found.
@@ -29,7 +80,9 @@ function positive(value: string, name: string, max: number): number {
 export function registerDemo(program: Command, io: CliIO, setExit: (code: number) => void): void {
   program
     .command('demo')
-    .description('generate synthetic NHI telemetry with planted attacks and detect them (SQLite store, no server)')
+    .description(
+      'generate synthetic NHI telemetry with planted attacks, detect them, and correlate a leaked key with its use (SQLite store, no server)',
+    )
     .option('--dir <dir>', 'where the generated logs go', '.warden/demo')
     .option('--identities <n>', 'non-human identities in the synthetic estate', '40')
     .option('--days <n>', 'days of telemetry; attacks fall in the last two', '7')
@@ -90,6 +143,11 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       io.stderr(
         `\nwarden demo: alerts for ${found.size} of ${scenario.truth.length} planted attacks; state and alerts are in the store (.warden/warden.db unless --store).\n`,
       );
+      if (code === 2) {
+        setExit(code);
+        return;
+      }
+      await correlateDemo(dir, scenario, learnUntil, seed, flags, io);
       setExit(code);
     });
 }
