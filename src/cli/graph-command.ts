@@ -301,7 +301,7 @@ Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report
     .option('--posture', 'list the posture issues (stale, no owner, over-privileged, shared, human use) one per line')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ warden identities\n  $ warden identities --posture --format json\n  $ warden identities --type iam-user --limit 20',
+      '\nExamples:\n  $ warden identities\n  $ warden identities --posture --format json\n  $ warden identities --type iam-user --limit 20\n\nExit codes: 0 done (with --posture: no issue found), 1 with --posture and issues found, 2 error.',
     )
     .action(async (flags: StoreFlags & { type?: string; limit: string; posture?: boolean }) => {
       const { listIdentities } = await import('../store/index.js');
@@ -339,7 +339,8 @@ Examples:
   $ warden risk --format json --limit 100
   $ warden risk arn:aws:iam::123456789012:user/deploy     (why it ranks where it does: findings, uses, alerts)
 
-Risk = exposure × privilege × activity × reachability, each factor explained.`,
+Risk = exposure × privilege × activity × reachability, each factor explained.
+Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
     )
     .action(async (id: string | undefined, flags: StoreFlags & { limit: string }) => {
       const { evidenceOf, listRisk } = await import('../store/index.js');
@@ -377,7 +378,7 @@ Risk = exposure × privilege × activity × reachability, each factor explained.
     .option('--max-depth <n>', 'stop after this many hops', '8')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ warden blast-radius AKIA0123456789EXAMPLE\n  $ warden blast-radius system:serviceaccount:prod:api --format json\n  $ warden blast-radius workload:k8s:prod/deployment/api',
+      '\nExamples:\n  $ warden blast-radius AKIA0123456789EXAMPLE\n  $ warden blast-radius system:serviceaccount:prod:api --format json\n  $ warden blast-radius workload:k8s:prod/deployment/api\n\nExit codes: 0 done, 2 error (an ID not in the graph says so).',
     )
     .action(async (id: string, flags: StoreFlags & { maxDepth: string }) => {
       const { blastRadius } = await import('../store/index.js');
