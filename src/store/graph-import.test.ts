@@ -380,6 +380,32 @@ function graphSuite(backend: Backend): void {
       assert.ok(ms < 60_000, `20,000 events took ${Math.round(ms)} ms`);
     });
 
+    test('a log that grew since its last import adds only its new events', async () => {
+      const grow = (n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          ...ev(
+            'cloudtrail',
+            new Date(Date.parse('2025-07-01T00:00:00Z') + i * 1000).toISOString(),
+            'arn:aws:iam::1:user/grow',
+            undefined,
+            {},
+            `arn:aws:s3:::grow/${i % 10}`,
+          ),
+          id: `grow-${i}`,
+        }));
+      const total = async () =>
+        (await listGraphEdges(store, 'identity:arn:aws:iam::1:user/grow', { kind: 'used' })).reduce((a, e) => a + e.count, 0);
+      // Several content-defined chunks and a tail each time; the second input starts with the first.
+      assert.equal((await importEvents(store, grow(3000))).imported, 3000);
+      assert.equal(await total(), 3000);
+      const second = await importEvents(store, grow(7000));
+      assert.equal(second.imported, 4000);
+      assert.equal(second.skipped, 3000);
+      assert.equal(await total(), 7000);
+      assert.equal((await importEvents(store, grow(7000))).imported, 0);
+      assert.equal(await total(), 7000);
+    });
+
     test('identities page riskiest first, then the ones added since the last rescore, by id', async () => {
       await rescoreGraph(store, { now: Date.parse('2025-06-01T00:00:00Z') });
       await importEvents(store, [

@@ -4,8 +4,8 @@ import { credentialKeysOfFinding } from '../correlate/keys.js';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { InventoryRelation } from '../model/inventory.js';
-import { claimImported, updateGraphNodeProps, upsertGraphEdges, upsertGraphNodes } from './graph.js';
-import { inTransaction, type StoreTarget } from './store.js';
+import { claimImported, cleanText, updateGraphNodeProps, upsertGraphEdges, upsertGraphNodes } from './graph.js';
+import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /*
  * Imports into the identity graph (graph_nodes / graph_edges, migration 0002): src/correlate/graph.ts
@@ -17,10 +17,9 @@ import { inTransaction, type StoreTarget } from './store.js';
  * chunks, and a file that grew keeps its earlier chunks: importing it again adds only what is new.
  * One claim per chunk, not per event, keeps the bookkeeping at a few thousand rows for ten million
  * events. The input's last chunk (cut by its end, not by content) is claimed event by event
- * (`event:<id>`), so re-reading the same events in any grouping never counts them twice. Left alone:
- * when a log grew since its last import, the events of that import's last chunk are claimed, but
- * the new chunk that now holds them is fresh, so they count again (a thousand events on average;
- * counts of edges, never their existence, are affected).
+ * (`event:<id>`), so re-reading the same events never counts them twice; and the first new chunk of
+ * an input (or the first after chunks already imported) is checked against those event claims, so a
+ * log that grew since its last import adds only its new events.
  */
 
 /** How many findings, relations or events an import added (those already in the graph are skipped). */
@@ -54,6 +53,23 @@ interface Chunk {
   events: IdentityEvent[];
   /** Cut by the end of the input: claimed event by event. */
   tail: boolean;
+}
+
+/** Which of `ids` the graph has already claimed (without claiming the others). */
+async function alreadyClaimed(target: StoreTarget, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  const db = queryable(target);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const rows = await db
+      .selectFrom('graph_imported')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 1000).map(cleanText))
+      .execute();
+    for (const r of rows) out.add(r.id);
+  }
+  // Ids come back cleaned (see cleanText); map them to the callers' spelling.
+  if (out.size === 0) return out;
+  return new Set(ids.filter((id) => out.has(cleanText(id))));
 }
 
 /** Stores what the builder holds and marks revoked credentials, in the caller's transaction. */
@@ -91,6 +107,8 @@ export async function importEvents(
   let ids: string[] = [];
   let current: IdentityEvent[] = [];
   const builder = new GraphBuilder();
+  // True at the start of the input and after a chunk that was already imported.
+  let afterSkipped = true;
 
   const closeChunk = (tail: boolean) => {
     if (current.length === 0) return;
@@ -114,11 +132,22 @@ export async function importEvents(
         // delete: the same chunk twice in one input is imported once.
         if (!chunk.tail && !fresh.delete(chunk.key)) {
           result.skipped += chunk.events.length;
+          afterSkipped = true;
           continue;
         }
+        // The first new chunk of the input, or the first after chunks already imported: where an
+        // earlier import's last chunk (claimed event by event) resurfaces when a log grew.
+        const counted =
+          !chunk.tail && afterSkipped
+            ? await alreadyClaimed(
+                trx,
+                chunk.events.map((e) => `event:${e.id}`),
+              )
+            : undefined;
+        afterSkipped = false;
         const seen = new Set<string>();
         for (const e of chunk.events) {
-          if (seen.has(e.id) || (chunk.tail && !fresh.delete(`event:${e.id}`))) {
+          if (seen.has(e.id) || (chunk.tail && !fresh.delete(`event:${e.id}`)) || counted?.has(`event:${e.id}`)) {
             result.skipped++;
             continue;
           }
