@@ -149,6 +149,8 @@ describe('warden import, risk, blast-radius', () => {
       'acme/api',
       '--visibility',
       'private',
+      '--as-of',
+      new Date(Date.parse(`${START}T00:00:00Z`) + DAYS * 86_400_000).toISOString(),
       '--format',
       'json',
     ]);
@@ -172,6 +174,11 @@ describe('warden import, risk, blast-radius', () => {
       detail: { owners: string[] };
     };
     assert.match(top.factors.find((f) => f.factor === 'privilege')!.reasons[0]!, /admin-equivalent/);
+    // Scored as of the end of the logs (--as-of), not today: recent, not stale.
+    assert.match(
+      top.factors.find((f) => f.factor === 'activity')!.reasons[0]!,
+      /^(active in the last day|last active [12] days ago)$/,
+    );
     assert.deepEqual(top.detail.owners, ['payments']);
     // Findings: in use by someone else > still valid, used by its owner > never used.
     const rank = (key: string) => risk.findings.findIndex((f) => f.detail.credential === `credential:aws-key:${key}`);

@@ -58,7 +58,8 @@ async function correlateDemo(
     let events = 0;
     for (const group of await groupFilesBySource(logs))
       events += (await importEvents(store, normalizeRecords(recordsOfFiles(group, io.stdin), {}, stats))).imported;
-    await rescoreGraph(store);
+    // Scored as of the end of the synthetic week, not today: its identities are not stale.
+    await rescoreGraph(store, { now: Math.max(Date.parse(learnUntil), ...scenario.truth.map((e) => Date.parse(e.end))) });
     const top = await listRisk(store, { kind: 'identity', limit: 3 });
     io.stderr(
       `\nwarden demo: scanned ${repo} (${findings.length} finding(s)) and imported it with ${events} events into the identity graph. Riskiest identities:\n`,

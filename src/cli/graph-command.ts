@@ -56,6 +56,7 @@ interface ImportFlags extends StoreFlags {
   sourceType?: EventSource;
   rescore: boolean;
   staleDays?: string;
+  asOf?: string;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -80,6 +81,12 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
       throw new WardenError('WARDEN_USAGE', `--found-at takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.foundAt}"`);
   }
   const staleDays = positiveInt(flags.staleDays, '--stale-days');
+  let asOf: number | undefined;
+  if (flags.asOf !== undefined) {
+    asOf = Date.parse(flags.asOf);
+    if (Number.isNaN(asOf))
+      throw new WardenError('WARDEN_USAGE', `--as-of takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.asOf}"`);
+  }
   const all = expandInputs(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
   if (all.length === 0)
     throw new WardenError('WARDEN_USAGE', 'no files to import: give scan results (JSON or SARIF) or log files');
@@ -138,7 +145,7 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
     }
     if (flags.rescore) {
       const t = performance.now();
-      const r = await rescoreGraph(store, { staleDays });
+      const r = await rescoreGraph(store, { staleDays, now: asOf });
       summary.rescored = { ...r, ms: Math.round(performance.now() - t) };
     }
     if (formatOf(flags, io) === 'json') io.stdout(`${JSON.stringify(summary)}\n`);
@@ -278,6 +285,7 @@ export function registerGraph(program: Command, io: CliIO, setExit: (code: numbe
       new Option('--source-type <type>', 'read every log record as this format instead of detecting it').choices(EVENT_SOURCES),
     )
     .option('--stale-days <n>', 'an identity with no activity for this many days is stale (default 90)')
+    .option('--as-of <time>', 'score as of this ISO time instead of now (replays of old logs: staleness and recency)')
     .option('--no-rescore', 'import only; score later with another import')
     .addHelpText(
       'after',
