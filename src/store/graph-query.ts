@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type AlertRef, assembleProfiles, type GraphSnapshot } from '../correlate/assemble.js';
 import { type BlastRadius, blastRadius as walkBlastRadius } from '../correlate/blast.js';
 import type { GraphEdgeRow, GraphNodeRow } from '../correlate/graph.js';
@@ -9,7 +10,7 @@ import type { Alert } from '../model/alert.js';
 import type { EventSource } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
 import { toJson } from './detector-state.js';
-import { type GraphNode, getGraphNode, listGraphEdges } from './graph.js';
+import { type GraphNode, getGraphNode, isPostgres, listGraphEdges } from './graph.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /*
@@ -266,6 +267,9 @@ export async function rescoreGraph(target: StoreTarget, options: RescoreOptions 
         .values(rows.slice(i, i + BATCH))
         .execute();
   });
+  // PostgreSQL plans from statistics that a rebuilt table and a bulk import leave stale (autovacuum
+  // catches up later): refresh them now, so the first pages walk the indexes.
+  if (isPostgres(queryable(target))) await sql`analyze graph_risk, graph_nodes, graph_edges`.execute(queryable(target));
   return { identities: identities.length, findings, posture: posture.length };
 }
 
@@ -353,14 +357,14 @@ export async function listIdentities(
   const db = queryable(target);
   const limit = options.limit ?? 100;
   const offset = options.offset ?? 0;
-  // Scored identities walk the rank index; identities added since the last rescore follow, by id.
-  let ranked = db
-    .selectFrom('graph_risk as r')
-    .innerJoin('graph_nodes as n', 'n.id', 'r.node_id')
-    .select(['n.id', 'n.label', 'n.props', 'n.first_seen', 'n.last_seen', 'r.score', 'r.band', 'r.detail'])
-    .where('r.kind', '=', 'identity');
-  if (options.type !== undefined) ranked = ranked.where('r.detail', 'like', `%"type":${JSON.stringify(options.type)}%`);
-  const rows: Array<{
+  // Scored identities walk the rank index for the page's ids alone (the offset skips index entries,
+  // not joined rows), then the page is read by id; identities added since the last rescore follow, by id.
+  let page = db.selectFrom('graph_risk').select('node_id').where('kind', '=', 'identity');
+  if (options.type !== undefined) page = page.where('detail', 'like', `%"type":${JSON.stringify(options.type)}%`);
+  const ids = (await page.orderBy('score', 'desc').orderBy('node_id').limit(limit).offset(offset).execute()).map(
+    (r) => r.node_id,
+  );
+  type Row = {
     id: string;
     label: string;
     props: string;
@@ -369,7 +373,18 @@ export async function listIdentities(
     score: number | null;
     band: string | null;
     detail: string | null;
-  }> = await ranked.orderBy('r.score', 'desc').orderBy('r.node_id').limit(limit).offset(offset).execute();
+  };
+  const byId = new Map<string, Row>();
+  if (ids.length > 0) {
+    const read = await db
+      .selectFrom('graph_risk as r')
+      .innerJoin('graph_nodes as n', 'n.id', 'r.node_id')
+      .select(['n.id', 'n.label', 'n.props', 'n.first_seen', 'n.last_seen', 'r.score', 'r.band', 'r.detail'])
+      .where('r.node_id', 'in', ids)
+      .execute();
+    for (const r of read) byId.set(r.id, r);
+  }
+  const rows: Row[] = ids.map((id) => byId.get(id)).filter((r): r is Row => r !== undefined);
   if (rows.length < limit) {
     // How many scored identities precede the unscored ones: all were read when this page holds some.
     const scored = rows.length > 0 ? offset + rows.length : await countScored(target, options.type);
