@@ -101,7 +101,10 @@ export async function* scanItems(
     }
     for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);
     if (r.inventory) options.onInventory?.(r.inventory);
-    for (const w of r.warnings ?? []) if (!summary.warnings?.includes(w)) (summary.warnings ??= []).push(w);
+    for (const w of r.warnings ?? []) {
+      summary.warnings ??= [];
+      if (!summary.warnings.includes(w)) summary.warnings.push(w);
+    }
     summary.suppressedInline += r.suppressed;
     summary.findings += r.findings.length;
     return r.findings;

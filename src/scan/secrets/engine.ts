@@ -200,15 +200,15 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       }
     }
     const findings: Finding[] = [];
-    let vaultTokens: BufferScanResult['vaultTokens'];
+    const vaultTokens: NonNullable<BufferScanResult['vaultTokens']> = [];
     for (const m of kept) {
       if (consumed.has(m)) continue;
       const finding = toFinding(m, partners.get(m), path, commit);
       findings.push(finding);
       if (options.collectVaultTokens && m.rule.credentialKey === 'vault-hmac' && finding.credentialKey === undefined)
-        (vaultTokens ??= []).push({ finding, token: m.secret });
+        vaultTokens.push({ finding, token: m.secret });
     }
-    return vaultTokens === undefined ? { findings, suppressed } : { findings, suppressed, vaultTokens };
+    return vaultTokens.length === 0 ? { findings, suppressed } : { findings, suppressed, vaultTokens };
   }
 
   function toFinding(m: Match, partner: Match | undefined, path: string, commit?: CommitInfo): Finding {
