@@ -8,6 +8,7 @@ import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
+import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 
 export interface DetectFlags {
@@ -120,15 +121,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
   }
-  let learnUntil: number | undefined;
-  if (flags.learnUntil !== undefined) {
-    learnUntil = Date.parse(flags.learnUntil);
-    if (Number.isNaN(learnUntil))
-      throw new WardenError(
-        'WARDEN_USAGE',
-        `--learn-until takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.learnUntil}"`,
-      );
-  }
+  const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const config = loadConfig(io.cwd, flags.config);
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);

@@ -5,6 +5,7 @@ import type { BlastNode, BlastRadius } from '../correlate/blast.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import type { Evidence, FindingDetail, IdentityDetail, IdentityRow, RiskRow, Store } from '../store/index.js';
+import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 
 /*
@@ -74,19 +75,9 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
   );
   const { looksLikeScanReport, readScanReport } = await import('../report/read.js');
   const { formatStats } = await import('./events-command.js');
-  let foundAt: number | undefined;
-  if (flags.foundAt !== undefined) {
-    foundAt = Date.parse(flags.foundAt);
-    if (Number.isNaN(foundAt))
-      throw new WardenError('WARDEN_USAGE', `--found-at takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.foundAt}"`);
-  }
+  const foundAt = timeFlag(flags.foundAt, '--found-at');
   const staleDays = positiveInt(flags.staleDays, '--stale-days');
-  let asOf: number | undefined;
-  if (flags.asOf !== undefined) {
-    asOf = Date.parse(flags.asOf);
-    if (Number.isNaN(asOf))
-      throw new WardenError('WARDEN_USAGE', `--as-of takes an ISO time such as 2026-03-01T00:00:00Z, not "${flags.asOf}"`);
-  }
+  const asOf = timeFlag(flags.asOf, '--as-of');
   const all = expandInputs(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
   if (all.length === 0)
     throw new WardenError('WARDEN_USAGE', 'no files to import: give scan results (JSON or SARIF) or log files');
