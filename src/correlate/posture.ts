@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { readValidatedYamlDir } from '../model/data-file.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { packageRoot } from '../model/package-root.js';
-import { type Severity, SeveritySchema, severityRank } from '../model/severity.js';
+import { type Severity, severityRank } from '../model/severity.js';
+import { PostureRuleSchema } from '../scan/posture/rule-schema.js';
 import type { CredentialProfile, IdentityProfile } from './profile.js';
 
 /*
@@ -15,20 +16,14 @@ import type { CredentialProfile, IdentityProfile } from './profile.js';
 
 const DAY_MS = 86_400_000;
 
-const FrameworkRef = z.string().regex(/^[a-z0-9-]+\/\S(?:.*\S)?$/, 'refs look like owasp-nhi/NHI5:2025');
-
-/** One graph posture rule's metadata; the check itself is a function in GRAPH_CHECKS. */
-export const GraphPostureRuleSchema = z
-  .object({
-    id: z.string().regex(/^graph\.[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'ids look like graph.subject.check'),
-    title: z.string().min(3),
-    /** The worst case; a check may report a milder variant lower, as the rationale explains. */
-    severity: SeveritySchema,
-    rationale: z.string().min(10),
-    remediation: z.string().min(10),
-    frameworks: z.array(FrameworkRef).min(1),
-  })
-  .strict();
+/**
+ * One graph posture rule's metadata: a posture rule's shape (src/scan/posture/rule-schema.ts) with
+ * `graph.` ids; the check itself is a function in GRAPH_CHECKS. `severity` is the worst case: a check
+ * may report a milder variant lower, as the rationale explains.
+ */
+export const GraphPostureRuleSchema = PostureRuleSchema.extend({
+  id: z.string().regex(/^graph\.[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'ids look like graph.subject.check'),
+});
 export type GraphPostureRule = z.infer<typeof GraphPostureRuleSchema>;
 
 export const GraphPostureRuleFileSchema = z

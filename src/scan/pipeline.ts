@@ -93,6 +93,16 @@ export async function* scanItems(
     options.vaultAuditHash !== undefined && options.vaultAuditSalt === undefined
       ? createVaultAuditHasher(options.vaultAuditHash)
       : undefined;
+  /** Scans one item on this thread (one batch in all, or one thread), the scanner built on first use. */
+  const scanLocally = (item: ScanItem): Promise<ItemResult> => {
+    local ??= createSecretScanner({
+      rules: options.rules,
+      vaultAuditSalt: options.vaultAuditSalt,
+      collectVaultTokens: localVault !== undefined,
+      allow: options.allow,
+    });
+    return scanOneItem(local, item, options.maxFileSize, options.posture, options.onInventory !== undefined, localVault);
+  };
   const account = (r: ItemResult): Finding[] => {
     if (r.skip) recordSkip(summary, r.path, r.skip.reason, r.skip.detail);
     else {
@@ -123,16 +133,7 @@ export async function* scanItems(
         await pool.submit(batch);
         for (const r of pool.drain()) yield* account(r);
       } else {
-        local ??= createSecretScanner({
-          rules: options.rules,
-          vaultAuditSalt: options.vaultAuditSalt,
-          collectVaultTokens: localVault !== undefined,
-          allow: options.allow,
-        });
-        for (const it of batch)
-          yield* account(
-            await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined, localVault),
-          );
+        for (const it of batch) yield* account(await scanLocally(it));
       }
       options.onProgress?.(summary);
       batch = [];
@@ -142,16 +143,7 @@ export async function* scanItems(
       if (pool) await pool.submit(batch);
       else {
         // The whole input fit in one batch: not worth starting threads for.
-        local ??= createSecretScanner({
-          rules: options.rules,
-          vaultAuditSalt: options.vaultAuditSalt,
-          collectVaultTokens: localVault !== undefined,
-          allow: options.allow,
-        });
-        for (const it of batch)
-          yield* account(
-            await scanOneItem(local, it, options.maxFileSize, options.posture, options.onInventory !== undefined, localVault),
-          );
+        for (const it of batch) yield* account(await scanLocally(it));
       }
     }
     if (pool) {

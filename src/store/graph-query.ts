@@ -11,6 +11,7 @@ import type { EventSource } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
 import { toJson } from './detector-state.js';
 import { type GraphNode, getGraphNode, isPostgres, listGraphEdges } from './graph.js';
+import type { GraphRiskTable } from './schema.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /*
@@ -189,16 +190,7 @@ export async function rescoreGraph(target: StoreTarget, options: RescoreOptions 
     if (list) list.push(f);
     else postureOf.set(holder, [f]);
   }
-  const rows: Array<{
-    node_id: string;
-    kind: string;
-    score: number;
-    band: string;
-    label: string;
-    factors: string;
-    detail: string;
-    scored_at: number;
-  }> = [];
+  const rows: GraphRiskTable[] = [];
   for (const p of identities) {
     const s = scoreIdentity(p, now);
     rows.push({

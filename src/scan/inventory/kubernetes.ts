@@ -1,5 +1,5 @@
 import type { InventoryNode, InventoryRelation } from '../../model/inventory.js';
-import { kubernetesAnalyzer } from '../posture/kubernetes.js';
+import { kubernetesAnalyzer, POD_SPEC_PATHS } from '../posture/kubernetes.js';
 import {
   entriesWithLines,
   isObj,
@@ -20,18 +20,6 @@ import type { InventoryExtractor } from './types.js';
  * ClusterRole grants (`can-access`, one per resource). Namespaces default to `default`; a ClusterRole
  * and what it reaches are `*`. Helm templates that are not YAML until rendered give nothing.
  */
-
-/** Where each workload kind keeps its pod spec (as posture's kubernetes analyzer reads them). */
-const POD_SPEC_PATHS: Record<string, string[]> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-  Rollout: ['spec', 'template', 'spec'],
-};
 
 /** Only streams naming one of these kinds hold anything to read. */
 const RELEVANT =

@@ -1,6 +1,7 @@
 import type { InventoryNode, InventoryRelation } from '../../model/inventory.js';
 import { MAX_HCL_NESTING, nestingDepth, parseHcl } from '../posture/hcl.js';
 import { normalizePolicy, type PolicyDocument, parseLenientJson, toTexts } from '../posture/iam.js';
+import { wholeInterpolation } from '../posture/terraform.js';
 import {
   attachmentRelations,
   grantRelations,
@@ -69,23 +70,6 @@ interface Env {
   dataArns: Map<string, string>;
   dataDocs: Map<string, Obj>;
   vaultPolicies: Map<string, string>;
-}
-
-/** The expression inside `"${…}"` when the whole string is one interpolation, else undefined. */
-function wholeInterpolation(s: string): string | undefined {
-  if (!s.startsWith('${') || !s.endsWith('}')) return undefined;
-  let depth = 0;
-  let quoted = false;
-  for (let i = 1; i < s.length; i++) {
-    const c = s[i]!;
-    if (quoted) {
-      if (c === '\\') i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') quoted = true;
-    else if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i === s.length - 1 ? s.slice(2, -1).trim() : undefined;
-  }
-  return undefined;
 }
 
 function rangeOf(env: Env, kind: 'resource' | 'data', type: string, name: string): Range | undefined {

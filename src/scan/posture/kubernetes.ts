@@ -288,7 +288,7 @@ function checkRbac(ctx: PostureContext, objects: K8sObject[]): void {
 // Workloads
 
 /** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Record<string, string[]> = {
+export const POD_SPEC_PATHS: Record<string, string[]> = {
   Pod: ['spec'],
   Deployment: ['spec', 'template', 'spec'],
   StatefulSet: ['spec', 'template', 'spec'],

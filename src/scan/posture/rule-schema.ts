@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { FrameworkRefSchema } from '../../model/framework-ref.js';
 import { SeveritySchema } from '../../model/severity.js';
-
-const FrameworkRef = z.string().regex(/^[a-z0-9-]+\/\S(?:.*\S)?$/, 'refs look like owasp-nhi/NHI5:2025');
 
 /** One posture rule's metadata; the check itself is code in an analyzer under src/scan/posture/. */
 export const PostureRuleSchema = z
@@ -13,7 +12,7 @@ export const PostureRuleSchema = z
     rationale: z.string().min(10),
     /** A concrete fix. */
     remediation: z.string().min(10),
-    frameworks: z.array(FrameworkRef).min(1),
+    frameworks: z.array(FrameworkRefSchema).min(1),
   })
   .strict();
 export type PostureRule = z.infer<typeof PostureRuleSchema>;

@@ -42,7 +42,7 @@ interface Env {
 // Values
 
 /** The expression inside `"${…}"` when the whole string is one interpolation, else undefined. */
-function wholeInterpolation(s: string): string | undefined {
+export function wholeInterpolation(s: string): string | undefined {
   if (!s.startsWith('${') || !s.endsWith('}')) return undefined;
   let depth = 0;
   let quoted = false;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { FrameworkRefSchema } from '../../model/framework-ref.js';
 import { SeveritySchema } from '../../model/severity.js';
 
 /** A rule id is dotted and stable: `secret.<provider>.<kind>`. */
 const RuleId = z.string().regex(/^secret\.[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'ids look like secret.provider.kind');
-const FrameworkRef = z.string().regex(/^[a-z0-9-]+\/\S(?:.*\S)?$/, 'refs look like owasp-nhi/NHI2:2025');
 
 /** Logic the pattern alone cannot express; each is a small pure function in validators.ts. */
 export const ValidatorSchema = z.discriminatedUnion('type', [
@@ -66,7 +66,7 @@ export const SecretRuleSchema = z
     pair: z.object({ rule: RuleId, lines: z.number().int().min(0).max(50).default(5) }).optional(),
     /** Placeholder filtering is on by default; off for rules whose secrets are structural (private keys). */
     placeholderCheck: z.boolean().default(true),
-    frameworks: z.array(FrameworkRef).default([]),
+    frameworks: z.array(FrameworkRefSchema).default([]),
     remediation: z.string().optional(),
     examples: z.object({
       /** Each must yield exactly this rule's finding; @@class:n@@ generators make the secret at test time. */
@@ -84,7 +84,7 @@ export const SecretRuleFileSchema = z
   .object({
     provider: z.string(),
     severity: SeveritySchema.default('high'),
-    frameworks: z.array(FrameworkRef).default([]),
+    frameworks: z.array(FrameworkRefSchema).default([]),
     remediation: z.string().optional(),
     rules: z.array(SecretRuleSchema).min(1),
   })
