@@ -1,4 +1,4 @@
-import type { AnomalyEvidence, DetectionId } from '../model/alert.js';
+import type { AnalyticId, AnomalyEvidence } from '../model/alert.js';
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
@@ -34,7 +34,7 @@ export interface Trigger {
 }
 
 export interface DetectionMeta {
-  id: DetectionId;
+  id: AnalyticId;
   title: string;
   description: string;
   /** Default severity; triggers may raise or lower it, config may override it. */

@@ -16,6 +16,8 @@ export const DETECTION_IDS = [
   'runtime.credential.long-lived-idle', // 11. long-lived credential used minutes a day
 ] as const;
 export type DetectionId = (typeof DETECTION_IDS)[number];
+/** A built-in detection's id, or the `id` of a Sigma rule (any string). */
+export type AnalyticId = DetectionId | (string & {});
 
 /** What a baseline expected and what was seen instead (OCSF anomaly_analyses). */
 export interface AnomalyEvidence {
@@ -34,7 +36,7 @@ export interface AnomalyEvidence {
 export interface Alert {
   /** Deterministic: same input, same uid (detection, identity, credential, first evidence). */
   uid: string;
-  detectionId: DetectionId;
+  detectionId: AnalyticId;
   title: string;
   severity: Severity;
   /** One sentence a responder can act on; never a secret. */

@@ -92,6 +92,10 @@ export const DetectConfigSchema = z
           .strict(),
       )
       .default([]),
+    /** Sigma rule files or folders (CONTRACTS §6), evaluated on every record; relative to the working directory. */
+    rules: z.array(z.string()).default([]),
+    /** Run the bundled NHI rule pack (rules/detections/). */
+    builtinRules: z.boolean().default(true),
     /** Sensitive access by matching identities is expected only inside these windows (UTC). */
     windows: z
       .array(
