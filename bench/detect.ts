@@ -34,7 +34,7 @@ import type { EventSource, IdentityEvent } from '../src/model/identity-event.js'
 import { packageRoot } from '../src/model/package-root.js';
 import { SEVERITIES } from '../src/model/severity.js';
 import { emptyTelemetryStats, normalizeRecords, recordsOfFiles, type TelemetryStats } from '../src/telemetry/normalize.js';
-import { score } from './detect-score.js';
+import { SIGMA_ROW, score } from './detect-score.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';
 
 const DAY = 86_400_000;
@@ -172,8 +172,12 @@ async function main(): Promise<void> {
   const sc = score(s.truth, alerts, learnUntil);
 
   // ---- report
-  const rows = DETECTION_IDS.map((id) => {
-    const d = sc.perDetection[id];
+  const ids: Array<keyof typeof sc.perDetection> = [
+    ...DETECTION_IDS,
+    ...(sc.perDetection[SIGMA_ROW] ? ([SIGMA_ROW] as const) : []),
+  ];
+  const rows = ids.map((id) => {
+    const d = sc.perDetection[id]!;
     const fa = SEVERITIES.map((sev) => d.falseAlarms[sev]).reduce((a, b) => a + b, 0);
     return [
       id,
@@ -277,8 +281,8 @@ async function main(): Promise<void> {
       learningAlerts: sc.learningAlerts,
       alerts: alerts.length,
       perDetection: Object.fromEntries(
-        DETECTION_IDS.map((id) => {
-          const d = sc.perDetection[id];
+        ids.map((id) => {
+          const d = sc.perDetection[id]!;
           return [
             id,
             {

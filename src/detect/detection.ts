@@ -15,6 +15,11 @@ export interface DetectionContext {
   readonly credential: CredentialState | undefined;
   /** The identity is past its warm-up: baseline detections may judge it. */
   readonly warm: boolean;
+  /**
+   * The identity is non-human: by type, or an account typed as a person whose usage is all
+   * programmatic tokens and no web sessions (see features.ts isNonHumanIdentity).
+   */
+  readonly nonHuman: boolean;
   /** Generalised features of the event (see features.ts). */
   readonly net: string | undefined;
   readonly agentFamily: string | undefined;

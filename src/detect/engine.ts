@@ -14,6 +14,8 @@ import {
   hourOfWeek,
   inCidr,
   isAnonymous,
+  isInteractive,
+  isNonHumanIdentity,
   networkOf,
   resourceKey,
   resourceNamespace,
@@ -380,6 +382,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       s.bucketAlerted = false;
     }
     s.bucketCount++;
+    if (isInteractive(e)) s.interactive++;
+    else if (e.credential?.lifecycle === 'used' && e.outcome !== 'failure') s.programmatic++;
     // Failures: a success ends a run of failures; a run that ended without an alert is normal for this identity.
     const windowMs = t.failureWindowMinutes * 60_000;
     if (e.outcome === 'failure') {
@@ -523,6 +527,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         identity: s,
         credential: c,
         warm: s.events >= t.warmupEvents && now - s.first >= t.warmupHours * HOUR_MS,
+        nonHuman: isNonHumanIdentity(e.identity.type, s),
         net,
         agentFamily: fam,
         resource: rkey,

@@ -1,5 +1,5 @@
 import type { Detection } from '../detection.js';
-import { isNonHuman, isPrivateNetwork } from '../features.js';
+import { isPrivateNetwork } from '../features.js';
 
 /**
  * 1. A credential used from a network, region or client family this identity has never used.
@@ -24,7 +24,7 @@ export const newSource: Detection = {
     ],
   },
   evaluate(e, ctx) {
-    if (!ctx.warm || !isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
+    if (!ctx.warm || !ctx.nonHuman || e.outcome === 'failure') return undefined;
     const s = ctx.identity;
     const newNet = ctx.net !== undefined && s.nets.size > 0 && !s.nets.has(ctx.net);
     const region = e.client.region;

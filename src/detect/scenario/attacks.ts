@@ -1003,6 +1003,32 @@ export const CATALOGUE: readonly Variant[] = [
       }
     },
   },
+  {
+    // GitHub logs a machine user as a `user`: only its usage (a classic PAT, programmatic access, no web
+    // sessions) says it is not a person.
+    name: 'new-source.github-machine-user-pat-new-country',
+    title: "A GitHub machine user's classic PAT used from a new country for a burst of clones across many repositories",
+    detections: ['runtime.credential.new-source'],
+    source: 'github-audit',
+    exclusive: false,
+    victim: (a) => a instanceof GithubBotActor && a.flavour === 'pat',
+    plan(c, v, ep, rng, day) {
+      const g = v as GithubBotActor;
+      const t0 = local(c, day, g.tz, 14, rng.int(0, 50));
+      c.hook(t0, () => {
+        const token = g.tokenAt(rng, t0);
+        ep.credential(token.hashed);
+        const actor = { ...g.actor, ip: attackerIp(rng, 4), country: g.actor.country === 'BR' ? 'VN' : 'BR' };
+        const repos = c.pop.repos.all();
+        for (let i = repos.length; i < 40; i++) repos.push(c.pop.repos.get(`internal-${i}`));
+        let t = t0;
+        for (const repo of repos.slice(0, 40)) {
+          t += rng.int(3, 20) * 1000;
+          ep.attack('github-audit', t, ghGit(rng, t, 'git.clone', actor, repo, token, g.ua));
+        }
+      });
+    },
+  },
 ];
 
 function rotatorFor(c: AttackPlanContext, u: IamUserActor) {
