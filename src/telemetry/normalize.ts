@@ -95,7 +95,7 @@ export async function* normalizeRecords(
       // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
       const items = (raw.record as { items?: unknown } | null)?.items;
       if (Array.isArray(items) && (raw.record as { kind?: unknown }).kind === 'EventList') {
-        if (items.length === out.length) out.forEach((e, i) => attachRawRecord(e, items[i]));
+        if (items.length === out.length) for (const [i, e] of out.entries()) attachRawRecord(e, items[i]);
       } else for (const e of out) attachRawRecord(e, raw.record);
       yield* out;
     } else {
