@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DetectConfigSchema } from '../../model/config.js';
 import type { IdentityEvent } from '../../model/identity-event.js';
+import { attachRawRecord } from '../../telemetry/raw-record.js';
+import { createDetector } from '../engine.js';
 import { parseWildcards, unsafeRegex } from './match.js';
 import { compileDocuments, fieldOf, type LoadedRules, readRuleDocuments, type SigmaRule } from './rule.js';
 import { createSigmaRuleSet } from './ruleset.js';
@@ -170,6 +173,20 @@ describe('sigma rule sets', () => {
     assert.equal(set.evaluate(ev(4, 'okta'), { action: 'act.7' }, 0).length, 0);
   });
 
+  test('product: warden, service: identity rules read the normalised event of any source', () => {
+    const set = createSigmaRuleSet(
+      load(
+        'title: t\nid: w1\nlogsource:\n  product: warden\n  service: identity\ndetection:\n  sel:\n    identity.type: iam-role\n    tags: credential.issued\n  condition: sel\n',
+      ),
+    );
+    const e = { ...ev(1, 'vault'), tags: ['credential.issued'] };
+    assert.deepEqual(
+      set.evaluate(e, undefined, 0).map((m) => m.rule.id),
+      ['w1'],
+    );
+    assert.equal(set.evaluate(ev(2, 'vault'), undefined, 0).length, 0);
+  });
+
   test('correlations: event_count, value_count, temporal_ordered with group-by and timespan', () => {
     const yaml = [
       base('clone', 'clone', 'git.clone'),
@@ -204,5 +221,45 @@ describe('sigma rule sets', () => {
     feed(10, { action: 'public_key.create', actor: 'bot' }, t0 + 31 * 60_000);
     feed(11, { action: 'repo.destroy', actor: 'bot' }, t0 + 32 * 60_000);
     assert.deepEqual(fired, ['burst:4', 'many:2', 'seq:2']);
+  });
+});
+
+describe('sigma rules in the detector', () => {
+  const yaml =
+    'title: Deploy key added\nid: dk1\nlevel: high\ntags: [attack.persistence, attack.t1098.001]\nlogsource:\n  product: github\n  service: audit\ndetection:\n  sel:\n    action: public_key.create\n  condition: sel\n';
+  const event = (n: number, at: string) => {
+    const e = { ...ev(n, 'github-audit', Date.parse(at)), identity: { id: 'svc-build', type: 'user' as const } };
+    attachRawRecord(e, { action: 'public_key.create', actor: 'svc-build' });
+    return e;
+  };
+  test('a match is an alert with the rule as analytic, episodes dedup, learnUntil and exceptions apply', () => {
+    const run = (options: Parameters<typeof createDetector>[0]) => {
+      const d = createDetector({ detections: [], sigma: createSigmaRuleSet(load(yaml)), ...options });
+      const out = [
+        ...d.process(event(1, '2026-03-02T10:00:00Z')),
+        ...d.process(event(2, '2026-03-02T10:05:00Z')),
+        ...d.process(event(3, '2026-03-03T10:00:00Z')),
+      ];
+      return [...out, ...d.finish()];
+    };
+    const alerts = run({});
+    assert.deepEqual(
+      alerts.map((a) => [a.detectionId, a.title, a.severity, a.count]),
+      [
+        ['dk1', 'Deploy key added', 'high', 2],
+        ['dk1', 'Deploy key added', 'high', 1],
+      ],
+    );
+    assert.deepEqual(alerts[0]!.attacks, [
+      { id: 'T1098.001', name: 'Account Manipulation: Additional Cloud Credentials', tactic: 'Persistence' },
+    ]);
+    assert.deepEqual(
+      alerts[0]!.evidences.map((e) => e.id),
+      ['e1', 'e2'],
+    );
+    assert.equal(run({ learnUntil: Date.parse('2026-03-03T00:00:00Z') }).length, 1);
+    const config = DetectConfigSchema.parse({ exceptions: [{ detections: ['dk1'], identity: 'svc-*' }] });
+    assert.equal(run({ config }).length, 0);
+    assert.equal(run({ severity: { dk1: 'low' } })[0]!.severity, 'low');
   });
 });
