@@ -42,22 +42,17 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
   const tokens = tokenize(text);
   let i = 0;
   const peek = () => tokens[i]?.toLowerCase();
-  const expr = (): Cond => {
-    const args = [term()];
-    while (peek() === 'or') {
+  /** Operands of `op` read by `operand`, left to right: `or` over `and` terms, `and` over factors. */
+  const chain = (op: 'and' | 'or', operand: () => Cond): Cond => {
+    const args = [operand()];
+    while (peek() === op) {
       i++;
-      args.push(term());
+      args.push(operand());
     }
-    return args.length === 1 ? args[0]! : { op: 'or', args };
+    return args.length === 1 ? args[0]! : { op, args };
   };
-  const term = (): Cond => {
-    const args = [factor()];
-    while (peek() === 'and') {
-      i++;
-      args.push(factor());
-    }
-    return args.length === 1 ? args[0]! : { op: 'and', args };
-  };
+  const expr = (): Cond => chain('or', term);
+  const term = (): Cond => chain('and', factor);
   const factor = (): Cond => {
     const t = tokens[i];
     if (t === undefined) throw new Unsupported('condition ends too early');
