@@ -138,6 +138,9 @@ const TECHNIQUES: Record<string, string> = {
   T1537: 'Transfer Data to Cloud Account',
   T1530: 'Data from Cloud Storage',
   T1090: 'Proxy',
+  T1070: 'Indicator Removal',
+  'T1556.006': 'Modify Authentication Process: Multi-Factor Authentication',
+  'T1562.007': 'Impair Defenses: Disable or Modify Cloud Firewall',
   T1567: 'Exfiltration Over Web Service',
 };
 
