@@ -3,10 +3,10 @@
  * Pure functions over the truth and the alerts, so the rules are easy to read and to test.
  */
 
-import type { Episode } from '../src/detect/scenario/generate.js';
 import type { Alert, DetectionId } from '../src/model/alert.js';
 import { DETECTION_IDS } from '../src/model/alert.js';
 import { SEVERITIES, type Severity, severityRank } from '../src/model/severity.js';
+import type { Episode } from '../src/scenario/generate.js';
 
 /** How far an alert's firstSeen..lastSeen may lie outside an episode and still be about it. */
 export const SLACK_MS = 30 * 60_000;

@@ -20,6 +20,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import { createDetector, mergeByTime } from '../src/detect/index.js';
+import type { Alert } from '../src/model/alert.js';
+import { DETECTION_IDS } from '../src/model/alert.js';
+import type { EventSource, IdentityEvent } from '../src/model/identity-event.js';
+import { packageRoot } from '../src/model/package-root.js';
+import { SEVERITIES } from '../src/model/severity.js';
 import {
   type Episode,
   GENERATOR_VERSION,
@@ -27,12 +32,7 @@ import {
   resolveParams,
   type ScenarioManifest,
   writeScenarioStream,
-} from '../src/detect/scenario/generate.js';
-import type { Alert } from '../src/model/alert.js';
-import { DETECTION_IDS } from '../src/model/alert.js';
-import type { EventSource, IdentityEvent } from '../src/model/identity-event.js';
-import { packageRoot } from '../src/model/package-root.js';
-import { SEVERITIES } from '../src/model/severity.js';
+} from '../src/scenario/generate.js';
 import { emptyTelemetryStats, normalizeRecords, recordsOfFiles, type TelemetryStats } from '../src/telemetry/normalize.js';
 import { SIGMA_ROW, score } from './detect-score.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';

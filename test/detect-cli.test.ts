@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateScenario, writeScenario } from '../src/detect/scenario/generate.js';
-import type { Episode } from '../src/detect/scenario/types.js';
+import { generateScenario, writeScenario } from '../src/scenario/generate.js';
+import type { Episode } from '../src/scenario/types.js';
 import { getStates, listAlerts, openStore } from '../src/store/index.js';
 import { cli, tempDir } from './helpers.js';
 

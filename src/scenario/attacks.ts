@@ -4,8 +4,8 @@
  * traffic. Every malicious record's event id goes into the episode's truth, with the identity and
  * credential keys the normaliser will give it.
  */
-import type { DetectionId } from '../../model/alert.js';
-import type { EventSource } from '../../model/identity-event.js';
+import type { DetectionId } from '../model/alert.js';
+import type { EventSource } from '../model/identity-event.js';
 import { AgentActor, agentEventIds, agentSpanTimes, type ToolStep } from './agent.js';
 import { AppRoleActor, CiRoleActor, ctRecord, getSecretValue, IamUserActor, mgmtCall, s3Call } from './aws.js';
 import { K8sSaActor, k8sEvent } from './k8s.js';
