@@ -236,7 +236,8 @@ async function main(): Promise<void> {
     const order = [...sc.falseAlarms].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
     for (const a of order.slice(0, 15))
       console.log(
-        `  ${a.severity.padEnd(8)} ${a.detectionId.padEnd(42)} ${a.identity.id.slice(0, 60)}  ${a.message.slice(0, 110)}`,
+        `  ${a.severity.padEnd(8)} ${a.detectionId.padEnd(42)} ${a.identity.id.slice(0, 60)}  ${a.message.slice(0, 110)}` +
+          (a.anomaly?.signals ? `\n           judged on: ${a.anomaly.signals.join('; ')}` : ''),
       );
   }
 
