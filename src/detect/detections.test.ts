@@ -4,6 +4,7 @@ import type { Alert } from '../model/alert.js';
 import { DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { createDetector, type DetectorOptions } from './engine.js';
+import { exceptionsForExpectedChange } from './learned.js';
 
 const H = 3_600_000;
 const START = Date.parse('2026-03-02T00:00:00Z'); // a Monday
@@ -188,6 +189,33 @@ describe('new sources judged by evidence, and fleet moves folded into one notice
     assert.equal(DetectConfigSchema.safeParse({ changes: [bad] }).success, false);
     const nobody = { from: '2026-03-04T00:00:00Z', to: '2026-03-05T00:00:00Z', reason: 'r' };
     assert.equal(DetectConfigSchema.safeParse({ changes: [nobody] }).success, false);
+  });
+
+  test('an alert triaged as expected change teaches an exception for the same identity and source only', () => {
+    const first = run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.50' } })]);
+    const alert = newSource(first)[0]!;
+    const learned = exceptionsForExpectedChange(alert, 'egress moved', 'alice');
+    assert.deepEqual(
+      learned?.map((x) => [x.identity, x.network]),
+      [[alert.identity.id, '203.0.113.0/24']],
+    );
+    assert.match(learned![0]!.reason!, /alice.*egress moved/);
+    const config = DetectConfigSchema.parse({ exceptions: learned });
+    assert.deepEqual(newSource(run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.51' } })], { config })), []);
+    assert.equal(newSource(run([...baseline(), ev(AFTER, { client: { ip: '198.51.100.9' } })], { config })).length, 1);
+    const other = role('other');
+    const otherAlerts = run([...baseline(other), ev(AFTER, { ...other, client: { ip: '203.0.113.51' } })], { config });
+    assert.equal(newSource(otherAlerts).length, 1);
+    // A region novelty teaches a region exception; an alert of another kind teaches nothing.
+    const regional = newSource(run([...baseline(), ev(AFTER, { client: { ip: '10.77.1.2', region: 'eu-west-1' } })]))[0]!;
+    assert.equal(exceptionsForExpectedChange(regional, 'rollout', 'bob')?.[0]?.region, 'eu-west-1');
+    assert.equal(exceptionsForExpectedChange({ ...alert, detectionId: 'runtime.identity.rate-spike' }, 'x', 'y'), undefined);
+  });
+
+  test('a fleet notice triaged as expected change teaches one exception per identity it names', () => {
+    const alerts = run([...pool('ci-a'), ...pool('ci-b'), moved('ci-a', AFTER), moved('ci-b', AFTER + H)]);
+    const learned = exceptionsForExpectedChange(notices(alerts)[0]!, 'pool move', 'alice');
+    assert.deepEqual(learned?.map((x) => x.identity).sort(), [role('ci-a').identity.id, role('ci-b').identity.id]);
   });
 
   test('following live logs, a quiet novelty waits out the fleet window, a noisy one alerts at once', () => {

@@ -114,6 +114,7 @@ interface CompiledException {
   detections?: string[] | undefined;
   identity?: RegExp | undefined;
   network?: string | undefined;
+  region?: string | undefined;
   resource?: RegExp | undefined;
 }
 
@@ -134,6 +135,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     detections: x.detections,
     identity: x.identity === undefined ? undefined : globToRegExp(x.identity),
     network: x.network,
+    region: x.region,
     resource: x.resource === undefined ? undefined : globToRegExp(x.resource),
   }));
 
@@ -213,6 +215,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
           x.identity.test(e.identity.id) ||
           (e.identity.name !== undefined && x.identity.test(e.identity.name))) &&
         (x.network === undefined || (e.client.ip !== undefined && inCidr(e.client.ip, x.network))) &&
+        (x.region === undefined || e.client.region === x.region) &&
         (x.resource === undefined || (e.resource !== undefined && x.resource.test(e.resource.id))),
     );
   }

@@ -93,6 +93,8 @@ export const DetectConfigSchema = z
             identity: z.string().optional(),
             /** Client address CIDR (`10.0.0.0/8`). */
             network: z.string().optional(),
+            /** Cloud region the event came from (`eu-west-1`). */
+            region: z.string().optional(),
             /** Resource id glob. */
             resource: z.string().optional(),
             reason: z.string().optional(),
