@@ -6,7 +6,7 @@
 import type { Alert, DetectionId } from '../src/model/alert.js';
 import { DETECTION_IDS } from '../src/model/alert.js';
 import { SEVERITIES, type Severity, severityRank } from '../src/model/severity.js';
-import type { Episode } from '../src/scenario/generate.js';
+import type { BenignChange, Episode } from '../src/scenario/generate.js';
 
 /** How far an alert's firstSeen..lastSeen may lie outside an episode and still be about it. */
 export const SLACK_MS = 30 * 60_000;
@@ -57,6 +57,13 @@ export interface Score {
   learningAlerts: number;
   /** Alerts about an episode but of an id the episode does not list (same attack, another angle). */
   related: number;
+  /** Per planted benign change: the false alarms about its identities, by severity. */
+  changes: Array<{ change: BenignChange; alerts: Record<Severity, number> }>;
+}
+
+/** Whether an alert is about one of a benign change's identities (fleet notices name several in their evidences). */
+export function aboutChange(a: Alert, c: BenignChange): boolean {
+  return c.identities.includes(a.identity.id) || a.evidences.some((e) => c.identities.includes(e.identity.id));
 }
 
 /** The score row of alerts from Sigma rules (the bundled pack and any others). */
@@ -70,7 +77,12 @@ const zeroSeverities = (): Record<Severity, number> =>
  * evaluation period is what the false-alarm numbers describe.
  * @example const s = score(truth, alerts, Date.parse('2025-06-20')); s.falseAlarmsMediumPlus
  */
-export function score(truth: readonly Episode[], alerts: readonly Alert[], learnUntil: number): Score {
+export function score(
+  truth: readonly Episode[],
+  alerts: readonly Alert[],
+  learnUntil: number,
+  benign: readonly BenignChange[] = [],
+): Score {
   const perDetection = Object.fromEntries(
     DETECTION_IDS.map((id) => [id, { episodes: 0, detected: 0, alerts: 0, onAttacks: 0, falseAlarms: zeroSeverities() }]),
   ) as Score['perDetection'];
@@ -110,6 +122,11 @@ export function score(truth: readonly Episode[], alerts: readonly Alert[], learn
     falseAlarms.push(a);
   }
   const mediumPlus = falseAlarms.filter((a) => severityRank(a.severity) >= severityRank('medium')).length;
+  const changes = benign.map((change) => {
+    const bySev = zeroSeverities();
+    for (const a of falseAlarms) if (aboutChange(a, change)) bySev[a.severity]++;
+    return { change, alerts: bySev };
+  });
   return {
     perDetection,
     episodes: truth.length,
@@ -120,5 +137,6 @@ export function score(truth: readonly Episode[], alerts: readonly Alert[], learn
     falseAlarmsMediumPlus: mediumPlus,
     learningAlerts,
     related,
+    changes,
   };
 }

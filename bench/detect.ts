@@ -26,6 +26,7 @@ import type { EventSource, IdentityEvent } from '../src/model/identity-event.js'
 import { packageRoot } from '../src/model/package-root.js';
 import { SEVERITIES } from '../src/model/severity.js';
 import {
+  type BenignChange,
   type Episode,
   GENERATOR_VERSION,
   type IdentityProfile,
@@ -70,6 +71,7 @@ function scenario(): {
   dir: string;
   manifest: ScenarioManifest;
   truth: Episode[];
+  changes: BenignChange[];
   identities: IdentityProfile[];
   generated: boolean;
 } {
@@ -86,7 +88,14 @@ function scenario(): {
     generated = true;
   }
   const read = <T>(f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T;
-  return { dir, manifest: read('manifest.json'), truth: read('truth.json'), identities: read('identities.json'), generated };
+  return {
+    dir,
+    manifest: read('manifest.json'),
+    truth: read('truth.json'),
+    changes: read('changes.json'),
+    identities: read('identities.json'),
+    generated,
+  };
 }
 
 /** Files by source, each source's in replay (time) order. */
@@ -169,7 +178,9 @@ async function main(): Promise<void> {
   const wholeMs = processMs + (performance.now() - t);
   const tracked = detector.stats.identities;
 
-  const sc = score(s.truth, alerts, learnUntil);
+  const sc = score(s.truth, alerts, learnUntil, s.changes);
+  // False alarms per 1,000 primary identities per evaluation day: what a team of a given size would be paged with.
+  const perThousandDays = (k: number) => ((k / Math.max(1, primary)) * 1000) / params.attackDays;
 
   // ---- report
   const ids: Array<keyof typeof sc.perDetection> = [
@@ -204,8 +215,22 @@ async function main(): Promise<void> {
   console.log(
     `\nepisodes found: ${ratio(sc.detected, sc.episodes)} (target ≥ 90 %)` +
       `\nfalse alarms in the ${params.attackDays} evaluation days: ${sc.falseAlarms.length} (${sev}); medium+ ${sc.falseAlarmsMediumPlus} (target ≤ 5)` +
+      `\nfalse alarms per 1,000 identities per day: ${fixed(perThousandDays(sc.falseAlarms.length), 2)} (medium+ ${fixed(perThousandDays(sc.falseAlarmsMediumPlus), 2)})` +
       `\nalerts about an attack under another detection than expected: ${sc.related}; alerts opened while learning: ${sc.learningAlerts}`,
   );
+  if (sc.changes.length > 0) {
+    console.log(
+      `\n${formatTable(
+        ['benign change', 'identities', 'alerts (low)', 'alerts medium+ (target 0)'],
+        sc.changes.map(({ change, alerts: by }) => [
+          change.title.slice(0, 70),
+          String(change.identities.length),
+          String(by.info + by.low),
+          String(by.medium + by.high + by.critical),
+        ]),
+      )}`,
+    );
+  }
   if (sc.missed.length > 0) {
     console.log('\nmissed:');
     for (const ep of sc.missed) console.log(`  ${ep.id}  (${ep.detections.join(' | ')})  ${ep.identity.slice(0, 70)}`);
@@ -215,7 +240,8 @@ async function main(): Promise<void> {
     const order = [...sc.falseAlarms].sort((a, b) => SEVERITIES.indexOf(b.severity) - SEVERITIES.indexOf(a.severity));
     for (const a of order.slice(0, 15))
       console.log(
-        `  ${a.severity.padEnd(8)} ${a.detectionId.padEnd(42)} ${a.identity.id.slice(0, 60)}  ${a.message.slice(0, 110)}`,
+        `  ${a.severity.padEnd(8)} ${a.detectionId.padEnd(42)} ${a.identity.id.slice(0, 60)}  ${a.message.slice(0, 110)}` +
+          (a.anomaly?.signals ? `\n           judged on: ${a.anomaly.signals.join('; ')}` : ''),
       );
   }
 
@@ -277,6 +303,9 @@ async function main(): Promise<void> {
       falseAlarms: sc.falseAlarms.length,
       falseAlarmsBySeverity: sc.falseAlarmsBySeverity,
       falseAlarmsMediumPlus: sc.falseAlarmsMediumPlus,
+      falseAlarmsPer1000IdentityDays: round(perThousandDays(sc.falseAlarms.length), 2),
+      falseAlarmsMediumPlusPer1000IdentityDays: round(perThousandDays(sc.falseAlarmsMediumPlus), 2),
+      benignChanges: sc.changes.map(({ change, alerts: by }) => ({ id: change.id, kind: change.kind, alerts: by })),
       related: sc.related,
       learningAlerts: sc.learningAlerts,
       alerts: alerts.length,

@@ -124,6 +124,17 @@ function assignPlants(files: PlannedFile[], plants: readonly PlantTemplate[], r:
   for (const f of files) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
   const room = (f: PlannedFile): boolean => (f.plants.length + 1) * GAP * AVG_LINE[f.kind] <= f.bytes || f.plants.length === 0;
   for (const p of plants) {
+    if (p.paths !== undefined) {
+      // A rule limited to some files (configuration) is planted in one of those.
+      const globs = p.paths.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`, 'i'));
+      const fits = files.filter((f) => globs.some((re) => re.test(f.path.slice(f.path.lastIndexOf('/') + 1))));
+      const roomy = fits.filter(room);
+      const pick = roomy.length > 0 ? roomy : fits;
+      if (pick.length > 0) {
+        pick[r.int(0, pick.length - 1)]!.plants.push(p);
+        continue;
+      }
+    }
     const weight = (s: Share): number => (p.kind === 'secret' ? s.secretWeight : s.decoyWeight);
     const total = SHARES.reduce((n, s) => n + weight(s), 0);
     let target: PlannedFile | undefined;
@@ -207,7 +218,7 @@ function writeFile(root: string, f: PlannedFile, seed: number, out: PlantRecord[
 
 /** The cache key: parameters, generator version and the rule examples (new rules mean new plants). */
 function corpusKey(params: CorpusParams): string {
-  const rules = loadSecretRules().map((r) => [r.id, r.examples]);
+  const rules = loadSecretRules().map((r) => [r.id, r.examples, r.paths]);
   return createHash('sha256')
     .update(JSON.stringify({ v: GENERATOR_VERSION, params, rules }))
     .digest('hex')

@@ -15,6 +15,8 @@ export interface PlantTemplate {
   /** Report group: the rule id for secrets, a decoy family for decoys. */
   label: string;
   template: string;
+  /** File-name globs the rule is limited to (its `paths`): the plant goes into such a file. */
+  paths?: readonly string[];
 }
 
 /**
@@ -57,7 +59,8 @@ export function plantTemplates(): { secrets: PlantTemplate[]; decoys: PlantTempl
   const secrets: PlantTemplate[] = [];
   const decoys: PlantTemplate[] = [];
   for (const rule of loadSecretRules()) {
-    for (const template of rule.examples.positive) secrets.push({ kind: 'secret', ruleId: rule.id, label: rule.id, template });
+    for (const template of rule.examples.positive)
+      secrets.push({ kind: 'secret', ruleId: rule.id, label: rule.id, template, ...(rule.paths ? { paths: rule.paths } : {}) });
     for (const template of rule.examples.negative)
       decoys.push({ kind: 'decoy', ruleId: rule.id, label: 'rule-negative', template });
   }

@@ -123,7 +123,7 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
   const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
-  const { openStore, upsertAlerts } = await import('../store/index.js');
+  const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
   const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
     '../telemetry/normalize.js'
@@ -139,8 +139,14 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
   try {
     const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
+    // Exceptions learned from triage ("expected change") join the configured ones.
+    const learned = store ? await learnedExceptions(store) : [];
     const detector = createDetector({
-      config: flags.builtinRules === false ? { ...config.detect, builtinRules: false } : config.detect,
+      config: {
+        ...config.detect,
+        ...(learned.length === 0 ? {} : { exceptions: [...config.detect.exceptions, ...learned] }),
+        ...(flags.builtinRules === false ? { builtinRules: false } : {}),
+      },
       rules: flags.rules,
       baseDir: io.cwd,
       severity: config.severity,

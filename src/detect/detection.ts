@@ -2,6 +2,7 @@ import type { AnalyticId, AnomalyEvidence } from '../model/alert.js';
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
+import type { Novelty } from './novelty.js';
 import type { CredentialState, IdentityState } from './state.js';
 
 /** What a detection sees: the event, and the state as it was before this event. */
@@ -36,6 +37,11 @@ export interface Trigger {
   anomaly?: AnomalyEvidence;
   /** The credential the alert is about when it is not the one the event presents. */
   credentialKey?: string;
+  /**
+   * A new source: the engine gathers what comes with it over the episode, scores its severity from
+   * that evidence, and folds novelties that many identities share into one infrastructure-change notice.
+   */
+  novelty?: Novelty;
 }
 
 export interface DetectionMeta {

@@ -4,6 +4,7 @@ import type { Alert } from '../model/alert.js';
 import { DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { createDetector, type DetectorOptions } from './engine.js';
+import { exceptionsForExpectedChange } from './learned.js';
 
 const H = 3_600_000;
 const START = Date.parse('2026-03-02T00:00:00Z'); // a Monday
@@ -96,6 +97,173 @@ describe('non-human by usage', () => {
     });
     const alerts = run([...baseline(person), web, ...clones('198.18.40.7').map((e) => ({ ...e, identity: person.identity }))]);
     assert.ok(!ids(alerts).includes('runtime.credential.new-source'), ids(alerts).join());
+  });
+});
+
+describe('new sources judged by evidence, and fleet moves folded into one notice', () => {
+  const role = (n: string) => ({ identity: { id: `arn:aws:iam::111122223333:role/${n}`, name: n, type: 'iam-role' as const } });
+  /** CI roles on one runner pool (198.19.5.0/24), with the usual client and actions. */
+  const pool = (n: string) => baseline({ ...role(n), client: { ip: '198.19.5.20' } });
+  const moved = (n: string, at: number, over: Partial2<IdentityEvent> = {}) =>
+    ev(at, { ...role(n), ...over, client: { ip: '198.19.77.20', ...over.client } });
+  const newSource = (alerts: Alert[]) => alerts.filter((a) => a.detectionId === 'runtime.credential.new-source');
+  const notices = (alerts: Alert[]) => alerts.filter((a) => a.detectionId === 'runtime.fleet.infrastructure-change');
+
+  test('identities that shared a network and move together with nothing else changed raise one low notice naming them all', () => {
+    const alerts = run([
+      ...pool('ci-a'),
+      ...pool('ci-b'),
+      ...pool('ci-c'),
+      moved('ci-a', AFTER),
+      moved('ci-b', AFTER + H),
+      moved('ci-c', AFTER + 3 * H),
+    ]);
+    assert.deepEqual(newSource(alerts), [], ids(alerts).join());
+    const [n, ...rest] = notices(alerts);
+    assert.ok(n);
+    assert.deepEqual(rest, []);
+    assert.equal(n.severity, 'low');
+    assert.equal(n.count, 3);
+    assert.deepEqual(
+      n.anomaly?.targets?.map((t) => t.id).sort(),
+      ['ci-a', 'ci-b', 'ci-c'].map((x) => role(x).identity.id),
+    );
+    assert.match(n.message, /3 identities/);
+  });
+
+  test('a member that reaches the moved-to network days later joins the move; one that never shared the network does not', () => {
+    const alerts = run([
+      ...pool('ci-a'),
+      ...pool('ci-b'),
+      ...pool('ci-c'),
+      ...baseline({ ...role('other'), client: { ip: '198.19.9.20' } }),
+      moved('ci-a', AFTER),
+      moved('ci-b', AFTER + H),
+      moved('ci-c', AFTER + 30 * H),
+      moved('other', AFTER + 2 * H),
+    ]);
+    assert.deepEqual(
+      newSource(alerts).map((a) => a.identity.name),
+      ['other'],
+    );
+    assert.equal(newSource(alerts)[0]!.severity, 'medium');
+  });
+
+  test('one identity alone on a new public network is a medium alert', () => {
+    const alerts = run([...pool('ci-a'), ...pool('ci-b'), moved('ci-a', AFTER)]);
+    assert.deepEqual(notices(alerts), []);
+    assert.equal(newSource(alerts)[0]?.severity, 'medium');
+  });
+
+  test('moving with the fleet does not hide a stolen key: a new client and discovery calls alert at high', () => {
+    const alerts = run([
+      ...pool('ci-a'),
+      ...pool('ci-b'),
+      ...pool('ci-c'),
+      moved('ci-a', AFTER),
+      moved('ci-b', AFTER + 60_000, { client: { userAgent: 'curl/8.5' }, action: 'sts:GetCallerIdentity' }),
+      moved('ci-c', AFTER + H),
+    ]);
+    const alert = newSource(alerts);
+    assert.deepEqual(
+      alert.map((a) => a.identity.name),
+      ['ci-b'],
+    );
+    assert.equal(alert[0]!.severity, 'high');
+    const signals = alert[0]!.anomaly?.signals ?? [];
+    assert.ok(signals.some((x) => x.includes('client')) && signals.some((x) => x.includes('discovery')), signals.join('; '));
+    assert.equal(notices(alerts)[0]?.count, 2);
+  });
+
+  test('an absorbed member that turns noisy later becomes an alert of its own', () => {
+    const alerts = run([
+      ...pool('ci-a'),
+      ...pool('ci-b'),
+      moved('ci-a', AFTER),
+      moved('ci-b', AFTER + H),
+      moved('ci-b', AFTER + 9 * H, { action: 'iam:ListUsers' }),
+    ]);
+    assert.deepEqual(
+      newSource(alerts).map((a) => a.identity.name),
+      ['ci-b'],
+    );
+  });
+
+  test('private addresses in a new region with the usual client are at most low', () => {
+    const alerts = run([...baseline(), ev(AFTER, { client: { ip: '10.77.1.2', region: 'eu-west-1' } })]);
+    assert.equal(newSource(alerts)[0]?.severity, 'low');
+  });
+
+  test('a hosting range from the config raises the severity', () => {
+    const config = DetectConfigSchema.parse({ hostingNetworks: ['203.0.113.0/24'] });
+    const alerts = run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.50' } })], { config });
+    assert.equal(newSource(alerts)[0]?.severity, 'high');
+  });
+
+  test('a declared change turns matching novelty into a notice, and only inside its networks and time', () => {
+    const change = {
+      from: new Date(AFTER - H).toISOString(),
+      to: new Date(AFTER + 2 * H).toISOString(),
+      identities: ['arn:aws:iam::*:role/app'],
+      networks: ['203.0.113.0/24'],
+      reason: 'CHG-42 egress move',
+    };
+    const config = DetectConfigSchema.parse({ changes: [change] });
+    const inside = run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.50' } })], { config });
+    assert.deepEqual(newSource(inside), []);
+    assert.match(notices(inside)[0]?.message ?? '', /CHG-42/);
+    const elsewhere = run([...baseline(), ev(AFTER, { client: { ip: '198.51.100.50' } })], { config });
+    assert.equal(newSource(elsewhere).length, 1);
+    const later = run([...baseline(), ev(AFTER + 5 * H, { client: { ip: '203.0.113.50' } })], { config });
+    assert.equal(newSource(later).length, 1);
+  });
+
+  test('a declared change needs a valid window and someone to apply to', () => {
+    const bad = { from: '2026-03-05T00:00:00Z', to: '2026-03-04T00:00:00Z', identities: ['x'], reason: 'r' };
+    assert.equal(DetectConfigSchema.safeParse({ changes: [bad] }).success, false);
+    const nobody = { from: '2026-03-04T00:00:00Z', to: '2026-03-05T00:00:00Z', reason: 'r' };
+    assert.equal(DetectConfigSchema.safeParse({ changes: [nobody] }).success, false);
+  });
+
+  test('an alert triaged as expected change teaches an exception for the same identity and source only', () => {
+    const first = run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.50' } })]);
+    const alert = newSource(first)[0]!;
+    const learned = exceptionsForExpectedChange(alert, 'egress moved', 'alice');
+    assert.deepEqual(
+      learned?.map((x) => [x.identity, x.network]),
+      [[alert.identity.id, '203.0.113.0/24']],
+    );
+    assert.match(learned![0]!.reason!, /alice.*egress moved/);
+    const config = DetectConfigSchema.parse({ exceptions: learned });
+    assert.deepEqual(newSource(run([...baseline(), ev(AFTER, { client: { ip: '203.0.113.51' } })], { config })), []);
+    assert.equal(newSource(run([...baseline(), ev(AFTER, { client: { ip: '198.51.100.9' } })], { config })).length, 1);
+    const other = role('other');
+    const otherAlerts = run([...baseline(other), ev(AFTER, { ...other, client: { ip: '203.0.113.51' } })], { config });
+    assert.equal(newSource(otherAlerts).length, 1);
+    // A region novelty teaches a region exception; an alert of another kind teaches nothing.
+    const regional = newSource(run([...baseline(), ev(AFTER, { client: { ip: '10.77.1.2', region: 'eu-west-1' } })]))[0]!;
+    assert.equal(exceptionsForExpectedChange(regional, 'rollout', 'bob')?.[0]?.region, 'eu-west-1');
+    assert.equal(exceptionsForExpectedChange({ ...alert, detectionId: 'runtime.identity.rate-spike' }, 'x', 'y'), undefined);
+  });
+
+  test('a fleet notice triaged as expected change teaches one exception per identity it names', () => {
+    const alerts = run([...pool('ci-a'), ...pool('ci-b'), moved('ci-a', AFTER), moved('ci-b', AFTER + H)]);
+    const learned = exceptionsForExpectedChange(notices(alerts)[0]!, 'pool move', 'alice');
+    assert.deepEqual(learned?.map((x) => x.identity).sort(), [role('ci-a').identity.id, role('ci-b').identity.id]);
+  });
+
+  test('following live logs, a quiet novelty waits out the fleet window, a noisy one alerts at once', () => {
+    const d = createDetector({ emit: 'first' });
+    for (const e of [...pool('ci-a'), ...pool('ci-b')].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) d.process(e);
+    assert.deepEqual(ids(d.process(moved('ci-a', AFTER))), []);
+    const noisy = d.process(moved('ci-b', AFTER + 60_000, { client: { userAgent: 'curl/8.5' } }));
+    assert.deepEqual(ids(noisy), ['runtime.credential.new-source']);
+    // ci-a alone (ci-b was noisy, so no fleet): its alert comes when the window has passed.
+    const later = d.process(ev(AFTER + 7 * H, role('ci-a')));
+    assert.deepEqual(
+      later.map((a) => [a.detectionId, a.identity.name]),
+      [['runtime.credential.new-source', 'ci-a']],
+    );
   });
 });
 

@@ -5,6 +5,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
 import { rawRecordOf } from '../telemetry/raw-record.js';
 import type { Detection, DetectionContext } from './detection.js';
+import { fleetChange } from './detections/fleet-change.js';
 import { DETECTIONS } from './detections/index.js';
 import { BUCKET_MS } from './detections/rate-spike.js';
 import {
@@ -21,6 +22,16 @@ import {
   resourceNamespace,
   userAgentFamily,
 } from './features.js';
+import {
+  type CompiledChange,
+  compileChanges,
+  declaredChange,
+  describeSignals,
+  isQuiet,
+  type Novelty,
+  noteSignals,
+  noveltySeverity,
+} from './novelty.js';
 import { type SigmaRuleSet, sigmaDetection, sigmaRuleSetFor } from './sigma/index.js';
 import { CredentialState, IdentityState } from './state.js';
 
@@ -39,6 +50,8 @@ export interface DetectorOptions {
   detections?: readonly Detection[] | undefined;
   /** State saved by an earlier run (see `snapshot`). */
   initial?: DetectorSnapshot | undefined;
+  /** The owner of an identity (from the policy manifest), for declared changes that name an owner. */
+  ownerOf?: ((identityId: string) => string | undefined) | undefined;
   /**
    * Sigma rules: a compiled set, `false` for none, or (when absent) the bundled pack unless
    * `detect.builtinRules` is false, plus `detect.rules` and `rules` (files or folders, resolved
@@ -90,9 +103,21 @@ interface Episode {
   evidences: IdentityEvent[];
   anomaly?: AnomalyEvidence | undefined;
   emitted: boolean;
+  /** New-source episodes: what was new and what came with it (see novelty.ts). */
+  novelty?: Novelty | undefined;
+  /** Whether a new-source episode has been judged alert-or-fleet (quiet ones wait for the fleet window). */
+  decided?: boolean;
+  /** The notice a quiet novelty was folded into; it then raises nothing of its own unless it turns noisy. */
+  absorbedInto?: string | undefined;
+  /** Notices: the identities named. */
+  members?: Array<IdentityEvent['identity']>;
 }
 
 const MAX_EVIDENCES = 5;
+/** A fleet notice keeps one evidence per identity, up to this many. */
+const MAX_NOTICE_EVIDENCES = 20;
+/** How long a confirmed fleet move is remembered: members that reach the new network later (their next deploy) join it. */
+const MOVE_MEMORY_MS = 7 * 24 * 3_600_000;
 const NETWORK_WINDOW_MS = 10 * 60_000;
 /** Long-term credential types whose replacement by a newer one is a rotation (short-lived tokens are not). */
 const ROTATABLE = /^(aws-access-key|aws-access-key-id|okta-api-token|github-pat|github-oauth|gitlab|api-key)/;
@@ -101,6 +126,7 @@ interface CompiledException {
   detections?: string[] | undefined;
   identity?: RegExp | undefined;
   network?: string | undefined;
+  region?: string | undefined;
   resource?: RegExp | undefined;
 }
 
@@ -128,8 +154,16 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     detections: x.detections,
     identity: x.identity === undefined ? undefined : globToRegExp(x.identity),
     network: x.network,
+    region: x.region,
     resource: x.resource === undefined ? undefined : globToRegExp(x.resource),
   }));
+
+  const changes: CompiledChange[] = compileChanges(config.changes);
+  const fleetWindowMs = t.fleetWindowHours * HOUR_MS;
+  /** The open new-source episode of each identity, whose signals later events add to. */
+  const openNovelty = new Map<string, Episode>();
+  /** New-source episodes by what was new (`net:…`, `region:…`), to find identities that moved together. */
+  const sightings = new Map<string, Episode[]>();
 
   const identities = new Map<string, IdentityState>();
   const credentials = new Map<string, CredentialState>();
@@ -200,6 +234,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
           x.identity.test(e.identity.id) ||
           (e.identity.name !== undefined && x.identity.test(e.identity.name))) &&
         (x.network === undefined || (e.client.ip !== undefined && inCidr(e.client.ip, x.network))) &&
+        (x.region === undefined || e.client.region === x.region) &&
         (x.resource === undefined || (e.resource !== undefined && x.resource.test(e.resource.id))),
     );
   }
@@ -230,19 +265,162 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   function sweep(now: number, all: boolean): Alert[] {
     const out: Alert[] = [];
     for (const [key, ep] of episodes) {
+      if (ep.novelty !== undefined && ep.decided !== true) {
+        // A quiet novelty waits out the fleet window: others of its fleet may still move.
+        if (!all && now - ep.first <= fleetWindowMs) continue;
+        out.push(...decide(ep, Number.isFinite(now) ? now : ep.last));
+      }
       if (!all && now - ep.last <= gapMs) continue;
       episodes.delete(key);
-      if (emit === 'final' || (ep.emitted && ep.count > 1)) out.push(toAlert(ep));
+      if (ep.novelty !== undefined && openNovelty.get(ep.identity.id) === ep) openNovelty.delete(ep.identity.id);
+      if (ep.absorbedInto !== undefined) continue;
+      if (emit === 'final' || (ep.emitted && ep.count > 1)) {
+        out.push(toAlert(ep));
+        stats.alerts++;
+      }
     }
-    stats.alerts += out.length;
+    for (const [k, list] of sightings) {
+      const kept = list.filter((ep) => now - ep.first <= (ep.absorbedInto !== undefined ? MOVE_MEMORY_MS : 2 * fleetWindowMs));
+      if (kept.length === 0) sightings.delete(k);
+      else if (kept.length !== list.length) sightings.set(k, kept);
+    }
     return out;
+  }
+
+  /**
+   * Judges a new-source episode once: a quiet one that a declared change covers, or that identities of
+   * its fleet share, folds into a notice; anything else is an alert (emitted now when following live).
+   */
+  function decide(ep: Episode, at: number): Alert[] {
+    if (ep.decided === true) return [];
+    ep.decided = true;
+    const n = ep.novelty!;
+    if (isQuiet(n)) {
+      const declared = declaredChange(changes, n, ep.identity, ep.first, options.ownerOf);
+      if (declared !== undefined) return absorb(ep, `declared:${changes.indexOf(declared)}`, n.keys[0]!, [], declared.reason, at);
+      for (const k of n.keys) {
+        const members = fleetOf(ep, k);
+        if (members.length + 1 >= t.fleetMinIdentities) return absorb(ep, `fleet:${k}`, k, members, undefined, at);
+      }
+    }
+    return emitNow(ep);
+  }
+
+  function emitNow(ep: Episode): Alert[] {
+    if (emit !== 'first' || ep.emitted) return [];
+    ep.emitted = true;
+    stats.alerts++;
+    return [toAlert(ep)];
+  }
+
+  /** Quiet new-source episodes of other identities that share a network with this one's past, for the same new thing, about the same time. */
+  function fleetOf(ep: Episode, k: string): Episode[] {
+    const prior = new Set(ep.novelty!.priorNets);
+    const seen = new Set<string>([ep.identity.id]);
+    const out: Episode[] = [];
+    for (const o of sightings.get(k) ?? []) {
+      // A confirmed move (members already folded into a notice) is remembered for days; an unconfirmed sighting for the window.
+      const reach = o.absorbedInto !== undefined ? MOVE_MEMORY_MS : fleetWindowMs;
+      if (seen.has(o.identity.id) || Math.abs(o.first - ep.first) > reach || !isQuiet(o.novelty!)) continue;
+      if (!o.novelty!.priorNets.some((net) => prior.has(net))) continue;
+      seen.add(o.identity.id);
+      out.push(o);
+    }
+    return out;
+  }
+
+  /** Folds a quiet novelty into the notice for its fleet (or declared change), opening the notice if needed. */
+  function absorb(
+    ep: Episode,
+    noticeKey: string,
+    what: string,
+    members: Episode[],
+    reason: string | undefined,
+    at: number,
+  ): Alert[] {
+    ep.absorbedInto = noticeKey;
+    // Watched for one more episode gap: a member that turns noisy after all still alerts.
+    ep.last = Math.max(ep.last, at);
+    const key = `${fleetChange.meta.id}|${noticeKey}`;
+    let notice = episodes.get(key);
+    if (notice === undefined) {
+      notice = {
+        detection: fleetChange,
+        key,
+        identity: ep.identity,
+        severity: options.severity?.[fleetChange.meta.id] ?? fleetChange.meta.severity,
+        message: '',
+        first: ep.first,
+        last: at,
+        count: 0,
+        evidences: [],
+        emitted: false,
+        members: [],
+      };
+      episodes.set(key, notice);
+    }
+    for (const m of [ep, ...members]) {
+      if (notice.members!.some((x) => x.id === m.identity.id)) continue;
+      notice.members!.push(m.identity);
+      notice.count++;
+      notice.first = Math.min(notice.first, m.first);
+      notice.last = Math.max(notice.last, m.last, at);
+      if (notice.evidences.length < MAX_NOTICE_EVIDENCES && m.evidences[0] !== undefined) notice.evidences.push(m.evidences[0]);
+    }
+    const value = what.slice(what.indexOf(':') + 1);
+    const names = notice.members!.map((m) => m.name ?? m.id);
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')} and ${names.length - 5} more` : names.join(', ');
+    notice.message =
+      reason === undefined
+        ? `${names.length} identities that shared a network began using ${what.startsWith('net:') ? 'network' : 'region'} ${value} at about the same time, with nothing else changed (${shown}): an infrastructure change, not a compromise.`
+        : `A declared change (${reason}) covers the new ${what.startsWith('net:') ? 'network' : 'region'} ${value} of ${shown}.`;
+    notice.anomaly = {
+      parameter: what.startsWith('net:') ? 'source network' : 'region',
+      pattern: 'UNSEEN',
+      observed: [value],
+      expected: [],
+      targets: notice.members!.map((m) => ({ id: m.id, type: m.type })),
+      signals: [reason === undefined ? `${names.length} identities moved together` : `declared change: ${reason}`],
+    };
+    return emitNow(notice);
+  }
+
+  /** What one more event of an identity with an open novelty, from the new source, says about it. */
+  function observeNovelty(
+    ep: Episode,
+    e: IdentityEvent,
+    at: number,
+    s: IdentityState,
+    net: string | undefined,
+    fam: string | undefined,
+    rkey: string | undefined,
+  ): Alert[] {
+    const n = ep.novelty!;
+    const fromNew =
+      (net !== undefined && n.keys.includes(`net:${net}`)) ||
+      (e.client.region !== undefined && n.keys.includes(`region:${e.client.region}`));
+    if (!fromNew) return [];
+    const before = n.signals.size;
+    noteSignals(n, e, s, fam, rkey, config.hostingNetworks);
+    if (n.signals.size === before) return [];
+    if (options.severity?.[ep.detection.meta.id] === undefined) {
+      const sev = noveltySeverity(n);
+      if (severityRank(sev) > severityRank(ep.severity)) ep.severity = sev;
+    }
+    if (ep.anomaly !== undefined) ep.anomaly = { ...ep.anomaly, signals: describeSignals(n) };
+    // Noisy now: an alert at once, even if it had been folded into a fleet notice.
+    if (ep.absorbedInto !== undefined) {
+      ep.absorbedInto = undefined;
+      return emitNow(ep);
+    }
+    return ep.decided === true ? [] : decide(ep, at);
   }
 
   function trigger(
     d: Detection,
     e: IdentityEvent,
     now: number,
-    tr: ReturnType<Detection['evaluate']> & object,
+    tr: NonNullable<ReturnType<Detection['evaluate']>>,
     earlier: readonly IdentityEvent[] = [],
   ): Alert[] {
     const credKey = tr.credentialKey ?? e.credential?.key;
@@ -261,6 +439,14 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       if (severityRank(severity) > severityRank(ep.severity)) {
         ep.severity = severity;
         ep.message = tr.message;
+      }
+      if (tr.novelty !== undefined && ep.novelty !== undefined) {
+        for (const k of tr.novelty.keys) {
+          if (ep.novelty.keys.includes(k)) continue;
+          ep.novelty.keys.push(k);
+          sightings.set(k, [...(sightings.get(k) ?? []), ep]);
+        }
+        if (tr.novelty.publicNet) ep.novelty.publicNet = true;
       }
       return [];
     }
@@ -281,6 +467,14 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       emitted: false,
     };
     episodes.set(key, opened);
+    if (tr.novelty !== undefined) {
+      // Judged later: what comes with it (observeNovelty) and who moved with it (decide).
+      opened.novelty = tr.novelty;
+      opened.decided = false;
+      openNovelty.set(e.identity.id, opened);
+      for (const k of tr.novelty.keys) sightings.set(k, [...(sightings.get(k) ?? []), opened]);
+      return [];
+    }
     if (emit === 'first') {
       opened.emitted = true;
       stats.alerts++;
@@ -542,6 +736,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         if (d.meta.id === 'runtime.credential.long-lived-idle' && c !== undefined) c.idleAlertedDay = Math.floor(now / DAY_MS);
         if (d.meta.id === 'runtime.auth.failures-then-success') s.failures = [];
       }
+      const open = openNovelty.get(e.identity.id);
+      if (open !== undefined) out.push(...observeNovelty(open, e, now, s, net, fam, rkey));
     }
     // Sigma rules judge single records (and correlations over them) and need no baseline, but like
     // every detection they stay quiet while learning and honour exceptions.

@@ -14,6 +14,7 @@ export const DETECTION_IDS = [
   'runtime.credential.shared', // 9. one identity from many hosts at once; one credential, two identities
   'runtime.agent.anomalous-tool-chain', // 10. new tool, new sequence, secret read then outbound
   'runtime.credential.long-lived-idle', // 11. long-lived credential used minutes a day
+  'runtime.fleet.infrastructure-change', // a notice: identities that moved together, or a declared change
 ] as const;
 export type DetectionId = (typeof DETECTION_IDS)[number];
 /** A built-in detection's id, or the `id` of a Sigma rule (any string). */
@@ -27,6 +28,10 @@ export interface AnomalyEvidence {
   pattern: string;
   observed: string[];
   expected: string[];
+  /** What the severity was judged on (novelty evidence), one phrase each. */
+  signals?: string[] | undefined;
+  /** The identities analysed, when more than the alert's own (a fleet change names them all). */
+  targets?: Array<{ id: string; type: string }> | undefined;
 }
 
 /**

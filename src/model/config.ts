@@ -72,6 +72,14 @@ export const DetectConfigSchema = z
          * deactivated or rotated-out ones (forgetting those would hide their reuse).
          */
         maxCredentials: z.number().int().min(100).default(50_000),
+        /**
+         * A new source shared by identities that used to share a network, seen within this many hours
+         * of each other with nothing else changed, is one infrastructure change, not an alert each.
+         * Quiet novelties are held this long before they alert (replays are not delayed).
+         */
+        fleetWindowHours: z.number().positive().default(6),
+        /** How many identities moving together make a fleet change. */
+        fleetMinIdentities: z.number().int().min(2).default(2),
       })
       .strict()
       .prefault({}),
@@ -85,6 +93,8 @@ export const DetectConfigSchema = z
             identity: z.string().optional(),
             /** Client address CIDR (`10.0.0.0/8`). */
             network: z.string().optional(),
+            /** Cloud region the event came from (`eu-west-1`). */
+            region: z.string().optional(),
             /** Resource id glob. */
             resource: z.string().optional(),
             reason: z.string().optional(),
@@ -96,6 +106,34 @@ export const DetectConfigSchema = z
     rules: z.array(z.string()).default([]),
     /** Run the bundled NHI rule pack (rules/detections/). */
     builtinRules: z.boolean().default(true),
+    /**
+     * Declared changes (planned moves, rollouts, change windows): a new source of a matching identity
+     * inside the change's time and networks/regions is a low-severity change notice, not an alert.
+     */
+    changes: z
+      .array(
+        z
+          .object({
+            from: z.iso.datetime({ offset: true }),
+            to: z.iso.datetime({ offset: true }),
+            /** Identity id or name globs; with neither this nor `owner`, the change names nobody. */
+            identities: z.array(z.string()).min(1).optional(),
+            /** The owning team, as the policy manifest declares it. */
+            owner: z.string().optional(),
+            /** CIDRs the identities move to; with `regions`, what the change covers (neither: any new source). */
+            networks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 198.51.100.0/24')).optional(),
+            regions: z.array(z.string()).optional(),
+            reason: z.string().min(1),
+          })
+          .strict()
+          .refine((c) => Date.parse(c.from) < Date.parse(c.to), { message: '`from` must be before `to`' })
+          .refine((c) => c.identities !== undefined || c.owner !== undefined, {
+            message: 'name the identities (globs) or the owner the change is for',
+          }),
+      )
+      .default([]),
+    /** Hosting and anonymiser ranges (CIDRs): a new source inside one weighs more. */
+    hostingNetworks: z.array(z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 198.51.100.0/24')).default([]),
     /** Sensitive access by matching identities is expected only inside these windows (UTC). */
     windows: z
       .array(

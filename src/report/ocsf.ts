@@ -114,13 +114,22 @@ export function toDetectionFinding(
   if (alert.anomaly) {
     finding.anomaly_analyses = [
       {
-        analysis_targets: [{ name: alert.identity.id, type: alert.identity.type }],
+        analysis_targets: (alert.anomaly.targets ?? [{ id: alert.identity.id, type: alert.identity.type }]).map((t) => ({
+          name: t.id,
+          type: t.type,
+        })),
         anomalies: [
           {
             observation_parameter: alert.anomaly.parameter,
             observed_pattern: alert.anomaly.pattern,
             observations: alert.anomaly.observed.map((value) => ({ value })),
           },
+          // What the severity was judged on: one anomaly per contributing signal.
+          ...(alert.anomaly.signals ?? []).map((value) => ({
+            observation_parameter: 'evidence',
+            observed_pattern: 'CONTRIBUTING_SIGNAL',
+            observations: [{ value }],
+          })),
         ],
         baselines: [
           { observation_parameter: alert.anomaly.parameter, observations: alert.anomaly.expected.map((value) => ({ value })) },

@@ -274,6 +274,10 @@ export class AppRoleActor implements Actor {
   /** The live STS session: key, name, when it started and ends. */
   session: { key: string; name: string; start: number; end: number } | undefined;
   readonly oidcProvider: string;
+  /** A benign change: from `from`, a share of calls come from a second region's VPC (a rollout). */
+  rollout: { from: number; region: string; ips: string[]; share: number } | undefined;
+  /** A benign change: from `from`, the daily volume is multiplied (a sale, a launch). */
+  growth: { from: number; factor: number } | undefined;
 
   constructor(rng: Rng, name: string, app: string, env: Env, shape: 'always' | 'business') {
     const home = rng.pick(REGIONS);
@@ -395,9 +399,11 @@ export class AppRoleActor implements Actor {
 
   /** One ordinary call of this application. */
   call(rng: Rng, emit: Emit, t: number, fail: boolean): void {
-    const ip = rng.pick(this.ips);
+    const rolled =
+      this.rollout !== undefined && t >= this.rollout.from && rng.chance(this.rollout.share) ? this.rollout : undefined;
+    const ip = rng.pick(rolled?.ips ?? this.ips);
     if (this.session === undefined || t >= this.session.end) this.startSession(rng, emit, t, ip);
-    const by = this.caller(ip);
+    const by = rolled === undefined ? this.caller(ip) : { ...this.caller(ip), region: rolled.region };
     const op = rng.weighted([
       ['get', 35],
       ['put', 10],
@@ -463,7 +469,8 @@ export class AppRoleActor implements Actor {
     if (rng.chance(0.1)) this.ips[rng.int(0, this.ips.length - 1)] = `10.${this.vpcB}.${rng.int(0, 63)}.${rng.int(4, 250)}`;
     // An SDK upgrade: same family, new version.
     if (rng.chance(0.02)) this.sdkVersion++;
-    const n = dailyCount(ctx, rng, this.mean * ctx.scale, this.shape);
+    const grown = this.growth !== undefined && ctx.dayStart >= this.growth.from ? this.growth.factor : 1;
+    const n = dailyCount(ctx, rng, this.mean * ctx.scale * grown, this.shape);
     const times = spread(ctx, rng, this.tz, n, this.shape);
     const failAt = rng.chance(0.05) && times.length > 0 ? rng.int(0, times.length - 1) : -1;
     return times.map((t, i) => ({ t, run: () => this.call(rng, ctx.emit, t, i === failAt) }));
@@ -525,6 +532,16 @@ export class CiRoleActor implements Actor {
       tzOffsetHours: this.tz,
       environment: env,
     };
+  }
+
+  /** A benign change: the runner pool moves to another egress range (same hosts, new /24). */
+  movePool(site: number): void {
+    this.runnerIps.splice(0, this.runnerIps.length, ...this.runnerIps.map((ip) => egressIp(site, Number(ip.split('.')[3]) - 10)));
+  }
+
+  /** An extra deploy at `t` (an on-call fix at the weekend), from the usual runners. */
+  deployAt(rng: Rng, emit: Emit, t: number): void {
+    this.deploy(rng, emit, t, false);
   }
 
   /** Assumes the role as a workflow run does; returns the session's caller. */

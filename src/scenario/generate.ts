@@ -21,13 +21,14 @@ import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { EventSource } from '../model/identity-event.js';
 import { planAttacks } from './attacks.js';
-import { IamUserActor } from './aws.js';
+import { AppRoleActor, CiRoleActor, IamUserActor } from './aws.js';
 import { nodeProfile } from './k8s.js';
 import { buildPopulation, type Population } from './population.js';
 import { createRng, seedOf } from './random.js';
 import {
   type Activity,
   type Actor,
+  type BenignChange,
   DAY,
   type Emit,
   type Episode,
@@ -40,8 +41,10 @@ import {
   type ScenarioParams,
   type ScenarioSummary,
 } from './types.js';
+import { REGIONS } from './world.js';
 
 export type {
+  BenignChange,
   Episode,
   IdentityProfile,
   ResolvedParams,
@@ -52,7 +55,7 @@ export type {
 } from './types.js';
 
 /** Bump when generated content changes, so cached scenarios are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 /** Most CloudTrail records in one file (CloudTrail itself delivers a file every few minutes). */
 const MAX_CLOUDTRAIL_RECORDS = 2000;
@@ -84,6 +87,7 @@ export function resolveParams(p: ScenarioParams): ResolvedParams {
     attacks: p.attacks ?? 'all',
     eventsPerIdentityPerDay: p.eventsPerIdentityPerDay ?? 40,
     attackDays: Math.max(1, Math.min(p.attackDays ?? 3, Math.max(1, days - 1))),
+    changes: p.changes ?? true,
   };
 }
 
@@ -140,6 +144,9 @@ export function* scenarioFiles(params: ScenarioParams): Generator<ScenarioFile, 
   });
   const victims = new Set(planned.map((e) => e.victim));
   planBenignRotations(p, pop, start, victims);
+  const changes = p.changes
+    ? planBenignChanges(p, pop, start, attackFrom, victims, emit, (t, run, tz) => addHook(hooks, start, p.days, t, tz, run))
+    : [];
 
   for (let d = 0; d < p.days; d++) {
     const dayStart = start + d * DAY;
@@ -164,7 +171,7 @@ export function* scenarioFiles(params: ScenarioParams): Generator<ScenarioFile, 
     const ep = e.builder.finish();
     if (ep !== undefined) truth.push(ep);
   }
-  return { params: p, truth, identities: profilesOf(pop), lines };
+  return { params: p, truth, changes, identities: profilesOf(pop), lines };
 }
 
 /**
@@ -216,6 +223,105 @@ function planBenignRotations(p: ResolvedParams, pop: Population, start: number, 
     const day = rng.int(1, p.days - 2);
     pop.rotators.get(a.user.account)!.planRotation(rng, a, start + day * DAY + 31 * MINUTE, 24 * HOUR, 72 * HOUR);
   }
+}
+
+/**
+ * Benign changes in the evaluation days, on identities no attack uses: the runner pool shared by the
+ * most CI roles moves to a new egress range; an application role rolls out to a second region (new
+ * private addresses, same client); another triples its traffic; a CI role deploys on a weekend night from its usual runners. None of them is an attack: the detector
+ * should answer with at most low-severity notices.
+ */
+function planBenignChanges(
+  p: ResolvedParams,
+  pop: Population,
+  start: number,
+  attackFrom: number,
+  victims: Set<Actor>,
+  emit: Emit,
+  hook: (t: number, run: () => void, tz: number) => void,
+): BenignChange[] {
+  if (p.days < 3) return [];
+  const rng = createRng(seedOf(p.seed, 'changes'));
+  const changes: BenignChange[] = [];
+  const day0 = start + attackFrom * DAY;
+  const add = (kind: BenignChange['kind'], title: string, identities: string[], t: number) =>
+    changes.push({
+      id: `change-${String(changes.length + 1).padStart(2, '0')}-${kind}`,
+      kind,
+      title,
+      identities,
+      start: new Date(t).toISOString(),
+    });
+  const free = pop.actors.filter((a) => !victims.has(a));
+  const taken = new Set<Actor>();
+  const pick = <T extends Actor>(list: T[]): T | undefined => {
+    const left = list.filter((a) => !taken.has(a));
+    const a = left.length === 0 ? undefined : rng.pick(left);
+    if (a !== undefined) taken.add(a);
+    return a;
+  };
+
+  // The runner pool with the most CI roles moves to a new /24 at the start of the first evaluation day.
+  const bySite = new Map<string, CiRoleActor[]>();
+  for (const a of free) {
+    if (!(a instanceof CiRoleActor)) continue;
+    const net = a.runnerIps[0]!.split('.').slice(0, 3).join('.');
+    bySite.set(net, [...(bySite.get(net) ?? []), a]);
+  }
+  const pool = [...bySite.values()].sort((x, y) => y.length - x.length)[0];
+  if (pool !== undefined && pool.length >= 2) {
+    const t = day0 + 30 * MINUTE;
+    const site = 200 + rng.int(0, 50);
+    for (const a of pool) taken.add(a);
+    hook(
+      t,
+      () => {
+        for (const a of pool) a.movePool(site);
+      },
+      0,
+    );
+    // The web-identity subjects the runners present move with them.
+    const ids = pool.flatMap((a) => [a.profile.id, a.supportProfile().id]);
+    add('pool-move', `Runner pool of ${pool.length} CI roles moves to 198.19.${site}.0/24`, ids, t);
+  }
+
+  const apps = free.filter((a): a is AppRoleActor => a instanceof AppRoleActor);
+  const rollout = pick(apps);
+  if (rollout !== undefined) {
+    const t = day0 + rng.int(2, 10) * HOUR;
+    const region = rng.pick(REGIONS.map((r) => r.region).filter((r) => r !== rollout.region));
+    const b = rollout.vpcB + 64;
+    rollout.rollout = {
+      from: t,
+      region,
+      ips: Array.from({ length: 3 }, () => `10.${b}.${rng.int(0, 63)}.${rng.int(4, 250)}`),
+      share: 0.4,
+    };
+    add('region-rollout', `${rollout.role.name} rolls out to ${region} (new VPC, same client)`, [rollout.profile.id], t);
+  }
+  const grown = pick(apps);
+  if (grown !== undefined) {
+    const t = day0;
+    grown.growth = { from: t, factor: 3 };
+    add('traffic-growth', `${grown.role.name} triples its traffic (a sale)`, [grown.profile.id], t);
+  }
+  const cis = free.filter((a): a is CiRoleActor => a instanceof CiRoleActor);
+  const weekend = pick(cis);
+  if (weekend !== undefined) {
+    // The first Saturday or Sunday of the evaluation days, else its first day, at 02:00 local time.
+    let d = attackFrom;
+    while (d < p.days - 1 && ![0, 6].includes(new Date(start + d * DAY).getUTCDay())) d++;
+    const t = start + d * DAY - weekend.tz * HOUR + 2 * HOUR + rng.int(0, 40) * MINUTE;
+    const r = createRng(seedOf(p.seed, 'change', 'weekend-deploy'));
+    hook(t, () => weekend.deployAt(r, emit, t), weekend.tz);
+    add(
+      'weekend-deploy',
+      `${weekend.role.name}: an on-call deploy at night on a weekend from its usual runners`,
+      [weekend.profile.id],
+      t,
+    );
+  }
+  return changes;
 }
 
 /** Files for every hour before `upTo`, in replay order, removed from the buckets. */
@@ -286,7 +392,8 @@ export function generateScenario(params: ScenarioParams): Scenario {
   const it = scenarioFiles(params);
   const files: ScenarioFile[] = [];
   for (let r = it.next(); ; r = it.next()) {
-    if (r.done) return { params: r.value.params, files, truth: r.value.truth, identities: r.value.identities };
+    if (r.done)
+      return { params: r.value.params, files, truth: r.value.truth, changes: r.value.changes, identities: r.value.identities };
     files.push(r.value);
   }
 }
@@ -323,6 +430,7 @@ class ScenarioWriter {
 
   finish(s: ScenarioSummary): ScenarioManifest {
     writeFileSync(join(this.dir, 'truth.json'), `${JSON.stringify(s.truth, null, 2)}\n`);
+    writeFileSync(join(this.dir, 'changes.json'), `${JSON.stringify(s.changes, null, 2)}\n`);
     writeFileSync(join(this.dir, 'identities.json'), `${JSON.stringify(s.identities)}\n`);
     const manifest: ScenarioManifest = {
       generator: GENERATOR_VERSION,
@@ -349,7 +457,13 @@ export function writeScenario(dir: string, scenario: Scenario): ScenarioManifest
     w.add(f);
     lines += f.lines.length;
   }
-  return w.finish({ params: scenario.params, truth: scenario.truth, identities: scenario.identities, lines });
+  return w.finish({
+    params: scenario.params,
+    truth: scenario.truth,
+    changes: scenario.changes,
+    identities: scenario.identities,
+    lines,
+  });
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ScenarioParams {
   eventsPerIdentityPerDay?: number;
   /** Attacks happen in the last this-many days (default 3, at most days - 1). */
   attackDays?: number;
+  /** Plant benign changes (pool moves, rollouts, growth, weekend work) in the attack days (default true). */
+  changes?: boolean;
 }
 
 /** The parameters with every default filled in: what the cache key and truth.json record. */
@@ -45,6 +47,21 @@ export interface Episode {
   eventIds: string[];
   /** Ids of the set-up events that make the malicious ones malicious (a revocation, a key rotation). */
   contextEventIds: string[];
+}
+
+/**
+ * A benign change planted in the evaluation days: ordinary operations that a detector must not page
+ * on at medium or above (a runner pool moving, a rollout to a new region, traffic growth, weekend
+ * work).
+ */
+export interface BenignChange {
+  /** Stable within a scenario: `change-01-pool-move`. */
+  id: string;
+  kind: 'pool-move' | 'region-rollout' | 'traffic-growth' | 'weekend-deploy';
+  title: string;
+  /** Identity ids (as the normaliser names them) the change touches. */
+  identities: string[];
+  start: string;
 }
 
 /** The kinds of non-human identity the generator models. */
@@ -96,6 +113,7 @@ export interface Scenario {
   params: ResolvedParams;
   files: ScenarioFile[];
   truth: Episode[];
+  changes: BenignChange[];
   identities: IdentityProfile[];
 }
 
@@ -103,6 +121,7 @@ export interface Scenario {
 export interface ScenarioSummary {
   params: ResolvedParams;
   truth: Episode[];
+  changes: BenignChange[];
   identities: IdentityProfile[];
   lines: number;
 }

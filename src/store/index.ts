@@ -33,6 +33,7 @@ export {
   rescoreGraph,
   resolveNode,
 } from './graph-query.js';
+export { addLearnedExceptions, learnedExceptions } from './learned-exceptions.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
 export type {
   AlertsTable,

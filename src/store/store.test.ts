@@ -9,9 +9,11 @@ import { tempDir } from '../../test/tmp.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import {
+  addLearnedExceptions,
   deleteStates,
   getMeta,
   getStates,
+  learnedExceptions,
   listAlerts,
   MIGRATIONS,
   openStore,
@@ -263,6 +265,23 @@ function storeSuite(backend: Backend): void {
         (e: unknown) => (e as WardenError).code === 'WARDEN_USAGE',
       );
       await assert.rejects(listAlerts(store, { limit: -1 }), (e: unknown) => (e as WardenError).code === 'WARDEN_USAGE');
+    });
+
+    test('learned exceptions are kept once each and survive a reopen', async () => {
+      const x = {
+        detections: ['runtime.credential.new-source'],
+        identity: 'arn:aws:iam::1:role/ci',
+        network: '198.51.100.0/24',
+        reason: 'r',
+      };
+      assert.equal(await addLearnedExceptions(store, [x]), 1);
+      assert.equal(await addLearnedExceptions(store, [x, { ...x, network: '203.0.113.0/24' }]), 1);
+      await store.close();
+      store = await openStore(url);
+      assert.deepEqual(
+        (await learnedExceptions(store)).map((e) => e.network),
+        ['198.51.100.0/24', '203.0.113.0/24'],
+      );
     });
   });
 }

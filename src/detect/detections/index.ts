@@ -1,6 +1,7 @@
 import type { Detection } from '../detection.js';
 import { agentToolChain } from './agent-tool-chain.js';
 import { failuresThenSuccess } from './failures-then-success.js';
+import { fleetChange } from './fleet-change.js';
 import { longLivedIdle } from './long-lived-idle.js';
 import { newSource } from './new-source.js';
 import { offHours } from './off-hours.js';
@@ -24,4 +25,5 @@ export const DETECTIONS: readonly Detection[] = [
   sharedCredential,
   agentToolChain,
   longLivedIdle,
+  fleetChange,
 ];

@@ -127,6 +127,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       const list = windows[ri];
       if (list === undefined) continue;
       const rule = rules[ri]!;
+      if (rule.appliesTo !== undefined && !rule.appliesTo(path)) continue;
       const re = rule.regex;
       let lastStart = -1;
       for (let wi = 0; wi < list.length; wi += 2) {

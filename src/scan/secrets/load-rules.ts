@@ -12,6 +12,8 @@ export interface SecretRule extends Omit<SecretRuleData, 'severity' | 'validator
   severity: Severity;
   regex: RegExp;
   validate: CompiledValidator[];
+  /** From `paths`: whether a file (by its name) is one this rule applies to. */
+  appliesTo?: ((path: string) => boolean) | undefined;
   /** The file it came from, relative to the package root. */
   source: string;
 }
@@ -47,6 +49,7 @@ export function readSecretRuleFiles(dir = join(packageRoot(), 'rules', 'secrets'
         keywords: r.keywords.map((k) => k.toLowerCase()),
         regex,
         validate,
+        ...(r.paths ? { appliesTo: fileNameTest(r.paths) } : {}),
         source,
       });
     }
@@ -62,6 +65,15 @@ export function readSecretRuleFiles(dir = join(packageRoot(), 'rules', 'secrets'
   }
   if (issues.length > 0) throw new WardenError('WARDEN_RULES_INVALID', `${issues.length} problem(s) in secret rules`, issues);
   return rules;
+}
+
+/** A test of a path's last name against file-name globs, case-insensitively (`*` within the name). */
+function fileNameTest(globs: readonly string[]): (path: string) => boolean {
+  const res = globs.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`, 'i'));
+  return (path) => {
+    const name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    return res.some((re) => re.test(name));
+  };
 }
 
 /** Selects rules by id or id prefix pattern (`secret.aws.*`), as `--rule` and `--skip-rule` do. */

@@ -7,8 +7,13 @@ const RuleId = z.string().regex(/^secret\.[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'ids look
 
 /** Logic the pattern alone cannot express; each is a small pure function in validators.ts. */
 export const ValidatorSchema = z.discriminatedUnion('type', [
-  /** Shannon entropy of the secret in bits per character, at least `min`. */
-  z.object({ type: z.literal('entropy'), min: z.number().min(0).max(8) }),
+  /**
+   * Shannon entropy of the secret in bits per character, at least `min`. A string of n characters can
+   * hold at most log2(n) bits each, so with `shortFrom` a secret of `shortFrom` or more characters but
+   * too short to reach `min` must come within 95 % of that ceiling instead (six distinct characters
+   * pass, `aabbcc` does not): short passwords under a password-named key are still found.
+   */
+  z.object({ type: z.literal('entropy'), min: z.number().min(0).max(8), shortFrom: z.number().int().min(4).optional() }),
   /** A checksum embedded in the token itself (GitHub and npm tokens end in a base62 CRC32). */
   z.object({ type: z.literal('checksum'), algorithm: z.enum(['crc32-base62']) }),
   /** At least `min` of the named character classes must occur in the secret. */
@@ -60,6 +65,14 @@ export const SecretRuleSchema = z
       })
       .prefault({}),
     validators: z.array(ValidatorSchema).default([]),
+    /**
+     * Only in files whose name matches one of these globs (`*.yaml`, `.env*`; `*` stays inside one name):
+     * for shapes that mean a secret in configuration but something else in code (`password: Type[]`).
+     */
+    paths: z
+      .array(z.string().regex(/^[^/]+$/, 'a file-name glob such as *.yaml'))
+      .min(1)
+      .optional(),
     /** Which runtime key this credential is known by, so telemetry can be joined to the finding. */
     credentialKey: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac']).optional(),
     /** Merge with a finding of `rule` within `lines` lines into one finding (AWS key id + secret). */

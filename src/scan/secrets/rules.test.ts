@@ -11,6 +11,14 @@ const scanner = createSecretScanner({ rules });
 const SEEDS = [1, 2, 3];
 
 describe('secret rules (data-driven)', () => {
+  test('a rule limited to some files says nothing elsewhere', () => {
+    const text = 'smtp_password: Tr0ub4dor&3x!Zq\n';
+    const only = (path: string) => scanner.scanBuffer(Buffer.from(text), path).findings.map((f) => f.ruleId);
+    assert.deepEqual(only('config/mail.yaml'), ['secret.generic.config-password']);
+    assert.deepEqual(only('app/Mail.PROPERTIES'), ['secret.generic.config-password']);
+    assert.deepEqual(only('src/types.ts'), []);
+  });
+
   test('rule ids are unique and every rule has both kinds of example', () => {
     assert.equal(new Set(rules.map((r) => r.id)).size, rules.length);
     for (const r of rules) {
@@ -19,12 +27,14 @@ describe('secret rules (data-driven)', () => {
   });
 
   for (const rule of rules) {
+    // A rule limited to some files (`paths`) is tried in a file it applies to.
+    const file = rule.paths === undefined ? 'example.txt' : `example${rule.paths[0]!.replace(/^\*/, '')}`;
     test(`${rule.id}: positive examples are found, without leaking the secret`, () => {
       for (const seed of SEEDS) {
         for (const template of rule.examples.positive) {
           const generated: string[] = [];
           const text = expandExample(template, createRandom(seed), generated);
-          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), 'example.txt');
+          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), file);
           assert.ok(
             findings.some((f) => f.ruleId === rule.id),
             `${rule.id} missed positive example (seed ${seed}): ${template}\n got: ${findings.map((f) => f.ruleId).join(', ') || 'nothing'}`,
@@ -46,7 +56,7 @@ describe('secret rules (data-driven)', () => {
       for (const seed of SEEDS) {
         for (const template of rule.examples.negative) {
           const text = expandExample(template, createRandom(seed));
-          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), 'example.txt');
+          const { findings } = scanner.scanBuffer(Buffer.from(text, 'latin1'), file);
           assert.ok(
             !findings.some((f) => f.ruleId === rule.id),
             `${rule.id} flagged negative example (seed ${seed}): ${template}`,

@@ -102,8 +102,11 @@ export type CompiledValidator = (secret: string) => boolean;
 
 export function compileValidator(v: Validator): CompiledValidator {
   switch (v.type) {
-    case 'entropy':
-      return (s) => shannonEntropy(s) >= v.min;
+    case 'entropy': {
+      const from = v.shortFrom;
+      if (from === undefined) return (s) => shannonEntropy(s) >= v.min;
+      return (s) => s.length >= from && shannonEntropy(s) >= Math.min(v.min, 0.95 * Math.log2(s.length));
+    }
     case 'checksum':
       return crc32Base62Valid;
     case 'charset': {
