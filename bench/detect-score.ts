@@ -3,10 +3,10 @@
  * Pure functions over the truth and the alerts, so the rules are easy to read and to test.
  */
 
-import type { BenignChange, Episode } from '../src/detect/scenario/generate.js';
 import type { Alert, DetectionId } from '../src/model/alert.js';
 import { DETECTION_IDS } from '../src/model/alert.js';
 import { SEVERITIES, type Severity, severityRank } from '../src/model/severity.js';
+import type { BenignChange, Episode } from '../src/scenario/generate.js';
 
 /** How far an alert's firstSeen..lastSeen may lie outside an episode and still be about it. */
 export const SLACK_MS = 30 * 60_000;
@@ -27,7 +27,7 @@ export function overlaps(a: Alert, ep: Episode, slack = SLACK_MS): boolean {
 
 /** An episode is detected by an alert of one of its expected ids, about it, overlapping it. */
 export function detects(a: Alert, ep: Episode): boolean {
-  return ep.detections.includes(a.detectionId) && concerns(a, ep) && overlaps(a, ep);
+  return (ep.detections as readonly string[]).includes(a.detectionId) && concerns(a, ep) && overlaps(a, ep);
 }
 
 export interface DetectionScore {
@@ -43,7 +43,8 @@ export interface DetectionScore {
 }
 
 export interface Score {
-  perDetection: Record<DetectionId, DetectionScore>;
+  /** Per built-in detection, plus one row (`SIGMA_ROW`) for every Sigma rule's alerts together. */
+  perDetection: Record<DetectionId, DetectionScore> & Partial<Record<typeof SIGMA_ROW, DetectionScore>>;
   episodes: number;
   detected: number;
   missed: Episode[];
@@ -65,6 +66,9 @@ export function aboutChange(a: Alert, c: BenignChange): boolean {
   return c.identities.includes(a.identity.id) || a.evidences.some((e) => c.identities.includes(e.identity.id));
 }
 
+/** The score row of alerts from Sigma rules (the bundled pack and any others). */
+export const SIGMA_ROW = 'sigma rules';
+
 const zeroSeverities = (): Record<Severity, number> =>
   Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 
@@ -81,7 +85,7 @@ export function score(
 ): Score {
   const perDetection = Object.fromEntries(
     DETECTION_IDS.map((id) => [id, { episodes: 0, detected: 0, alerts: 0, onAttacks: 0, falseAlarms: zeroSeverities() }]),
-  ) as Record<DetectionId, DetectionScore>;
+  ) as Score['perDetection'];
   const missed: Episode[] = [];
   let detected = 0;
   for (const ep of truth) {
@@ -101,12 +105,16 @@ export function score(
       learningAlerts++;
       continue;
     }
-    const d = perDetection[a.detectionId];
+    const builtin = (DETECTION_IDS as readonly string[]).includes(a.detectionId);
+    if (!builtin && perDetection[SIGMA_ROW] === undefined) {
+      perDetection[SIGMA_ROW] = { episodes: 0, detected: 0, alerts: 0, onAttacks: 0, falseAlarms: zeroSeverities() };
+    }
+    const d = builtin ? perDetection[a.detectionId as DetectionId] : perDetection[SIGMA_ROW]!;
     d.alerts++;
     const about = truth.filter((ep) => concerns(a, ep) && overlaps(a, ep));
     if (about.length > 0) {
       d.onAttacks++;
-      if (!about.some((ep) => ep.detections.includes(a.detectionId))) related++;
+      if (!about.some((ep) => (ep.detections as readonly string[]).includes(a.detectionId))) related++;
       continue;
     }
     d.falseAlarms[a.severity]++;

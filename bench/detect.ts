@@ -20,6 +20,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { gunzipSync } from 'node:zlib';
 import { createDetector, mergeByTime } from '../src/detect/index.js';
+import type { Alert } from '../src/model/alert.js';
+import { DETECTION_IDS } from '../src/model/alert.js';
+import type { EventSource, IdentityEvent } from '../src/model/identity-event.js';
+import { packageRoot } from '../src/model/package-root.js';
+import { SEVERITIES } from '../src/model/severity.js';
 import {
   type BenignChange,
   type Episode,
@@ -28,14 +33,9 @@ import {
   resolveParams,
   type ScenarioManifest,
   writeScenarioStream,
-} from '../src/detect/scenario/generate.js';
-import type { Alert } from '../src/model/alert.js';
-import { DETECTION_IDS } from '../src/model/alert.js';
-import type { EventSource, IdentityEvent } from '../src/model/identity-event.js';
-import { packageRoot } from '../src/model/package-root.js';
-import { SEVERITIES } from '../src/model/severity.js';
+} from '../src/scenario/generate.js';
 import { emptyTelemetryStats, normalizeRecords, recordsOfFiles, type TelemetryStats } from '../src/telemetry/normalize.js';
-import { score } from './detect-score.js';
+import { SIGMA_ROW, score } from './detect-score.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';
 
 const DAY = 86_400_000;
@@ -183,8 +183,12 @@ async function main(): Promise<void> {
   const perThousandDays = (k: number) => ((k / Math.max(1, primary)) * 1000) / params.attackDays;
 
   // ---- report
-  const rows = DETECTION_IDS.map((id) => {
-    const d = sc.perDetection[id];
+  const ids: Array<keyof typeof sc.perDetection> = [
+    ...DETECTION_IDS,
+    ...(sc.perDetection[SIGMA_ROW] ? ([SIGMA_ROW] as const) : []),
+  ];
+  const rows = ids.map((id) => {
+    const d = sc.perDetection[id]!;
     const fa = SEVERITIES.map((sev) => d.falseAlarms[sev]).reduce((a, b) => a + b, 0);
     return [
       id,
@@ -306,8 +310,8 @@ async function main(): Promise<void> {
       learningAlerts: sc.learningAlerts,
       alerts: alerts.length,
       perDetection: Object.fromEntries(
-        DETECTION_IDS.map((id) => {
-          const d = sc.perDetection[id];
+        ids.map((id) => {
+          const d = sc.perDetection[id]!;
           return [
             id,
             {

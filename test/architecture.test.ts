@@ -12,6 +12,8 @@ const LAYER: Record<string, number> = {
   scan: 2,
   telemetry: 2,
   policy: 2,
+  // The synthetic estate for the demo and the benches: vendor-format records from the model alone.
+  scenario: 2,
   detect: 3,
   correlate: 3,
   respond: 4,

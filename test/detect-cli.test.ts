@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateScenario, writeScenario } from '../src/detect/scenario/generate.js';
-import type { Episode } from '../src/detect/scenario/types.js';
+import { generateScenario, writeScenario } from '../src/scenario/generate.js';
+import type { Episode } from '../src/scenario/types.js';
 import { getStates, listAlerts, openStore } from '../src/store/index.js';
 import { cli, tempDir } from './helpers.js';
 
@@ -55,7 +55,8 @@ describe('warden detect', () => {
     for (const f of findings) {
       assert.equal(f.class_uid, 2004);
       assert.equal(f.type_uid, 200401);
-      assert.ok(f.finding_info.uid && f.finding_info.analytic.uid.startsWith('runtime.'));
+      // A behavioural detection's id, or the id (a UUID) of a rule of the bundled Sigma pack.
+      assert.ok(f.finding_info.uid && /^(runtime\.|[0-9a-f]{8}-)/.test(f.finding_info.analytic.uid));
       assert.ok(f.severity_id >= 1 && f.severity_id <= 5);
       assert.ok(Array.isArray(f.evidences) && f.evidences.length > 0);
       assert.ok(f.evidences[0].data.raw.file, 'evidence points at its raw record');

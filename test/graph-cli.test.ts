@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateScenario, writeScenario } from '../src/detect/scenario/generate.js';
-import type { Episode } from '../src/detect/scenario/types.js';
 import { createRandom, expandExample } from '../src/scan/secrets/examples.js';
+import { generateScenario, writeScenario } from '../src/scenario/generate.js';
+import type { Episode } from '../src/scenario/types.js';
 import { cli, tempDir } from './helpers.js';
 
 /**

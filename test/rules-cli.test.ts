@@ -1,14 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DETECTIONS } from '../src/detect/index.js';
+import { builtinRulesDir, loadSigmaRules } from '../src/detect/sigma/index.js';
 import { loadPostureRules } from '../src/scan/posture/index.js';
 import { loadSecretRules } from '../src/scan/secrets/load-rules.js';
 import { cli } from './helpers.js';
 
-test('warden rules list shows every secret and posture rule with its frameworks', async () => {
+test('warden rules list shows every rule of every kind with its frameworks', async () => {
   const r = await cli(['rules', 'list', '--format', 'json']);
   assert.equal(r.code, 0);
   const rows = JSON.parse(r.stdout) as Array<{ id: string; kind: string; frameworks: string[] }>;
-  assert.equal(rows.length, loadSecretRules().length + loadPostureRules().size);
+  const pack = loadSigmaRules([builtinRulesDir()]);
+  const sigma = pack.rules.filter((x) => x.generate).length + pack.correlations.length;
+  assert.equal(rows.length, loadSecretRules().length + loadPostureRules().size + DETECTIONS.length + sigma);
+  for (const kind of ['secret', 'posture', 'detection', 'sigma'])
+    assert.ok(
+      rows.some((row) => row.kind === kind),
+      kind,
+    );
   assert.ok(rows.every((row) => row.frameworks.length > 0));
   const posture = await cli(['rules', 'list', '--kind', 'posture', '--format', 'json']);
   assert.ok(JSON.parse(posture.stdout).every((row: { kind: string }) => row.kind === 'posture'));

@@ -1,9 +1,9 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Scenario } from '../detect/scenario/types.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
+import type { Scenario } from '../scenario/types.js';
 import { runDetect, tableRow } from './detect-command.js';
 import type { CliIO } from './io.js';
 
@@ -104,7 +104,7 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       const days = positive(flags.days, '--days', 60);
       if (days < 3) throw new WardenError('WARDEN_USAGE', '--days needs at least 3: the detector learns before the attacks');
       const seed = positive(flags.seed, '--seed', 2 ** 31);
-      const { generateScenario, writeScenario } = await import('../detect/scenario/generate.js');
+      const { generateScenario, writeScenario } = await import('../scenario/generate.js');
       const dir = resolve(io.cwd, flags.dir);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
@@ -135,7 +135,8 @@ The logs are synthetic (no real credential or host); truth.json beside them list
               if (!line) continue;
               const a = JSON.parse(line) as Alert;
               for (const ep of scenario.truth)
-                if (ep.identity === a.identity.id && ep.detections.includes(a.detectionId)) found.add(ep.id);
+                if (ep.identity === a.identity.id && (ep.detections as readonly string[]).includes(a.detectionId))
+                  found.add(ep.id);
               io.stdout(io.stdoutIsTTY ? tableRow(a) : `${line}\n`);
             }
           },

@@ -24,6 +24,9 @@ export interface DetectFlags {
   minSeverity: Severity;
   failOn?: Severity;
   stats?: boolean;
+  /** Sigma rule files or folders, on top of the bundled pack and `detect.rules` (repeatable). */
+  rules?: string[];
+  builtinRules?: boolean;
 }
 
 export function tableRow(a: Alert): string {
@@ -90,6 +93,12 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     )
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES))
     .option('--stats', 'print event, alert and rejection counts to standard error')
+    .option(
+      '--rules <path>',
+      'Sigma rules (a .yml file or a folder), added to the bundled NHI pack and detect.rules (repeatable)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--no-builtin-rules', 'do not run the bundled NHI rule pack (rules/detections/)')
     .addHelpText(
       'after',
       `
@@ -98,9 +107,11 @@ Examples:
   $ warden detect --replay logs/*.jsonl --learn-until 2026-03-01T00:00:00Z --format ocsf > findings.jsonl
   $ warden detect --follow /var/log/vault_audit.log --format table
   $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden detect --follow audit.log
+  $ warden detect --replay cloudtrail/ --rules sigma/rules/cloud/aws --rules my-rules/
 
 Replays are deterministic: the same files give the same alerts. One alert per identity and detection per
-episode (count, first and last seen). Tune thresholds and exceptions under "detect:" in warden.config.yaml.
+episode (count, first and last seen). Sigma rules (the bundled NHI pack, detect.rules and --rules) are
+evaluated on every raw record; a match is an alert titled by the rule, its id the analytic uid. Tune thresholds and exceptions under "detect:" in warden.config.yaml.
 Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
     )
     .action(async (flags: DetectFlags) => setExit(await runDetect(flags, io)));
@@ -117,7 +128,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
     '../telemetry/normalize.js'
   );
-  const ANALYTIC_TYPE = new Map(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
+  const ANALYTIC_TYPE = new Map<string, 'rule' | 'behavioral'>(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
   }
@@ -131,7 +142,13 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     // Exceptions learned from triage ("expected change") join the configured ones.
     const learned = store ? await learnedExceptions(store) : [];
     const detector = createDetector({
-      config: learned.length === 0 ? config.detect : { ...config.detect, exceptions: [...config.detect.exceptions, ...learned] },
+      config: {
+        ...config.detect,
+        ...(learned.length === 0 ? {} : { exceptions: [...config.detect.exceptions, ...learned] }),
+        ...(flags.builtinRules === false ? { builtinRules: false } : {}),
+      },
+      rules: flags.rules,
+      baseDir: io.cwd,
       severity: config.severity,
       learnUntil,
       emit: following ? 'first' : 'final',

@@ -1,4 +1,4 @@
-import type { AnomalyEvidence, DetectionId } from '../model/alert.js';
+import type { AnalyticId, AnomalyEvidence } from '../model/alert.js';
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
@@ -16,6 +16,11 @@ export interface DetectionContext {
   readonly credential: CredentialState | undefined;
   /** The identity is past its warm-up: baseline detections may judge it. */
   readonly warm: boolean;
+  /**
+   * The identity is non-human: by type, or an account typed as a person whose usage is all
+   * programmatic tokens and no web sessions (see features.ts isNonHumanIdentity).
+   */
+  readonly nonHuman: boolean;
   /** Generalised features of the event (see features.ts). */
   readonly net: string | undefined;
   readonly agentFamily: string | undefined;
@@ -40,7 +45,7 @@ export interface Trigger {
 }
 
 export interface DetectionMeta {
-  id: DetectionId;
+  id: AnalyticId;
   title: string;
   description: string;
   /** Default severity; triggers may raise or lower it, config may override it. */

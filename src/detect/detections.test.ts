@@ -66,6 +66,40 @@ describe('runtime.credential.new-source', () => {
   });
 });
 
+describe('non-human by usage', () => {
+  const pat = { key: 'c2hhMjU2LXRva2Vu', type: 'github-pat-classic', lifecycle: 'used' as const };
+  const machine = {
+    source: 'github-audit' as const,
+    identity: { id: 'svc-build', type: 'user' as const, name: 'svc-build' },
+    credential: pat,
+    action: 'git.clone',
+    client: { ip: '192.0.2.10', userAgent: 'git/2.45.2' },
+  };
+  const clones = (ip: string) =>
+    Array.from({ length: 20 }, (_, i) =>
+      ev(AFTER + i * 10_000, {
+        ...machine,
+        client: { ip, userAgent: 'git/2.45.2' },
+        resource: { type: 'repo', id: `org/r${i}` },
+      }),
+    );
+  test('a GitHub user that only ever uses a token is judged as a machine: a new country alerts', () => {
+    const alerts = run([...baseline(machine), ...clones('198.18.40.7')]);
+    assert.ok(ids(alerts).includes('runtime.credential.new-source'), ids(alerts).join());
+  });
+  test('a person (web sessions, sign-ins) using the same token from a new place does not', () => {
+    const person = { ...machine, identity: { id: 'alice', type: 'user' as const, name: 'alice' } };
+    const web = ev(START + 9 * H, {
+      ...person,
+      credential: undefined,
+      action: 'repo.update',
+      client: { ip: '192.0.2.10', userAgent: 'Mozilla/5.0' },
+    });
+    const alerts = run([...baseline(person), web, ...clones('198.18.40.7').map((e) => ({ ...e, identity: person.identity }))]);
+    assert.ok(!ids(alerts).includes('runtime.credential.new-source'), ids(alerts).join());
+  });
+});
+
 describe('new sources judged by evidence, and fleet moves folded into one notice', () => {
   const role = (n: string) => ({ identity: { id: `arn:aws:iam::111122223333:role/${n}`, name: n, type: 'iam-role' as const } });
   /** CI roles on one runner pool (198.19.5.0/24), with the usual client and actions. */

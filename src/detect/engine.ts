@@ -3,6 +3,7 @@ import type { Alert, AnomalyEvidence } from '../model/alert.js';
 import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
+import { rawRecordOf } from '../telemetry/raw-record.js';
 import type { Detection, DetectionContext } from './detection.js';
 import { fleetChange } from './detections/fleet-change.js';
 import { DETECTIONS } from './detections/index.js';
@@ -14,6 +15,8 @@ import {
   hourOfWeek,
   inCidr,
   isAnonymous,
+  isInteractive,
+  isNonHumanIdentity,
   networkOf,
   resourceKey,
   resourceNamespace,
@@ -29,6 +32,7 @@ import {
   noteSignals,
   noveltySeverity,
 } from './novelty.js';
+import { type SigmaRuleSet, sigmaDetection, sigmaRuleSetFor } from './sigma/index.js';
 import { CredentialState, IdentityState } from './state.js';
 
 export interface DetectorOptions {
@@ -48,6 +52,14 @@ export interface DetectorOptions {
   initial?: DetectorSnapshot | undefined;
   /** The owner of an identity (from the policy manifest), for declared changes that name an owner. */
   ownerOf?: ((identityId: string) => string | undefined) | undefined;
+  /**
+   * Sigma rules: a compiled set, `false` for none, or (when absent) the bundled pack unless
+   * `detect.builtinRules` is false, plus `detect.rules` and `rules` (files or folders, resolved
+   * against `baseDir`). See src/detect/sigma/.
+   */
+  sigma?: SigmaRuleSet | false | undefined;
+  rules?: readonly string[] | undefined;
+  baseDir?: string | undefined;
 }
 
 /** Serialisable detector state: what the store keeps between runs. */
@@ -118,6 +130,12 @@ interface CompiledException {
   resource?: RegExp | undefined;
 }
 
+function sigmaMessage(title: string, e: IdentityEvent, events: number): string {
+  const who = e.identity.name ?? e.identity.id;
+  const what = e.resource === undefined ? e.action : `${e.action} on ${e.resource.id}`;
+  return events > 1 ? `${title}: ${events} matching events, the last ${what} by ${who}.` : `${title}: ${what} by ${who}.`;
+}
+
 /**
  * The streaming detection engine: per-identity and per-credential state, the detections of
  * src/detect/detections, and episodes that turn repeated triggers into one alert. Pure over its input:
@@ -128,6 +146,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const config = options.config ?? DetectConfigSchema.parse({});
   const t = config.thresholds;
   const detections = options.detections ?? DETECTIONS;
+  const sigma = options.sigma === false ? undefined : (options.sigma ?? sigmaRuleSetFor(config, options.rules, options.baseDir));
   const emit = options.emit ?? 'final';
   const learnUntil = options.learnUntil ?? Number.NEGATIVE_INFINITY;
   const gapMs = t.episodeGapHours * HOUR_MS;
@@ -397,7 +416,13 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     return ep.decided === true ? [] : decide(ep, at);
   }
 
-  function trigger(d: Detection, e: IdentityEvent, now: number, tr: NonNullable<ReturnType<Detection['evaluate']>>): Alert[] {
+  function trigger(
+    d: Detection,
+    e: IdentityEvent,
+    now: number,
+    tr: NonNullable<ReturnType<Detection['evaluate']>>,
+    earlier: readonly IdentityEvent[] = [],
+  ): Alert[] {
     const credKey = tr.credentialKey ?? e.credential?.key;
     // A use the log attributes to nobody (a revoked Vault token, an anonymous request) is about the
     // identity that held the credential: name that one in the alert.
@@ -410,7 +435,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (ep !== undefined) {
       ep.count++;
       ep.last = now;
-      if (ep.evidences.length < MAX_EVIDENCES) ep.evidences.push(e);
+      for (const x of [...earlier, e]) if (ep.evidences.length < MAX_EVIDENCES && !ep.evidences.includes(x)) ep.evidences.push(x);
       if (severityRank(severity) > severityRank(ep.severity)) {
         ep.severity = severity;
         ep.message = tr.message;
@@ -437,7 +462,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       first: now,
       last: now,
       count: 1,
-      evidences: [e],
+      evidences: [...earlier, e].slice(-MAX_EVIDENCES),
       anomaly: tr.anomaly,
       emitted: false,
     };
@@ -551,6 +576,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       s.bucketAlerted = false;
     }
     s.bucketCount++;
+    if (isInteractive(e)) s.interactive++;
+    else if (e.credential?.lifecycle === 'used' && e.outcome !== 'failure') s.programmatic++;
     // Failures: a success ends a run of failures; a run that ended without an alert is normal for this identity.
     const windowMs = t.failureWindowMinutes * 60_000;
     if (e.outcome === 'failure') {
@@ -694,6 +721,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         identity: s,
         credential: c,
         warm: s.events >= t.warmupEvents && now - s.first >= t.warmupHours * HOUR_MS,
+        nonHuman: isNonHumanIdentity(e.identity.type, s),
         net,
         agentFamily: fam,
         resource: rkey,
@@ -710,6 +738,19 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       }
       const open = openNovelty.get(e.identity.id);
       if (open !== undefined) out.push(...observeNovelty(open, e, now, s, net, fam, rkey));
+    }
+    // Sigma rules judge single records (and correlations over them) and need no baseline, but like
+    // every detection they stay quiet while learning and honour exceptions.
+    if (sigma !== undefined) {
+      for (const m of sigma.evaluate(e, rawRecordOf(e), now)) {
+        if (now < learnUntil) continue;
+        const d = sigmaDetection(m.rule);
+        if (excepted(d.meta.id, e)) continue;
+        const earlier = m.events.filter((x) => x !== e);
+        out.push(
+          ...trigger(d, e, now, { severity: d.meta.severity, message: sigmaMessage(m.rule.title, e, m.events.length) }, earlier),
+        );
+      }
     }
     // A success after failures that raised no alert was normal: remember the size of that run.
     if (e.outcome === 'success' && s.failures.length > 0) {

@@ -164,6 +164,28 @@ export function isNonHuman(type: IdentityEvent['identity']['type']): boolean {
   return type !== 'user' && type !== 'root';
 }
 
+/** Programmatic events an account of type `user` must show, with no interactive one, to be judged a machine user. */
+export const MACHINE_USER_EVENTS = 10;
+
+/** Whether an event is a person at work: a sign-in, a browser, or a web action that presented no token. */
+export function isInteractive(e: IdentityEvent): boolean {
+  if (e.tags.includes('auth.login')) return true;
+  if (e.client.userAgent !== undefined && /^Mozilla\//.test(e.client.userAgent)) return true;
+  return e.source === 'github-audit' && e.credential === undefined && e.identity.type === 'user';
+}
+
+/**
+ * Whether an identity is non-human: by its type, or, for an account typed as a person, by how it is
+ * used (only programmatic tokens, never a sign-in or web session: a machine user with a PAT).
+ */
+export function isNonHumanIdentity(
+  type: IdentityEvent['identity']['type'],
+  s: { programmatic: number; interactive: number },
+): boolean {
+  if (isNonHuman(type)) return true;
+  return type === 'user' && s.interactive === 0 && s.programmatic >= MACHINE_USER_EVENTS;
+}
+
 /** Sensitive access: secret reads and privilege changes. */
 export function isSensitive(e: IdentityEvent): boolean {
   return e.tags.includes('secret.read') || e.tags.includes('privilege.change');

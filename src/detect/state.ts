@@ -161,6 +161,13 @@ export class IdentityState {
   lastTool = new Latest(64);
   secretReadAt = 0;
   secretReadTrace = '';
+  /**
+   * How the identity authenticates: events that presented a token (programmatic access) and events
+   * of a person at work (a sign-in, a browser, a web action with no token). A machine user is a
+   * `user` in GitHub's log; its usage, all tokens and no web sessions, says what it is.
+   */
+  programmatic = 0;
+  interactive = 0;
 
   toJSON(): object {
     return { ...this };

@@ -17,6 +17,8 @@ export const DETECTION_IDS = [
   'runtime.fleet.infrastructure-change', // a notice: identities that moved together, or a declared change
 ] as const;
 export type DetectionId = (typeof DETECTION_IDS)[number];
+/** A built-in detection's id, or the `id` of a Sigma rule (any string). */
+export type AnalyticId = DetectionId | (string & {});
 
 /** What a baseline expected and what was seen instead (OCSF anomaly_analyses). */
 export interface AnomalyEvidence {
@@ -39,7 +41,7 @@ export interface AnomalyEvidence {
 export interface Alert {
   /** Deterministic: same input, same uid (detection, identity, credential, first evidence). */
   uid: string;
-  detectionId: DetectionId;
+  detectionId: AnalyticId;
   title: string;
   severity: Severity;
   /** One sentence a responder can act on; never a secret. */

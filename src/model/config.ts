@@ -102,6 +102,10 @@ export const DetectConfigSchema = z
           .strict(),
       )
       .default([]),
+    /** Sigma rule files or folders (CONTRACTS §6), evaluated on every record; relative to the working directory. */
+    rules: z.array(z.string()).default([]),
+    /** Run the bundled NHI rule pack (rules/detections/). */
+    builtinRules: z.boolean().default(true),
     /**
      * Declared changes (planned moves, rollouts, change windows): a new source of a matching identity
      * inside the change's time and networks/regions is a low-severity change notice, not an alert.

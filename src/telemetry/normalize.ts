@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSource, IdentityEvent } from '../model/identity-event.js';
 import { PARSERS } from './parsers/index.js';
+import { attachRawRecord } from './raw-record.js';
 import { fileChunks, type RawRecord, type ReadOptions, readRecords } from './read.js';
 import type { EventParser, Rejection } from './types.js';
 
@@ -91,6 +92,11 @@ export async function* normalizeRecords(
     }
     if (Array.isArray(out)) {
       count(parser, out.length);
+      // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
+      const items = (raw.record as { items?: unknown } | null)?.items;
+      if (Array.isArray(items) && (raw.record as { kind?: unknown }).kind === 'EventList') {
+        if (items.length === out.length) for (const [i, e] of out.entries()) attachRawRecord(e, items[i]);
+      } else for (const e of out) attachRawRecord(e, raw.record);
       yield* out;
     } else {
       count(parser, 0);

@@ -1,5 +1,5 @@
 import type { Detection } from '../detection.js';
-import { isNonHuman, isPrivateNetwork } from '../features.js';
+import { isPrivateNetwork } from '../features.js';
 import { describeSignals, type Novelty, noveltySeverity } from '../novelty.js';
 
 /**
@@ -28,7 +28,7 @@ export const newSource: Detection = {
     ],
   },
   evaluate(e, ctx) {
-    if (!ctx.warm || !isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
+    if (!ctx.warm || !ctx.nonHuman || e.outcome === 'failure') return undefined;
     const s = ctx.identity;
     const newNet = ctx.net !== undefined && s.nets.size > 0 && !s.nets.has(ctx.net);
     const region = e.client.region;

@@ -1,5 +1,5 @@
 import type { Detection, DetectionContext } from '../detection.js';
-import { globToRegExp, isNonHuman, isSensitive } from '../features.js';
+import { globToRegExp, isSensitive } from '../features.js';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -41,7 +41,7 @@ export const offHours: Detection = {
     frameworks: ['owasp-nhi/NHI5:2025', 'nist-csf-2/DE.CM-09', 'nist-csf-2/DE.AE-02', 'nist-800-207/tenet-4'],
   },
   evaluate(e, ctx) {
-    if (!isNonHuman(e.identity.type) || !isSensitive(e)) return undefined;
+    if (!ctx.nonHuman || !isSensitive(e)) return undefined;
     const inWindow = windowVerdict(e.identity.id, e.identity.name, ctx.now, ctx);
     const hour = new Date(ctx.now).getUTCHours();
     if (inWindow === false) {

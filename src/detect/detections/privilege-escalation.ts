@@ -1,6 +1,5 @@
 import type { IdentityEvent } from '../../model/identity-event.js';
 import { type Detection, shiftSeverity } from '../detection.js';
-import { isNonHuman } from '../features.js';
 
 /** Policies and roles whose grant is administrator-equivalent. */
 const ADMIN = /AdministratorAccess|IAMFullAccess|PowerUserAccess|cluster-admin|\broot\b|sudo/i;
@@ -63,7 +62,7 @@ export const privilegeEscalation: Detection = {
     ],
   },
   evaluate(e, ctx) {
-    if (!isNonHuman(e.identity.type)) return undefined;
+    if (!ctx.nonHuman) return undefined;
     const priv = e.tags.includes('privilege.change');
     const selfKey = e.action.endsWith(':CreateAccessKey') && e.tags.includes('credential.issued');
     if (!priv && !selfKey) return undefined;

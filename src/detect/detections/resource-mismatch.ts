@@ -1,5 +1,5 @@
 import type { Detection } from '../detection.js';
-import { isNonHuman, resourceNamespace, serviceAccountNamespace } from '../features.js';
+import { resourceNamespace, serviceAccountNamespace } from '../features.js';
 
 /**
  * 8. A workload identity touching resources outside its own namespace, environment or usual set.
@@ -28,7 +28,7 @@ export const resourceMismatch: Detection = {
     ],
   },
   evaluate(e, ctx) {
-    if (!isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
+    if (!ctx.nonHuman || e.outcome === 'failure') return undefined;
     const s = ctx.identity;
     const home = serviceAccountNamespace(e.identity.id);
     const ns = resourceNamespace(e);

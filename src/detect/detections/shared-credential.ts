@@ -1,5 +1,5 @@
 import type { Detection } from '../detection.js';
-import { isAnonymous, isNonHuman } from '../features.js';
+import { isAnonymous } from '../features.js';
 
 const WINDOW_MS = 10 * 60_000;
 
@@ -22,7 +22,7 @@ export const sharedCredential: Detection = {
     frameworks: ['owasp-nhi/NHI9:2025', 'owasp-nhi/NHI2:2025', 'nist-csf-2/DE.CM-09', 'nist-csf-2/DE.AE-03'],
   },
   evaluate(e, ctx) {
-    if (!isNonHuman(e.identity.type) || e.outcome === 'failure') return undefined;
+    if (!ctx.nonHuman || e.outcome === 'failure') return undefined;
     const c = ctx.credential;
     if (c !== undefined && e.credential !== undefined && e.credential.lifecycle === 'used') {
       const others = [...c.identities.keys()].filter((id) => id !== e.identity.id);

@@ -1,5 +1,5 @@
-import type { DetectionId } from '../../model/alert.js';
-import type { EventSource } from '../../model/identity-event.js';
+import type { DetectionId } from '../model/alert.js';
+import type { EventSource } from '../model/identity-event.js';
 import type { Rng } from './random.js';
 
 /** What to generate. Only `seed`, `identities`, `days` and `start` are required. */

@@ -4,8 +4,8 @@
  * traffic. Every malicious record's event id goes into the episode's truth, with the identity and
  * credential keys the normaliser will give it.
  */
-import type { DetectionId } from '../../model/alert.js';
-import type { EventSource } from '../../model/identity-event.js';
+import type { DetectionId } from '../model/alert.js';
+import type { EventSource } from '../model/identity-event.js';
 import { AgentActor, agentEventIds, agentSpanTimes, type ToolStep } from './agent.js';
 import { AppRoleActor, CiRoleActor, ctRecord, getSecretValue, IamUserActor, mgmtCall, s3Call } from './aws.js';
 import { K8sSaActor, k8sEvent } from './k8s.js';
@@ -251,15 +251,13 @@ export const CATALOGUE: readonly Variant[] = [
     plan(c, v, ep, rng, day) {
       const g = v as GithubBotActor;
       const t0 = local(c, day, g.tz, 11, rng.int(0, 50));
-      c.hook(t0, () => {
-        const token = g.tokenAt(rng, t0);
-        ep.credential(token.hashed);
-        const actor = { ...g.actor, ip: attackerIp(rng, 2), country: 'NL' };
-        let t = t0;
-        for (const repo of g.repos) {
-          t += rng.int(10, 90) * 1000;
-          ep.attack('github-audit', t, ghGit(rng, t, 'repo.download_zip', actor, repo, token, PY_REQUESTS));
-        }
+      githubSweep(c, g, ep, rng, t0, {
+        ipIndex: 2,
+        country: 'NL',
+        action: 'repo.download_zip',
+        ua: PY_REQUESTS,
+        gapSeconds: [10, 90],
+        repos: () => g.repos,
       });
     },
   },
@@ -1003,7 +1001,64 @@ export const CATALOGUE: readonly Variant[] = [
       }
     },
   },
+  {
+    // GitHub logs a machine user as a `user`: only its usage (a classic PAT, programmatic access, no web
+    // sessions) says it is not a person.
+    name: 'new-source.github-machine-user-pat-new-country',
+    title: "A GitHub machine user's classic PAT used from a new country for a burst of clones across many repositories",
+    detections: ['runtime.credential.new-source'],
+    source: 'github-audit',
+    exclusive: false,
+    victim: (a) => a instanceof GithubBotActor && a.flavour === 'pat',
+    plan(c, v, ep, rng, day) {
+      const g = v as GithubBotActor;
+      const t0 = local(c, day, g.tz, 14, rng.int(0, 50));
+      githubSweep(c, g, ep, rng, t0, {
+        ipIndex: 4,
+        country: g.actor.country === 'BR' ? 'VN' : 'BR',
+        action: 'git.clone',
+        ua: g.ua,
+        gapSeconds: [3, 20],
+        repos: () => {
+          const repos = c.pop.repos.all();
+          for (let i = repos.length; i < 40; i++) repos.push(c.pop.repos.get(`internal-${i}`));
+          return repos.slice(0, 40);
+        },
+      });
+    },
+  },
 ];
+
+/**
+ * A GitHub bot's token used from an attacker's address, one request per repository: the shape of the
+ * new-source GitHub variants.
+ */
+function githubSweep(
+  c: Parameters<Variant['plan']>[0],
+  g: GithubBotActor,
+  ep: Parameters<Variant['plan']>[2],
+  rng: Parameters<Variant['plan']>[3],
+  t0: number,
+  o: {
+    ipIndex: number;
+    country: string;
+    action: string;
+    ua: string;
+    gapSeconds: [number, number];
+    repos: () => ReadonlyArray<{ name: string; id: number }>;
+  },
+): void {
+  c.hook(t0, () => {
+    const token = g.tokenAt(rng, t0);
+    ep.credential(token.hashed);
+    const actor = { ...g.actor, ip: attackerIp(rng, o.ipIndex), country: o.country };
+    let t = t0;
+    for (const repo of o.repos()) {
+      t += rng.int(o.gapSeconds[0], o.gapSeconds[1]) * 1000;
+      ep.attack('github-audit', t, ghGit(rng, t, o.action, actor, repo, token, o.ua));
+    }
+  });
+}
 
 function rotatorFor(c: AttackPlanContext, u: IamUserActor) {
   return c.pop.rotators.get(u.user.account)!;

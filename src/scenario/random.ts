@@ -3,7 +3,7 @@
  * sub-stream (`seedOf(seed, 'identity', i, day)`), so adding an identity or an attack does not shift
  * the traffic of any other identity, and the same parameters always give the same bytes.
  */
-import { createRandom, randomChars } from '../../model/random.js';
+import { createRandom, randomChars } from '../model/random.js';
 
 /** Seeded helpers over one mulberry32 stream. */
 export interface Rng {

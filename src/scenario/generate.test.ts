@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { tempDir } from '../../../test/tmp.js';
-import { DETECTION_IDS } from '../../model/alert.js';
-import type { IdentityEvent } from '../../model/identity-event.js';
-import { emptyTelemetryStats, normalizeRecords, replayFiles } from '../../telemetry/normalize.js';
-import type { RawRecord } from '../../telemetry/read.js';
+import { tempDir } from '../../test/tmp.js';
+import { DETECTION_IDS } from '../model/alert.js';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { emptyTelemetryStats, normalizeRecords, replayFiles } from '../telemetry/normalize.js';
+import type { RawRecord } from '../telemetry/read.js';
 import { generateScenario, type Scenario, writeScenario } from './generate.js';
 
 const PARAMS = { seed: 7, identities: 20, days: 4, start: '2025-06-06' } as const;

@@ -19,7 +19,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { EventSource } from '../../model/identity-event.js';
+import type { EventSource } from '../model/identity-event.js';
 import { planAttacks } from './attacks.js';
 import { AppRoleActor, CiRoleActor, IamUserActor } from './aws.js';
 import { nodeProfile } from './k8s.js';

@@ -1,0 +1,244 @@
+/**
+ * A compiled Sigma rule set over a stream: rules indexed by log source and by one required field value
+ * (most cloud rules name an `eventName`, `verb` or `action`), so a record is checked only against the
+ * rules whose required value it carries plus the few that require none. Correlation rules keep bounded
+ * per-group windows.
+ */
+import type { IdentityEvent } from '../../model/identity-event.js';
+import { asText } from './match.js';
+import { fieldOf, groupText, type LoadedRules, type SigmaCorrelation, type SigmaRule, type SigmaSource } from './rule.js';
+
+/** The Sigma source of a parsed event's raw record. */
+const SOURCE_OF_EVENT: Partial<Record<IdentityEvent['source'], SigmaSource>> = {
+  cloudtrail: 'cloudtrail',
+  okta: 'okta',
+  'github-audit': 'github-audit',
+  'k8s-audit': 'k8s-audit',
+};
+
+/** A rule or correlation that matched, with the events behind it (oldest first). */
+export interface SigmaMatch {
+  rule: SigmaRule | SigmaCorrelation;
+  events: IdentityEvent[];
+}
+
+interface SourceIndex {
+  /** field → lower-cased value → rules requiring it. */
+  byField: Map<string, Map<string, SigmaRule[]>>;
+  unindexed: SigmaRule[];
+}
+
+const MAX_GROUPS = 10_000;
+const MAX_EVENTS_PER_GROUP = 10_000;
+const EVIDENCE = 5;
+
+interface Group {
+  /** event_count: times; value_count: value → last time; temporal: rule index → last time. */
+  times: number[];
+  values: Map<string, number>;
+  seen: Map<number, number>;
+  /** temporal_ordered: the times of the steps matched so far. */
+  chain: number[];
+  events: IdentityEvent[];
+}
+
+export interface SigmaRuleSet {
+  readonly rules: readonly SigmaRule[];
+  readonly correlations: readonly SigmaCorrelation[];
+  readonly unsupported: LoadedRules['unsupported'];
+  /** Rules checked in full so far (after the prefilter): a measure of what the index saves. */
+  readonly checks: number;
+  /**
+   * Evaluates one event (and its raw record, when it has one and it was not evaluated before):
+   * returns the rules and correlations that fire.
+   */
+  evaluate(e: IdentityEvent, raw: unknown, now: number): SigmaMatch[];
+}
+
+function buildIndex(rules: readonly SigmaRule[]): Map<SigmaSource, SourceIndex> {
+  const out = new Map<SigmaSource, SourceIndex>();
+  for (const r of rules) {
+    let idx = out.get(r.source);
+    if (idx === undefined) {
+      idx = { byField: new Map(), unindexed: [] };
+      out.set(r.source, idx);
+    }
+    if (r.requires === undefined) {
+      idx.unindexed.push(r);
+      continue;
+    }
+    let byValue = idx.byField.get(r.requires.field);
+    if (byValue === undefined) {
+      byValue = new Map();
+      idx.byField.set(r.requires.field, byValue);
+    }
+    for (const v of r.requires.values) {
+      const list = byValue.get(v);
+      if (list === undefined) byValue.set(v, [r]);
+      else if (!list.includes(r)) list.push(r);
+    }
+  }
+  return out;
+}
+
+function candidates(idx: SourceIndex, record: unknown): SigmaRule[] {
+  const out = [...idx.unindexed];
+  for (const [field, byValue] of idx.byField) {
+    const v = fieldOf(record, field);
+    const vals = Array.isArray(v) ? v : [v];
+    for (const x of vals) {
+      const t = asText(x);
+      if (t === undefined) continue;
+      const rules = byValue.get(t.toLowerCase());
+      if (rules !== undefined) for (const r of rules) if (!out.includes(r)) out.push(r);
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds the streaming evaluator of a loaded rule set: compiled once, used for every event.
+ * @example const set = createSigmaRuleSet(loadSigmaRules(['rules/detections'])); set.evaluate(event, record, Date.parse(event.time))
+ */
+export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
+  const index = buildIndex(loaded.rules);
+  const correlationsOf = new Map<SigmaRule, SigmaCorrelation[]>();
+  for (const c of loaded.correlations) {
+    for (const r of c.rules) {
+      const list = correlationsOf.get(r);
+      if (list === undefined) correlationsOf.set(r, [c]);
+      else list.push(c);
+    }
+  }
+  const groups = new Map<SigmaCorrelation, Map<string, Group>>();
+  /** Raw records already evaluated: a record that became several events is matched once. */
+  const done = new WeakSet<object>();
+  let checks = 0;
+
+  function groupKey(c: SigmaCorrelation, rule: SigmaRule, record: unknown): string {
+    return c.groupBy
+      .map((g) => {
+        const field = c.aliases[g]?.[rule.id] ?? g;
+        return groupText(fieldOf(record, field));
+      })
+      .join('\u0000');
+  }
+
+  function passes(c: SigmaCorrelation, n: number): boolean {
+    const v = c.condition.value;
+    switch (c.condition.op) {
+      case 'gt':
+        return n > v;
+      case 'gte':
+        return n >= v;
+      case 'lt':
+        return n < v;
+      case 'lte':
+        return n <= v;
+      case 'eq':
+        return n === v;
+    }
+  }
+
+  function correlate(
+    c: SigmaCorrelation,
+    rule: SigmaRule,
+    record: unknown,
+    e: IdentityEvent,
+    now: number,
+  ): SigmaMatch | undefined {
+    let byGroup = groups.get(c);
+    if (byGroup === undefined) {
+      byGroup = new Map();
+      groups.set(c, byGroup);
+    }
+    const key = groupKey(c, rule, record);
+    let g = byGroup.get(key);
+    if (g === undefined) {
+      if (byGroup.size >= MAX_GROUPS) byGroup.delete(byGroup.keys().next().value as string);
+      g = { times: [], values: new Map(), seen: new Map(), chain: [], events: [] };
+      byGroup.set(key, g);
+    }
+    const from = now - c.timespanMs;
+    g.events = g.events.filter((x) => Date.parse(x.time) >= from);
+    g.events.push(e);
+    if (g.events.length > EVIDENCE) g.events.shift();
+    let fired = false;
+    switch (c.type) {
+      case 'event_count': {
+        g.times = g.times.filter((t) => t >= from);
+        if (g.times.length < MAX_EVENTS_PER_GROUP) g.times.push(now);
+        fired = passes(c, g.times.length);
+        break;
+      }
+      case 'value_count': {
+        for (const [v, t] of g.values) if (t < from) g.values.delete(v);
+        const field = c.aliases[c.condition.field!]?.[rule.id] ?? c.condition.field!;
+        const v = groupText(fieldOf(record, field));
+        if (v !== '' && (g.values.size < MAX_EVENTS_PER_GROUP || g.values.has(v))) g.values.set(v, now);
+        fired = passes(c, g.values.size);
+        break;
+      }
+      case 'temporal': {
+        for (const [i, t] of g.seen) if (t < from) g.seen.delete(i);
+        g.seen.set(c.rules.indexOf(rule), now);
+        fired = passes(c, g.seen.size);
+        break;
+      }
+      case 'temporal_ordered': {
+        const step = c.rules.indexOf(rule);
+        if (g.chain.length > 0 && g.chain[0]! < from) g.chain = [];
+        if (step === 0) {
+          g.chain = [now];
+          g.events = [e];
+        } else if (g.chain.length === step) g.chain.push(now);
+        fired = g.chain.length === c.rules.length;
+        break;
+      }
+    }
+    // Lower-bound conditions (gt/gte) fire once when crossed, then the window starts again.
+    if (!fired) return undefined;
+    const events = g.events;
+    byGroup.delete(key);
+    return { rule: c, events };
+  }
+
+  function evaluate(e: IdentityEvent, raw: unknown, now: number): SigmaMatch[] {
+    const out: SigmaMatch[] = [];
+    const run = (idx: SourceIndex | undefined, record: unknown) => {
+      if (idx === undefined) return;
+      for (const r of candidates(idx, record)) {
+        checks++;
+        let hit = false;
+        try {
+          hit = r.match(record);
+        } catch {
+          hit = false;
+        }
+        if (!hit) continue;
+        if (r.generate) out.push({ rule: r, events: [e] });
+        for (const c of correlationsOf.get(r) ?? []) {
+          const m = correlate(c, r, record, e, now);
+          if (m !== undefined) out.push(m);
+        }
+      }
+    };
+    const source = SOURCE_OF_EVENT[e.source];
+    if (source !== undefined && raw !== null && typeof raw === 'object' && !done.has(raw)) {
+      done.add(raw);
+      run(index.get(source), raw);
+    }
+    run(index.get('identity'), e);
+    return out;
+  }
+
+  return {
+    rules: loaded.rules,
+    correlations: loaded.correlations,
+    unsupported: loaded.unsupported,
+    get checks() {
+      return checks;
+    },
+    evaluate,
+  };
+}
