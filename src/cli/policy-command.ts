@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -14,6 +15,32 @@ export function policyFlag(io: CliIO, explicit: string | undefined, autoPickUp: 
   if (explicit !== undefined) return loadManifest(resolve(io.cwd, explicit), io.cwd);
   const auto = resolve(io.cwd, DEFAULT_POLICY_FILE);
   return autoPickUp && existsSync(auto) ? loadManifest(auto, io.cwd) : undefined;
+}
+
+/** The manifest `warden scan` checks drift against: `--policy`, else warden.policy.yaml in the working directory or the scanned root. */
+export function scanPolicy(io: CliIO, explicit: string | undefined, root: string): Manifest | undefined {
+  const found = policyFlag(io, explicit, true);
+  if (found || explicit !== undefined) return found;
+  const atRoot = resolve(root, DEFAULT_POLICY_FILE);
+  return existsSync(atRoot) ? loadManifest(atRoot, io.cwd) : undefined;
+}
+
+/**
+ * `owner/repo` of a working tree's `origin` remote (GitHub-style URLs), so workflow identities
+ * (`github-actions:repo:.`) meet the OIDC subjects the manifest lists; undefined outside a repository.
+ */
+export function repositoryOf(root: string): string | undefined {
+  try {
+    const url = execFileSync('git', ['-C', root, 'remote', 'get-url', 'origin'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    }).trim();
+    const m = /[:/]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
+    return m?.[1];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Prints a manifest's problems (file:line: what and how to fix), terminal-safe. */
