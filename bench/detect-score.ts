@@ -27,7 +27,7 @@ export function overlaps(a: Alert, ep: Episode, slack = SLACK_MS): boolean {
 
 /** An episode is detected by an alert of one of its expected ids, about it, overlapping it. */
 export function detects(a: Alert, ep: Episode): boolean {
-  return ep.detections.includes(a.detectionId) && concerns(a, ep) && overlaps(a, ep);
+  return (ep.detections as readonly string[]).includes(a.detectionId) && concerns(a, ep) && overlaps(a, ep);
 }
 
 export interface DetectionScore {
@@ -89,12 +89,13 @@ export function score(truth: readonly Episode[], alerts: readonly Alert[], learn
       learningAlerts++;
       continue;
     }
-    const d = perDetection[a.detectionId];
+    const d = perDetection[a.detectionId as DetectionId];
+    if (d === undefined) continue; // declared-expectation alerts are not scored against learned detections
     d.alerts++;
     const about = truth.filter((ep) => concerns(a, ep) && overlaps(a, ep));
     if (about.length > 0) {
       d.onAttacks++;
-      if (!about.some((ep) => ep.detections.includes(a.detectionId))) related++;
+      if (!about.some((ep) => (ep.detections as readonly string[]).includes(a.detectionId))) related++;
       continue;
     }
     d.falseAlarms[a.severity]++;

@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { policyFlag } from './policy-command.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -24,6 +25,7 @@ export interface DetectFlags {
   minSeverity: Severity;
   failOn?: Severity;
   stats?: boolean;
+  policy?: string;
 }
 
 export function tableRow(a: Alert): string {
@@ -90,6 +92,7 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     )
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES))
     .option('--stats', 'print event, alert and rejection counts to standard error')
+    .option('--policy <file>', 'identity manifest: raise runtime.policy.violation on the first out-of-policy event of a declared identity')
     .addHelpText(
       'after',
       `
@@ -97,6 +100,7 @@ Examples:
   $ warden detect --replay vault_audit.log cloudtrail/ k8s-audit.log            (a folder: every file below it)
   $ warden detect --replay logs/*.jsonl --learn-until 2026-03-01T00:00:00Z --format ocsf > findings.jsonl
   $ warden detect --follow /var/log/vault_audit.log --format table
+  $ warden detect --replay cloudtrail/ --policy warden.policy.yaml          (declared expectations, no warm-up)
   $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden detect --follow audit.log
 
 Replays are deterministic: the same files give the same alerts. One alert per identity and detection per
@@ -110,7 +114,7 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
  * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
  */
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
-  const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+  const { createDetector, createPolicyViolation, DETECTIONS, mergeByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
@@ -123,6 +127,12 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   }
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const config = loadConfig(io.cwd, flags.config);
+  // The manifest is read before any log: a broken one stops here with exit 2, nothing half-loaded.
+  const manifest = policyFlag(io, flags.policy, false);
+  if (config.detect.windows.length > 0)
+    io.stderr(
+      'warden: detect.windows in warden.config.yaml is deprecated: declare windows on the identity in warden.policy.yaml (warden policy init carries them over); they still apply meanwhile\n',
+    );
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
   const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
@@ -134,6 +144,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       learnUntil,
       emit: following ? 'first' : 'final',
       initial,
+      expectations: manifest ? [createPolicyViolation(manifest)] : [],
     });
     const stats = emptyTelemetryStats();
     const minRank = severityRank(flags.minSeverity);

@@ -8,13 +8,13 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
     .command('list')
     .description('list every rule with its severity and framework references')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addOption(new Option('--kind <kind>', 'only secret or posture rules').choices(['secret', 'posture']))
+    .addOption(new Option('--kind <kind>', 'only secret, posture or policy rules').choices(['secret', 'posture', 'policy']))
     .option('--provider <name>', 'only secret rules of this provider (case-insensitive)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ warden rules list\n  $ warden rules list --kind posture\n  $ warden rules list --provider aws --format json',
     )
-    .action(async (flags: { format: 'table' | 'json'; provider?: string; kind?: 'secret' | 'posture' }) => {
+    .action(async (flags: { format: 'table' | 'json'; provider?: string; kind?: 'secret' | 'posture' | 'policy' }) => {
       const { loadPostureRules } = await import('../scan/posture/index.js');
       const { loadSecretRules } = await import('../scan/secrets/load-rules.js');
       const secrets = loadSecretRules()
@@ -34,7 +34,20 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
         severity: r.severity,
         frameworks: r.frameworks,
       }));
-      const rows = [...(flags.kind !== 'posture' ? secrets : []), ...(flags.kind !== 'secret' && !flags.provider ? posture : [])];
+      const { loadPolicyRules } = await import('../policy/rules.js');
+      const policy = [...loadPolicyRules().values()].map((r) => ({
+        id: r.id,
+        kind: 'policy',
+        title: r.title,
+        severity: r.severity,
+        frameworks: r.frameworks,
+      }));
+      const want = (k: string) => flags.kind === undefined || flags.kind === k;
+      const rows = [
+        ...(want('secret') ? secrets : []),
+        ...(want('posture') && !flags.provider ? posture : []),
+        ...(want('policy') && !flags.provider ? policy : []),
+      ];
       if (flags.format === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
         const w = Math.max(...rows.map((r) => r.id.length), 2);

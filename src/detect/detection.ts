@@ -1,4 +1,4 @@
-import type { AnomalyEvidence, DetectionId } from '../model/alert.js';
+import type { AlertDetectionId, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
@@ -31,10 +31,14 @@ export interface Trigger {
   anomaly?: AnomalyEvidence;
   /** The credential the alert is about when it is not the one the event presents. */
   credentialKey?: string;
+  /** Splits the identity's episodes: triggers with different keys are separate alerts. */
+  episodeKey?: string;
+  /** The manifest entry the trigger cites (declared expectations). */
+  policy?: PolicyCitation;
 }
 
 export interface DetectionMeta {
-  id: DetectionId;
+  id: AlertDetectionId;
   title: string;
   description: string;
   /** Default severity; triggers may raise or lower it, config may override it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AnomalyEvidence } from '../model/alert.js';
+import type { Alert, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
@@ -33,6 +33,11 @@ export interface DetectorOptions {
    */
   emit?: 'first' | 'final' | undefined;
   detections?: readonly Detection[] | undefined;
+  /**
+   * Declared expectations (the policy manifest's check, src/detect/policy-violation.ts): judged on
+   * every event from the first, with no warm-up and regardless of `learnUntil`, beside the detections.
+   */
+  expectations?: readonly Detection[] | undefined;
   /** State saved by an earlier run (see `snapshot`). */
   initial?: DetectorSnapshot | undefined;
 }
@@ -77,6 +82,7 @@ interface Episode {
   count: number;
   evidences: IdentityEvent[];
   anomaly?: AnomalyEvidence | undefined;
+  policy?: PolicyCitation | undefined;
   emitted: boolean;
 }
 
@@ -102,6 +108,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const config = options.config ?? DetectConfigSchema.parse({});
   const t = config.thresholds;
   const detections = options.detections ?? DETECTIONS;
+  const expectations = options.expectations ?? [];
+  const baseContext = { config: t, windows: config.windows, credentialState: (key: string) => credentials.get(key) };
   const emit = options.emit ?? 'final';
   const learnUntil = options.learnUntil ?? Number.NEGATIVE_INFINITY;
   const gapMs = t.episodeGapHours * HOUR_MS;
@@ -204,6 +212,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       ...(ep.anomaly ? { anomaly: ep.anomaly } : {}),
       frameworks: m.frameworks,
       attacks: m.attacks,
+      ...(ep.policy ? { policy: ep.policy } : {}),
     };
   }
 
@@ -226,7 +235,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const holder = e.credential === undefined ? null : (credentials.get(e.credential.key)?.holder ?? null);
     if (isAnonymous(e.identity) && holder !== null) e = { ...e, identity: holder as IdentityEvent['identity'] };
     const per = d.meta.per === 'credential' && credKey !== undefined;
-    const key = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
+    const base = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
+    const key = tr.episodeKey === undefined ? base : `${base}|${tr.episodeKey}`;
     const severity = options.severity?.[d.meta.id] ?? tr.severity;
     const ep = episodes.get(key);
     if (ep !== undefined) {
@@ -253,6 +263,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       count: 1,
       evidences: [e],
       anomaly: tr.anomaly,
+      policy: tr.policy,
       emitted: false,
     };
     episodes.set(key, opened);
@@ -490,6 +501,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const net = networkOf(e.client.ip);
     const fam = userAgentFamily(e.client.userAgent);
     const rkey = resourceKey(e);
+    for (const d of expectations) {
+      const tr = d.evaluate(e, { ...baseContext, now, identity: s, credential: c, warm: true, net, agentFamily: fam, resource: rkey });
+      if (tr !== undefined && !excepted(d.meta.id, e)) out.push(...trigger(d, e, now, tr));
+    }
     if (now < learnUntil) {
       stats.learned++;
     } else {

@@ -6,6 +6,7 @@ export type { Detection, DetectionContext, DetectionMeta, Trigger } from './dete
 export { DETECTIONS } from './detections/index.js';
 export { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot, type DetectorStats } from './engine.js';
 export { mergeByTime } from './merge.js';
+export { createPolicyViolation } from './policy-violation.js';
 
 /**
  * Runs the detector over a stream of events (in time order) and yields alerts as they become due:

@@ -17,6 +17,27 @@ export const DETECTION_IDS = [
 ] as const;
 export type DetectionId = (typeof DETECTION_IDS)[number];
 
+/**
+ * The run-time check of declared expectations (src/policy + src/detect/policy-violation.ts): not a
+ * learned detection, so it runs only when a policy manifest is given and no scenario labels it.
+ */
+export const POLICY_VIOLATION_ID = 'runtime.policy.violation';
+/** Any id an alert may carry. */
+export type AlertDetectionId = DetectionId | typeof POLICY_VIOLATION_ID;
+
+/** The manifest entry an alert cites (policy violations). */
+export interface PolicyCitation {
+  /** The declared identity's Warden name. */
+  identity: string;
+  /** The part broken: `NAME/allow`, `NAME/sources`, `NAME/windows`, `NAME/environments`, `NAME/agent`. */
+  entry: string;
+  /** action, resource, network, region, window, environment, agent-tool, agent-destination. */
+  kind: string;
+  file: string;
+  line: number;
+  owner: string;
+}
+
 /** What a baseline expected and what was seen instead (OCSF anomaly_analyses). */
 export interface AnomalyEvidence {
   /** What was measured: 'source network', 'region', 'hour of week', 'calls per 5 minutes', 'tool'. */
@@ -34,7 +55,7 @@ export interface AnomalyEvidence {
 export interface Alert {
   /** Deterministic: same input, same uid (detection, identity, credential, first evidence). */
   uid: string;
-  detectionId: DetectionId;
+  detectionId: AlertDetectionId;
   title: string;
   severity: Severity;
   /** One sentence a responder can act on; never a secret. */
@@ -51,4 +72,6 @@ export interface Alert {
   frameworks: string[];
   /** MITRE ATT&CK techniques, e.g. { id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Initial Access' }. */
   attacks: Array<{ id: string; name: string; tactic: string }>;
+  /** The manifest entry the alert cites, for policy violations. */
+  policy?: PolicyCitation | undefined;
 }

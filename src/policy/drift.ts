@@ -223,7 +223,7 @@ export function policyDrift(
     const id =
       (f.credentialKey && resolveIdentity(manifest, f.credentialKey.value)) ||
       resolveIdentity(manifest, `sha256:${f.fingerprint}`);
-    if (!id || id.credentials?.longLived !== false) continue;
+    if (id?.credentials?.longLived !== false) continue;
     emit(
       'policy.drift.static-credential',
       f,
