@@ -135,7 +135,8 @@ The logs are synthetic (no real credential or host); truth.json beside them list
               if (!line) continue;
               const a = JSON.parse(line) as Alert;
               for (const ep of scenario.truth)
-                if (ep.identity === a.identity.id && (ep.detections as readonly string[]).includes(a.detectionId)) found.add(ep.id);
+                if (ep.identity === a.identity.id && (ep.detections as readonly string[]).includes(a.detectionId))
+                  found.add(ep.id);
               io.stdout(io.stdoutIsTTY ? tableRow(a) : `${line}\n`);
             }
           },

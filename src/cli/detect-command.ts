@@ -92,7 +92,10 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     )
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES))
     .option('--stats', 'print event, alert and rejection counts to standard error')
-    .option('--policy <file>', 'identity manifest: raise runtime.policy.violation on the first out-of-policy event of a declared identity')
+    .option(
+      '--policy <file>',
+      'identity manifest: raise runtime.policy.violation on the first out-of-policy event of a declared identity',
+    )
     .addHelpText(
       'after',
       `
