@@ -220,10 +220,11 @@ export function unifiedDiff(before: string, after: string, fromName: string, toN
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) {
       ops.push({ op: ' ', line: a[i]!, ai: i++, bi: j++ });
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ op: '+', line: b[j]!, ai: i, bi: j++ });
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // Removals before additions, as diff -u writes them.
       ops.push({ op: '-', line: a[i]!, ai: i++, bi: j });
+    } else {
+      ops.push({ op: '+', line: b[j]!, ai: i, bi: j++ });
     }
   }
   const out = [`--- ${fromName}`, `+++ ${toName}`];
