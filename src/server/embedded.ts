@@ -7,6 +7,11 @@ import type { IngestPipeline, PipelineStatus } from './context.js';
 
 /** Events per partition per commit: large enough to amortise the snapshot, small enough to stay responsive. */
 const BATCH = 5000;
+/**
+ * After new records arrive, the loop waits this long for more before a pass: each commit writes the
+ * partition's whole detector snapshot, so a steady stream of small requests is committed in groups.
+ */
+const GATHER_MS = 100;
 
 /**
  * The embedded pipeline: accepted events go to the store's queue (durable when `accept` resolves);
@@ -52,8 +57,11 @@ export function createEmbeddedPipeline(
     return worked;
   }
 
+  let hurry = false;
   const loop = (async () => {
     while (!closed) {
+      if (!hurry) await new Promise((r) => setTimeout(r, GATHER_MS));
+      hurry = false;
       pending = false;
       try {
         if (await pass()) continue;
@@ -106,13 +114,17 @@ export function createEmbeddedPipeline(
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         pending = true;
+        hurry = true;
         wake?.();
       });
     },
     async close() {
       closed = true;
+      hurry = true;
       wake?.();
       await loop;
+      // Graceful: what was accepted before the close goes through detection now, not at the next start.
+      await pass().catch(onError);
     },
   };
 }
