@@ -22,7 +22,14 @@ export {
   upsertGraphEdges,
   upsertGraphNodes,
 } from './graph.js';
-export { type ImportEventsOptions, type ImportResult, importEvents, importFindings, importInventory } from './graph-import.js';
+export {
+  type ImportEventsOptions,
+  type ImportResult,
+  importEvents,
+  importFindings,
+  importInventory,
+  importManifest,
+} from './graph-import.js';
 export {
   blastRadius,
   type Evidence,
