@@ -60,4 +60,20 @@ test('declared owners, aliases and grants reach the graph', async () => {
   };
   const privilege = risk.risk.factors.find((f) => f.factor === 'privilege')!;
   assert.match(privilege.reasons.join(' '), /via manifest .*\/allow\/\d/);
+
+  // explain: the declaration, and from the graph how it was last used.
+  const name = user.id.slice('identity:'.length);
+  const explained = await cli(['policy', 'explain', name, '--store', store, '--format', 'json'], { cwd: dir });
+  assert.equal(explained.code, 0, explained.stderr);
+  const e = JSON.parse(explained.stdout) as {
+    owner: string;
+    allow: unknown[];
+    lastUsed?: { time: string };
+    credentialsFound: unknown[];
+  };
+  assert.equal(e.owner, 'platform-team');
+  assert.ok(e.allow.length > 0 && e.credentialsFound.length > 0);
+  assert.ok(e.lastUsed && Date.parse(e.lastUsed.time) > 0);
+  const missing = await cli(['policy', 'explain', 'no-such-identity', '--store', store], { cwd: dir });
+  assert.equal(missing.code, 2);
 });

@@ -86,6 +86,26 @@ export function registerPolicy(program: Command, io: CliIO, setExit: (code: numb
     });
 
   policy
+    .command('explain')
+    .description('what a declared identity may do, where its credentials are, and how it was last used')
+    .argument('<name>', 'the Warden name, or any name its match lists')
+    .option('--policy <file>', 'manifest file or folder (default: ./warden.policy.yaml)')
+    .option('--scan <report>', 'a warden scan JSON report: credentials declared or leaked in code and IaC')
+    .option('--store <path|url>', 'identity graph store (default: WARDEN_DATABASE_URL, else .warden/warden.db when present)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ warden policy explain ci-deployer\n  $ warden policy explain arn:aws:iam::123456789012:role/ci-deployer --scan scan.json --format json',
+    )
+    .action(async (name: string, flags: { policy?: string; scan?: string; store?: string; format: 'text' | 'json' }) => {
+      const manifest = policyFlag(io, flags.policy ?? DEFAULT_POLICY_FILE, false)!;
+      const { explainIdentity, explanationText } = await import('./policy-explain.js');
+      const e = await explainIdentity(io, manifest, name, { scan: flags.scan, store: flags.store });
+      io.stdout(flags.format === 'json' ? `${JSON.stringify(e, null, 2)}\n` : explanationText(e));
+      setExit(0);
+    });
+
+  policy
     .command('init')
     .description('draft a manifest from a scan report and logs: least privilege from what each identity actually did')
     .option('--scan <report>', 'a warden scan JSON (or SARIF) report: owners and identities declared in code and IaC')
