@@ -68,6 +68,18 @@ describe('run-time expectations', () => {
     const fine = { ...agentEvent, agent: { tool: 'search_kb', destination: 'api.internal.example:443' } };
     assert.deepEqual(kinds(fine), []);
   });
+  test('session plumbing (login, own token, whoami) is not judged on allow, but still on sources', () => {
+    assert.deepEqual(kinds(event({ action: 'sts:GetCallerIdentity', resource: undefined })), []);
+    assert.deepEqual(kinds(event({ action: 'vault:update', source: 'vault', resource: { id: 'auth/token/renew-self' } })), []);
+    assert.deepEqual(
+      kinds(event({ action: 'vault:update', source: 'vault', resource: { id: 'auth/k8s/login' }, tags: ['auth.login'] })),
+      [],
+    );
+    assert.deepEqual(
+      kinds(event({ action: 'sts:GetCallerIdentity', resource: undefined, client: { ip: '198.51.100.9', region: 'eu-west-1' } })),
+      ['network'],
+    );
+  });
   test('an undeclared actor is not judged', () => {
     assert.equal(evaluateEvent(manifest, event({ identity: { id: 'arn:aws:iam::1:role/other', type: 'iam-role' } })), undefined);
   });

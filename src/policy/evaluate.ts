@@ -60,6 +60,25 @@ function hostOf(destination: string): string {
   return destination.replace(/:\d+$/, '');
 }
 
+/** Vault paths a token uses on itself (Vault docs, "Token auth method": the default policy grants them). */
+const VAULT_SELF = /^auth\/token\/(renew-self|lookup-self|revoke-self)$/;
+/** Kubernetes reviews any identity may create about itself. */
+const K8S_SELF = /\/(selfsubjectaccessreviews|selfsubjectrulesreviews|selfsubjectreviews)\//;
+
+/**
+ * Session plumbing: logging in, renewing or looking up one's own token, asking who one is. Every
+ * identity needs these to exercise what it is allowed, no policy can deny them (sts:GetCallerIdentity,
+ * Vault's default policy), so `allow` does not judge them; sources, windows and environments still do.
+ */
+export function isSessionPlumbing(e: IdentityEvent, view = policyView(e)): boolean {
+  if (e.tags.includes('auth.login')) return true;
+  if (view.action.toLowerCase() === 'sts:getcalleridentity') return true;
+  if (e.source === 'vault' && view.resource !== undefined && VAULT_SELF.test(view.resource)) return true;
+  return (
+    e.source === 'k8s-audit' && view.action === 'k8s:create' && view.resource !== undefined && K8S_SELF.test(`/${view.resource}/`)
+  );
+}
+
 /** Agent events (tool calls, invocations) of an identity that declares `agent` are governed by `agent`, not `allow`. */
 function governedByAgent(id: ManifestIdentity, e: IdentityEvent): boolean {
   return id.agent !== undefined && e.source === 'agent-trace';
@@ -68,14 +87,15 @@ function governedByAgent(id: ManifestIdentity, e: IdentityEvent): boolean {
 /**
  * Every declared expectation `e` breaks for the declared identity `id`, in a fixed order (allow,
  * sources, windows, environments, agent). Checks only what the event carries: an event without a
- * client address is not judged on networks (request-time authorization fails closed instead).
+ * client address is not judged on networks (request-time authorization fails closed instead), and
+ * session plumbing (login, own-token renewal, whoami) is not judged on `allow`.
  * @example checkEvent(identity, event).map((v) => v.kind) // ['network']
  */
 export function checkEvent(id: ManifestIdentity, e: IdentityEvent): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   const who = id.name;
   const view = policyView(e);
-  if (id.allow !== undefined && !governedByAgent(id, e)) {
+  if (id.allow !== undefined && !governedByAgent(id, e) && !isSessionPlumbing(e, view)) {
     const byAction = id.allow.filter((a) => actionAllowed(a.actions, view.action));
     if (byAction.length === 0) {
       out.push({

@@ -6,7 +6,15 @@
  * const manifest = loadManifest('warden.policy.yaml');
  * evaluateEvent(manifest, event)?.violations;
  */
-export { checkEvent, evaluateEvent, type PolicyViolation, policyView, VIOLATION_KINDS, type ViolationKind } from './evaluate.js';
+export {
+  checkEvent,
+  evaluateEvent,
+  isSessionPlumbing,
+  type PolicyViolation,
+  policyView,
+  VIOLATION_KINDS,
+  type ViolationKind,
+} from './evaluate.js';
 export { canonicalName, closest, DEFAULT_POLICY_FILE, loadManifest, parseManifest } from './load.js';
 export {
   actionAllowed,
