@@ -158,7 +158,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (c.alias) aliases.set(c.alias, key);
   }
   const episodes = new Map<string, Episode>();
-  const byId = new Map(detections.map((d) => [d.meta.id as string, d]));
+  const byId = new Map([...detections, ...expectations].map((d) => [d.meta.id as string, d]));
   for (const saved of options.initial?.episodes ?? []) {
     const detection = byId.get(saved.detection);
     // A detection since removed or renamed: its open episode ends with it.
