@@ -149,36 +149,29 @@ export function suggestChanges(input: SuggestInput): SuggestResult {
       }
     }
     // 2. Observed sources outside the declared ones.
-    if (id.sources) {
-      const ips = obs.flatMap((o) => [...o.ips]);
-      if (id.sources.networks) {
-        const outside = ips.filter((ip) => !inAnyNetwork(ip, id.sources!.networks!));
-        const add = networksOf(outside);
-        if (add.length > 0) {
-          const all = [...id.sources.networks, ...add];
-          doc.setIn([...base, 'sources', 'networks'], seqOf(all, doc.getIn([...base, 'sources', 'networks'], true)));
-          suggestions.push({
-            ruleId: 'policy.suggest.add-source',
-            identity: id.name,
-            at: id.sources.at,
-            message: `${id.name} was used from ${add.join(', ')}, outside its declared networks: add them if legitimate, else investigate.`,
-          });
-          touched.add(id.at.file);
-        }
+    const src = id.sources;
+    if (src) {
+      const addSources = (key: 'networks' | 'regions', declared: readonly string[], add: string[], where: string): void => {
+        if (add.length === 0) return;
+        const path = [...base, 'sources', key];
+        doc.setIn(path, seqOf([...declared, ...add], doc.getIn(path, true)));
+        suggestions.push({
+          ruleId: 'policy.suggest.add-source',
+          identity: id.name,
+          at: src.at,
+          message: `${id.name} was used ${where} ${add.join(', ')}, outside its declared ${key}: add them if legitimate, else investigate.`,
+        });
+        touched.add(id.at.file);
+      };
+      const networks = src.networks;
+      if (networks) {
+        const outside = obs.flatMap((o) => [...o.ips]).filter((ip) => !inAnyNetwork(ip, networks));
+        addSources('networks', networks, networksOf(outside), 'from');
       }
-      if (id.sources.regions) {
-        const add = [...new Set(obs.flatMap((o) => [...o.regions]))].filter((r) => !id.sources!.regions!.includes(r)).sort();
-        if (add.length > 0) {
-          const all = [...id.sources.regions, ...add];
-          doc.setIn([...base, 'sources', 'regions'], seqOf(all, doc.getIn([...base, 'sources', 'regions'], true)));
-          suggestions.push({
-            ruleId: 'policy.suggest.add-source',
-            identity: id.name,
-            at: id.sources.at,
-            message: `${id.name} was used in ${add.join(', ')}, outside its declared regions: add them if legitimate, else investigate.`,
-          });
-          touched.add(id.at.file);
-        }
+      const regions = src.regions;
+      if (regions) {
+        const seen = [...new Set(obs.flatMap((o) => [...o.regions]))];
+        addSources('regions', regions, seen.filter((r) => !regions.includes(r)).sort(), 'in');
       }
     }
     // 3. A leaked credential: the identity should federate.
