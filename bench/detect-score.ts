@@ -4,7 +4,7 @@
  */
 
 import type { Alert, DetectionId } from '../src/model/alert.js';
-import { DETECTION_IDS } from '../src/model/alert.js';
+import { DETECTION_IDS, POLICY_VIOLATION_ID } from '../src/model/alert.js';
 import { SEVERITIES, type Severity, severityRank } from '../src/model/severity.js';
 import type { BenignChange, Episode } from '../src/scenario/generate.js';
 
@@ -105,6 +105,8 @@ export function score(
       learningAlerts++;
       continue;
     }
+    // Declared-expectation alerts (policy violations) are not scored against learned detections.
+    if (a.detectionId === POLICY_VIOLATION_ID) continue;
     const builtin = (DETECTION_IDS as readonly string[]).includes(a.detectionId);
     if (!builtin && perDetection[SIGMA_ROW] === undefined) {
       perDetection[SIGMA_ROW] = { episodes: 0, detected: 0, alerts: 0, onAttacks: 0, falseAlarms: zeroSeverities() };

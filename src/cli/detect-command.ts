@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { policyFlag } from './policy-command.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -27,6 +28,7 @@ export interface DetectFlags {
   /** Sigma rule files or folders, on top of the bundled pack and `detect.rules` (repeatable). */
   rules?: string[];
   builtinRules?: boolean;
+  policy?: string;
 }
 
 export function tableRow(a: Alert): string {
@@ -99,6 +101,10 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option('--no-builtin-rules', 'do not run the bundled NHI rule pack (rules/detections/)')
+    .option(
+      '--policy <file>',
+      'identity manifest: raise runtime.policy.violation on the first out-of-policy event of a declared identity',
+    )
     .addHelpText(
       'after',
       `
@@ -106,6 +112,7 @@ Examples:
   $ warden detect --replay vault_audit.log cloudtrail/ k8s-audit.log            (a folder: every file below it)
   $ warden detect --replay logs/*.jsonl --learn-until 2026-03-01T00:00:00Z --format ocsf > findings.jsonl
   $ warden detect --follow /var/log/vault_audit.log --format table
+  $ warden detect --replay cloudtrail/ --policy warden.policy.yaml          (declared expectations, no warm-up)
   $ WARDEN_DATABASE_URL=postgres://warden@db/warden warden detect --follow audit.log
   $ warden detect --replay cloudtrail/ --rules sigma/rules/cloud/aws --rules my-rules/
 
@@ -121,7 +128,7 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
  * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
  */
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
-  const { createDetector, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+  const { createDetector, createPolicyViolation, DETECTIONS, mergeByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
@@ -134,6 +141,12 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   }
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const config = loadConfig(io.cwd, flags.config);
+  // The manifest is read before any log: a broken one stops here with exit 2, nothing half-loaded.
+  const manifest = policyFlag(io, flags.policy, false);
+  if (config.detect.windows.length > 0)
+    io.stderr(
+      'warden: detect.windows in warden.config.yaml is deprecated: declare windows on the identity in warden.policy.yaml (warden policy init carries them over); they still apply meanwhile\n',
+    );
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
   const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
@@ -153,6 +166,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       learnUntil,
       emit: following ? 'first' : 'final',
       initial,
+      expectations: manifest ? [createPolicyViolation(manifest)] : [],
     });
     const stats = emptyTelemetryStats();
     const minRank = severityRank(flags.minSeverity);

@@ -58,6 +58,7 @@ interface ImportFlags extends StoreFlags {
   rescore: boolean;
   staleDays?: string;
   asOf?: string;
+  policy?: string;
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
@@ -69,7 +70,9 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promise<number> {
-  const { importEvents, importFindings, importInventory, listRisk, rescoreGraph } = await import('../store/index.js');
+  const { importEvents, importFindings, importInventory, importManifest, listRisk, rescoreGraph } = await import(
+    '../store/index.js'
+  );
   const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
     '../telemetry/normalize.js'
   );
@@ -79,7 +82,10 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
   const staleDays = positiveInt(flags.staleDays, '--stale-days');
   const asOf = timeFlag(flags.asOf, '--as-of');
   const all = expandInputs(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
-  if (all.length === 0)
+  // Owners, aliases and declared grants from the manifest (--policy, else ./warden.policy.yaml).
+  const { policyFlag } = await import('./policy-command.js');
+  const manifest = policyFlag(io, flags.policy, true);
+  if (all.length === 0 && manifest === undefined)
     throw new WardenError('WARDEN_USAGE', 'no files to import: give scan results (JSON or SARIF) or log files');
   const reports: string[] = [];
   const logs: string[] = [];
@@ -100,6 +106,7 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
   };
   const store = await open(flags, io);
   try {
+    if (manifest) summary.relations += (await importManifest(store, manifest)).imported;
     for (const file of reports) {
       let report: ReturnType<typeof readScanReport>;
       try {
@@ -278,6 +285,10 @@ export function registerGraph(program: Command, io: CliIO, setExit: (code: numbe
     .option('--stale-days <n>', 'an identity with no activity for this many days is stale (default 90)')
     .option('--as-of <time>', 'score as of this ISO time instead of now (replays of old logs: staleness and recency)')
     .option('--no-rescore', 'import only; score later with another import')
+    .option(
+      '--policy <file>',
+      'policy manifest: owners, aliases and declared grants (default: ./warden.policy.yaml when present)',
+    )
     .addHelpText(
       'after',
       `

@@ -6,8 +6,11 @@ import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
 import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
+import { registerPolicy } from './policy-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
+import { registerServe, registerWorker } from './serve-command.js';
+import { registerToken } from './token-command.js';
 
 export { type CliIO, memoryIO } from './io.js';
 
@@ -39,6 +42,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDetect(program, io, setExit);
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
+  registerPolicy(program, io, setExit);
+  registerServe(program, io, setExit);
+  registerWorker(program, io, setExit);
+  registerToken(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

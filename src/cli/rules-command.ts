@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CliIO } from './io.js';
 
-type Kind = 'secret' | 'posture' | 'detection' | 'sigma';
+type Kind = 'secret' | 'posture' | 'policy' | 'detection' | 'sigma';
 
 interface Row {
   id: string;
@@ -55,7 +55,9 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       'list every rule with its severity and framework references: secret and posture rules, behavioural detections, Sigma rules',
     )
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addOption(new Option('--kind <kind>', 'only rules of this kind').choices(['secret', 'posture', 'detection', 'sigma']))
+    .addOption(
+      new Option('--kind <kind>', 'only rules of this kind').choices(['secret', 'posture', 'policy', 'detection', 'sigma']),
+    )
     .option('--provider <name>', 'only secret rules of this provider (case-insensitive)')
     .option('--rules <path>', 'also list the Sigma rules in this file or folder (repeatable)', (v: string, p: string[] = []) => [
       ...p,
@@ -85,6 +87,14 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
         severity: r.severity,
         frameworks: r.frameworks,
       }));
+      const { loadPolicyRules } = await import('../policy/rules.js');
+      const policy: Row[] = [...loadPolicyRules().values()].map((r) => ({
+        id: r.id,
+        kind: 'policy',
+        title: r.title,
+        severity: r.severity,
+        frameworks: r.frameworks,
+      }));
       const { DETECTIONS } = await import('../detect/index.js');
       const { termSafe } = await import('../report/terminal.js');
       const detections: Row[] = DETECTIONS.map((d) => ({
@@ -99,6 +109,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       const rows: Row[] = [
         ...(want('secret') ? secrets : []),
         ...(want('posture') ? (posture as Row[]) : []),
+        ...(want('policy') ? policy : []),
         ...(want('detection') ? detections : []),
         ...(want('sigma') ? await sigmaRows(flags.rules ?? [], true, io.cwd) : []),
       ] as Row[];
@@ -111,7 +122,7 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
             `${termSafe(r.id, 48).padEnd(w)}  ${r.kind.padEnd(9)}  ${r.severity.padEnd(8)}  ${termSafe(r.title, 100)}  [${r.frameworks.map((f) => termSafe(f, 40)).join(', ')}]\n`,
           );
         }
-        const counts = (['secret', 'posture', 'detection', 'sigma'] as const)
+        const counts = (['secret', 'posture', 'policy', 'detection', 'sigma'] as const)
           .map((k) => [k, rows.filter((r) => r.kind === k).length] as const)
           .filter(([, n]) => n > 0)
           .map(([k, n]) => `${n} ${k}`);

@@ -117,6 +117,11 @@ export function assembleProfiles(snapshot: GraphSnapshot): Profiles {
     else if (n.kind === 'owner') labels.set(n.id, n.label);
   }
   const aliases = resolveAliases(identities.keys());
+  // A manifest's match names one identity several ways: its other names fold into the first.
+  for (const [id, n] of identities) {
+    const to = n.props.aliasOf;
+    if (typeof to === 'string' && to !== id && identities.has(to) && !aliases.has(id)) aliases.set(id, aliases.get(to) ?? to);
+  }
   const canon = (id: string) => aliases.get(id) ?? id;
 
   const out = new Map<string, (GraphEdgeRow & { src: string; dst: string })[]>();
@@ -257,6 +262,7 @@ export function assembleProfiles(snapshot: GraphSnapshot): Profiles {
   const actsIn = simple('acts-in');
   const humanUse = simple('human-use');
   const ownedBy = simple('owned-by');
+  const declaredAccess = simple('declared-access');
   const workloadsOf = new Map<string, string[]>();
   for (const e of byKind('runs-as')) push(workloadsOf, e.dst, e.src);
   const userIdentity = (id: string) => identities.get(id)?.props.type === 'user';
@@ -285,6 +291,14 @@ export function assembleProfiles(snapshot: GraphSnapshot): Profiles {
         }
       }
       frontier = next;
+    }
+    // No IaC, IAM, RBAC or Vault grant imported: what the manifest allows is the best account of its privilege.
+    if (grants.length === 0) {
+      for (const e of declaredAccess.get(id) ?? []) {
+        const actions = Array.isArray(e.props.actions) ? e.props.actions.map(String) : [];
+        const admin = e.dst === 'resource:*' && actions.some((a) => a === '*' || /^iam:\*$/i.test(a));
+        grants.push({ resource: e.dst, actions, admin, via: [`manifest ${String(e.props.manifest ?? '')}`] });
+      }
     }
     const usedRows = used.get(id) ?? [];
     const reachable = new Set(grants.map((g) => g.resource));

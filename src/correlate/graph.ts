@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { InventoryNode, InventoryRelation } from '../model/inventory.js';
+import type { Manifest } from '../policy/schema.js';
 import { credentialKeysOfEvent, credentialKeysOfFinding, subjectKeyOfEvent } from './keys.js';
 
 /*
@@ -99,12 +100,16 @@ export function isLongLived(key: string, options: { found?: boolean; issuedAt?: 
   return key.startsWith('github:');
 }
 
+/** Match entries that name a credential, not an identity (AWS key ids, hashes). */
+const CREDENTIAL_KEY_LIKE = /^(A[KS]IA[0-9A-Z]{12,}|hmac-sha256:|sha256:|[A-Za-z0-9+/]{43}=$)/;
+
 const NODE_PREFIX: Record<InventoryNode['kind'], string> = {
   identity: 'identity:',
   workload: 'workload:',
   resource: 'resource:',
   owner: 'owner:',
   policy: 'policy:',
+  credential: 'iac-credential:',
 };
 
 /** The graph node id of an inventory node (`identity:…`, `policy:…`; owners lower-cased). */
@@ -304,12 +309,49 @@ export class GraphBuilder {
 
   /** One declared relation from the inventory: both nodes and the edge, at `at` (when it was imported). */
   addRelation(r: InventoryRelation, repo: string, at: number): void {
+    // Declared credentials (static keys, lifetimes) are read by policy drift; the graph's credentials
+    // are the ones logs and leaks name by join key, so these stay out of it.
+    if (r.kind === 'has-credential') return;
     const src = inventoryNodeId(r.src);
     const dst = inventoryNodeId(r.dst);
     const declared = { declared: true, ...(r.src.kind === 'identity' ? { declaredIn: repo } : {}) };
     this.node(src, r.src.kind, r.src.label ?? r.src.id, { ...r.src.props, ...declared }, at);
     this.node(dst, r.dst.kind, r.dst.label ?? r.dst.id, { ...r.dst.props, ...declared }, at);
     this.edge(src, r.kind, dst, { ...r.props, declared: `${repo}:${r.path}:${r.line}` }, at);
+  }
+
+  /**
+   * A policy manifest's declarations: each identity under every name its `match` gives (credential keys
+   * and globs aside), the first as the identity and the rest as its aliases (`aliasOf`), an owned-by
+   * edge to its owner, and its allow list as `declared-access` edges, the grants risk falls back on
+   * when no IaC or IAM grant was imported.
+   */
+  addManifest(manifest: Manifest, at: number): void {
+    for (const m of manifest.identities) {
+      const names = m.match.filter((x) => !/[*?]/.test(x) && !CREDENTIAL_KEY_LIKE.test(x));
+      if (names.length === 0) continue;
+      const primary = `identity:${names[0]}`;
+      const declared = `${m.at.file}:${m.at.line}`;
+      const owner = `owner:${m.owner.toLowerCase()}`;
+      this.node(owner, 'owner', m.owner, { declared: true }, at);
+      for (const n of names) {
+        const id = `identity:${n}`;
+        this.node(
+          id,
+          'identity',
+          m.name,
+          { manifest: m.name, declaredIn: declared, ...(id === primary ? {} : { aliasOf: primary }) },
+          at,
+        );
+        this.edge(id, 'owned-by', owner, { declared: `manifest:${declared}` }, at);
+      }
+      for (const a of m.allow ?? []) {
+        for (const r of a.resources ?? ['*']) {
+          this.node(`resource:${r}`, 'resource', r, undefined, at);
+          this.edge(primary, 'declared-access', `resource:${r}`, { actions: [...a.actions], manifest: a.id }, at);
+        }
+      }
+    }
   }
 
   /** Hands over every row held and the credentials revoked (earliest time each), and starts afresh. */

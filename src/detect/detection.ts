@@ -1,4 +1,4 @@
-import type { AnalyticId, AnomalyEvidence } from '../model/alert.js';
+import type { AlertDetectionId, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
@@ -42,10 +42,14 @@ export interface Trigger {
    * that evidence, and folds novelties that many identities share into one infrastructure-change notice.
    */
   novelty?: Novelty;
+  /** Splits the identity's episodes: triggers with different keys are separate alerts. */
+  episodeKey?: string;
+  /** The manifest entry the trigger cites (declared expectations). */
+  policy?: PolicyCitation;
 }
 
 export interface DetectionMeta {
-  id: AnalyticId;
+  id: AlertDetectionId;
   title: string;
   description: string;
   /** Default severity; triggers may raise or lower it, config may override it. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AnomalyEvidence } from '../model/alert.js';
+import type { Alert, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
@@ -48,6 +48,11 @@ export interface DetectorOptions {
    */
   emit?: 'first' | 'final' | undefined;
   detections?: readonly Detection[] | undefined;
+  /**
+   * Declared expectations (the policy manifest's check, src/detect/policy-violation.ts): judged on
+   * every event from the first, with no warm-up and regardless of `learnUntil`, beside the detections.
+   */
+  expectations?: readonly Detection[] | undefined;
   /** State saved by an earlier run (see `snapshot`). */
   initial?: DetectorSnapshot | undefined;
   /** The owner of an identity (from the policy manifest), for declared changes that name an owner. */
@@ -69,6 +74,29 @@ export interface DetectorSnapshot {
   credentials: Array<[string, object]>;
   /** Time of the newest event processed, ms. */
   watermark: number;
+  /**
+   * Episodes still open, so a process that restarts from the snapshot continues them (same uid, same
+   * count) instead of opening new ones. Absent in snapshots of older versions: those start with none.
+   */
+  episodes?: SavedEpisode[] | undefined;
+  /** When open episodes were last checked for closing, ms. */
+  lastSweep?: number | undefined;
+}
+
+/** An open episode as the snapshot keeps it: the detection by id. */
+export interface SavedEpisode {
+  detection: string;
+  key: string;
+  identity: IdentityEvent['identity'];
+  credential?: { key: string; type: string } | undefined;
+  severity: Severity;
+  message: string;
+  first: number;
+  last: number;
+  count: number;
+  evidences: IdentityEvent[];
+  anomaly?: AnomalyEvidence | undefined;
+  emitted: boolean;
 }
 
 export interface DetectorStats {
@@ -102,6 +130,7 @@ interface Episode {
   count: number;
   evidences: IdentityEvent[];
   anomaly?: AnomalyEvidence | undefined;
+  policy?: PolicyCitation | undefined;
   emitted: boolean;
   /** New-source episodes: what was new and what came with it (see novelty.ts). */
   novelty?: Novelty | undefined;
@@ -147,6 +176,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const t = config.thresholds;
   const detections = options.detections ?? DETECTIONS;
   const sigma = options.sigma === false ? undefined : (options.sigma ?? sigmaRuleSetFor(config, options.rules, options.baseDir));
+  const expectations = options.expectations ?? [];
+  const baseContext = { config: t, windows: config.windows, credentialState: (key: string) => credentials.get(key) };
   const emit = options.emit ?? 'final';
   const learnUntil = options.learnUntil ?? Number.NEGATIVE_INFINITY;
   const gapMs = t.episodeGapHours * HOUR_MS;
@@ -180,9 +211,15 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (c.alias) aliases.set(c.alias, key);
   }
   const episodes = new Map<string, Episode>();
+  const byId = new Map([...detections, ...expectations].map((d) => [d.meta.id as string, d]));
+  for (const saved of options.initial?.episodes ?? []) {
+    const detection = byId.get(saved.detection);
+    // A detection since removed or renamed: its open episode ends with it.
+    if (detection !== undefined) episodes.set(saved.key, { ...saved, detection });
+  }
   const stats: DetectorStats = { events: 0, learned: 0, alerts: 0, identities: 0, credentials: 0, untimed: 0 };
   let watermark = options.initial?.watermark ?? 0;
-  let lastSweep = 0;
+  let lastSweep = options.initial?.lastSweep ?? 0;
 
   function own(owner: string, key: string): void {
     const set = owned.get(owner);
@@ -258,6 +295,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       ...(ep.anomaly ? { anomaly: ep.anomaly } : {}),
       frameworks: m.frameworks,
       attacks: m.attacks,
+      ...(ep.policy ? { policy: ep.policy } : {}),
     };
   }
 
@@ -429,7 +467,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const holder = e.credential === undefined ? null : (credentials.get(e.credential.key)?.holder ?? null);
     if (isAnonymous(e.identity) && holder !== null) e = { ...e, identity: holder as IdentityEvent['identity'] };
     const per = d.meta.per === 'credential' && credKey !== undefined;
-    const key = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
+    const base = per ? `${d.meta.id}|${e.identity.id}|${credKey}` : `${d.meta.id}|${e.identity.id}`;
+    const key = tr.episodeKey === undefined ? base : `${base}|${tr.episodeKey}`;
     const severity = options.severity?.[d.meta.id] ?? tr.severity;
     const ep = episodes.get(key);
     if (ep !== undefined) {
@@ -464,6 +503,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       count: 1,
       evidences: [...earlier, e].slice(-MAX_EVIDENCES),
       anomaly: tr.anomaly,
+      policy: tr.policy,
       emitted: false,
     };
     episodes.set(key, opened);
@@ -711,6 +751,20 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const net = networkOf(e.client.ip);
     const fam = userAgentFamily(e.client.userAgent);
     const rkey = resourceKey(e);
+    for (const d of expectations) {
+      const tr = d.evaluate(e, {
+        ...baseContext,
+        now,
+        identity: s,
+        credential: c,
+        warm: true,
+        nonHuman: isNonHumanIdentity(e.identity.type, s),
+        net,
+        agentFamily: fam,
+        resource: rkey,
+      });
+      if (tr !== undefined && !excepted(d.meta.id, e)) out.push(...trigger(d, e, now, tr));
+    }
     if (now < learnUntil) {
       stats.learned++;
     } else {
@@ -770,6 +824,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       identities: [...identities].map(([id, s]) => [id, s.toJSON()]),
       credentials: [...credentials].map(([key, c]) => [key, c.toJSON()]),
       watermark,
+      episodes: [...episodes.values()].map((ep) => ({ ...ep, detection: ep.detection.meta.id })),
+      lastSweep,
     }),
     get stats() {
       stats.identities = identities.size;

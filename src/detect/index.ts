@@ -4,8 +4,16 @@ import { createDetector, type Detector, type DetectorOptions } from './engine.js
 
 export type { Detection, DetectionContext, DetectionMeta, Trigger } from './detection.js';
 export { DETECTIONS } from './detections/index.js';
-export { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot, type DetectorStats } from './engine.js';
+export {
+  createDetector,
+  type Detector,
+  type DetectorOptions,
+  type DetectorSnapshot,
+  type DetectorStats,
+  type SavedEpisode,
+} from './engine.js';
 export { mergeByTime } from './merge.js';
+export { createPolicyViolation } from './policy-violation.js';
 
 /**
  * Runs the detector over a stream of events (in time order) and yields alerts as they become due:
@@ -20,3 +28,4 @@ export async function* detect(
   for await (const e of events) yield* detector.process(e);
   yield* detector.finish();
 }
+export { DEFAULT_PARTITIONS, partitionCount, partitionOf, routingKey } from './partition.js';

@@ -20,6 +20,27 @@ export type DetectionId = (typeof DETECTION_IDS)[number];
 /** A built-in detection's id, or the `id` of a Sigma rule (any string). */
 export type AnalyticId = DetectionId | (string & {});
 
+/**
+ * The run-time check of declared expectations (src/policy + src/detect/policy-violation.ts): not a
+ * learned detection, so it runs only when a policy manifest is given and no scenario labels it.
+ */
+export const POLICY_VIOLATION_ID = 'runtime.policy.violation';
+/** Any id an alert may carry: a built-in detection, the policy check, or a Sigma rule. */
+export type AlertDetectionId = AnalyticId | typeof POLICY_VIOLATION_ID;
+
+/** The manifest entry an alert cites (policy violations). */
+export interface PolicyCitation {
+  /** The declared identity's Warden name. */
+  identity: string;
+  /** The part broken: `NAME/allow`, `NAME/sources`, `NAME/windows`, `NAME/environments`, `NAME/agent`. */
+  entry: string;
+  /** action, resource, network, region, window, environment, agent-tool, agent-destination. */
+  kind: string;
+  file: string;
+  line: number;
+  owner: string;
+}
+
 /** What a baseline expected and what was seen instead (OCSF anomaly_analyses). */
 export interface AnomalyEvidence {
   /** What was measured: 'source network', 'region', 'hour of week', 'calls per 5 minutes', 'tool'. */
@@ -41,7 +62,7 @@ export interface AnomalyEvidence {
 export interface Alert {
   /** Deterministic: same input, same uid (detection, identity, credential, first evidence). */
   uid: string;
-  detectionId: AnalyticId;
+  detectionId: AlertDetectionId;
   title: string;
   severity: Severity;
   /** One sentence a responder can act on; never a secret. */
@@ -58,4 +79,6 @@ export interface Alert {
   frameworks: string[];
   /** MITRE ATT&CK techniques, e.g. { id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Initial Access' }. */
   attacks: Array<{ id: string; name: string; tactic: string }>;
+  /** The manifest entry the alert cites, for policy violations. */
+  policy?: PolicyCitation | undefined;
 }

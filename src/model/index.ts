@@ -1,4 +1,12 @@
-export { type Alert, type AnomalyEvidence, DETECTION_IDS, type DetectionId } from './alert.js';
+export {
+  type Alert,
+  type AlertDetectionId,
+  type AnomalyEvidence,
+  DETECTION_IDS,
+  type DetectionId,
+  POLICY_VIOLATION_ID,
+  type PolicyCitation,
+} from './alert.js';
 export { CONFIG_FILES, ConfigSchema, loadConfig, parseConfig, parseSize, type WardenConfig } from './config.js';
 export { ERROR_CODES, type ErrorCode, type Issue, type Result, WardenError } from './errors.js';
 export {

@@ -93,6 +93,13 @@ export function toDetectionFinding(
       },
       first_seen_time: first,
       last_seen_time: last,
+      ...(alert.policy
+        ? {
+            related_analytics: [
+              { uid: alert.policy.entry, name: `${alert.policy.file}:${alert.policy.line}`, type_id: 1, type: 'Rule' },
+            ],
+          }
+        : {}),
       ...(alert.attacks.length
         ? { attacks: alert.attacks.map((a) => ({ technique: { uid: a.id, name: a.name }, tactic: { name: a.tactic } })) }
         : {}),
@@ -109,6 +116,8 @@ export function toDetectionFinding(
     unmapped: {
       frameworks: alert.frameworks,
       ...(alert.credential ? { credential: alert.credential } : {}),
+      // The manifest entry a policy violation breaks: which declaration, where, whose.
+      ...(alert.policy ? { policy: alert.policy } : {}),
     },
   };
   if (alert.anomaly) {
