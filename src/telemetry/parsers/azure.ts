@@ -113,7 +113,7 @@ const PRIVILEGE =
 
 function isActivity(o: Rec): boolean {
   const op = o.operationName;
-  if (typeof op !== 'string' && str(obj(op)?.value) === undefined) return false;
+  if (str(op) === undefined && str(obj(op)?.value) === undefined) return false;
   const category = categoryOf(o);
   if (category !== undefined && (SIGNIN_CATEGORIES.has(category) || AKS_CATEGORIES.has(category) || category === 'AuditLogs')) {
     return false;
@@ -139,7 +139,9 @@ export const createAzureActivityParser = ((): EventParser => {
     const time = isoTime(o.time) ?? isoTime(o.eventTimestamp) ?? isoTime(o.TimeGenerated);
     if (time === undefined) return { reject: 'missing-time' };
     // Diagnostic exports upper-case the operation; the REST API writes it as registered. One spelling.
-    const operation = (str(o.operationName) ?? str(obj(o.operationName)?.value)!).toLowerCase();
+    const operationName = str(o.operationName) ?? str(obj(o.operationName)?.value);
+    if (operationName === undefined) return { reject: 'missing-operation' };
+    const operation = operationName.toLowerCase();
     const claims = obj(o.claims) ?? obj(obj(o.identity)?.claims) ?? jsonField(o.Claims) ?? {};
     const appId = str(claims.appid) ?? str(claims.azp);
     const oid = str(claims[CLAIM_OID]) ?? str(claims.oid);
