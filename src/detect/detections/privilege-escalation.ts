@@ -47,6 +47,12 @@ const ADMIN_ROLES = new Set(
     'owner',
   ].map((r) => r.toLowerCase()),
 );
+/**
+ * Changes that make an outside identity provider's tokens good for a cloud identity (a workload identity
+ * pool provider, an Entra or managed identity federated credential): as strong as handing out a key.
+ */
+const TRUST =
+  /WorkloadIdentityPoolProvider$|federatedidentitycredentials\/write$|:Add federated identity credential|:Update federated identity credential/i;
 /** Long-lived credentials a parser reports issued: a key or secret that works until someone removes it. */
 const LONG_LIVED =
   /^(?:gcp-service-account-key|entra-client-secret|entra-certificate|entra-federated-credential|openai-api-key)$/;
@@ -122,7 +128,7 @@ export const privilegeEscalation: Detection = {
     const rp = requestParameters(e);
     const grant = `${rp.policyArn ?? ''} ${rp.policyName ?? ''} ${e.resource?.id ?? ''} ${JSON.stringify(rp.roleRef ?? '')}`;
     const roles = grantedRoles(e);
-    const admin = ADMIN.test(grant) || roles.some((r) => ADMIN_ROLES.has(r.toLowerCase()));
+    const admin = ADMIN.test(grant) || roles.some((r) => ADMIN_ROLES.has(r.toLowerCase())) || TRUST.test(e.action);
     const self = (SELF_SERVICE.test(e.action) && targetsSelf(e)) || (longLivedKey && keyForSelf(e));
     // A long-lived key minted by automation is persistence (T1098.001) the first time it happens, with
     // or without history: an identity that rotates keys for a living is quiet from its second one.

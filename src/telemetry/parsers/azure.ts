@@ -176,7 +176,11 @@ export const createAzureActivityParser = ((): EventParser => {
     let grantedRoles: string[] | undefined;
     if (PRIVILEGE.test(operation)) {
       tags.push('privilege.change');
-      const body = jsonField(props.requestbody) ?? jsonField(props.requestBody);
+      const body =
+        jsonField(props.requestbody) ??
+        jsonField(props.requestBody) ??
+        jsonField(props.responseBody) ??
+        jsonField(props.responsebody);
       const bodyProps = obj(body?.properties) ?? obj(body?.Properties);
       const roleDef = str(bodyProps?.roleDefinitionId) ?? str(bodyProps?.RoleDefinitionId);
       const guid = roleDef?.split('/').pop()?.toLowerCase();
@@ -366,46 +370,42 @@ const CREDENTIAL_REMOVED =
 const PRIVILEGE_ACTIVITY =
   /^(?:Add member to role|Add eligible member to role|Add scoped member to role|Add app role assignment to service principal|Add app role assignment grant to user|Add delegated permission grant|Consent to application|Add owner to application|Add owner to service principal|Add role assignment|Update role|Add member to group)/i;
 
-/** KeyIdentifier values in `modifiedProperties` (`[KeyIdentifier=<guid>,KeyType=Password,…]`). */
-function keyIds(targets: unknown, which: 'newValue' | 'oldValue'): string[] {
-  const out: string[] = [];
-  if (!Array.isArray(targets)) return out;
+/** Each `modifiedProperties` entry of the targets: its display name and the chosen side's value. */
+function* modified(targets: unknown, which: 'newValue' | 'oldValue'): Generator<[name: string, value: string]> {
+  if (!Array.isArray(targets)) return;
   for (const t of targets.slice(0, 20)) {
     const mods = obj(t)?.modifiedProperties;
     if (!Array.isArray(mods)) continue;
     for (const m of mods.slice(0, 50)) {
       const v = str(obj(m)?.[which]);
-      if (v === undefined) continue;
-      for (const k of v.slice(0, 20_000).matchAll(/KeyIdentifier=([0-9a-fA-F-]{36})/g)) out.push(k[1]!.toLowerCase());
+      if (v !== undefined) yield [str(obj(m)?.displayName) ?? '', v.slice(0, 20_000)];
     }
   }
-  return [...new Set(out)];
 }
+
+/** KeyIdentifier values in `modifiedProperties` (`[KeyIdentifier=<guid>,KeyType=Password,…]`). */
+function keyIds(targets: unknown, which: 'newValue' | 'oldValue'): string[] {
+  const out = new Set<string>();
+  for (const [, v] of modified(targets, which)) {
+    for (const k of v.matchAll(/KeyIdentifier=([0-9a-fA-F-]{36})/g)) out.add(k[1]!.toLowerCase());
+  }
+  return [...out];
+}
+
+const GRANT_PROPERTY =
+  /^(?:Role\.DisplayName|AppRole\.Value|DelegatedPermissionGrant\.Scope|Role\.TemplateId|RoleDefinition\.DisplayName)$/;
 
 /** Role, app role or permission names an audit record grants (`Role.DisplayName`, `AppRole.Value`, scopes). */
 function grantedOf(targets: unknown): string[] {
-  const out: string[] = [];
-  if (!Array.isArray(targets)) return out;
-  for (const t of targets.slice(0, 20)) {
-    const mods = obj(t)?.modifiedProperties;
-    if (!Array.isArray(mods)) continue;
-    for (const m of mods.slice(0, 50)) {
-      const name = str(obj(m)?.displayName) ?? '';
-      if (
-        !/^(?:Role\.DisplayName|AppRole\.Value|DelegatedPermissionGrant\.Scope|Role\.TemplateId|RoleDefinition\.DisplayName)$/.test(
-          name,
-        )
-      )
-        continue;
-      const v = str(obj(m)?.newValue);
-      if (v === undefined) continue;
-      for (const part of v.split(',').slice(0, 20)) {
-        const name = part.replace(/^[\s"[\]]+|[\s"[\]]+$/g, '');
-        if (name !== '') out.push(name);
-      }
+  const out = new Set<string>();
+  for (const [name, v] of modified(targets, 'newValue')) {
+    if (!GRANT_PROPERTY.test(name)) continue;
+    for (const part of v.split(',').slice(0, 20)) {
+      const role = part.replace(/^[\s"[\]]+|[\s"[\]]+$/g, '');
+      if (role !== '') out.add(role);
     }
   }
-  return [...new Set(out)];
+  return [...out];
 }
 
 /** Entra ID audit log parser factory: stateless, one event per audit record. */
