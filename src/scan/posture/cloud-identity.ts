@@ -43,7 +43,7 @@ export const CLOUD_RULES = {
 
 /** Whether a Terraform file names anything these checks read (cheap pre-filter). */
 export const CLOUD_RELEVANT =
-  /\b(?:google_(?:project|folder|organization|service_account)_iam_\w+|google_iam_policy|google_service_account_key|google_storage_hmac_key|google_iam_workload_identity_pool_provider|azuread_(?:application|service_principal)_(?:password|certificate)|azuread_application_(?:flexible_)?federated_identity_credential|azurerm_federated_identity_credential|azurerm_role_assignment)\b/;
+  /\b(?:google_(?:project|folder|organization|service_account)_iam_\w+|google_iam_policy|google_service_account_key|google_storage_hmac_key|google_iam_workload_identity_pool_provider|azuread_(?:application|service_principal)_(?:password|certificate)|azuread_application|azuread_application_(?:flexible_)?federated_identity_credential|azurerm_federated_identity_credential|azurerm_role_assignment)\b/;
 
 const PRIMITIVE = new Set(['roles/owner', 'roles/editor']);
 const IMPERSONATION = new Set([
@@ -56,7 +56,7 @@ const IMPERSONATION = new Set([
 const PUBLIC = new Set(['allUsers', 'allAuthenticatedUsers']);
 
 /** Built-in Azure roles that can change anything, or grant themselves anything, in their scope. */
-const AZURE_PRIVILEGED: Record<string, string> = {
+export const AZURE_PRIVILEGED: Record<string, string> = {
   owner: 'Owner',
   contributor: 'Contributor',
   'user access administrator': 'User Access Administrator',
@@ -267,9 +267,13 @@ function azureCredentials(env: CloudEnv, resource: Obj): void {
     'azuread_application_certificate',
     'azuread_service_principal_certificate',
   ];
-  for (const type of types) {
+  // azuread_application may carry its secrets inline (`password { … }` blocks, azuread 3.x).
+  const inline: [string, Obj][] = labelled(resource.azuread_application).flatMap(([name, app]) =>
+    blocks(app.password).map((pw) => [name, pw] as [string, Obj]),
+  );
+  for (const type of [...types, 'azuread_application']) {
     const isCert = type.endsWith('_certificate');
-    for (const [name, b] of labelled(resource[type])) {
+    for (const [name, b] of type === 'azuread_application' ? inline : labelled(resource[type])) {
       const end = typeof b.end_date === 'string' ? b.end_date.trim() : undefined;
       const relative = typeof b.end_date_relative === 'string' ? b.end_date_relative.trim() : undefined;
       const start = typeof b.start_date === 'string' ? Date.parse(b.start_date) : Number.NaN;
@@ -343,7 +347,7 @@ function azureRoleAssignments(env: CloudEnv, resource: Obj): void {
 }
 
 /** Why a federated credential's subject (or flexible claims expression) admits more than one workload. */
-function broadSubject(issuer: string, subject: string): string | undefined {
+export function broadSubject(issuer: string, subject: string): string | undefined {
   if (subject.includes('*')) return 'a wildcard subject';
   if (GITHUB_ISSUER.test(issuer) || subject.startsWith('repo:')) {
     if (/:pull_request$/.test(subject)) return 'every pull request, forks included';
