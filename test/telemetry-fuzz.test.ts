@@ -3,12 +3,15 @@ import { describe, test } from 'node:test';
 import { IdentityEventSchema } from '../src/model/identity-event.js';
 import { createRandom } from '../src/scan/secrets/examples.js';
 import * as agentTrace from '../src/telemetry/parsers/agent-trace.samples.js';
+import { aksAudit, azureActivity, entraAudit, entraSignIn } from '../src/telemetry/parsers/azure.samples.js';
 import * as cloudtrail from '../src/telemetry/parsers/cloudtrail.samples.js';
+import { gcpAudit, gkeAudit } from '../src/telemetry/parsers/gcp-audit.samples.js';
 import * as githubAudit from '../src/telemetry/parsers/github-audit.samples.js';
 import { PARSERS } from '../src/telemetry/parsers/index.js';
 import * as k8sAudit from '../src/telemetry/parsers/k8s-audit.samples.js';
 import * as ocsf from '../src/telemetry/parsers/ocsf.samples.js';
 import * as okta from '../src/telemetry/parsers/okta.samples.js';
+import * as openaiAudit from '../src/telemetry/parsers/openai-audit.samples.js';
 import { paths } from '../src/telemetry/parsers/testing.js';
 import * as vault from '../src/telemetry/parsers/vault.samples.js';
 
@@ -20,6 +23,13 @@ const SAMPLES: Record<string, { sampleRecords: (seed?: number) => unknown[] }> =
   okta,
   'agent-trace': agentTrace,
   ocsf,
+  'gcp-audit': gcpAudit,
+  'gke-audit': gkeAudit,
+  'azure-activity': azureActivity,
+  'entra-signin': entraSignIn,
+  'entra-audit': entraAudit,
+  'aks-audit': aksAudit,
+  'openai-audit': openaiAudit,
 };
 
 const MUTATIONS_PER_FORMAT = Number(process.env.WARDEN_FUZZ_RECORDS ?? 100_000);

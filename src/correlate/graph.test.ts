@@ -101,6 +101,65 @@ describe('graph builder: each join key meets its other half', () => {
     assert.ok(!JSON.stringify({ nodes, edges }).includes(secret));
   });
 
+  test('GCP: a leaked key file joins its Cloud Audit Logs uses through private_key_id', () => {
+    const keyId = createHash('sha1').update(String(T0)).digest('hex');
+    const b = new GraphBuilder();
+    b.addFinding(
+      {
+        ...secretFinding(keyId, iso(T0 - 86_400_000)),
+        ruleId: 'secret.gcp.service-account-key',
+        path: 'deploy/sa.json',
+        credentialKey: { type: 'gcp-key-id', value: keyId },
+      },
+      { name: 'acme/deploy', visibility: 'public' },
+      T0,
+    );
+    b.addEvent(
+      event({
+        source: 'gcp-audit',
+        time: iso(T0 + 3_600_000),
+        identity: { id: 'deployer@acme-prod.iam.gserviceaccount.com', type: 'service-account' },
+        credential: { key: keyId, type: 'gcp-service-account-key', lifecycle: 'used' },
+        client: { ip: '192.0.2.50' },
+      }),
+    );
+    const { edges } = b.take();
+    const id = `credential:gcp-key:${keyId}`;
+    assert.ok(edges.some((e) => e.kind === 'detected' && e.dst === id));
+    assert.ok(
+      edges.some(
+        (e) => e.kind === 'credential-of' && e.src === id && e.dst === 'identity:deployer@acme-prod.iam.gserviceaccount.com',
+      ),
+    );
+  });
+
+  test('Entra: a secret added in the audit log and presented at sign-in is one credential', () => {
+    const keyId = 'a1b2c3d4-0000-4000-8000-00000000beef';
+    const app = { id: '11111111-2222-4333-8444-555555555555', type: 'app' as const, name: 'billing-sync' };
+    const b = new GraphBuilder();
+    b.addEvent(
+      event({
+        source: 'entra-audit',
+        identity: { id: 'ops@example.com', type: 'user' },
+        credential: { key: keyId, type: 'entra-client-secret', lifecycle: 'issued', subject: keyId },
+        tags: ['credential.issued'],
+      }),
+    );
+    b.addEvent(
+      event({
+        source: 'entra-signin',
+        time: iso(T0 + 60_000),
+        identity: app,
+        credential: { key: keyId.toUpperCase(), type: 'entra-client-secret', lifecycle: 'used' },
+        client: { ip: '203.0.113.10' },
+      }),
+    );
+    const { nodes, edges } = b.take();
+    const id = `credential:entra-key:${keyId}`;
+    assert.equal(nodes.filter((x) => x.kind === 'credential').length, 1);
+    assert.ok(edges.some((e) => e.kind === 'credential-of' && e.src === id && e.dst === `identity:${app.id}`));
+  });
+
   test('rows fold: one node per id, one edge per (src, kind, dst) with count and first/last seen', () => {
     const b = new GraphBuilder();
     for (let i = 0; i < 5; i++)

@@ -76,6 +76,27 @@ describe('credential join keys', () => {
     assert.notEqual(vaultAuditHmac(token, 'other-salt'), hmac, 'another salt gives another key');
   });
 
+  test('GCP key: the key file finding and Cloud Audit Logs meet on gcp-key:<private_key_id>', () => {
+    const id = 'AB'.repeat(20);
+    assert.deepEqual(
+      credentialKeysOfFinding(finding(id, { type: 'gcp-key-id', value: id.toLowerCase() }))[0],
+      `gcp-key:${id.toLowerCase()}`,
+    );
+    assert.deepEqual(credentialKeysOfEvent(event('gcp-audit', { key: id, type: 'gcp-service-account-key', lifecycle: 'used' })), [
+      `gcp-key:${id.toLowerCase()}`,
+    ]);
+  });
+
+  test('Entra credential key id: sign-in and audit log meet on entra-key:<guid>', () => {
+    const id = '0F1E2D3C-4B5A-4968-8776-655443322110';
+    const signIn = credentialKeysOfEvent(event('entra-signin', { key: id, type: 'entra-client-secret', lifecycle: 'used' }));
+    const added = subjectKeyOfEvent(
+      event('entra-audit', { key: id, type: 'entra-client-secret', lifecycle: 'issued', subject: id }),
+    );
+    assert.deepEqual(signIn, [`entra-key:${id.toLowerCase()}`]);
+    assert.equal(added, signIn[0]);
+  });
+
   test('Kubernetes credential id: k8s:JTI=<uuid>', () => {
     const jti = 'JTI=0d7c2a8e-7c1e-4b35-9c0e-8f3b8d2c4e11';
     assert.deepEqual(credentialKeysOfEvent(event('k8s-audit', { key: jti, type: 'k8s-token', lifecycle: 'used' })), [

@@ -11,6 +11,8 @@ import type { IdentityEvent } from '../model/identity-event.js';
  * | `github:<hashed_token>`    | credentialKey github-hashed-token       | GitHub audit log hashed_token        |
  * | `vault:hmac-sha256:<hex>`  | credentialKey vault-hmac (audit salt, or Vault's /sys/audit-hash) | Vault audit HMAC'd token or accessor |
  * | `k8s:JTI=<uuid>`           | —                                       | Kubernetes audit credential-id       |
+ * | `gcp-key:<private_key_id>` | credentialKey gcp-key-id (key file)     | Cloud Audit Logs serviceAccountKeyName `…/keys/<id>` |
+ * | `entra-key:<key id>`       | —                                       | Entra sign-in servicePrincipalCredentialKeyId, audit KeyIdentifier |
  * | `sha256:<hex>`             | the fingerprint of every secret finding | an event key that is a SHA-256 hex   |
  *
  * None of these is a secret: AWS key ids, GitHub hashed tokens, Vault HMACs, JTIs and fingerprints
@@ -19,6 +21,9 @@ import type { IdentityEvent } from '../model/identity-event.js';
 
 /** AWS access key ids: long-term (AKIA) and temporary (ASIA), 20 upper-case alphanumerics. */
 const AWS_KEY_ID = /^(?:AKIA|ASIA)[A-Z0-9]{16}$/;
+/** A GCP service account key id (a key file's private_key_id): 40 hex. */
+const GCP_KEY_ID = /^[0-9a-f]{40}$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A hex SHA-256. */
 const SHA256_HEX = /^[0-9a-f]{64}$/i;
 
@@ -41,6 +46,16 @@ export function vaultKey(hmac: string): string {
 /** The join key of a secret's SHA-256 fingerprint (hex, lower-cased). */
 export function sha256Key(fingerprint: string): string {
   return `sha256:${fingerprint.trim().toLowerCase()}`;
+}
+
+/** The join key of a GCP service account key (its private_key_id, lower-cased). */
+export function gcpKey(keyId: string): string {
+  return `gcp-key:${keyId.trim().toLowerCase()}`;
+}
+
+/** The join key of a Microsoft Entra application or service principal credential (its key id GUID). */
+export function entraKey(keyId: string): string {
+  return `entra-key:${keyId.trim().toLowerCase()}`;
 }
 
 /** The join key of a Kubernetes credential id (`JTI=<uuid>`, `X509SHA256=<hex>`). */
@@ -71,6 +86,9 @@ export function credentialKeysOfFinding(f: Finding): string[] {
       case 'sha256':
         keys.push(sha256Key(k.value));
         break;
+      case 'gcp-key-id':
+        keys.push(gcpKey(k.value));
+        break;
     }
   }
   if (SHA256_HEX.test(f.fingerprint)) keys.push(sha256Key(f.fingerprint));
@@ -85,6 +103,8 @@ export function normaliseEventKey(source: IdentityEvent['source'], key: string):
   if (v.startsWith('hmac-sha256:')) return vaultKey(v);
   if (v.startsWith('JTI=') || v.startsWith('X509SHA256=')) return k8sKey(v);
   if (source === 'github-audit' && /^[A-Za-z0-9+/]{43}=$/.test(v)) return githubKey(v);
+  if (source === 'gcp-audit' && GCP_KEY_ID.test(v)) return gcpKey(v);
+  if ((source === 'entra-signin' || source === 'entra-audit') && GUID.test(v)) return entraKey(v);
   if (SHA256_HEX.test(v)) return sha256Key(v);
   // Anything else (an Okta token id, a Vault lease id, a GitHub token id): kept, scoped to its source
   // so two vendors' ids never collide. It joins only other events of that source.

@@ -566,7 +566,12 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const ns = resourceNamespace(e);
     if (ns !== undefined) s.namespaces.touch(ns, now);
     if (e.client.workload !== undefined) s.workloads.touch(e.client.workload, now);
-    if (e.tags.includes('privilege.change') || (e.action.endsWith(':CreateAccessKey') && e.tags.includes('credential.issued'))) {
+    if (
+      e.tags.includes('privilege.change') ||
+      (e.tags.includes('credential.issued') &&
+        (e.action.endsWith(':CreateAccessKey') ||
+          /^(?:gcp-service-account-key|entra-|openai-api-key)/.test(e.credential?.type ?? '')))
+    ) {
       s.privileged.touch(e.action, now);
       s.privileged.touch(`${e.action} ${e.resource?.id ?? ''}`, now);
     }

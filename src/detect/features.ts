@@ -86,7 +86,9 @@ export function resourceKey(e: IdentityEvent): string | undefined {
   if (r === undefined) return undefined;
   const id = r.id;
   switch (e.source) {
-    case 'k8s-audit': {
+    case 'k8s-audit':
+    case 'gke-audit':
+    case 'aks-audit': {
       const slash = id.indexOf('/');
       const ns = slash > 0 ? id.slice(0, slash) : '*';
       return `k8s:${ns}/${r.type ?? 'unknown'}`;
@@ -133,11 +135,16 @@ export function serviceAccountNamespace(identityId: string): string | undefined 
 
 /** Namespace of a Kubernetes resource id (`ns/name`), or undefined for cluster-scoped resources. */
 export function resourceNamespace(e: IdentityEvent): string | undefined {
-  if (e.source !== 'k8s-audit' || e.resource === undefined) return undefined;
+  if (!isKubernetes(e.source) || e.resource === undefined) return undefined;
   const slash = e.resource.id.indexOf('/');
   if (slash <= 0) return undefined;
   const ns = e.resource.id.slice(0, slash);
   return ns === '*' ? undefined : ns;
+}
+
+/** Kubernetes audit events, whether read from the API server's log, GKE's Cloud Logging or AKS diagnostics. */
+export function isKubernetes(source: IdentityEvent['source']): boolean {
+  return source === 'k8s-audit' || source === 'gke-audit' || source === 'aks-audit';
 }
 
 export const HOUR_MS = 3_600_000;

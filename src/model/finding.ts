@@ -3,8 +3,8 @@ import { SeveritySchema } from './severity.js';
 
 /** How runtime telemetry names a credential, so a leaked secret can be joined to its use. */
 export const CredentialKeySchema = z.object({
-  /** aws-access-key-id: the key id in CloudTrail; github-hashed-token: base64 SHA-256 in GitHub's audit log; vault-hmac: the audit device's HMAC. */
-  type: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac', 'sha256']),
+  /** aws-access-key-id: the key id in CloudTrail; github-hashed-token: base64 SHA-256 in GitHub's audit log; vault-hmac: the audit device's HMAC; gcp-key-id: a service account key's private_key_id, which Cloud Audit Logs name in serviceAccountKeyName. */
+  type: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac', 'sha256', 'gcp-key-id']),
   value: z.string(),
 });
 export type CredentialKey = z.infer<typeof CredentialKeySchema>;

@@ -1,7 +1,22 @@
 import { z } from 'zod';
 
 /** Where an event came from: one parser each. */
-export const EVENT_SOURCES = ['vault', 'cloudtrail', 'k8s-audit', 'github-audit', 'okta', 'agent-trace', 'ocsf'] as const;
+export const EVENT_SOURCES = [
+  'vault',
+  'cloudtrail',
+  'k8s-audit',
+  'github-audit',
+  'okta',
+  'agent-trace',
+  'ocsf',
+  'gcp-audit',
+  'gke-audit',
+  'azure-activity',
+  'entra-signin',
+  'entra-audit',
+  'aks-audit',
+  'openai-audit',
+] as const;
 export const EventSourceSchema = z.enum(EVENT_SOURCES);
 export type EventSource = z.infer<typeof EventSourceSchema>;
 

@@ -57,6 +57,8 @@ export function eventIdsOf(source: EventSource, rec: Rec): string[] {
       return [rec.uuid as string];
     case 'agent-trace':
       return agentEventIds(rec);
+    case 'gcp-audit':
+      return [rec.insertId as string];
     default:
       return [];
   }

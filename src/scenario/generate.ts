@@ -1,6 +1,6 @@
 /**
  * Scenario generator: weeks of realistic benign telemetry from many non-human identities across
- * CloudTrail, Vault, Kubernetes audit, GitHub audit, Okta and OTLP agent traces, with labelled attack
+ * CloudTrail, Vault, Kubernetes audit, GitHub audit, Okta, OTLP agent traces and GCP Cloud Audit Logs, with labelled attack
  * episodes (one or more per detection) planted in the last days. It feeds the detection benchmark
  * (`npm run bench:detect`) and the detector's end-to-end tests.
  *
@@ -22,6 +22,7 @@ import { gzipSync } from 'node:zlib';
 import type { EventSource } from '../model/identity-event.js';
 import { planAttacks } from './attacks.js';
 import { AppRoleActor, CiRoleActor, IamUserActor } from './aws.js';
+import { planGcp } from './gcp.js';
 import { nodeProfile } from './k8s.js';
 import { buildPopulation, type Population } from './population.js';
 import { createRng, seedOf } from './random.js';
@@ -61,7 +62,15 @@ export const GENERATOR_VERSION = 4;
 const MAX_CLOUDTRAIL_RECORDS = 2000;
 
 /** Formats in the order their files of one hour are replayed. */
-const SOURCE_ORDER: readonly EventSource[] = ['cloudtrail', 'vault', 'k8s-audit', 'github-audit', 'okta', 'agent-trace'];
+const SOURCE_ORDER: readonly EventSource[] = [
+  'cloudtrail',
+  'vault',
+  'k8s-audit',
+  'github-audit',
+  'okta',
+  'agent-trace',
+  'gcp-audit',
+];
 
 const EXTENSION: Partial<Record<EventSource, string>> = {
   cloudtrail: 'json.gz',
@@ -134,14 +143,17 @@ export function* scenarioFiles(params: ScenarioParams): Generator<ScenarioFile, 
   // Attack steps, by the victim's local day, so they run among the victim's own activities of that day.
   const hooks = new Map<number, Activity[]>();
   const attackFrom = Math.max(0, p.days - p.attackDays);
-  const planned = planAttacks({
+  const planContext = {
     params: p,
     start,
     attackFrom,
     pop,
     emit,
-    hook: (t, run, tz = 0) => addHook(hooks, start, p.days, t, tz, run),
-  });
+    hook: (t: number, run: () => void, tz = 0) => addHook(hooks, start, p.days, t, tz, run),
+  };
+  const planned = planAttacks(planContext);
+  // The GCP estate writes its own traffic and episodes (its identities are not in the population).
+  const gcpEpisodes = planGcp(planContext);
   const victims = new Set(planned.map((e) => e.victim));
   planBenignRotations(p, pop, start, victims);
   const changes = p.changes
@@ -167,8 +179,8 @@ export function* scenarioFiles(params: ScenarioParams): Generator<ScenarioFile, 
   yield* flush(buckets, Number.POSITIVE_INFINITY);
 
   const truth: Episode[] = [];
-  for (const e of planned) {
-    const ep = e.builder.finish();
+  for (const b of [...planned.map((e) => e.builder), ...gcpEpisodes]) {
+    const ep = b.finish();
     if (ep !== undefined) truth.push(ep);
   }
   return { params: p, truth, changes, identities: profilesOf(pop), lines };

@@ -84,13 +84,17 @@ async function* decodedChunks(input: AsyncIterable<Buffer>): AsyncGenerator<Buff
   await feed;
 }
 
-/** Expands containers into records: CloudTrail `{"Records": [...]}` files and top-level arrays. */
+/**
+ * Expands containers into records: CloudTrail `{"Records": [...]}` files, Azure diagnostic exports
+ * (`{"records": [...]}`, as diagnostic settings write blobs and Event Hub messages) and top-level arrays.
+ */
 export function* expand(value: unknown, origin: RecordOrigin): Generator<RawRecord> {
   if (Array.isArray(value)) {
     for (const v of value) yield { record: v, origin };
     return;
   }
-  const records = (value as { Records?: unknown } | null)?.Records;
+  const container = value as { Records?: unknown; records?: unknown } | null;
+  const records = container?.Records ?? container?.records;
   if (Array.isArray(records) && value !== null && typeof value === 'object' && Object.keys(value).length <= 2) {
     for (const v of records) yield { record: v, origin };
     return;

@@ -1,6 +1,10 @@
 import type { Detection } from '../detection.js';
 import { resourceNamespace, serviceAccountNamespace } from '../features.js';
 
+/** Azure operations that hand out an account's or a cluster's master credentials. */
+const ACCOUNT_KEYS =
+  /^azure:.*\/(?:listkeys|listaccountsas|listclusteradmincredential|listcredentials|listpublishingcredentials|publishxml|listconnectionstrings)\/action$|^azure:microsoft\.web\/sites\/config\/list\/action$/;
+
 /**
  * 8. A workload identity touching resources outside its own namespace, environment or usual set.
  * Kubernetes service accounts reading secrets in another namespace (kube-system above all) fire
@@ -47,6 +51,25 @@ export const resourceMismatch: Detection = {
           pattern: 'UNSEEN',
           observed: [ns],
           expected: [home, ...[...s.namespaces.keys()].filter((x) => x !== home)].slice(0, 10),
+        },
+      };
+    }
+    // Master keys of a whole account or cluster (storage account keys, cluster admin kubeconfigs, web app
+    // publishing credentials) reach every object behind them: the first read of each is news without history.
+    if (
+      e.tags.includes('secret.read') &&
+      ACCOUNT_KEYS.test(e.action) &&
+      ctx.resource !== undefined &&
+      !s.resources.has(ctx.resource)
+    ) {
+      return {
+        severity: 'high',
+        message: `${e.identity.name ?? e.identity.id} read the account-level keys of ${e.resource?.id ?? ctx.resource} (${e.action}), which it has not read before.`,
+        anomaly: {
+          parameter: 'resource',
+          pattern: 'UNSEEN',
+          observed: [ctx.resource],
+          expected: [...s.resources.keys()].slice(0, 10),
         },
       };
     }

@@ -189,3 +189,59 @@ test('terraform: malformed or unrelated HCL gives nothing, without throwing', as
     assert.deepEqual(await terraformExtractor.extract('bad.tf', text), []);
   }
 });
+
+test('terraform: GCP service accounts and Azure identities with what they may reach', async () => {
+  const tf = `resource "google_service_account" "deployer" {
+  account_id = "deployer"
+  project    = "acme-prod"
+}
+
+resource "google_project_iam_member" "owner" {
+  project = "acme-prod"
+  role    = "roles/owner"
+  member  = "serviceAccount:\${google_service_account.deployer.email}"
+}
+
+resource "google_service_account_iam_member" "ci" {
+  service_account_id = google_service_account.deployer.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:ci@acme-build.iam.gserviceaccount.com"
+}
+
+resource "azurerm_user_assigned_identity" "app" {
+  name                = "app-mi"
+  location            = "westeurope"
+  resource_group_name = "rg"
+}
+
+resource "azurerm_role_assignment" "app" {
+  scope                = "/subscriptions/00000000-0000-0000-0000-000000000000"
+  role_definition_name = "Contributor"
+  principal_id         = azurerm_user_assigned_identity.app.principal_id
+}
+`;
+  const got = rows(await terraformExtractor.extract('main.tf', tf));
+  assert.deepEqual(got, [
+    [
+      6,
+      'can-access',
+      'deployer@acme-prod.iam.gserviceaccount.com',
+      'gcp:projects/acme-prod',
+      { actions: ['roles/owner'], admin: true },
+    ],
+    [
+      12,
+      'assumes',
+      'ci@acme-build.iam.gserviceaccount.com',
+      'deployer@acme-prod.iam.gserviceaccount.com',
+      { via: 'roles/iam.serviceAccountTokenCreator' },
+    ],
+    [
+      24,
+      'can-access',
+      'azure-mi:app-mi',
+      'azure:/subscriptions/00000000-0000-0000-0000-000000000000',
+      { actions: ['Contributor'], admin: true },
+    ],
+  ]);
+});

@@ -11,6 +11,7 @@ import {
   type PolicySite,
   trustRelations,
 } from './aws.js';
+import { CLOUD_INVENTORY_RELEVANT, cloudRelations } from './cloud.js';
 import {
   awsRoleArn,
   awsUserArn,
@@ -500,7 +501,9 @@ function lineStart(env: Env, line: number): number {
 }
 
 async function extract(path: string, body: string): Promise<InventoryRelation[]> {
-  if (!RELEVANT.test(body) || body.length > MAX_BYTES || nestingDepth(body) > MAX_HCL_NESTING) return [];
+  const aws = RELEVANT.test(body);
+  const cloud = CLOUD_INVENTORY_RELEVANT.test(body);
+  if ((!aws && !cloud) || body.length > MAX_BYTES || nestingDepth(body) > MAX_HCL_NESTING) return [];
   let hcl: Obj;
   try {
     hcl = (await parseHcl(path.split('/').pop() || 'main.tf', body)) as Obj;
@@ -530,7 +533,9 @@ async function extract(path: string, body: string): Promise<InventoryRelation[]>
     dataDocs: new Map(),
     vaultPolicies: new Map(),
   };
-  return analyze(env, hcl);
+  const out = aws ? await analyze(env, hcl) : [];
+  if (cloud) out.push(...cloudRelations(path, body, hcl, lineOf));
+  return out;
 }
 
 /** Terraform files (`.tf`). */

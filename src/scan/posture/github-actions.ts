@@ -23,6 +23,8 @@ const RULE = {
   unpinned: 'posture.github-actions.unpinned-action',
   unpinnedFirstParty: 'posture.github-actions.unpinned-first-party-action',
   selfHosted: 'posture.github-actions.self-hosted-runner-fork-trigger',
+  reusableSecretsInherit: 'posture.github-actions.untrusted-trigger-reusable-secrets-inherit',
+  unpinnedReusable: 'posture.github-actions.unpinned-reusable-workflow',
 } as const;
 
 const WORKFLOW_PATH = /(?:^|\/)\.github\/workflows\/[^/]+\.ya?ml$/i;
@@ -62,6 +64,18 @@ const FORK_GUARD =
 const PRIVILEGED_TRIGGERS = ['pull_request_target', 'workflow_run', 'issue_comment'];
 /** Triggers by which a fork's pull request runs code on the workflow's runner. */
 const FORK_TRIGGERS = ['pull_request', 'pull_request_target'];
+/**
+ * Triggers whose run holds the repository's secrets while someone outside it controls the event
+ * (a fork's pull request, an issue or comment body, a run of a fork-triggered workflow).
+ */
+const UNTRUSTED_SECRET_TRIGGERS = [
+  ...PRIVILEGED_TRIGGERS,
+  'issues',
+  'discussion',
+  'discussion_comment',
+  'pull_request_review',
+  'pull_request_review_comment',
+];
 /** Owners whose actions GitHub itself publishes; a tag there carries the platform's own trust. */
 const FIRST_PARTY_OWNERS = new Set(['actions', 'github', 'dependabot']);
 
@@ -396,6 +410,36 @@ function reportUnpinned(t: Tree, uses: Map<string, { line: number; pin: Pin; cou
   }
 }
 
+/**
+ * A job that calls a reusable workflow of another repository (`jobs.<id>.uses: owner/repo/.github/
+ * workflows/x.yml@ref`): a movable ref runs whatever the other repository pushes next, and
+ * `secrets: inherit` hands it every secret of this one, which an untrusted trigger puts within an
+ * outsider's reach. A local call (`./.github/workflows/x.yml`) is this repository's own code.
+ */
+function checkReusableCall(t: Tree, job: N, jobId: string, on: ReadonlySet<string>): void {
+  const callNode = t.get(job, 'uses');
+  const call = t.str(callNode)?.trim();
+  if (call === undefined || call.startsWith('./') || call.startsWith('../')) return;
+  if (pinning(call) !== 'pinned') {
+    t.ctx.report({
+      ruleId: RULE.unpinnedReusable,
+      line: t.line(callNode),
+      evidence: `jobs.${jobId}.uses: ${call}`,
+      message: `Job ${jobId} calls the reusable workflow ${call} by a movable tag or branch, not a full commit SHA`,
+    });
+  }
+  const secretsNode = t.get(job, 'secrets');
+  const trigger = UNTRUSTED_SECRET_TRIGGERS.filter((x) => on.has(x));
+  if (t.str(secretsNode)?.trim() === 'inherit' && trigger.length > 0) {
+    t.ctx.report({
+      ruleId: RULE.reusableSecretsInherit,
+      line: t.line(secretsNode),
+      evidence: `jobs.${jobId}: uses ${call} with secrets: inherit on ${trigger.join(', ')}`,
+      message: `Job ${jobId} (${trigger.join(', ')}) passes every repository secret to another repository's workflow ${call}`,
+    });
+  }
+}
+
 function runsOnSelfHosted(t: Tree, runsOn: N): boolean {
   const labels = [t.str(runsOn), ...t.items(runsOn).map((i) => t.str(i))];
   const fromMap = t.get(runsOn, 'labels');
@@ -444,6 +488,8 @@ function analyzeWorkflow(t: Tree, root: N): void {
     const jobEnv = t.get(job, 'env');
     const jobHits = [...staticCredentialEntries(t, jobEnv), ...staticCredentialEntries(t, t.get(job, 'secrets'))];
     reportStatic(t, jobHits, `job ${jobId}`);
+
+    checkReusableCall(t, job, jobId, on);
 
     const jobIf = t.str(t.get(job, 'if')) ?? '';
     const guarded = FORK_GUARD.test(jobIf);

@@ -58,6 +58,19 @@ let hcl2json: Promise<typeof import('@cdktf/hcl2json')> | undefined;
  */
 export async function parseHcl(filename: string, contents: string): Promise<Record<string, unknown>> {
   if (nestingDepth(contents) > MAX_HCL_NESTING) throw new Error(`nesting deeper than ${MAX_HCL_NESTING} levels, not parsed`);
+  // Posture and inventory both read every Terraform file: they share one parse (results are read-only).
+  const cached = recent.get(contents);
+  if (cached !== undefined) return cached;
   hcl2json ??= import('@cdktf/hcl2json');
-  return (await hcl2json).parse(filename, contents);
+  const parsed = hcl2json.then((m) => m.parse(filename, contents) as Promise<Record<string, unknown>>);
+  if (contents.length >= MIN_CACHED) {
+    recent.set(contents, parsed);
+    if (recent.size > RECENT_MAX) recent.delete(recent.keys().next().value as string);
+  }
+  return parsed;
 }
+
+/** Whole files only: `v = <expr>` sub-parses are small and rarely repeat. */
+const MIN_CACHED = 64;
+const RECENT_MAX = 8;
+const recent = new Map<string, Promise<Record<string, unknown>>>();

@@ -1,5 +1,6 @@
 import type { Finding } from '../../model/finding.js';
 import type { Severity } from '../../model/severity.js';
+import { armAnalyzer } from './arm.js';
 import { cloudformationAnalyzer } from './cloudformation.js';
 import { createPostureContext } from './context.js';
 import { dockerfileAnalyzer } from './dockerfile.js';
@@ -29,6 +30,7 @@ export const ANALYZERS: readonly PostureAnalyzer[] = [
   dockerfileAnalyzer,
   mcpAnalyzer,
   vaultPolicyAnalyzer,
+  armAnalyzer,
 ];
 
 export interface PostureResult {

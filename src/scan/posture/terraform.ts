@@ -1,3 +1,4 @@
+import { analyzeCloudIdentity, CLOUD_RELEVANT } from './cloud-identity.js';
 import { MAX_HCL_NESTING, nestingDepth, parseHcl } from './hcl.js';
 import {
   adminAttachmentIssue,
@@ -389,13 +390,16 @@ function hclReason(err: unknown): string {
 /**
  * Terraform (HCL2) files: IAM policies in every form Terraform writes them (heredoc JSON,
  * `jsonencode`, `aws_iam_policy_document` data sources, locals), role trust policies, managed
- * policy attachments, IAM user access keys and static provider credentials.
+ * policy attachments, IAM user access keys and static provider credentials; GCP and Azure identity
+ * grants, keys and federation (cloud-identity.ts) over the same parse.
  */
 export const terraformAnalyzer: PostureAnalyzer = {
   id: 'terraform',
   accepts: (path) => /\.tf$/i.test(path),
   async analyze(ctx) {
-    if (!RELEVANT.test(ctx.text)) return;
+    const aws = RELEVANT.test(ctx.text);
+    const cloud = CLOUD_RELEVANT.test(ctx.text);
+    if (!aws && !cloud) return;
     if (ctx.text.length > MAX_BYTES) {
       ctx.malformed(`Terraform file larger than ${MAX_BYTES / 1024 / 1024} MiB, not analyzed`);
       return;
@@ -417,7 +421,8 @@ export const terraformAnalyzer: PostureAnalyzer = {
     for (let m = re.exec(ctx.text); m; m = re.exec(ctx.text)) headers.push(m.index);
     const locals: Obj = {};
     for (const l of blocks(hcl.locals)) Object.assign(locals, l);
-    await analyzeHcl(env(ctx, locals, headers), hcl);
+    if (aws) await analyzeHcl(env(ctx, locals, headers), hcl);
+    if (cloud) analyzeCloudIdentity({ ctx, headers }, hcl);
   },
 };
 

@@ -24,7 +24,7 @@ export interface PostureContext {
 }
 
 export interface PostureAnalyzer {
-  /** Stable id: terraform, cloudformation, iam-json, github-actions, gitlab-ci, kubernetes, dockerfile, mcp, vault-policy. */
+  /** Stable id: terraform, cloudformation, iam-json, github-actions, gitlab-ci, kubernetes, dockerfile, mcp, vault-policy, arm. */
   readonly id: string;
   /**
    * Whether the analyzer reads this file: by path, and for generic formats (YAML, JSON) by a cheap look

@@ -79,6 +79,9 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
         return { type: 'aws-access-key-id', value: secret };
       case 'github-hashed-token':
         return { type: 'github-hashed-token', value: githubHashedToken(secret) };
+      case 'gcp-key-id':
+        // The rule's secret is the key file's private_key_id: not secret, the id the audit logs use.
+        return { type: 'gcp-key-id', value: secret.toLowerCase() };
       case 'vault-hmac':
         return options.vaultAuditSalt === undefined
           ? undefined

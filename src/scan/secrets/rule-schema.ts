@@ -74,7 +74,7 @@ export const SecretRuleSchema = z
       .min(1)
       .optional(),
     /** Which runtime key this credential is known by, so telemetry can be joined to the finding. */
-    credentialKey: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac']).optional(),
+    credentialKey: z.enum(['aws-access-key-id', 'github-hashed-token', 'vault-hmac', 'gcp-key-id']).optional(),
     /** Merge with a finding of `rule` within `lines` lines into one finding (AWS key id + secret). */
     pair: z.object({ rule: RuleId, lines: z.number().int().min(0).max(50).default(5) }).optional(),
     /** Placeholder filtering is on by default; off for rules whose secrets are structural (private keys). */

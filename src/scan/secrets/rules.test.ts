@@ -39,10 +39,11 @@ describe('secret rules (data-driven)', () => {
             findings.some((f) => f.ruleId === rule.id),
             `${rule.id} missed positive example (seed ${seed}): ${template}\n got: ${findings.map((f) => f.ruleId).join(', ') || 'nothing'}`,
           );
-          // The AWS access key id is an identifier CloudTrail logs in clear: it is the join key, not a secret.
+          // The AWS access key id and a GCP key's private_key_id are identifiers the audit logs write in
+          // clear: join keys, not secrets.
           const out = JSON.stringify(
             findings.map(({ credentialKey, ...f }) =>
-              credentialKey?.type === 'aws-access-key-id' ? f : { ...f, credentialKey },
+              credentialKey?.type === 'aws-access-key-id' || credentialKey?.type === 'gcp-key-id' ? f : { ...f, credentialKey },
             ),
           );
           for (const g of generated) {

@@ -1,11 +1,14 @@
 import type { EventSource } from '../../model/identity-event.js';
 import type { EventParserFactory } from '../types.js';
 import { createAgentTraceParser } from './agent-trace.js';
+import { createAksAuditParser, createAzureActivityParser, createEntraAuditParser, createEntraSignInParser } from './azure.js';
 import { createCloudTrailParser } from './cloudtrail.js';
+import { createGcpAuditParser, createGkeAuditParser } from './gcp-audit.js';
 import { createGitHubAuditParser } from './github-audit.js';
 import { createK8sAuditParser } from './k8s-audit.js';
 import { createOcsfParser } from './ocsf.js';
 import { createOktaParser } from './okta.js';
+import { createOpenAiAuditParser } from './openai-audit.js';
 import { createVaultParser } from './vault.js';
 
 /**
@@ -20,4 +23,12 @@ export const PARSERS: ReadonlyArray<readonly [EventSource, EventParserFactory]> 
   ['vault', createVaultParser],
   ['okta', createOktaParser],
   ['github-audit', createGitHubAuditParser],
+  // Cloud Logging, Azure diagnostic and Entra records: distinct envelopes, checked after the above.
+  ['gke-audit', createGkeAuditParser],
+  ['gcp-audit', createGcpAuditParser],
+  ['aks-audit', createAksAuditParser],
+  ['entra-signin', createEntraSignInParser],
+  ['entra-audit', createEntraAuditParser],
+  ['azure-activity', createAzureActivityParser],
+  ['openai-audit', createOpenAiAuditParser],
 ];
