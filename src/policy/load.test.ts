@@ -108,7 +108,7 @@ identities:
       'version: 1\nidentities:\n  a:\n    owner: t\n    match: [x, shared]\n  b:\n    owner: t\n    match: [shared]\n',
     );
     assert.equal(p.length, 1);
-    assert.equal(p[0]!.path, 'p.yaml:6');
+    assert.equal(p[0]!.path, 'p.yaml:8');
     assert.match(p[0]!.message, /"shared" is also claimed by identity "a" \(p\.yaml:3\)/);
   });
 

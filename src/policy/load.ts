@@ -224,7 +224,7 @@ function buildIdentities(
       }
     }
     const maxLifetimeSeconds = e.credentials?.maxLifetime === undefined ? undefined : parseDuration(e.credentials.maxLifetime);
-    identities.push({
+    const entry: ManifestIdentity = {
       name,
       owner: e.owner,
       description: e.description,
@@ -236,11 +236,19 @@ function buildIdentities(
       credentials: e.credentials && { ...e.credentials, maxLifetimeSeconds, at: at([...base, 'credentials'], true) },
       agent: e.agent && { ...e.agent, at: at([...base, 'agent'], true) },
       at: at(base, true),
-    });
+    };
+    matchLines.set(
+      entry,
+      e.match.map((_, i) => lineAt(src, [...base, 'match', i])),
+    );
+    identities.push(entry);
   }
   const trust = doc.trust.map((t, i) => ({ ...t, at: at(['trust', i]) }));
   return { identities, trust };
 }
+
+/** The line of each `match` entry, for problems that point at one. */
+const matchLines = new WeakMap<ManifestIdentity, number[]>();
 
 /** Normalised form of a match name for duplicate detection and exact lookup (an assumed-role session is its role). */
 export function canonicalName(name: string): string {
@@ -262,12 +270,12 @@ function crossChecks(identities: ManifestIdentity[], trust: TrustEntry[], issues
   const claims = new Map<string, { id: ManifestIdentity; line: number }>();
   for (const id of names.values()) claims.set(canonicalName(id.name), { id, line: id.at.line });
   for (const id of names.values()) {
-    for (const m of id.match) {
+    for (const [i, m] of id.match.entries()) {
       const c = canonicalName(m);
       const prev = claims.get(c);
       if (prev && prev.id !== id) {
         issues.push({
-          path: `${id.at.file}:${id.at.line}`,
+          path: `${id.at.file}:${matchLines.get(id)?.[i] ?? id.at.line}`,
           message: `identities.${id.name}.match: "${m}" is also claimed by identity "${prev.id.name}" (${prev.id.at.file}:${prev.id.at.line}): one name can belong to one identity only; remove it from one of them`,
         });
       } else if (!prev) claims.set(c, { id, line: id.at.line });
