@@ -17,7 +17,8 @@ export interface WorkerOptions {
   partitions: number;
   /** Only these partitions (`--partitions`); default all, shared out with the other live workers. */
   only?: readonly number[] | undefined;
-  detect: DetectorOptions;
+  /** Detector options, or a function that reads them when a partition starts (e.g. from the store). */
+  detect: DetectorOptions | (() => Promise<DetectorOptions>);
   signal: AbortSignal;
   /** Lease length: a worker that dies holds its partitions this long at most (default 10 s). */
   leaseMs?: number | undefined;
@@ -63,7 +64,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
   async function partitionLoop(p: number, stop: AbortSignal): Promise<void> {
     while (!stop.aborted) {
       try {
-        const runner = await PartitionRunner.open(store, p, options.detect, id);
+        const detect = typeof options.detect === 'function' ? await options.detect() : options.detect;
+        const runner = await PartitionRunner.open(store, p, detect, id);
         const consumer = await partitionConsumer(bus, p, runner.position);
         while (!stop.aborted) {
           const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
