@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +22,8 @@ import { tempDir } from './tmp.js';
  */
 
 const NATS_URL = process.env.WARDEN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const NATS_SERVER = process.env.WARDEN_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
+/** The nats-server binary for the outage test (Debian puts it in /usr/sbin, which a user's PATH may lack). */
+const NATS_SERVER = process.env.WARDEN_TEST_NATS_SERVER ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 const SKIP = SKIP_PG || process.env.WARDEN_SKIP_NATS === '1';
 const BIN = join(packageRoot(), 'dist', 'src', 'cli', 'bin.js');
 
