@@ -23,7 +23,8 @@ import { tempDir } from './tmp.js';
 
 const NATS_URL = process.env.WARDEN_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 /** The nats-server binary for the outage test (Debian puts it in /usr/sbin, which a user's PATH may lack). */
-const NATS_SERVER = process.env.WARDEN_TEST_NATS_SERVER ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+const NATS_SERVER =
+  process.env.WARDEN_TEST_NATS_SERVER ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
 const SKIP = SKIP_PG || process.env.WARDEN_SKIP_NATS === '1';
 const BIN = join(packageRoot(), 'dist', 'src', 'cli', 'bin.js');
 
