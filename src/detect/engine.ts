@@ -29,6 +29,7 @@ import {
   describeSignals,
   isQuiet,
   type Novelty,
+  type NoveltySignal,
   noteSignals,
   noveltySeverity,
 } from './novelty.js';
@@ -97,6 +98,12 @@ export interface SavedEpisode {
   evidences: IdentityEvent[];
   anomaly?: AnomalyEvidence | undefined;
   emitted: boolean;
+  policy?: PolicyCitation | undefined;
+  /** New-source episodes: the novelty with its signals as a list (see novelty.ts). */
+  novelty?: (Omit<Novelty, 'signals'> & { signals: NoveltySignal[] }) | undefined;
+  decided?: boolean;
+  absorbedInto?: string | undefined;
+  members?: Array<IdentityEvent['identity']>;
 }
 
 export interface DetectorStats {
@@ -118,29 +125,8 @@ export interface Detector {
   readonly stats: DetectorStats;
 }
 
-interface Episode {
-  detection: Detection;
-  key: string;
-  identity: IdentityEvent['identity'];
-  credential?: { key: string; type: string } | undefined;
-  severity: Severity;
-  message: string;
-  first: number;
-  last: number;
-  count: number;
-  evidences: IdentityEvent[];
-  anomaly?: AnomalyEvidence | undefined;
-  policy?: PolicyCitation | undefined;
-  emitted: boolean;
-  /** New-source episodes: what was new and what came with it (see novelty.ts). */
-  novelty?: Novelty | undefined;
-  /** Whether a new-source episode has been judged alert-or-fleet (quiet ones wait for the fleet window). */
-  decided?: boolean;
-  /** The notice a quiet novelty was folded into; it then raises nothing of its own unless it turns noisy. */
-  absorbedInto?: string | undefined;
-  /** Notices: the identities named. */
-  members?: Array<IdentityEvent['identity']>;
-}
+/** An open episode: the saved form with the detection itself rather than its id, and a live novelty. */
+type Episode = Omit<SavedEpisode, 'detection' | 'novelty'> & { detection: Detection; novelty?: Novelty | undefined };
 
 const MAX_EVIDENCES = 5;
 /** A fleet notice keeps one evidence per identity, up to this many. */
@@ -215,7 +201,18 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   for (const saved of options.initial?.episodes ?? []) {
     const detection = byId.get(saved.detection);
     // A detection since removed or renamed: its open episode ends with it.
-    if (detection !== undefined) episodes.set(saved.key, { ...saved, detection });
+    if (detection === undefined) continue;
+    const { novelty, ...rest } = saved;
+    const ep: Episode = {
+      ...rest,
+      detection,
+      ...(novelty ? { novelty: { ...novelty, signals: new Set(novelty.signals) } } : {}),
+    };
+    episodes.set(saved.key, ep);
+    if (ep.novelty !== undefined) {
+      openNovelty.set(ep.identity.id, ep);
+      for (const k of ep.novelty.keys) sightings.set(k, [...(sightings.get(k) ?? []), ep]);
+    }
   }
   const stats: DetectorStats = { events: 0, learned: 0, alerts: 0, identities: 0, credentials: 0, untimed: 0 };
   let watermark = options.initial?.watermark ?? 0;
@@ -829,7 +826,11 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       identities: [...identities].map(([id, s]) => [id, s.toJSON()]),
       credentials: [...credentials].map(([key, c]) => [key, c.toJSON()]),
       watermark,
-      episodes: [...episodes.values()].map((ep) => ({ ...ep, detection: ep.detection.meta.id })),
+      episodes: [...episodes.values()].map(({ novelty, ...ep }) => ({
+        ...ep,
+        detection: ep.detection.meta.id,
+        ...(novelty ? { novelty: { ...novelty, signals: [...novelty.signals] } } : {}),
+      })),
       lastSweep,
     }),
     get stats() {

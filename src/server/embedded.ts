@@ -1,6 +1,7 @@
 import type { DetectorOptions } from '../detect/engine.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
+import { importEvents } from '../store/graph-import.js';
 import { enqueueEvents, PartitionRunner, processedTotal, queueSummary, readCounters, readQueue } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import type { IngestPipeline, PipelineStatus } from './context.js';
@@ -15,8 +16,8 @@ const GATHER_MS = 100;
 
 /**
  * The embedded pipeline: accepted events go to the store's queue (durable when `accept` resolves);
- * one loop in this process runs each partition's detector over its queue and commits alerts, state
- * and position together, then deletes what it covered. A restart resumes from the committed state.
+ * one loop in this process feeds each partition's queue to the identity graph and the partition's
+ * detector, and commits alerts, state and position together, then deletes what it covered. A restart resumes from the committed state.
  * @example const pipeline = createEmbeddedPipeline(store, { learnUntil }, 16); await pipeline.accept(events);
  */
 export function createEmbeddedPipeline(
@@ -48,6 +49,11 @@ export function createEmbeddedPipeline(
       for (;;) {
         const batch = await readQueue(store, p, r.position, BATCH);
         if (batch.length === 0) break;
+        // The identity graph first: idempotent by event id, so a commit that fails after it adds nothing twice.
+        await importEvents(
+          store,
+          batch.map((b) => b.event),
+        );
         const alerts = r.process(batch);
         await r.commit(alerts, { trimQueue: true });
         worked = true;

@@ -265,3 +265,52 @@ test('OpenAPI 3.1 lists every route with its role', async () => {
 });
 
 export type { OwnedContext };
+
+test('ingested events reach the identity graph: identities, risk, blast radius; scan reports upload into it', async () => {
+  const scenario = generateScenario({ seed: 9, identities: 8, days: 3, start: '2026-02-02', attacks: [] });
+  const t = await testServer({ rescoreMs: 100 });
+  try {
+    const headers = await t.auth('ingest');
+    for (const f of scenario.files) {
+      const body = f.name.endsWith('.gz') ? gzipSync(f.lines.join('\n')) : `${f.lines.join('\n')}\n`;
+      assert.equal(
+        (await t.app.inject({ method: 'POST', url: `/v1/ingest?source=${f.format}`, headers, payload: body })).statusCode,
+        202,
+      );
+    }
+    await settle(t);
+    const viewer = await t.auth('viewer');
+    let page: { items: Array<{ id: string }>; next: string | null } = { items: [], next: null };
+    for (let i = 0; i < 100 && page.items.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      page = (await t.app.inject({ method: 'GET', url: '/v1/identities?limit=2', headers: viewer })).json();
+    }
+    assert.equal(page.items.length, 2);
+    assert.ok(page.next !== null);
+    const risk = (await t.app.inject({ method: 'GET', url: '/v1/risk', headers: viewer })).json();
+    assert.ok(risk.identities.length > 0);
+    const id = page.items[0]!.id.replace(/^identity:/, '');
+    for (const url of [`/v1/identities/${id}`, `/v1/risk/${id}`, `/v1/blast-radius/${id}`]) {
+      const res = await t.app.inject({ method: 'GET', url, headers: viewer });
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    }
+    const missing = await t.app.inject({ method: 'GET', url: '/v1/blast-radius/arn:aws:iam::1:user/nobody', headers: viewer });
+    assert.equal(missing.statusCode, 404);
+
+    const report = {
+      tool: { name: 'warden', version: '0' },
+      findings: [],
+    };
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/v1/scans?repo=acme/api&visibility=private',
+      headers,
+      payload: JSON.stringify(report),
+    });
+    assert.equal(up.statusCode, 200, up.body);
+    const notReport = await t.app.inject({ method: 'POST', url: '/v1/scans', headers, payload: 'hello' });
+    assert.equal(notReport.statusCode, 400);
+  } finally {
+    await t.close();
+  }
+});
