@@ -86,6 +86,8 @@ export function normaliseEventKey(source: IdentityEvent['source'], key: string):
   if (v.startsWith('JTI=') || v.startsWith('X509SHA256=')) return k8sKey(v);
   if (source === 'github-audit' && /^[A-Za-z0-9+/]{43}=$/.test(v)) return githubKey(v);
   if (SHA256_HEX.test(v)) return sha256Key(v);
+  // Warden's own just-in-time credentials: the same key whichever Warden event (issuance, decision) names it.
+  if (v.startsWith('warden-jit:')) return v;
   // Anything else (an Okta token id, a Vault lease id, a GitHub token id): kept, scoped to its source
   // so two vendors' ids never collide. It joins only other events of that source.
   return `${source}:${v}`;

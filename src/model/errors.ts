@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'WARDEN_STORE_UNAVAILABLE',
   'WARDEN_INPUT_INVALID',
   'WARDEN_NOT_FOUND',
+  'WARDEN_KEY_UNAVAILABLE',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -2,7 +2,12 @@ import { z } from 'zod';
 
 /** Where an event came from: one parser each. */
 export const EVENT_SOURCES = ['vault', 'cloudtrail', 'k8s-audit', 'github-audit', 'okta', 'agent-trace', 'ocsf'] as const;
-export const EventSourceSchema = z.enum(EVENT_SOURCES);
+/**
+ * Events Warden writes itself rather than parses: request-time decisions (`warden-authz`) and the
+ * just-in-time credential broker's issuance, revocation and presentation (`warden-jit`).
+ */
+export const WARDEN_EVENT_SOURCES = ['warden-authz', 'warden-jit'] as const;
+export const EventSourceSchema = z.enum([...EVENT_SOURCES, ...WARDEN_EVENT_SOURCES]);
 export type EventSource = z.infer<typeof EventSourceSchema>;
 
 export const IDENTITY_TYPES = [
