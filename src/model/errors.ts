@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'WARDEN_INPUT_INVALID',
   'WARDEN_NOT_FOUND',
   'WARDEN_KEY_UNAVAILABLE',
+  'WARDEN_POLICY_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
