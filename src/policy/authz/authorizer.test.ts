@@ -3,26 +3,43 @@ import { describe, test } from 'node:test';
 import type { IdentityEvent } from '../../model/identity-event.js';
 import type { CredentialCheck } from '../jit/broker.js';
 import type { CredentialRecord } from '../jit/types.js';
+import { parseManifest } from '../load.js';
+import type { Manifest } from '../schema.js';
 import { createAuthorizer } from './authorizer.js';
-import type { AuthzIdentity } from './compile.js';
 
-const ciDeployer: AuthzIdentity = {
-  name: 'ci-deployer',
-  match: ['arn:aws:iam::123456789012:user/ci-deployer', 'repo:acme/api:environment:prod'],
-  environments: ['prod'],
-  allow: [
-    { actions: ['s3:GetObject', 's3:PutObject'], resources: ['arn:aws:s3:::acme-artifacts/*'] },
-    { actions: ['ecr:*'], resources: ['*'] },
-    { actions: ['vault:read'], resources: ['secret/ci/db-?'] },
-  ],
-  sources: { networks: ['203.0.113.0/24'], regions: ['eu-west-1'] },
-  windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '08:00', to: '18:00', timezone: 'Europe/Berlin' }],
-};
-const reader: AuthzIdentity = {
-  name: 'reader',
-  match: [],
-  allow: [{ actions: ['s3:Get*'], resources: ['arn:aws:s3:::public/*'] }],
-};
+const CI_DEPLOYER = `  ci-deployer:
+    owner: platform-team
+    match: ["arn:aws:iam::123456789012:user/ci-deployer", "repo:acme/api:environment:prod"]
+    environments: [prod]
+    allow:
+      - actions: ["s3:GetObject", "s3:PutObject"]
+        resources: ["arn:aws:s3:::acme-artifacts/*"]
+      - actions: ["ecr:*"]
+        resources: ["*"]
+      - actions: ["vault:read"]
+        resources: ["secret/ci/db-?"]
+    sources:
+      networks: ["203.0.113.0/24"]
+      regions: [eu-west-1]
+    windows:
+      - days: [mon, tue, wed, thu, fri]
+        from: "08:00"
+        to: "18:00"
+        timezone: Europe/Berlin
+`;
+const READER = (actions: string) => `  reader:
+    owner: data-team
+    allow:
+      - actions: ["${actions}"]
+        resources: ["arn:aws:s3:::public/*"]
+`;
+
+/** A manifest of the given identity blocks. */
+export function manifest(...blocks: string[]): Manifest {
+  const r = parseManifest(`version: 1\nidentities:\n${blocks.join('')}`, 'p.yaml');
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.value;
+}
 
 const ok = { time: '2026-12-07T09:30:00Z', sourceIp: '203.0.113.7', environment: 'prod', region: 'eu-west-1' };
 const req = (over: object = {}, context: object = ok) => ({
@@ -35,7 +52,7 @@ const req = (over: object = {}, context: object = ok) => ({
 
 describe('request-time authorization over Cedar', () => {
   const events: IdentityEvent[] = [];
-  const authz = createAuthorizer([ciDeployer, reader], { onEvent: (e) => events.push(e) });
+  const authz = createAuthorizer(manifest(CI_DEPLOYER, READER('s3:Get*')), { onEvent: (e) => events.push(e) });
 
   test('the contract example is allowed by ci-deployer/allow/0', async () => {
     const d = await authz.authorize(req());
@@ -103,18 +120,24 @@ describe('request-time authorization over Cedar', () => {
   });
 
   test('reload swaps the policies; a manifest that does not compile keeps the old ones', async () => {
-    authz.load([{ ...reader, allow: [{ actions: ['s3:PutObject'], resources: ['arn:aws:s3:::public/*'] }] }]);
+    authz.load(manifest(READER('s3:PutObject')));
     assert.equal(
       (await authz.authorize({ principal: 'reader', action: 's3:GetObject', resource: 'arn:aws:s3:::public/x' })).decision,
       'deny',
     );
     assert.equal((await authz.authorize(req())).decision, 'deny', 'ci-deployer is gone');
-    assert.throws(() => authz.load([{ ...reader, sources: { networks: ['not-a-cidr/99'] } }]));
+    const broken = manifest(READER('s3:PutObject'));
+    assert.throws(() =>
+      authz.load({
+        ...broken,
+        identities: [{ ...broken.identities[0]!, sources: { networks: ['not-a-cidr/99'], at: broken.identities[0]!.at } }],
+      }),
+    );
     assert.equal(
       (await authz.authorize({ principal: 'reader', action: 's3:PutObject', resource: 'arn:aws:s3:::public/x' })).decision,
       'allow',
     );
-    authz.load([ciDeployer, reader]);
+    authz.load(manifest(CI_DEPLOYER, READER('s3:Get*')));
   });
 });
 
@@ -138,7 +161,7 @@ describe('a just-in-time credential as principal', () => {
   const token = `eyJhbGciOiJFUzI1NiJ9.${'e30'}.${'sig'}`;
   const presented: CredentialCheck[] = [];
   let state: CredentialCheck = { state: 'active', reason: 'credential active', record: record() };
-  const authz = createAuthorizer([ciDeployer], {
+  const authz = createAuthorizer(manifest(CI_DEPLOYER), {
     credentials: { check: async () => state, presented: (c) => presented.push(c) },
   });
 

@@ -6,7 +6,10 @@ import { WardenError } from '../../model/errors.js';
 import type { IdentityEvent } from '../../model/identity-event.js';
 import type { ClientInfo, CredentialCheck } from '../jit/broker.js';
 import { jitCredentialKey } from '../jit/broker.js';
-import { actionAllowed, globMatch, inAnyNetwork, inAnyWindow, resourceAllowed } from '../match.js';
+import { globMatch as linearGlob } from '../jit/glob.js';
+import { inAnyNetwork, inAnyWindow } from '../match.js';
+import { resolveIdentity } from '../resolve.js';
+import type { Manifest } from '../schema.js';
 import {
   ACTION_ID,
   ACTION_TYPE,
@@ -56,8 +59,6 @@ export interface CredentialChecker {
 }
 
 export interface AuthorizerOptions {
-  /** Resolves a principal name to a declared identity (the manifest's resolveIdentity); by default name or exact match. */
-  resolve?: (name: string) => AuthzIdentity | undefined;
   credentials?: CredentialChecker;
   /** Every decision, as an IdentityEvent (source `warden-authz`). */
   onEvent?: (e: IdentityEvent) => void;
@@ -67,7 +68,7 @@ export interface AuthorizerOptions {
 export interface Authorizer {
   authorize(request: unknown, client?: ClientInfo): Promise<Decision>;
   /** Compiles and swaps in a new set of identities; the old set keeps serving until this returns. */
-  load(identities: readonly AuthzIdentity[], resolve?: (name: string) => AuthzIdentity | undefined): void;
+  load(manifest: Manifest): void;
   /** How many times policies were (re)loaded, and how many policies are live. */
   readonly stats: { loads: number; policies: number };
 }
@@ -87,11 +88,13 @@ const JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Reads of secrets, so a decision about one feeds the resource-mismatch detection as a secret read. */
 const SECRET_ACTION = /^(vault:read|vault:list|secretsmanager:getsecretvalue|ssm:getparameter|k8s:get|k8s:list|kms:decrypt)/i;
 
-function defaultResolve(byName: Map<string, AuthzIdentity>, identities: readonly AuthzIdentity[]) {
-  const exact = new Map<string, AuthzIdentity>();
-  for (const id of identities) for (const m of id.match) if (!m.includes('*') && !exact.has(m)) exact.set(m, id);
-  return (name: string) => byName.get(name) ?? exact.get(name);
-}
+/** Longest principal name looked up in the manifest (a JWT may be longer). */
+const MAX_NAME = 1024;
+
+/** Glob matching in linear time over request strings (see jit/glob.ts); actions case-insensitively. */
+const anyAction = (globs: readonly string[], action: string) =>
+  globs.some((g) => linearGlob(g.toLowerCase(), action.toLowerCase()));
+const anyResource = (globs: readonly string[], resource: string) => globs.some((g) => linearGlob(g, resource));
 
 function cedarErrors(errors: Array<{ message: string }>): string {
   return errors.map((e) => e.message).join('; ');
@@ -102,9 +105,9 @@ function cedarErrors(errors: Array<{ message: string }>): string {
  * are parsed into Cedar once per load (`preparsePolicySet`/`preparseSchema`) and every request is one
  * `statefulIsAuthorized` call. Deny unless an allow entry matches; missing context that the identity's
  * entry needs, an unknown principal and an inactive credential deny before Cedar is asked.
- * @example const a = createAuthorizer(manifest.identities); await a.authorize({ principal: 'ci-deployer', action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: {...} })
+ * @example const a = createAuthorizer(loadManifest('warden.policy.yaml')); await a.authorize({ principal: 'ci-deployer', action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: {...} })
  */
-export function createAuthorizer(identities: readonly AuthzIdentity[], options: AuthorizerOptions = {}): Authorizer {
+export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions = {}): Authorizer {
   const now = options.now ?? Date.now;
   const emit = options.onEvent;
   let current: Snapshot | undefined;
@@ -112,7 +115,8 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
   const PSET = `warden-authz-${instances}`;
   const SCHEMA = `warden-authz-${instances++}`;
 
-  function load(ids: readonly AuthzIdentity[], resolve = options.resolve): void {
+  function load(m: Manifest): void {
+    const ids: readonly AuthzIdentity[] = m.identities;
     const compiled = compileToCedar(ids);
     // Validate against the schema first under a scratch id: a manifest that does not compile leaves
     // the live policies untouched (preparse is side-effect free on error).
@@ -137,7 +141,7 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
     // The swap is one assignment after the preparse, both synchronous: no request sees half of each.
     current = {
       byName,
-      resolve: resolve ?? defaultResolve(byName, ids),
+      resolve: (name) => (name.length > MAX_NAME ? undefined : resolveIdentity(m, name)),
       qglobs: compiled.qglobs,
       entities,
       policies: Object.keys(compiled.policies).length,
@@ -200,7 +204,7 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
     const allow = id.allow ?? [];
     if (allow.length === 0) return [`${id.name} has no allow entries`];
     const covering = allow.filter(
-      (a) => actionAllowed(a.actions, req.action) && (a.resources === undefined || resourceAllowed(a.resources, req.resource)),
+      (a) => anyAction(a.actions, req.action) && (a.resources === undefined || anyResource(a.resources, req.resource)),
     );
     if (covering.length === 0) return [`no allow entry of ${id.name} covers ${req.action} on ${req.resource}`];
     const out: string[] = [];
@@ -211,7 +215,7 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
     if (nets !== undefined && !inAnyNetwork(String(ctx.sourceIp), nets))
       out.push(`source ${String(ctx.sourceIp)} is outside ${id.name}'s networks`);
     const regions = id.sources?.regions;
-    if (regions !== undefined && !regions.some((r) => globMatch(r, String(ctx.region))))
+    if (regions !== undefined && !regions.some((r) => linearGlob(r, String(ctx.region))))
       out.push(`region ${String(ctx.region)} is not one of ${id.name}'s regions (${regions.join(', ')})`);
     if (inWindow === false) out.push(`${new Date(when).toISOString()} is outside ${id.name}'s time windows`);
     return out.length > 0 ? out : [`no allow entry of ${id.name} holds for this request`];
@@ -298,7 +302,7 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
     }
     const q = snap.qglobs.get(id.name);
     if (q !== undefined)
-      context.qmatch = q.filter((g) => globMatch(g.glob, g.action ? (context.action as string) : req.resource)).map((g) => g.n);
+      context.qmatch = q.filter((g) => linearGlob(g.glob, g.action ? (context.action as string) : req.resource)).map((g) => g.n);
 
     const answer = cedar.statefulIsAuthorized({
       principal: { type: PRINCIPAL_TYPE, id: id.name },
@@ -327,7 +331,7 @@ export function createAuthorizer(identities: readonly AuthzIdentity[], options: 
     return deny([...explain(id, req, when, inWindow), ...errs], via, exp);
   }
 
-  load(identities);
+  load(manifest);
   return {
     authorize,
     load,

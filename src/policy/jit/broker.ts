@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { IdentityEvent } from '../../model/identity-event.js';
-import { formatDuration, parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from '../match.js';
+import type { Manifest } from '../schema.js';
 import { globMatch } from './glob.js';
 import type { Keyring } from './keys.js';
 import { SIGNING_ALG } from './keys.js';
@@ -23,6 +24,29 @@ export interface JitPolicy {
   trust: readonly JitTrustEntry[];
   /** A declared identity's credential limits; undefined when the manifest does not declare it. */
   identity(name: string): { maxLifetimeMs: number } | undefined;
+}
+
+/**
+ * The broker's view of a manifest: trust entries cited as `trust/N`, each identity's maxLifetime.
+ * @example createBroker({ …, policy: () => jitPolicyOf(manifest) })
+ */
+export function jitPolicyOf(manifest: Manifest): JitPolicy {
+  const byName = new Map(manifest.identities.map((i) => [i.name, i]));
+  return {
+    trust: manifest.trust.map((t, i) => ({
+      issuer: t.issuer,
+      audience: t.audience,
+      subject: t.subject,
+      identity: t.identity,
+      ref: `trust/${i}`,
+    })),
+    identity(name) {
+      const id = byName.get(name);
+      if (id === undefined) return undefined;
+      const s = id.credentials?.maxLifetimeSeconds;
+      return { maxLifetimeMs: s === undefined ? DEFAULT_MAX_LIFETIME_MS : s * 1000 };
+    },
+  };
 }
 
 /** The lifetime of a credential whose identity declares no `credentials.maxLifetime`. */
@@ -297,7 +321,8 @@ export function createBroker(options: BrokerOptions): Broker {
           event('refused', req.identity, { outcome: 'failure', reason, client, workload, tags: ['auth.login'] });
         return { ok: false, status: 403, reason };
       }
-      const asked = req.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(req.ttl);
+      const seconds = req.ttl === undefined ? DEFAULT_TTL_MS / 1000 : parseDuration(req.ttl);
+      const asked = seconds === undefined ? undefined : seconds * 1000;
       if (asked === undefined) return { ok: false, status: 400, reason: `ttl ${req.ttl} is not a duration such as 15m or 1h` };
       const lifetime = Math.min(asked, declared.maxLifetimeMs);
       const { kid, key } = await options.keyring.signer();
@@ -345,7 +370,7 @@ export function createBroker(options: BrokerOptions): Broker {
         id,
         token,
         expiresAt: new Date(record.expiresAt).toISOString(),
-        ttl: formatDuration(lifetime),
+        ttl: formatDuration(lifetime / 1000),
         identity: req.identity,
         audience,
         capped: asked > lifetime,
