@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { wardenVersion } from '../report/version.js';
+import { registerAuthz } from './authz-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
@@ -41,6 +42,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
   registerPolicy(program, io, setExit);
+  registerAuthz(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

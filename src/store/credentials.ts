@@ -1,6 +1,8 @@
+import { dirname, join } from 'node:path';
 import type { CredentialRecord, JitRepository, SigningKeyRecord } from '../policy/jit/types.js';
 import type { JitCredentialsTable, JitKeysTable } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
+import { parseStoreUrl } from './url.js';
 
 function keyOf(r: JitKeysTable): SigningKeyRecord {
   return {
@@ -69,12 +71,12 @@ export function jitRepository(target: StoreTarget): JitRepository {
         .where('last_expires_at', '<', expiresAt)
         .execute();
     },
-    async pruneKeys(before) {
+    async pruneKeys(expiredBefore, retiredBefore) {
       const gone = await db
         .selectFrom('jit_keys')
         .select('kid')
-        .where('retired_at', 'is not', null)
-        .where('last_expires_at', '<=', before)
+        .where('retired_at', '<=', retiredBefore)
+        .where('last_expires_at', '<=', expiredBefore)
         .execute();
       if (gone.length === 0) return [];
       const kids = gone.map((r) => r.kid);
@@ -114,4 +116,15 @@ export function jitRepository(target: StoreTarget): JitRepository {
       return Number(res.numUpdatedRows) > 0;
     },
   };
+}
+
+/**
+ * Where the key-encryption key file goes when `WARDEN_KEY_ENCRYPTION_KEY` is unset: beside a SQLite
+ * store (`.warden/key-encryption.key`), else under `dir`'s `.warden/`. Backing up the database
+ * without this file (or the variable) leaves its signing keys sealed for good.
+ */
+export function defaultKeyFile(url: string | undefined, dir: string): string {
+  const loc = parseStoreUrl(url, { dir });
+  if (loc.dialect === 'sqlite' && loc.file !== ':memory:') return join(dirname(loc.file), 'key-encryption.key');
+  return join(dir, '.warden', 'key-encryption.key');
 }

@@ -1,5 +1,5 @@
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
-export { jitRepository } from './credentials.js';
+export { defaultKeyFile, jitRepository } from './credentials.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
   claimImported,

@@ -8,6 +8,11 @@ export const SIGNING_ALG = 'ES256';
 
 /** How long the key list read from the store is reused: a rotation by another process shows within it. */
 const KEYS_CACHE_MS = 2_000;
+/**
+ * A retired key is kept at least this long even with no live credential: a server that read the key
+ * list just before another process rotated may still sign with it for up to KEYS_CACHE_MS.
+ */
+const RETIRED_GRACE_MS = 60_000;
 
 export interface Keyring {
   /** The key that signs now (created on first use), with its private half unsealed. */
@@ -116,7 +121,7 @@ export function createKeyring(repo: JitRepository, kek: KeyEncryptionKey, now: (
     async rotate() {
       const before = await keys(true);
       const rec = await create();
-      const pruned = await repo.pruneKeys(now());
+      const pruned = await repo.pruneKeys(now(), now() - RETIRED_GRACE_MS);
       for (const kid of pruned) publics.delete(kid);
       cached = undefined;
       return { kid: rec.kid, retired: before.filter((k) => k.retiredAt === null).map((k) => k.kid), pruned };

@@ -41,8 +41,8 @@ export interface JitRepository {
   retireKeysExcept(kid: string, at: number): Promise<void>;
   /** Raises a key's lastExpiresAt to `expiresAt` if that is later. */
   extendKey(kid: string, expiresAt: number): Promise<void>;
-  /** Deletes retired keys whose last credential expired before `before`; returns their kids. */
-  pruneKeys(before: number): Promise<string[]>;
+  /** Deletes keys retired before `retiredBefore` whose last credential expired before `expiredBefore`; returns their kids. */
+  pruneKeys(expiredBefore: number, retiredBefore: number): Promise<string[]>;
   insertCredential(c: CredentialRecord): Promise<void>;
   getCredential(id: string): Promise<CredentialRecord | undefined>;
   /** Revokes a credential not yet revoked; false when it was already revoked or does not exist. */
