@@ -146,6 +146,8 @@ export interface JitCredentialsTable {
   revoked_at: number | null;
   revoked_by: string | null;
   fingerprint: string;
+}
+
 /** `api_tokens`: bearer tokens of `warden serve`, stored as SHA-256 hashes only. */
 export interface ApiTokensTable {
   name: string;
