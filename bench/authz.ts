@@ -22,8 +22,8 @@ import { createAuthorizer } from '../src/policy/authz/authorizer.js';
 import { ACTION_ID, ACTION_TYPE, compileToCedar, PRINCIPAL_TYPE, RESOURCE_TYPE } from '../src/policy/authz/compile.js';
 import { inAnyWindow, parseManifest } from '../src/policy/index.js';
 import type { Manifest } from '../src/policy/schema.js';
-import { fixed, formatTable, round } from './lib/report.js';
 import { httpBench } from './authz-http.js';
+import { fixed, formatTable, round } from './lib/report.js';
 
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -201,8 +201,12 @@ async function main(): Promise<void> {
   const r = median(raw);
   const overhead = r.perSec / w.perSec - 1;
 
-  console.log(`bench:authz — ${manifest.identities.length} identities, ${Object.keys(compiled.policies).length} Cedar policies, ${N} decisions × ${ROUNDS} rounds (median)`);
-  console.log(`agreement with raw Cedar on ${Math.min(N, 2000)} requests: ${disagree === 0 ? 'all equal' : `${disagree} differ`}; ${allowed} allowed\n`);
+  console.log(
+    `bench:authz — ${manifest.identities.length} identities, ${Object.keys(compiled.policies).length} Cedar policies, ${N} decisions × ${ROUNDS} rounds (median)`,
+  );
+  console.log(
+    `agreement with raw Cedar on ${Math.min(N, 2000)} requests: ${disagree === 0 ? 'all equal' : `${disagree} differ`}; ${allowed} allowed\n`,
+  );
   const rows: string[][] = [
     ['raw Cedar (statefulIsAuthorized, prepared)', fixed(r.perSec, 0), fixed(r.p50Us, 1), fixed(r.p99Us, 1)],
     ['Warden authorize (in process)', fixed(w.perSec, 0), fixed(w.p50Us, 1), fixed(w.p99Us, 1)],
@@ -225,13 +229,27 @@ async function main(): Promise<void> {
   );
   const http = await httpBench(manifest, requests);
   if (http !== undefined) {
-    console.log(`\nOver HTTP on loopback (${http.authorize.offered} req/s offered for ${http.authorize.seconds} s, at most ${http.authorize.inFlight} in flight):`);
+    console.log(
+      `\nOver HTTP on loopback (${http.authorize.offered} req/s offered for ${http.authorize.seconds} s, at most ${http.authorize.inFlight} in flight):`,
+    );
     console.log(
       formatTable(
         ['path', 'req/s done', 'p50 µs', 'p99 µs', 'errors'],
         [
-          ['POST /v1/authorize', fixed(http.authorize.perSec, 0), fixed(http.authorize.p50Us, 0), fixed(http.authorize.p99Us, 0), String(http.authorize.errors)],
-          ['POST /v1/authorize, closed loop (max rate)', fixed(http.max.perSec, 0), fixed(http.max.p50Us, 0), fixed(http.max.p99Us, 0), String(http.max.errors)],
+          [
+            'POST /v1/authorize',
+            fixed(http.authorize.perSec, 0),
+            fixed(http.authorize.p50Us, 0),
+            fixed(http.authorize.p99Us, 0),
+            String(http.authorize.errors),
+          ],
+          [
+            'POST /v1/authorize, closed loop (max rate)',
+            fixed(http.max.perSec, 0),
+            fixed(http.max.p50Us, 0),
+            fixed(http.max.p99Us, 0),
+            String(http.max.errors),
+          ],
         ],
       ),
     );
@@ -241,12 +259,19 @@ async function main(): Promise<void> {
         ['path', 'per s', 'p50 µs', 'p99 µs'],
         [
           ['bare jose ES256 sign', fixed(sign.perSec, 0), fixed(sign.p50Us, 0), fixed(sign.p99Us, 0)],
-          ['POST /v1/credentials (verify + sign + store)', fixed(http.issue.perSec, 0), fixed(http.issue.p50Us, 0), fixed(http.issue.p99Us, 0)],
+          [
+            'POST /v1/credentials (verify + sign + store)',
+            fixed(http.issue.perSec, 0),
+            fixed(http.issue.p50Us, 0),
+            fixed(http.issue.p99Us, 0),
+          ],
         ],
       ),
     );
   } else {
-    console.log(`\nbare jose ES256 sign: ${fixed(sign.perSec, 0)}/s, p99 ${fixed(sign.p99Us, 0)} µs (HTTP part skipped: no server)`);
+    console.log(
+      `\nbare jose ES256 sign: ${fixed(sign.perSec, 0)}/s, p99 ${fixed(sign.p99Us, 0)} µs (HTTP part skipped: no server)`,
+    );
   }
   console.log(
     JSON.stringify({

@@ -18,14 +18,14 @@ async function openStoreFor(store: string | undefined, io: CliIO): Promise<Store
 }
 
 /**
- * The JIT services over a store: the key-encryption key (WARDEN_KEY_ENCRYPTION_KEY, else a key file
- * beside the store, created on first use with a note on stderr), the keyring and the broker's repository.
+ * The JIT services over a store: the key-encryption key (WARDEN_KEY_ENCRYPTION_KEY, else the key file
+ * .warden/key-encryption.key, created on first use with a note on stderr), the keyring and the broker's repository.
  */
-export async function jitServices(store: Store, storeUrl: string | undefined, io: CliIO) {
-  const { defaultKeyFile, jitRepository } = await import('../store/index.js');
-  const { loadKeyEncryptionKey } = await import('../policy/jit/kek.js');
+export async function jitServices(store: Store, io: CliIO) {
+  const { jitRepository } = await import('../store/index.js');
+  const { defaultKeyFile, loadKeyEncryptionKey } = await import('../policy/jit/kek.js');
   const { createKeyring } = await import('../policy/jit/keys.js');
-  const kek = loadKeyEncryptionKey(io.env, defaultKeyFile(storeUrl ?? io.env.WARDEN_DATABASE_URL, io.cwd), (path) =>
+  const kek = loadKeyEncryptionKey(io.env, defaultKeyFile(io.cwd), (path) =>
     io.stderr(
       `warden: created the key-encryption key ${path} (mode 0600); keep it with the database, or set WARDEN_KEY_ENCRYPTION_KEY\n`,
     ),
@@ -78,7 +78,7 @@ Examples:
         let credentials: CredentialChecker | undefined;
         if (flags.store !== undefined) {
           store = await openStoreFor(flags.store, io);
-          const { keyring, repo } = await jitServices(store, flags.store, io);
+          const { keyring, repo } = await jitServices(store, io);
           const { createBroker, jitPolicyOf } = await import('../policy/jit/broker.js');
           const { createWorkloadVerifier } = await import('../policy/jit/oidc.js');
           credentials = createBroker({
@@ -125,7 +125,7 @@ Examples:
     .action(async (flags: { store?: string }) => {
       const store = await openStoreFor(flags.store, io);
       try {
-        const { keyring } = await jitServices(store, flags.store, io);
+        const { keyring } = await jitServices(store, io);
         const r = await keyring.rotate();
         io.stdout(`${JSON.stringify(r)}\n`);
         io.stderr(
@@ -144,7 +144,7 @@ Examples:
     .action(async (flags: { store?: string; format?: 'table' | 'json' }) => {
       const store = await openStoreFor(flags.store, io);
       try {
-        const { repo } = await jitServices(store, flags.store, io);
+        const { repo } = await jitServices(store, io);
         const list = (await repo.listKeys()).map((k) => ({
           kid: k.kid,
           alg: k.alg,

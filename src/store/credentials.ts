@@ -1,8 +1,6 @@
-import { dirname, join } from 'node:path';
 import type { CredentialRecord, JitRepository, SigningKeyRecord } from '../policy/jit/types.js';
 import type { JitCredentialsTable, JitKeysTable } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
-import { parseStoreUrl } from './url.js';
 
 function keyOf(r: JitKeysTable): SigningKeyRecord {
   return {
@@ -118,13 +116,3 @@ export function jitRepository(target: StoreTarget): JitRepository {
   };
 }
 
-/**
- * Where the key-encryption key file goes when `WARDEN_KEY_ENCRYPTION_KEY` is unset: beside a SQLite
- * store (`.warden/key-encryption.key`), else under `dir`'s `.warden/`. Backing up the database
- * without this file (or the variable) leaves its signing keys sealed for good.
- */
-export function defaultKeyFile(url: string | undefined, dir: string): string {
-  const loc = parseStoreUrl(url, { dir });
-  if (loc.dialect === 'sqlite' && loc.file !== ':memory:') return join(dirname(loc.file), 'key-encryption.key');
-  return join(dir, '.warden', 'key-encryption.key');
-}

@@ -21,23 +21,21 @@ import {
 } from './compile.js';
 
 /** One authorization request (CONTRACTS §3). */
-export const AuthzRequestSchema = z
-  .object({
-    /** A Warden name, anything its `match` lists, or a just-in-time credential (JWT). */
-    principal: z.string().min(1).max(16_384),
-    action: z.string().min(1).max(512),
-    resource: z.string().min(1).max(4096),
-    context: z
-      .object({
-        time: z.string().max(64).optional(),
-        sourceIp: z.string().max(64).optional(),
-        environment: z.string().max(256).optional(),
-        region: z.string().max(64).optional(),
-      })
-      .catchall(z.unknown())
-      .default({}),
-  })
-  .strict();
+export const AuthzRequestSchema = z.object({
+  /** A Warden name, anything its `match` lists, or a just-in-time credential (JWT). */
+  principal: z.string().min(1).max(16_384),
+  action: z.string().min(1).max(512),
+  resource: z.string().min(1).max(4096),
+  context: z
+    .object({
+      time: z.string().max(64).optional(),
+      sourceIp: z.string().max(64).optional(),
+      environment: z.string().max(256).optional(),
+      region: z.string().max(64).optional(),
+    })
+    .catchall(z.unknown())
+    .default({}),
+});
 export type AuthzRequest = z.infer<typeof AuthzRequestSchema>;
 
 /** A decision: allow or deny, why, and the Cedar policies (`NAME/allow/N`) that decided. */

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { WardenError } from '../../model/errors.js';
 
 /** The environment variable holding the key-encryption key: 32 bytes, base64 or hex. */
@@ -22,6 +22,15 @@ export interface KeyEncryptionKey {
 }
 
 const VERSION = 'v1';
+
+/**
+ * The key file used when `WARDEN_KEY_ENCRYPTION_KEY` and `WARDEN_KEY_ENCRYPTION_KEY_FILE` are unset:
+ * `.warden/key-encryption.key` under the working directory, where `warden serve` and `warden keys`
+ * both look. Backing up the database without it (or the variable) leaves its signing keys sealed.
+ */
+export function defaultKeyFile(cwd: string): string {
+  return join(cwd, '.warden', 'key-encryption.key');
+}
 
 /**
  * A key-encryption key from 32 raw bytes.
