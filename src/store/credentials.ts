@@ -115,4 +115,3 @@ export function jitRepository(target: StoreTarget): JitRepository {
     },
   };
 }
-
