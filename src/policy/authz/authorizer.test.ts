@@ -5,7 +5,7 @@ import type { CredentialCheck } from '../jit/broker.js';
 import type { CredentialRecord } from '../jit/types.js';
 import { parseManifest } from '../load.js';
 import type { Manifest } from '../schema.js';
-import { createAuthorizer } from './authorizer.js';
+import { AuthzRequestSchema, createAuthorizer, wellFormed } from './authorizer.js';
 
 const CI_DEPLOYER = `  ci-deployer:
     owner: platform-team
@@ -188,4 +188,32 @@ describe('a just-in-time credential as principal', () => {
     assert.equal(d.decision, 'deny');
     assert.match(d.reasons[0]!, /unknown principal/);
   });
+});
+
+test('the fast request check accepts exactly what the schema accepts', () => {
+  const good = req();
+  const inputs: unknown[] = [
+    good,
+    { ...good, context: undefined },
+    { ...good, context: {} },
+    { ...good, context: { ...ok, extra: { nested: true } } },
+    { ...good, extra: 1 },
+    { ...good, principal: '' },
+    { ...good, principal: 7 },
+    { ...good, action: 'x'.repeat(513) },
+    { ...good, resource: undefined },
+    { ...good, context: [] },
+    { ...good, context: null },
+    { ...good, context: { time: 5 } },
+    { ...good, context: { sourceIp: 'x'.repeat(65) } },
+    null,
+    'text',
+    [],
+  ];
+  for (const input of inputs) {
+    const fast = wellFormed(input);
+    const schema = AuthzRequestSchema.safeParse(input);
+    if (fast !== undefined) assert.ok(schema.success, JSON.stringify(input));
+    if (!schema.success) assert.equal(fast, undefined, JSON.stringify(input));
+  }
 });

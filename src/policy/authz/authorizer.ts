@@ -7,7 +7,7 @@ import type { IdentityEvent } from '../../model/identity-event.js';
 import type { ClientInfo, CredentialCheck } from '../jit/broker.js';
 import { jitCredentialKey } from '../jit/broker.js';
 import { globMatch as linearGlob } from '../jit/glob.js';
-import { inAnyNetwork, inAnyWindow } from '../match.js';
+import { inAnyNetwork } from '../match.js';
 import { resolveIdentity } from '../resolve.js';
 import type { Manifest } from '../schema.js';
 import {
@@ -19,6 +19,7 @@ import {
   type QGlob,
   RESOURCE_TYPE,
 } from './compile.js';
+import { type CompiledWindows, compileWindows, inCompiledWindows } from './windows.js';
 
 /** One authorization request (CONTRACTS §3). */
 export const AuthzRequestSchema = z.object({
@@ -75,7 +76,9 @@ interface Snapshot {
   byName: Map<string, AuthzIdentity>;
   resolve: (name: string) => AuthzIdentity | undefined;
   qglobs: Map<string, QGlob[]>;
-  entities: Map<string, cedar.EntityJson>;
+  /** The preparsed Cedar policy set of each identity's slice. */
+  sets: Map<string, string>;
+  windows: Map<string, CompiledWindows>;
   policies: number;
 }
 
@@ -85,6 +88,38 @@ let instances = 0;
 const JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Reads of secrets, so a decision about one feeds the resource-mismatch detection as a secret read. */
 const SECRET_ACTION = /^(vault:read|vault:list|secretsmanager:getsecretvalue|ssm:getparameter|k8s:get|k8s:list|kms:decrypt)/i;
+
+const CONTEXT_LIMITS: ReadonlyArray<readonly [string, number]> = [
+  ['time', 64],
+  ['sourceIp', 64],
+  ['environment', 256],
+  ['region', 64],
+];
+
+/**
+ * The request when it is plainly well-formed (the common case), checked by hand in a fraction of
+ * the schema's time; undefined sends it through AuthzRequestSchema, which also explains what is wrong.
+ * The two accept the same requests (the test runs both over the same inputs).
+ */
+export function wellFormed(input: unknown): AuthzRequest | undefined {
+  if (typeof input !== 'object' || input === null) return undefined;
+  const r = input as Record<string, unknown>;
+  const { principal, action, resource } = r;
+  if (typeof principal !== 'string' || principal.length === 0 || principal.length > 16_384) return undefined;
+  if (typeof action !== 'string' || action.length === 0 || action.length > 512) return undefined;
+  if (typeof resource !== 'string' || resource.length === 0 || resource.length > 4096) return undefined;
+  const context = r.context === undefined ? {} : r.context;
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return undefined;
+  for (const [k, max] of CONTEXT_LIMITS) {
+    const v = (context as Record<string, unknown>)[k];
+    if (v !== undefined && (typeof v !== 'string' || v.length > max)) return undefined;
+  }
+  return { principal, action, resource, context: context as AuthzRequest['context'] };
+}
+
+/** Decision events are numbered within a process run: cheaper than a UUID each, unique all the same. */
+const RUN = randomUUID().slice(0, 8);
+let seq = 0;
 
 /** Longest principal name looked up in the manifest (a JWT may be longer). */
 const MAX_NAME = 1024;
@@ -100,7 +135,7 @@ function cedarErrors(errors: Array<{ message: string }>): string {
 
 /**
  * Request-time authorization (CONTRACTS §3) over the manifest compiled to Cedar. Policies and schema
- * are parsed into Cedar once per load (`preparsePolicySet`/`preparseSchema`) and every request is one
+ * are compiled to Cedar once per load, validated against the schema, and preparsed one slice per identity; every request is one
  * `statefulIsAuthorized` call. Deny unless an allow entry matches; missing context that the identity's
  * entry needs, an unknown principal and an inactive credential deny before Cedar is asked.
  * @example const a = createAuthorizer(loadManifest('warden.policy.yaml')); await a.authorize({ principal: 'ci-deployer', action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', context: {...} })
@@ -110,38 +145,53 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
   const emit = options.onEvent;
   let current: Snapshot | undefined;
   const stats = { loads: 0, policies: 0 };
-  const PSET = `warden-authz-${instances}`;
-  const SCHEMA = `warden-authz-${instances++}`;
+  const base = `warden-authz-${instances++}`;
 
+  let slot = 0;
   function load(m: Manifest): void {
     const ids: readonly AuthzIdentity[] = m.identities;
     const compiled = compileToCedar(ids);
-    // Validate against the schema first under a scratch id: a manifest that does not compile leaves
-    // the live policies untouched (preparse is side-effect free on error).
-    const v = cedar.validate({
-      schema: compiled.schema,
-      policies: { staticPolicies: compiled.policies },
-      validationSettings: { mode: 'strict' },
-    });
-    if (v.type === 'failure')
-      throw new WardenError('WARDEN_CONFIG_INVALID', `manifest does not compile to Cedar: ${cedarErrors(v.errors)}`);
-    if (v.validationErrors.length > 0)
-      throw new WardenError(
-        'WARDEN_CONFIG_INVALID',
-        `manifest compiles to invalid Cedar: ${v.validationErrors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`,
-      );
-    const s = cedar.preparseSchema(SCHEMA, compiled.schema);
-    if (s.type === 'failure') throw new WardenError('WARDEN_CONFIG_INVALID', `Cedar schema: ${cedarErrors(s.errors)}`);
-    const p = cedar.preparsePolicySet(PSET, { staticPolicies: compiled.policies });
-    if (p.type === 'failure') throw new WardenError('WARDEN_CONFIG_INVALID', `Cedar policies: ${cedarErrors(p.errors)}`);
+    // Each slice is validated against the schema once per load (slice by slice: validating the whole
+    // set at once grows faster than the set), so a manifest that does not compile leaves the live
+    // policies untouched.
+    for (const [name, slice] of compiled.byIdentity) {
+      const v = cedar.validate({
+        schema: compiled.schema,
+        policies: { staticPolicies: slice },
+        validationSettings: { mode: 'strict' },
+      });
+      if (v.type === 'failure')
+        throw new WardenError('WARDEN_CONFIG_INVALID', `${name} does not compile to Cedar: ${cedarErrors(v.errors)}`);
+      if (v.validationErrors.length > 0)
+        throw new WardenError(
+          'WARDEN_CONFIG_INVALID',
+          `${name} compiles to invalid Cedar: ${v.validationErrors.map((e) => `${e.policyId}: ${e.error.message}`).join('; ')}`,
+        );
+    }
+    // Each identity's slice is preparsed under the slot not in use, so the live slot stays whole until
+    // the swap below; two slots bound the sets Cedar keeps however often the manifest reloads.
+    const next = 1 - slot;
+    const sets = new Map<string, string>();
+    for (const [name, slice] of compiled.byIdentity) {
+      const psetId = `${base}/${next}/${name}`;
+      const p = cedar.preparsePolicySet(psetId, { staticPolicies: slice });
+      if (p.type === 'failure')
+        throw new WardenError('WARDEN_CONFIG_INVALID', `Cedar policies of ${name}: ${cedarErrors(p.errors)}`);
+      sets.set(name, psetId);
+    }
     const byName = new Map(ids.map((i) => [i.name, i]));
-    const entities = new Map(ids.map((i) => [i.name, { uid: { type: PRINCIPAL_TYPE, id: i.name }, attrs: {}, parents: [] }]));
-    // The swap is one assignment after the preparse, both synchronous: no request sees half of each.
+    // Everything above and this swap are synchronous: no request sees half of each manifest.
+    slot = next;
     current = {
       byName,
       resolve: (name) => (name.length > MAX_NAME ? undefined : resolveIdentity(m, name)),
       qglobs: compiled.qglobs,
-      entities,
+      sets,
+      windows: new Map(
+        m.identities
+          .filter((i) => i.windows !== undefined && i.windows.length > 0)
+          .map((i) => [i.name, compileWindows(i.windows!)]),
+      ),
       policies: Object.keys(compiled.policies).length,
     };
     stats.loads++;
@@ -155,45 +205,33 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
     const tags = ['authz.decision', deny ? 'authz.deny' : 'authz.allow'];
     if (SECRET_ACTION.test(req.action)) tags.push('secret.read');
     const identity = d.identity ?? (JWT.test(req.principal) ? 'unknown-credential' : req.principal.slice(0, 256));
+    // Built by assignment rather than spreads: this runs once per decision.
+    const c: IdentityEvent['client'] = {};
+    const ip = typeof ctx.sourceIp === 'string' && isIP(ctx.sourceIp) !== 0 ? ctx.sourceIp : client?.ip;
+    if (ip !== undefined) c.ip = ip;
+    if (typeof ctx.region === 'string') c.region = ctx.region;
+    if (typeof ctx.environment === 'string') c.environment = ctx.environment;
+    if (client?.userAgent !== undefined) c.userAgent = client.userAgent.slice(0, 256);
+    const extra: Record<string, unknown> = { decision: d.decision, policies: d.policies };
+    if (ctx.time !== undefined) extra.contextTime = ctx.time;
+    if (d.task !== undefined) extra.task = d.task;
     const e: IdentityEvent = {
-      id: `warden-authz-${randomUUID()}`,
+      id: `warden-authz-${RUN}-${++seq}`,
       time: new Date(now()).toISOString(),
       source: 'warden-authz',
       identity: { id: identity, type: d.identity === undefined ? 'unknown' : 'app', name: identity },
-      ...(d.credential === undefined
-        ? {}
-        : {
-            credential: {
-              key: jitCredentialKey(d.credential),
-              type: 'warden-jit',
-              lifecycle: 'used' as const,
-              ...(expiresAt === undefined ? {} : { expiresAt: new Date(expiresAt).toISOString() }),
-            },
-          }),
       action: req.action,
       resource: { id: req.resource },
       outcome: deny ? 'failure' : 'success',
-      ...(deny ? { reason: d.reasons[0]?.slice(0, 512) ?? 'denied' } : {}),
-      client: {
-        ...(typeof ctx.sourceIp === 'string' && isIP(ctx.sourceIp)
-          ? { ip: ctx.sourceIp }
-          : client?.ip === undefined
-            ? {}
-            : { ip: client.ip }),
-        ...(typeof ctx.region === 'string' ? { region: ctx.region } : {}),
-        ...(typeof ctx.environment === 'string' ? { environment: ctx.environment } : {}),
-        ...(client?.userAgent === undefined ? {} : { userAgent: client.userAgent.slice(0, 256) }),
-      },
+      client: c,
       tags,
-      raw: {
-        extra: {
-          decision: d.decision,
-          policies: d.policies,
-          ...(ctx.time === undefined ? {} : { contextTime: ctx.time }),
-          ...(d.task === undefined ? {} : { task: d.task }),
-        },
-      },
+      raw: { extra },
     };
+    if (deny) e.reason = d.reasons[0]?.slice(0, 512) ?? 'denied';
+    if (d.credential !== undefined) {
+      e.credential = { key: jitCredentialKey(d.credential), type: 'warden-jit', lifecycle: 'used' };
+      if (expiresAt !== undefined) e.credential.expiresAt = new Date(expiresAt).toISOString();
+    }
     emit(e);
   }
 
@@ -238,7 +276,8 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
   }
 
   async function authorize(input: unknown, client?: ClientInfo): Promise<Decision> {
-    const parsed = AuthzRequestSchema.safeParse(input);
+    const fast = wellFormed(input);
+    const parsed = fast === undefined ? AuthzRequestSchema.safeParse(input) : ({ success: true, data: fast } as const);
     if (!parsed.success) {
       return {
         decision: 'deny',
@@ -294,23 +333,29 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       context.sourceIp = { __extn: { fn: 'ip', arg: ctx.sourceIp } };
     if (typeof ctx.region === 'string') context.region = ctx.region;
     let inWindow: boolean | undefined;
-    if (id.windows !== undefined && id.windows.length > 0) {
-      inWindow = inAnyWindow(when, id.windows as Parameters<typeof inAnyWindow>[1]);
+    const windows = snap.windows.get(id.name);
+    if (windows !== undefined) {
+      inWindow = inCompiledWindows(when, windows);
       context.inWindow = inWindow;
     }
     const q = snap.qglobs.get(id.name);
     if (q !== undefined)
       context.qmatch = q.filter((g) => linearGlob(g.glob, g.action ? (context.action as string) : req.resource)).map((g) => g.n);
 
+    const psetId = snap.sets.get(id.name);
+    if (psetId === undefined) return deny(explain(id, req, when, inWindow), via, exp);
     const answer = cedar.statefulIsAuthorized({
       principal: { type: PRINCIPAL_TYPE, id: id.name },
       action: { type: ACTION_TYPE, id: ACTION_ID },
       resource: { type: RESOURCE_TYPE, id: req.resource },
       context,
-      preparsedPolicySetId: PSET,
-      preparsedSchemaName: SCHEMA,
-      validateRequest: true,
-      entities: [snap.entities.get(id.name)!],
+      preparsedPolicySetId: psetId,
+      // The context is built here from a parsed request and the policies were validated against the
+      // schema at load, so per-request validation would only repeat that work.
+      validateRequest: false,
+      // Policies read no entity attributes or hierarchy (everything is in the context), so the request
+      // carries no entities: less to serialise across the WebAssembly boundary.
+      entities: [],
     });
     if (answer.type === 'failure') return deny([`authorization error: ${cedarErrors(answer.errors)}`], via, exp);
     const r = answer.response;

@@ -46,6 +46,12 @@ export interface QGlob {
 export interface CompiledPolicies {
   /** Policy id → Cedar JSON policy. */
   policies: Record<string, PolicyJson>;
+  /**
+   * The same policies sliced by principal: each identity's own. Every policy names its principal, so
+   * a request can only ever be decided by its principal's slice; evaluating that slice instead of the
+   * whole set gives the same decision at a cost that does not grow with the manifest.
+   */
+  byIdentity: Map<string, Record<string, PolicyJson>>;
   schema: SchemaJson<string>;
   /** The `?` globs each identity's policies refer to. */
   qglobs: Map<string, QGlob[]>;
@@ -76,6 +82,7 @@ export function likePattern(glob: string): Array<'Wildcard' | { Literal: string 
  */
 export function compileToCedar(identities: readonly AuthzIdentity[]): CompiledPolicies {
   const policies: Record<string, PolicyJson> = {};
+  const byIdentity = new Map<string, Record<string, PolicyJson>>();
   const qglobs = new Map<string, QGlob[]>();
   let q = 0;
   for (const id of identities) {
@@ -125,7 +132,9 @@ export function compileToCedar(identities: readonly AuthzIdentity[]): CompiledPo
         entry.resources === undefined ? { Value: true } : or(entry.resources.map((r) => globTest('resource', r))),
         ...conditions,
       ]);
-      policies[pid] = {
+      const slice = byIdentity.get(id.name) ?? {};
+      byIdentity.set(id.name, slice);
+      slice[pid] = policies[pid] = {
         effect: 'permit',
         principal: { op: '==', entity: { type: PRINCIPAL_TYPE, id: id.name } },
         action: { op: '==', entity: { type: ACTION_TYPE, id: ACTION_ID } },
@@ -162,5 +171,5 @@ export function compileToCedar(identities: readonly AuthzIdentity[]): CompiledPo
       },
     },
   } as SchemaJson<string>;
-  return { policies, schema, qglobs };
+  return { policies, byIdentity, schema, qglobs };
 }
