@@ -29,8 +29,8 @@ const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const N = Number(process.env.BENCH_DECISIONS ?? 20_000);
 
-/** The manifest: the contract's identity and `count` generated ones. */
-export function benchManifest(count: number): Manifest {
+/** The manifest text: the contract's identity and `count` generated ones. */
+export function benchManifestText(count: number): string {
   const parts = [
     'version: 1',
     'identities:',
@@ -77,7 +77,11 @@ export function benchManifest(count: number): Manifest {
       '        timezone: Europe/Berlin',
     );
   }
-  const r = parseManifest(`${parts.join('\n')}\n`, 'bench.yaml');
+  return `${parts.join('\n')}\n`;
+}
+
+export function benchManifest(count: number): Manifest {
+  const r = parseManifest(benchManifestText(count), 'bench.yaml');
   if (!r.ok) throw new Error(JSON.stringify(r.issues.slice(0, 3)));
   return r.value;
 }
@@ -179,10 +183,10 @@ async function main(): Promise<void> {
       entities: [],
     };
   });
-  // Agreement first: Warden and raw Cedar decide every request the same way.
+  // Agreement first (Warden and raw Cedar decide every request the same way); it also warms both up.
   let disagree = 0;
   let allowed = 0;
-  for (let k = 0; k < Math.min(N, 2000); k++) {
+  for (let k = 0; k < Math.min(N, 5000); k++) {
     const w = await authz.authorize(requests[k]);
     const c = cedar.statefulIsAuthorized(prepared[k]!);
     if (c.type !== 'success' || c.response.decision !== w.decision) disagree++;
@@ -203,7 +207,7 @@ async function main(): Promise<void> {
     `bench:authz — ${manifest.identities.length} identities, ${Object.keys(compiled.policies).length} Cedar policies, ${N} decisions × ${ROUNDS} rounds (median)`,
   );
   console.log(
-    `agreement with raw Cedar on ${Math.min(N, 2000)} requests: ${disagree === 0 ? 'all equal' : `${disagree} differ`}; ${allowed} allowed\n`,
+    `agreement with raw Cedar on ${Math.min(N, 5000)} requests: ${disagree === 0 ? 'all equal' : `${disagree} differ`}; ${allowed} allowed\n`,
   );
   const rows: string[][] = [
     ['raw Cedar (statefulIsAuthorized, prepared)', fixed(r.perSec, 0), fixed(r.p50Us, 1), fixed(r.p99Us, 1)],
@@ -225,7 +229,7 @@ async function main(): Promise<void> {
       .setJti('x')
       .sign(privateKey),
   );
-  const http = await httpBench(manifest, requests);
+  const http = await httpBench(benchManifestText(IDENTITIES), requests);
   if (http !== undefined) {
     console.log(
       `\nOver HTTP on loopback (${http.authorize.offered} req/s offered for ${http.authorize.seconds} s, at most ${http.authorize.inFlight} in flight):`,
