@@ -191,6 +191,22 @@ describe('end to end: a workload proves itself, is authorized by context, is rev
     assert.equal(reuse.decision, 'deny');
     assert.match(reuse.reasons.join(), /revoked/);
 
+    // The credential is in the identity graph: a short-lived credential of ci-deployer, revoked.
+    await (await import('../src/server/policy-service.js')).policyServices(ctx).flush();
+    const node = await ctx.store.db
+      .selectFrom('graph_nodes')
+      .selectAll()
+      .where('id', '=', `credential:warden-jit:${cred.id}`)
+      .executeTakeFirst();
+    assert.ok(node, 'credential node');
+    const edge = await ctx.store.db
+      .selectFrom('graph_edges')
+      .selectAll()
+      .where('src', '=', `credential:warden-jit:${cred.id}`)
+      .where('kind', '=', 'credential-of')
+      .executeTakeFirst();
+    assert.match(edge?.dst ?? '', /ci-deployer/);
+
     // 4. Its reuse raises the alert.
     let alerts: Array<{ finding_info: { analytic?: { uid?: string } } }> = [];
     for (let i = 0; i < 100 && alerts.length === 0; i++) {

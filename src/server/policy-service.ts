@@ -8,6 +8,7 @@ import { defaultKeyFile, loadKeyEncryptionKey } from '../policy/jit/kek.js';
 import { createKeyring } from '../policy/jit/keys.js';
 import { createWorkloadVerifier, type WorkloadVerifier } from '../policy/jit/oidc.js';
 import { jitRepository } from '../store/credentials.js';
+import { importEvents } from '../store/graph-import.js';
 import type { ServerContext } from './context.js';
 
 /** What the authorization and credential routes share: one manifest, one authorizer, one broker. */
@@ -74,6 +75,15 @@ export function policyServices(ctx: ServerContext, options: PolicyServiceOptions
       send(batch);
     }
     await inFlight;
+    await graphChain;
+  };
+  // Issuance and revocation also go into the identity graph at once: each credential becomes a
+  // short-lived credential of its identity (credential-of edge, issue and expiry times), revoked when revoked.
+  let graphChain: Promise<unknown> = Promise.resolve();
+  const toGraph = (e: IdentityEvent) => {
+    graphChain = graphChain
+      .then(() => importEvents(ctx.store, [e]))
+      .catch((error: unknown) => ctx.log?.error({ err: error }, 'identity graph: a credential event was not imported'));
   };
   const enqueue = (e: IdentityEvent, now = false) => {
     queue.push(e);
@@ -109,7 +119,10 @@ export function policyServices(ctx: ServerContext, options: PolicyServiceOptions
     policy: () => jitPolicyOf(manifest),
     issuer: env.WARDEN_ISSUER ?? 'warden',
     audience: env.WARDEN_AUDIENCE ?? 'warden',
-    onEvent: (e) => enqueue(e, true),
+    onEvent: (e) => {
+      enqueue(e, true);
+      if (e.tags.includes('credential.issued') || e.tags.includes('credential.revoked')) toGraph(e);
+    },
   });
   const authorizer = createAuthorizer(manifest, { credentials: broker, onEvent: (e) => enqueue(e) });
 
