@@ -182,6 +182,13 @@ describe('end to end: a workload proves itself, is authorized by context, is rev
     const revoked = await app.inject({ method: 'POST', url: `/v1/credentials/${cred.id}/revoke`, headers: await auth('admin') });
     assert.equal(revoked.statusCode, 200, revoked.body);
     assert.equal((await introspect(cred.token)).active, false);
+    const form = await app.inject({
+      method: 'POST',
+      url: '/v1/credentials/introspect',
+      headers: { ...(await auth('admin')), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `token=${encodeURIComponent(cred.token)}`,
+    });
+    assert.deepEqual(form.json(), { active: false }, 'RFC 7662 form encoding works too');
     const reuse = await authorize({
       principal: cred.token,
       action: 's3:GetObject',

@@ -95,6 +95,10 @@ export function registerAuthorize(app: FastifyInstance, ctx: ServerContext): voi
  */
 export function registerCredentials(app: FastifyInstance, ctx: ServerContext): void {
   const svc = policyServices(ctx);
+  // RFC 7662 §2.1 clients send the token form-encoded; CONTRACTS §4 clients send JSON. Both work.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65_536 }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
 
   app.post(
     '/v1/credentials',
