@@ -113,6 +113,8 @@ export function createKeyring(repo: JitRepository, kek: KeyEncryptionKey, now: (
       return key;
     },
     async jwks() {
+      // A resource server may fetch the keys before the first credential: publish the signing key from the start.
+      if (active(await keys()) === undefined && active(await keys(true)) === undefined) await create();
       return { keys: published(await keys()).map((k) => k.publicJwk) };
     },
     async extend(kid, expiresAt) {
