@@ -63,14 +63,15 @@ test('warden keys rotate and list: a new signing key each time, private keys nev
   const t = tempDir();
   try {
     const env = { WARDEN_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') };
-    const first = await cli(['keys', 'rotate', '--store', 'w.db'], { cwd: t.dir, env });
+    const db = join(t.dir, 'w.db');
+    const first = await cli(['keys', 'rotate', '--store', db], { cwd: t.dir, env });
     assert.equal(first.code, 0, first.stderr);
-    const second = await cli(['keys', 'rotate', '--store', 'w.db'], { cwd: t.dir, env });
+    const second = await cli(['keys', 'rotate', '--store', db], { cwd: t.dir, env });
     const a = JSON.parse(first.stdout) as { kid: string };
     const b = JSON.parse(second.stdout) as { kid: string; retired: string[] };
     assert.notEqual(a.kid, b.kid);
     assert.deepEqual(b.retired, [a.kid]);
-    const list = await cli(['keys', 'list', '--store', 'w.db', '--format', 'json'], { cwd: t.dir, env });
+    const list = await cli(['keys', 'list', '--store', db, '--format', 'json'], { cwd: t.dir, env });
     const keys = JSON.parse(list.stdout) as Array<{ kid: string; retiredAt: string | null }>;
     assert.equal(keys.find((k) => k.kid === b.kid)?.retiredAt, null);
     assert.doesNotMatch(list.stdout, /PRIVATE|"d"/);
