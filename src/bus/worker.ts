@@ -4,6 +4,7 @@ import type { DetectorOptions } from '../detect/engine.js';
 import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
+import { importEvents } from '../store/graph-import.js';
 import { claimPartitions, heartbeat, PartitionRunner, releasePartitions, retireWorker } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import { alertSubject, type Bus, partitionConsumer } from './nats.js';
@@ -16,7 +17,8 @@ export interface WorkerOptions {
   partitions: number;
   /** Only these partitions (`--partitions`); default all, shared out with the other live workers. */
   only?: readonly number[] | undefined;
-  detect: DetectorOptions;
+  /** Detector options, or a function that reads them when a partition starts (e.g. from the store). */
+  detect: DetectorOptions | (() => Promise<DetectorOptions>);
   signal: AbortSignal;
   /** Lease length: a worker that dies holds its partitions this long at most (default 10 s). */
   leaseMs?: number | undefined;
@@ -62,7 +64,8 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
   async function partitionLoop(p: number, stop: AbortSignal): Promise<void> {
     while (!stop.aborted) {
       try {
-        const runner = await PartitionRunner.open(store, p, options.detect, id);
+        const detect = typeof options.detect === 'function' ? await options.detect() : options.detect;
+        const runner = await PartitionRunner.open(store, p, detect, id);
         const consumer = await partitionConsumer(bus, p, runner.position);
         while (!stop.aborted) {
           const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
@@ -74,6 +77,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           }
           if (items.length === 0 || last === undefined) continue;
           const before = runner.processed;
+          // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
+          await importEvents(
+            store,
+            items.map((i) => i.event),
+          );
           const alerts = runner.process(items);
           await runner.commit(alerts, { leaseMs });
           // Only now: the commit holds the events' effects, so JetStream may forget them.

@@ -19,6 +19,9 @@ export interface ServeFlags {
   config?: string;
 }
 
+/** Where `warden serve --learn-until` leaves its time for workers started without the flag. */
+const LEARN_UNTIL_META = 'serve.learn-until';
+
 /** `host:port` (IPv6 in brackets) from `--listen`. */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:]*)):(\d{1,5})$/.exec(value.trim());
@@ -67,7 +70,7 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--body-limit <bytes>', 'largest request body (gzip bodies may inflate to 4x this)', String(32 * 1024 * 1024))
-    .option('--rate-limit <n>', 'requests per minute per token', '6000')
+    .option('--rate-limit <n>', 'requests per minute per token', '20000')
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
     .addHelpText(
       'after',
@@ -124,6 +127,9 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     detect: { config: config.detect, severity: config.severity },
     pipeline,
   });
+  // Workers started without --learn-until take the server's (the flag is easy to give one and not the other).
+  const { setMeta } = await import('../store/index.js');
+  await setMeta(ctx.store, LEARN_UNTIL_META, learnUntil ?? null);
   const app = await buildServer(ctx, { https });
   try {
     await app.listen({ host, port });
@@ -178,7 +184,7 @@ export function registerWorker(program: Command, io: CliIO, setExit: (code: numb
       '--partitions <list>',
       'only these partitions, e.g. 0-7 (default: a fair share of all, rebalanced as workers come and go)',
     )
-    .option('--learn-until <time>', 'records before this ISO time train the baselines; only later ones alert')
+    .option('--learn-until <time>', 'records before this ISO time train the baselines (default: the one warden serve was given)')
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
     .addHelpText(
       'after',
@@ -199,12 +205,25 @@ in hand and exits 0. Exit codes: 0 stopped by a signal, 2 error.`,
     );
 }
 
+/**
+ * The server's --learn-until as it left it in the store (null: it was given none). A worker started in
+ * the same breath as the server waits for it up to 30 s, rather than detecting without it.
+ */
+async function serverLearnUntil(read: () => Promise<unknown>): Promise<number | undefined> {
+  for (let waited = 0; waited < 30_000; waited += 250) {
+    const value = await read();
+    if (value !== undefined) return typeof value === 'number' ? value : undefined;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
+}
+
 async function runWorkerCommand(
   flags: { bus: string; store?: string; partitions?: string; learnUntil?: string; config?: string },
   io: CliIO,
 ): Promise<number> {
   const { busNames, connectBus, runWorker } = await import('../bus/index.js');
-  const { openStore } = await import('../store/index.js');
+  const { getMeta, openStore } = await import('../store/index.js');
   const { partitionCount } = await import('../detect/partition.js');
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const partitions = partitionCount(io.env.WARDEN_PARTITIONS);
@@ -224,7 +243,11 @@ async function runWorkerCommand(
       store,
       partitions,
       only,
-      detect: { learnUntil, config: config.detect, severity: config.severity },
+      detect: async () => ({
+        learnUntil: learnUntil ?? (await serverLearnUntil(() => getMeta(store, LEARN_UNTIL_META))),
+        config: config.detect,
+        severity: config.severity,
+      }),
       signal: controller.signal,
       leaseMs,
       log: (line) => io.stderr(`warden worker: ${line}\n`),

@@ -88,20 +88,8 @@ export interface Detector {
   readonly stats: DetectorStats;
 }
 
-interface Episode {
-  detection: Detection;
-  key: string;
-  identity: IdentityEvent['identity'];
-  credential?: { key: string; type: string } | undefined;
-  severity: Severity;
-  message: string;
-  first: number;
-  last: number;
-  count: number;
-  evidences: IdentityEvent[];
-  anomaly?: AnomalyEvidence | undefined;
-  emitted: boolean;
-}
+/** An open episode: the saved form with the detection itself rather than its id. */
+type Episode = Omit<SavedEpisode, 'detection'> & { detection: Detection };
 
 const MAX_EVIDENCES = 5;
 const NETWORK_WINDOW_MS = 10 * 60_000;
