@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { wardenVersion } from '../report/version.js';
+import { registerAuthz } from './authz-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
@@ -43,6 +44,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
   registerPolicy(program, io, setExit);
+  registerAuthz(program, io, setExit);
   registerServe(program, io, setExit);
   registerWorker(program, io, setExit);
   registerToken(program, io, setExit);

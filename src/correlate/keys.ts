@@ -106,6 +106,8 @@ export function normaliseEventKey(source: IdentityEvent['source'], key: string):
   if (source === 'gcp-audit' && GCP_KEY_ID.test(v)) return gcpKey(v);
   if ((source === 'entra-signin' || source === 'entra-audit') && GUID.test(v)) return entraKey(v);
   if (SHA256_HEX.test(v)) return sha256Key(v);
+  // Warden's own just-in-time credentials: the same key whichever Warden event (issuance, decision) names it.
+  if (v.startsWith('warden-jit:')) return v;
   // Anything else (an Okta token id, a Vault lease id, a GitHub token id): kept, scoped to its source
   // so two vendors' ids never collide. It joins only other events of that source.
   return `${source}:${v}`;

@@ -17,7 +17,12 @@ export const EVENT_SOURCES = [
   'aks-audit',
   'openai-audit',
 ] as const;
-export const EventSourceSchema = z.enum(EVENT_SOURCES);
+/**
+ * Events Warden writes itself rather than parses: request-time decisions (`warden-authz`) and the
+ * just-in-time credential broker's issuance, revocation and presentation (`warden-jit`).
+ */
+export const WARDEN_EVENT_SOURCES = ['warden-authz', 'warden-jit'] as const;
+export const EventSourceSchema = z.enum([...EVENT_SOURCES, ...WARDEN_EVENT_SOURCES]);
 export type EventSource = z.infer<typeof EventSourceSchema>;
 
 export const IDENTITY_TYPES = [

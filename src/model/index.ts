@@ -26,6 +26,7 @@ export {
   IDENTITY_TYPES,
   type IdentityEvent,
   IdentityEventSchema,
+  WARDEN_EVENT_SOURCES,
 } from './identity-event.js';
 export {
   INVENTORY_NODE_KINDS,

@@ -27,6 +27,8 @@ export const STATUS_OF: Readonly<Partial<Record<ErrorCode, number>>> = {
   WARDEN_INTERNAL: 500,
   WARDEN_STORE_UNAVAILABLE: 503,
   WARDEN_UNAVAILABLE: 503,
+  WARDEN_KEY_UNAVAILABLE: 503,
+  WARDEN_POLICY_INVALID: 400,
 };
 
 const TITLE: Readonly<Record<number, string>> = {

@@ -9,6 +9,7 @@ export {
 } from './alert-triage.js';
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
 export { type AuditEntry, type AuditFilter, type AuditInput, appendAudit, listAudit } from './audit.js';
+export { jitRepository } from './credentials.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
   claimImported,

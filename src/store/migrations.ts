@@ -224,6 +224,41 @@ export const MIGRATIONS: readonly StoreMigration[] = [
         .execute();
     },
   },
+  {
+    name: '0030_jit_credentials',
+    async up(db) {
+      // Just-in-time credentials (src/policy/jit): Warden's ES256 signing keys, the private half sealed
+      // with AES-256-GCM under the key-encryption key (never stored in clear), and every credential
+      // issued, by id, with its token's SHA-256 only. Times are epoch milliseconds as in 0001.
+      await db.schema
+        .createTable('jit_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('private_sealed', 'text', (c) => c.notNull())
+        .addColumn('kek_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
+        .addColumn('last_expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('jit_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('identity', 'text', (c) => c.notNull())
+        .addColumn('kid', 'text', (c) => c.notNull())
+        .addColumn('audience', 'text', (c) => c.notNull())
+        .addColumn('task', 'text', (c) => c.notNull())
+        .addColumn('workload_issuer', 'text', (c) => c.notNull())
+        .addColumn('workload_subject', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('revoked_by', 'text')
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('jit_credentials_identity').on('jit_credentials').columns(['identity', 'issued_at']).execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

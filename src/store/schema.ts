@@ -118,6 +118,36 @@ export interface GraphImportedTable {
   imported_at: number;
 }
 
+/** `jit_keys`: Warden's signing keys for just-in-time credentials (src/policy/jit/keys.ts). */
+export interface JitKeysTable {
+  kid: string;
+  alg: string;
+  /** JSON text: the public JWK. */
+  public_jwk: string;
+  /** The PKCS#8 private key sealed with AES-256-GCM (kek.ts); never the key in clear. */
+  private_sealed: string;
+  kek_id: string;
+  created_at: number;
+  retired_at: number | null;
+  last_expires_at: number;
+}
+
+/** `jit_credentials`: every just-in-time credential issued; the token itself only as its SHA-256. */
+export interface JitCredentialsTable {
+  id: string;
+  identity: string;
+  kid: string;
+  audience: string;
+  task: string;
+  workload_issuer: string;
+  workload_subject: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+  revoked_by: string | null;
+  fingerprint: string;
+}
+
 /** `api_tokens`: bearer tokens of `warden serve`, stored as SHA-256 hashes only. */
 export interface ApiTokensTable {
   name: string;
@@ -198,6 +228,8 @@ export interface Database {
   graph_edges: GraphEdgesTable;
   graph_imported: GraphImportedTable;
   graph_risk: GraphRiskTable;
+  jit_keys: JitKeysTable;
+  jit_credentials: JitCredentialsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   ingest_counters: IngestCountersTable;

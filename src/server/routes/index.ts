@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { registerAlerts } from './alerts.js';
 import { registerAudit } from './audit.js';
+import { registerAuthorize, registerCredentials } from './authorize.js';
 import { registerGraph } from './graph.js';
 import { registerHealth } from './health.js';
 import { registerIngest } from './ingest.js';
@@ -24,4 +25,6 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   registerAlerts,
   registerGraph,
   registerAudit,
+  registerAuthorize,
+  registerCredentials,
 ];

@@ -1,0 +1,293 @@
+/**
+ * bench:authz — request-time authorization and just-in-time credential issuance.
+ *
+ * 1. A manifest: the contract example plus BENCH_IDENTITIES (200) generated identities, each with
+ *    three allow entries, networks, a region, environments and a time window; compiled to Cedar once.
+ * 2. Decisions in process: Warden's `authorize` (request parsing, principal resolution, fail-closed
+ *    context checks, the window computed in JS, the Cedar call, the decision event) beside raw Cedar
+ *    (`statefulIsAuthorized` on the same preparsed per-identity policy slices, requests prepared in advance) in the
+ *    same run, alternated, median of BENCH_ROUNDS (3). Overhead = Warden time / raw time − 1.
+ * 3. Over HTTP on loopback (when the server is built): POST /v1/authorize at a fixed offered rate
+ *    (BENCH_RATE, 2,000 req/s) for BENCH_SECONDS (5) with a bounded number in flight, p50/p99 of
+ *    each request's latency measured from its scheduled send time (no coordinated omission).
+ * 4. Issuance: POST /v1/credentials (workload token verified against a local issuer's cached JWKS,
+ *    ES256 signing, the store write) beside a bare jose ES256 sign of the same claims.
+ *
+ * Prints tables and one JSON line. Timings are reported, never asserted.
+ */
+import { performance } from 'node:perf_hooks';
+import cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { generateKeyPair, SignJWT } from 'jose';
+import { createAuthorizer } from '../src/policy/authz/authorizer.js';
+import { ACTION_ID, ACTION_TYPE, compileToCedar, PRINCIPAL_TYPE, RESOURCE_TYPE } from '../src/policy/authz/compile.js';
+import { inAnyWindow, parseManifest } from '../src/policy/index.js';
+import type { Manifest } from '../src/policy/schema.js';
+import { httpBench } from './authz-http.js';
+import { fixed, formatTable, round } from './lib/report.js';
+
+const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const N = Number(process.env.BENCH_DECISIONS ?? 20_000);
+
+/** The manifest text: the contract's identity and `count` generated ones. */
+export function benchManifestText(count: number): string {
+  const parts = [
+    'version: 1',
+    'identities:',
+    '  ci-deployer:',
+    '    owner: platform-team',
+    '    match: ["arn:aws:iam::123456789012:user/ci-deployer", "repo:acme/api:environment:prod"]',
+    '    environments: [prod]',
+    '    allow:',
+    '      - actions: ["s3:GetObject", "s3:PutObject"]',
+    '        resources: ["arn:aws:s3:::acme-artifacts/*"]',
+    '      - actions: ["ecr:*"]',
+    '        resources: ["*"]',
+    '    sources:',
+    '      networks: ["203.0.113.0/24"]',
+    '      regions: [eu-west-1]',
+    '    windows:',
+    '      - days: [mon, tue, wed, thu, fri]',
+    '        from: "08:00"',
+    '        to: "18:00"',
+    '        timezone: Europe/Berlin',
+    '    credentials:',
+    '      maxLifetime: 1h',
+  ];
+  for (let i = 0; i < count; i++) {
+    parts.push(
+      `  svc-${i}:`,
+      '    owner: team-' + (i % 17),
+      `    match: ["arn:aws:iam::123456789012:role/svc-${i}", "system:serviceaccount:ns${i % 23}:svc-${i}"]`,
+      '    environments: [prod, staging]',
+      '    allow:',
+      `      - actions: ["s3:Get*", "s3:List*"]`,
+      `        resources: ["arn:aws:s3:::data-${i}/*", "arn:aws:s3:::shared/*"]`,
+      `      - actions: ["vault:read"]`,
+      `        resources: ["secret/svc-${i}/*"]`,
+      `      - actions: ["sqs:SendMessage", "sqs:ReceiveMessage"]`,
+      `        resources: ["arn:aws:sqs:eu-west-1:123456789012:q-${i}"]`,
+      '    sources:',
+      `      networks: ["10.${i % 250}.0.0/16", "203.0.113.0/24"]`,
+      '      regions: [eu-west-1, eu-central-1]',
+      '    windows:',
+      '      - days: [mon, tue, wed, thu, fri]',
+      '        from: "06:00"',
+      '        to: "22:00"',
+      '        timezone: Europe/Berlin',
+    );
+  }
+  return `${parts.join('\n')}\n`;
+}
+
+export function benchManifest(count: number): Manifest {
+  const r = parseManifest(benchManifestText(count), 'bench.yaml');
+  if (!r.ok) throw new Error(JSON.stringify(r.issues.slice(0, 3)));
+  return r.value;
+}
+
+export interface BenchRequest {
+  principal: string;
+  action: string;
+  resource: string;
+  context: { time: string; sourceIp: string; environment: string; region: string };
+}
+
+/** A deterministic mix: about two thirds allowed, the rest denied for each reason in turn. */
+export function benchRequests(count: number, identities: number): BenchRequest[] {
+  const out: BenchRequest[] = [];
+  for (let k = 0; k < count; k++) {
+    const i = (k * 7919) % identities;
+    const base: BenchRequest = {
+      principal: k % 3 === 0 ? `arn:aws:iam::123456789012:role/svc-${i}` : `svc-${i}`,
+      action: 's3:GetObject',
+      resource: `arn:aws:s3:::data-${i}/obj-${k}`,
+      context: { time: '2026-12-07T09:30:00Z', sourceIp: `10.${i % 250}.3.7`, environment: 'prod', region: 'eu-west-1' },
+    };
+    switch (k % 9) {
+      case 6:
+        out.push({ ...base, action: 'iam:CreateAccessKey' });
+        break;
+      case 7:
+        out.push({ ...base, context: { ...base.context, sourceIp: '198.51.100.9' } });
+        break;
+      case 8:
+        out.push({ ...base, context: { ...base.context, time: '2026-12-07T23:30:00Z' } });
+        break;
+      default:
+        out.push(k % 2 === 0 ? base : { ...base, action: 'vault:read', resource: `secret/svc-${i}/db` });
+    }
+  }
+  return out;
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export interface Timing {
+  perSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+async function timeLoop(n: number, call: (k: number) => unknown): Promise<Timing> {
+  const lat = new Float64Array(n);
+  const start = performance.now();
+  for (let k = 0; k < n; k++) {
+    const t = performance.now();
+    const r = call(k);
+    if (r instanceof Promise) await r;
+    lat[k] = performance.now() - t;
+  }
+  const total = performance.now() - start;
+  lat.sort();
+  return { perSec: (n / total) * 1000, p50Us: percentile(lat, 50) * 1000, p99Us: percentile(lat, 99) * 1000 };
+}
+
+function median(xs: Timing[]): Timing {
+  const by = (f: (t: Timing) => number) => xs.map(f).sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { perSec: by((t) => t.perSec), p50Us: by((t) => t.p50Us), p99Us: by((t) => t.p99Us) };
+}
+
+async function main(): Promise<void> {
+  const manifest = benchManifest(IDENTITIES);
+  const requests = benchRequests(N, IDENTITIES);
+  let events = 0;
+  const authz = createAuthorizer(manifest, { onEvent: () => events++ });
+
+  // Raw Cedar: the same compiled policies, every request prepared in advance (resolution, context,
+  // window flag), so the loop is the Cedar call alone.
+  const compiled = compileToCedar(manifest.identities);
+  for (const [name, slice] of compiled.byIdentity) cedar.preparsePolicySet(`bench-raw/${name}`, { staticPolicies: slice });
+  const byMatch = new Map<string, string>();
+  for (const id of manifest.identities) for (const m of [id.name, ...id.match]) byMatch.set(m, id.name);
+  const prepared = requests.map((r) => {
+    const name = byMatch.get(r.principal)!;
+    const id = manifest.identities.find((x) => x.name === name)!;
+    return {
+      principal: { type: PRINCIPAL_TYPE, id: name },
+      action: { type: ACTION_TYPE, id: ACTION_ID },
+      resource: { type: RESOURCE_TYPE, id: r.resource },
+      context: {
+        action: r.action.toLowerCase(),
+        resource: r.resource,
+        environment: r.context.environment,
+        sourceIp: { __extn: { fn: 'ip', arg: r.context.sourceIp } },
+        region: r.context.region,
+        inWindow: inAnyWindow(Date.parse(r.context.time), id.windows ?? []),
+      },
+      preparsedPolicySetId: `bench-raw/${name}`,
+      validateRequest: false,
+      entities: [],
+    };
+  });
+  // Agreement first (Warden and raw Cedar decide every request the same way); it also warms both up.
+  let disagree = 0;
+  let allowed = 0;
+  for (let k = 0; k < Math.min(N, 5000); k++) {
+    const w = await authz.authorize(requests[k]);
+    const c = cedar.statefulIsAuthorized(prepared[k]!);
+    if (c.type !== 'success' || c.response.decision !== w.decision) disagree++;
+    if (w.decision === 'allow') allowed++;
+  }
+
+  const warden: Timing[] = [];
+  const raw: Timing[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    raw.push(await timeLoop(N, (k) => cedar.statefulIsAuthorized(prepared[k]!)));
+    warden.push(await timeLoop(N, (k) => authz.authorize(requests[k])));
+  }
+  const w = median(warden);
+  const r = median(raw);
+  const overhead = r.perSec / w.perSec - 1;
+
+  console.log(
+    `bench:authz — ${manifest.identities.length} identities, ${Object.keys(compiled.policies).length} Cedar policies, ${N} decisions × ${ROUNDS} rounds (median)`,
+  );
+  console.log(
+    `agreement with raw Cedar on ${Math.min(N, 5000)} requests: ${disagree === 0 ? 'all equal' : `${disagree} differ`}; ${allowed} allowed\n`,
+  );
+  const rows: string[][] = [
+    ['raw Cedar (statefulIsAuthorized, prepared)', fixed(r.perSec, 0), fixed(r.p50Us, 1), fixed(r.p99Us, 1)],
+    ['Warden authorize (in process)', fixed(w.perSec, 0), fixed(w.p50Us, 1), fixed(w.p99Us, 1)],
+  ];
+  console.log(formatTable(['path', 'decisions/s', 'p50 µs', 'p99 µs'], rows));
+  console.log(`\nWarden overhead over raw Cedar: ${(overhead * 100).toFixed(1)} % (target < 20 %)`);
+
+  // Bare jose: the floor under issuance.
+  const { privateKey } = await generateKeyPair('ES256');
+  const sign = await timeLoop(2000, () =>
+    new SignJWT({ task: 'deploy api 1.4.2' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+      .setIssuer('http://127.0.0.1')
+      .setSubject('ci-deployer')
+      .setAudience('warden')
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .setJti('x')
+      .sign(privateKey),
+  );
+  const http = await httpBench(benchManifestText(IDENTITIES), requests);
+  if (http !== undefined) {
+    console.log(
+      `\nOver HTTP on loopback (${http.authorize.offered} req/s offered for ${http.authorize.seconds} s, at most ${http.authorize.inFlight} in flight):`,
+    );
+    console.log(
+      formatTable(
+        ['path', 'req/s done', 'p50 µs', 'p99 µs', 'errors'],
+        [
+          [
+            'POST /v1/authorize',
+            fixed(http.authorize.perSec, 0),
+            fixed(http.authorize.p50Us, 0),
+            fixed(http.authorize.p99Us, 0),
+            String(http.authorize.errors),
+          ],
+          [
+            'POST /v1/authorize, closed loop (max rate)',
+            fixed(http.max.perSec, 0),
+            fixed(http.max.p50Us, 0),
+            fixed(http.max.p99Us, 0),
+            String(http.max.errors),
+          ],
+        ],
+      ),
+    );
+    console.log('\nIssuance:');
+    console.log(
+      formatTable(
+        ['path', 'per s', 'p50 µs', 'p99 µs'],
+        [
+          ['bare jose ES256 sign', fixed(sign.perSec, 0), fixed(sign.p50Us, 0), fixed(sign.p99Us, 0)],
+          [
+            'POST /v1/credentials (verify + sign + store)',
+            fixed(http.issue.perSec, 0),
+            fixed(http.issue.p50Us, 0),
+            fixed(http.issue.p99Us, 0),
+          ],
+        ],
+      ),
+    );
+  } else {
+    console.log(
+      `\nbare jose ES256 sign: ${fixed(sign.perSec, 0)}/s, p99 ${fixed(sign.p99Us, 0)} µs (HTTP part skipped: no server)`,
+    );
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'authz',
+      identities: manifest.identities.length,
+      decisions: N,
+      rawCedar: { perSec: round(r.perSec, 0), p50Us: round(r.p50Us, 1), p99Us: round(r.p99Us, 1) },
+      warden: { perSec: round(w.perSec, 0), p50Us: round(w.p50Us, 1), p99Us: round(w.p99Us, 1) },
+      overheadPct: round(overhead * 100, 1),
+      joseSign: { perSec: round(sign.perSec, 0), p99Us: round(sign.p99Us, 0) },
+      http: http ?? null,
+      events,
+    }),
+  );
+}
+
+await main();
