@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'WARDEN_STORE_UNAVAILABLE',
   'WARDEN_INPUT_INVALID',
   'WARDEN_NOT_FOUND',
+  'WARDEN_PLAYBOOK_INVALID',
+  'WARDEN_APPROVAL_REQUIRED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

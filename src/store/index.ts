@@ -34,6 +34,15 @@ export {
   resolveNode,
 } from './graph-query.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
+export {
+  appendResponseAudit,
+  createResponseLedger,
+  DETECT_CREDENTIAL_SCOPE,
+  getAlert,
+  listResponseAudit,
+  loadIncident,
+  recordRevocation,
+} from './respond.js';
 export type {
   AlertsTable,
   Database,

@@ -129,6 +129,64 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('graph_risk_rank').on('graph_risk').columns(['kind', 'score desc', 'node_id']).execute();
     },
   },
+  {
+    name: '0040_response',
+    async up(db, dialect) {
+      // Response steps (src/respond): one row per step, its state written before the provider is
+      // called and after, so a crash resumes without repeating a done step.
+      await db.schema
+        .createTable('response_steps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('alert_uid', 'text', (c) => c.notNull())
+        .addColumn('playbook_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('approved_by', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('undo', 'text')
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('response_steps_alert').on('response_steps').column('alert_uid').execute();
+      // The audit trail: appended to, never changed. The database refuses UPDATE and DELETE, so even a
+      // bug (or a hand with SQL but not DDL rights) cannot rewrite history.
+      await db.schema
+        .createTable('response_audit')
+        .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('response_audit_target').on('response_audit').columns(['target', 'seq']).execute();
+      if (dialect === 'sqlite') {
+        for (const op of ['update', 'delete'])
+          await sql
+            .raw(
+              `create trigger response_audit_no_${op} before ${op} on response_audit begin select raise(abort, 'response_audit is append-only'); end`,
+            )
+            .execute(db);
+      } else {
+        await sql
+          .raw(
+            `create function response_audit_append_only() returns trigger language plpgsql as $$ begin raise exception 'response_audit is append-only'; end $$`,
+          )
+          .execute(db);
+        await sql
+          .raw(
+            'create trigger response_audit_append_only before update or delete on response_audit for each row execute function response_audit_append_only()',
+          )
+          .execute(db);
+      }
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

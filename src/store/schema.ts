@@ -112,6 +112,38 @@ export interface GraphImportedTable {
   imported_at: number;
 }
 
+/** `response_steps`: the state of each response step (one action on one subject for one alert). */
+export interface ResponseStepsTable {
+  id: string;
+  alert_uid: string;
+  playbook_id: string;
+  position: number;
+  action: string;
+  subject: string;
+  /** running | done | failed */
+  status: string;
+  approved_by: string;
+  /** JSON: outcome, provider answer (never a secret). */
+  result: string | null;
+  /** JSON: the calls that undo it, when an undo exists. */
+  undo: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+/** `response_audit`: append-only trail of response plans and steps (triggers refuse UPDATE and DELETE). */
+export interface ResponseAuditTable {
+  seq: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  event: string;
+  target: string;
+  outcome: string;
+  /** JSON. */
+  detail: string;
+}
+
 /**
  * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
  * @example
@@ -125,4 +157,6 @@ export interface Database {
   graph_edges: GraphEdgesTable;
   graph_imported: GraphImportedTable;
   graph_risk: GraphRiskTable;
+  response_steps: ResponseStepsTable;
+  response_audit: ResponseAuditTable;
 }
