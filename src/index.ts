@@ -7,6 +7,16 @@
 export { run } from './cli/index.js';
 export { loadCatalogues, resolveRef } from './frameworks/index.js';
 export * from './model/index.js';
+export {
+  checkEvent,
+  evaluateEvent,
+  loadManifest,
+  type Manifest,
+  type ManifestIdentity,
+  type PolicyViolation,
+  parseManifest,
+  resolveIdentity,
+} from './policy/index.js';
 export { toJsonReport, toSarif, toTable } from './report/index.js';
 export {
   compareFindings,

@@ -6,6 +6,7 @@ import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
 import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
+import { registerPolicy } from './policy-command.js';
 import { registerRespond } from './respond-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
@@ -41,6 +42,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
   registerRespond(program, io, setExit);
+  registerPolicy(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -9,6 +9,7 @@ import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
 import type { CliIO } from './io.js';
+import { repositoryOf, scanPolicy } from './policy-command.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -30,6 +31,7 @@ interface ScanFlags {
   progress: boolean;
   color?: boolean;
   vaultAuditDevice?: string;
+  policy?: string;
 }
 
 const SCAN_EXAMPLES = `
@@ -143,22 +145,31 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices(SEVERITIES))
     .option('--baseline <file>', 'report only findings not in this baseline (see warden baseline)')
     .option('--no-color', 'no colour in the table')
+    .option('--policy <file>', 'check drift against this identity manifest (default: ./warden.policy.yaml when present)')
     .addHelpText('after', SCAN_EXAMPLES)
     .action(async (path: string, flags: ScanFlags) => {
       // Loaded on use: `warden --help` and other commands do not pay for the scanner's modules.
-      const { emptySummary, readBaseline, runScan, scanFindings } = await import('../scan/index.js');
+      const { compareFindings, emptySummary, readBaseline, runScan, scanFindings } = await import('../scan/index.js');
       const { toJsonReport } = await import('../report/json.js');
       const { toSarif } = await import('../report/sarif.js');
       const { toTable } = await import('../report/table.js');
       const { createScanProgress } = await import('./progress.js');
       const base = scanOptionsFrom(path, flags, io);
+      // The manifest is read before anything is scanned: a broken one stops here with exit 2.
+      const manifest = scanPolicy(io, flags.policy, base.root);
       const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
       const opts = {
         ...base,
         baseline: flags.baseline ? readBaseline(resolve(io.cwd, flags.baseline)) : undefined,
         onProgress: progress.update,
-        // The JSON report carries the identity inventory (tree and staged scans) beside the findings.
-        inventory: flags.format === 'json',
+        // The JSON report carries the identity inventory (tree and staged scans) beside the findings;
+        // policy drift reads it too.
+        inventory: flags.format === 'json' || manifest !== undefined,
+      };
+      const drift = async (found: Finding[], relations: InventoryRelation[]): Promise<Finding[]> => {
+        if (!manifest) return [];
+        const { policyDrift } = await import('../policy/drift.js');
+        return policyDrift(manifest, relations, found, { repository: repositoryOf(base.root), severity: base.config.severity });
       };
       const failOn = flags.failOn ?? base.config.scan.failOn;
       let findings: Finding[];
@@ -171,15 +182,20 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
           findings = [];
           const write = flags.output ? undefined : io.stdout;
           const lines: string[] = [];
-          for await (const f of scanFindings(opts, summary)) {
+          const streamed: InventoryRelation[] = [];
+          const emit = (f: Finding) => {
             findings.push(f);
             const line = `${JSON.stringify(f)}\n`;
             if (write) write(line);
             else lines.push(line);
-          }
+          };
+          for await (const f of scanFindings({ ...opts, onInventory: (r) => streamed.push(...r) }, summary)) emit(f);
+          for (const f of await drift([...findings], streamed)) emit(f);
           if (flags.output) writeFileSync(resolve(io.cwd, flags.output), lines.join(''));
         } else {
           ({ findings, summary, inventory } = await runScan(opts));
+          const extra = await drift(findings, inventory);
+          if (extra.length > 0) findings = [...findings, ...extra].sort(compareFindings);
         }
       } finally {
         progress.stop();

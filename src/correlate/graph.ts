@@ -105,6 +105,7 @@ const NODE_PREFIX: Record<InventoryNode['kind'], string> = {
   resource: 'resource:',
   owner: 'owner:',
   policy: 'policy:',
+  credential: 'iac-credential:',
 };
 
 /** The graph node id of an inventory node (`identity:…`, `policy:…`; owners lower-cased). */
@@ -304,6 +305,9 @@ export class GraphBuilder {
 
   /** One declared relation from the inventory: both nodes and the edge, at `at` (when it was imported). */
   addRelation(r: InventoryRelation, repo: string, at: number): void {
+    // Declared credentials (static keys, lifetimes) are read by policy drift; the graph's credentials
+    // are the ones logs and leaks name by join key, so these stay out of it.
+    if (r.kind === 'has-credential') return;
     const src = inventoryNodeId(r.src);
     const dst = inventoryNodeId(r.dst);
     const declared = { declared: true, ...(r.src.kind === 'identity' ? { declaredIn: repo } : {}) };

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'WARDEN_NOT_FOUND',
   'WARDEN_PLAYBOOK_INVALID',
   'WARDEN_APPROVAL_REQUIRED',
+  'WARDEN_POLICY_INVALID',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -16,9 +16,11 @@ import { z } from 'zod';
  *   `vault:<path>`.
  * - owner: the owner/team named by tags or labels, lower-cased.
  * - policy: `aws-policy:<name>`, `k8s-role:<ns|*>/<name>`, `vault-policy:<name>`.
+ * - credential: where it is declared, `terraform:<address>`, `cloudformation:<logical id>`,
+ *   `k8s:<ns>/secret/<name>`, `github-workflow:<path>#<job>`; never a secret value.
  */
 
-export const INVENTORY_NODE_KINDS = ['identity', 'workload', 'resource', 'owner', 'policy'] as const;
+export const INVENTORY_NODE_KINDS = ['identity', 'workload', 'resource', 'owner', 'policy', 'credential'] as const;
 export const INVENTORY_RELATION_KINDS = [
   /** workload → identity: the workload runs with the identity's credentials. */
   'runs-as',
@@ -30,6 +32,12 @@ export const INVENTORY_RELATION_KINDS = [
   'owned-by',
   /** identity → policy: the policy's grants are the identity's (attachments, role bindings, token policies). */
   'has-policy',
+  /**
+   * identity → credential: a credential the file creates or bounds for the identity. The credential
+   * node's props: `type` (aws-access-key, aws-role-session, vault-token, k8s-token, ci-static-cloud-key),
+   * `static` (a long-lived key or token that never expires by itself), `lifetimeSeconds` when declared.
+   */
+  'has-credential',
 ] as const;
 
 export const InventoryNodeSchema = z.object({

@@ -7,7 +7,20 @@ import {
 } from '../posture/cloudformation.js';
 import { normalizePolicy, parseLenientJson, toObjects, toTexts } from '../posture/iam.js';
 import { attachmentRelations, grantRelations, managedPolicyNode, positionedSite, trustRelations } from './aws.js';
-import { awsRoleArn, awsUserArn, isObj, lines, node, type Obj, ownerRelations, relation, text, tooDeep } from './common.js';
+import {
+  awsRoleArn,
+  awsUserArn,
+  credentialRelation,
+  isObj,
+  lifetimeSeconds,
+  lines,
+  node,
+  type Obj,
+  ownerRelations,
+  relation,
+  text,
+  tooDeep,
+} from './common.js';
 import type { InventoryExtractor } from './types.js';
 
 /**
@@ -158,6 +171,17 @@ function extract(path: string, body: string): InventoryRelation[] {
         pos.line(t, 'Value') ?? resLine,
       ]);
       out.push(...ownerRelations(self.node, tags, path));
+      const secs = res.Type === 'AWS::IAM::Role' ? lifetimeSeconds(resolve(props.MaxSessionDuration)) : undefined;
+      if (secs !== undefined)
+        out.push(
+          credentialRelation(
+            self.node,
+            `cloudformation:${id}`,
+            { type: 'aws-role-session', static: false, lifetimeSeconds: secs },
+            path,
+            pos.line(props, 'MaxSessionDuration') ?? resLine,
+          ),
+        );
     } else {
       for (const d of docs(props.PolicyDocument)) if (d) out.push(...grantRelations(self.node, d, site));
       for (const [key, arn] of [
@@ -175,6 +199,19 @@ function extract(path: string, body: string): InventoryRelation[] {
         }
       }
     }
+  }
+  for (const [id, res] of resources) {
+    if (res.Type !== 'AWS::IAM::AccessKey') continue;
+    const props = isObj(res.Properties) ? res.Properties : {};
+    const raw = props.UserName;
+    const ref = isObj(raw) && typeof raw.Ref === 'string' ? named.get(raw.Ref) : undefined;
+    const name = ref ? undefined : texts(raw)[0];
+    const user =
+      ref?.node ??
+      (name && !name.includes('${') ? node('identity', name.startsWith('arn:') ? name : awsUserArn(name), name) : undefined);
+    if (!user) continue;
+    const line = pos.line(props, 'UserName') ?? pos.line(pos.value.Resources, id) ?? 1;
+    out.push(credentialRelation(user, `cloudformation:${id}`, { type: 'aws-access-key', static: true }, path, line));
   }
   return out;
 }

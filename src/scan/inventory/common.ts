@@ -157,3 +157,32 @@ export function entriesWithLines(
   if (!isObj(obj)) return [];
   return Object.entries(obj).map(([k, v]) => [k, v, line(obj, k)]);
 }
+
+/**
+ * Seconds in a declared lifetime: a number of seconds, or a Go/Vault duration (`1h`, `768h`, `1h30m`,
+ * `30s`); undefined for anything else (an expression, a variable).
+ * @example lifetimeSeconds('1h30m') // 5400
+ */
+export function lifetimeSeconds(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? v : undefined;
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (/^\d+$/.test(s)) return Number(s) > 0 ? Number(s) : undefined;
+  if (!/^(\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(s)) return undefined;
+  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return total > 0 ? total : undefined;
+}
+
+/** An identity → credential relation (see `has-credential` in src/model/inventory.ts). */
+export function credentialRelation(
+  identity: InventoryNode,
+  id: string,
+  props: { type: string; static: boolean; lifetimeSeconds?: number | undefined },
+  path: string,
+  line: number,
+): InventoryRelation {
+  const p: Obj = { type: props.type, static: props.static };
+  if (props.lifetimeSeconds !== undefined) p.lifetimeSeconds = props.lifetimeSeconds;
+  return relation('has-credential', identity, node('credential', id, undefined, p), path, line);
+}

@@ -1,7 +1,8 @@
 import type { InventoryRelation } from '../../model/inventory.js';
 import { parseWithPositions } from '../posture/cloudformation.js';
+import { isStaticCloudEntry, LOGIN_INPUTS } from '../posture/github-actions.js';
 import { normalizeIamArn } from './aws.js';
-import { awsRoleArn, isObj, node, type Obj, relation, text, tooDeep } from './common.js';
+import { awsRoleArn, credentialRelation, isObj, node, type Obj, relation, text, tooDeep } from './common.js';
 import type { InventoryExtractor } from './types.js';
 
 /**
@@ -37,6 +38,30 @@ function permissionsOf(v: unknown): { permissions: unknown; broad: boolean; oidc
   return { permissions: '?', broad: false, oidc: false };
 }
 
+/** The line of the first long-lived cloud key given to a job (its `env:`, a step's `env:`/`with:`, a login action's key input). */
+function staticCloudLine(
+  pos: { line(container: unknown, key?: string | number): number | undefined },
+  holders: unknown[],
+): number | undefined {
+  for (const h of holders) {
+    if (!isObj(h)) continue;
+    const uses = text(h.uses)?.trim() ?? '';
+    const action = (uses.split('@')[0] ?? '').split('/').slice(0, 2).join('/').toLowerCase();
+    const login = LOGIN_INPUTS[action];
+    for (const mapKey of ['env', 'with'] as const) {
+      const map = h[mapKey];
+      if (!isObj(map)) continue;
+      for (const [k, v] of Object.entries(map)) {
+        const value = text(v);
+        if (value === undefined) continue;
+        if ((login && mapKey === 'with' && k === login.input && value.trim() !== '') || isStaticCloudEntry(k, value))
+          return pos.line(map, k) ?? pos.line(h, mapKey);
+      }
+    }
+  }
+  return undefined;
+}
+
 function extract(path: string, body: string): InventoryRelation[] {
   if (body.length > MAX_BYTES || tooDeep(body)) return [];
   const parsed = parseWithPositions(body);
@@ -67,6 +92,22 @@ function extract(path: string, body: string): InventoryRelation[] {
     );
 
     const steps = job.steps;
+    // A long-lived cloud key handed to the job (the static-cloud-credentials posture test): the
+    // repository's CI identity holds a static credential instead of federating.
+    const staticLine = staticCloudLine(pos, [root, job, ...(Array.isArray(steps) ? steps : [])]);
+    if (staticLine !== undefined) {
+      const environment = text(isObj(job.environment) ? job.environment.name : job.environment);
+      const props = { type: 'ci-static-cloud-key', static: true };
+      const cred = credentialRelation(
+        node('identity', GITHUB_TOKEN_IDENTITY, 'GITHUB_TOKEN'),
+        `github-workflow:${path}#${jobId}`,
+        props,
+        path,
+        staticLine,
+      );
+      if (environment && !environment.includes('${{')) cred.dst.props = { ...cred.dst.props, environment };
+      out.push(cred);
+    }
     for (const step of Array.isArray(steps) ? steps : []) {
       if (!isObj(step) || !CONFIGURE_AWS.test(text(step.uses)?.trim() ?? '')) continue;
       const role = text(isObj(step.with) ? step.with['role-to-assume'] : undefined)?.trim();

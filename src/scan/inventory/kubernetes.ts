@@ -1,6 +1,7 @@
 import type { InventoryNode, InventoryRelation } from '../../model/inventory.js';
 import { kubernetesAnalyzer, POD_SPEC_PATHS } from '../posture/kubernetes.js';
 import {
+  credentialRelation,
   entriesWithLines,
   isObj,
   k8sServiceAccountId,
@@ -23,7 +24,7 @@ import type { InventoryExtractor } from './types.js';
 
 /** Only streams naming one of these kinds hold anything to read. */
 const RELEVANT =
-  /\b(?:ServiceAccount|(?:Cluster)?Role(?:Binding)?|Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob|Rollout)\b/;
+  /\b(?:ServiceAccount|(?:Cluster)?Role(?:Binding)?|Pod|Deployment|StatefulSet|DaemonSet|ReplicaSet|Job|CronJob|Rollout|Secret)\b/;
 
 /** IRSA: the AWS role a service account's pods assume (EKS docs, "IAM roles for service accounts"). */
 const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
@@ -124,6 +125,42 @@ function extract(path: string, body: string): InventoryRelation[] {
         relation('runs-as', workload, node('identity', k8sServiceAccountId(o.namespace, saName), saName), path, line, props),
       );
       owners(workload, o);
+      // Projected service-account tokens: their declared lifetime (Kubernetes docs, "Service account token volume projection").
+      const volumes = spec.volumes;
+      for (const v of Array.isArray(volumes) ? volumes : []) {
+        const sources = dig(v, 'projected', 'sources');
+        for (const src of Array.isArray(sources) ? sources : []) {
+          const token = dig(src, 'serviceAccountToken');
+          if (!isObj(token)) continue;
+          const secs = typeof token.expirationSeconds === 'number' ? token.expirationSeconds : 3600;
+          out.push(
+            credentialRelation(
+              node('identity', k8sServiceAccountId(o.namespace, saName), saName),
+              `k8s:${o.namespace}/${o.kind.toLowerCase()}/${o.name}#${text(dig(v, 'name')) ?? 'token'}`,
+              { type: 'k8s-token', static: false, lifetimeSeconds: secs },
+              path,
+              at(token, 'expirationSeconds', at(src, 'serviceAccountToken', objLine)),
+            ),
+          );
+        }
+      }
+      continue;
+    }
+
+    // A legacy service-account token Secret never expires (Kubernetes docs, "Manually create a long-lived API token").
+    if (o.kind === 'Secret' && plain(dig(o.obj, 'type')) === 'kubernetes.io/service-account-token') {
+      const annotations = dig(o.obj, 'metadata', 'annotations');
+      const sa = plain(dig(annotations, 'kubernetes.io/service-account.name'));
+      if (sa)
+        out.push(
+          credentialRelation(
+            node('identity', k8sServiceAccountId(o.namespace, sa), sa),
+            `k8s:${o.namespace}/secret/${o.name}`,
+            { type: 'k8s-token', static: true },
+            path,
+            at(o.obj, 'type', objLine),
+          ),
+        );
       continue;
     }
 

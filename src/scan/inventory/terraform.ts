@@ -14,8 +14,10 @@ import {
 import {
   awsRoleArn,
   awsUserArn,
+  credentialRelation,
   isObj,
   k8sServiceAccountId,
+  lifetimeSeconds,
   lines,
   node,
   type Obj,
@@ -437,6 +439,53 @@ async function analyze(env: Env, hcl: Obj): Promise<InventoryRelation[]> {
         const identity = node('identity', k8sServiceAccountId(ns, sa), sa);
         for (const p of policies)
           out.push(relation('has-policy', identity, node('policy', `vault-policy:${p}`, p), env.path, line, props));
+      }
+    }
+  }
+
+  // Credentials the file creates or bounds: static access keys, role session and Vault token lifetimes.
+  for (const [label, b] of labelled(resource.aws_iam_access_key)) {
+    const user = identityRef(env, b.user, 'user');
+    if (!user) continue;
+    const range = rangeR('aws_iam_access_key', label);
+    const line = lineIn(env, range, /\buser\s*=/);
+    out.push(
+      credentialRelation(user, `terraform:aws_iam_access_key.${label}`, { type: 'aws-access-key', static: true }, env.path, line),
+    );
+  }
+  for (const [label, b] of labelled(resource.aws_iam_role)) {
+    const secs = lifetimeSeconds(resolveText(env, text(b.max_session_duration) ?? ''));
+    const role = env.roles.get(label);
+    if (secs === undefined || !role) continue;
+    const line = lineIn(env, rangeR('aws_iam_role', label), /\bmax_session_duration\s*=/);
+    out.push(
+      credentialRelation(
+        role,
+        `terraform:aws_iam_role.${label}`,
+        { type: 'aws-role-session', static: false, lifetimeSeconds: secs },
+        env.path,
+        line,
+      ),
+    );
+  }
+  for (const [label, b] of labelled(resource.vault_kubernetes_auth_backend_role)) {
+    const range = rangeR('vault_kubernetes_auth_backend_role', label);
+    const ttl = lifetimeSeconds(b.token_max_ttl) ?? lifetimeSeconds(b.token_ttl) ?? lifetimeSeconds(b.ttl);
+    const periodic = lifetimeSeconds(b.token_period) !== undefined;
+    if (ttl === undefined && !periodic) continue;
+    const line = lineIn(env, range, [/\btoken_period\s*=/, /\btoken_max_ttl\s*=/, /\btoken_ttl\s*=/]);
+    for (const ns of toTexts(b.bound_service_account_namespaces).filter((s) => !s.includes('${'))) {
+      for (const sa of toTexts(b.bound_service_account_names).filter((s) => !s.includes('${'))) {
+        out.push(
+          credentialRelation(
+            node('identity', k8sServiceAccountId(ns, sa), sa),
+            `terraform:vault_kubernetes_auth_backend_role.${label}`,
+            // A periodic token renews forever: long-lived whatever its period.
+            { type: 'vault-token', static: periodic, lifetimeSeconds: periodic ? undefined : ttl },
+            env.path,
+            line,
+          ),
+        );
       }
     }
   }

@@ -123,7 +123,7 @@ function permissionLevel(t: Tree, n: N, present: boolean): Level {
 const isWrite = (l: Level): boolean => l === 'write-all' || l === 'some-write';
 
 /** Names of `secrets.X` references in a string. */
-function secretNames(value: string): string[] {
+export function secretNames(value: string): string[] {
   const out: string[] = [];
   for (const m of value.matchAll(EXPRESSION)) {
     for (const s of m[1]!.matchAll(/\bsecrets\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*['"]([^'"]+)['"]\s*\])/g)) {
@@ -153,19 +153,27 @@ function staticCredentialEntries(t: Tree, map: N): Hit[] {
   const hits: Hit[] = [];
   for (const e of t.entries(map)) {
     const v = t.str(e.value);
-    if (v === undefined || !v.includes('${{')) continue;
-    const names = secretNames(v);
-    if (names.length === 0) continue;
-    if (names.some((n) => S3_COMPATIBLE.test(n))) continue;
-    if (STATIC_ENV_NAME.test(e.key) || names.some((n) => STATIC_SECRET_NAME.test(n))) {
+    if (v !== undefined && isStaticCloudEntry(e.key, v)) {
       hits.push({ line: t.line(e.keyNode), evidence: `${e.key}: ${v.trim()}` });
     }
   }
   return hits;
 }
 
+/**
+ * Whether an `env:`/`with:` entry hands a long-lived cloud credential (from a repository secret) to
+ * a job; the same test the static-cloud-credentials rule applies, shared with the inventory.
+ * @example isStaticCloudEntry('AWS_ACCESS_KEY_ID', '${{ secrets.AWS_KEY }}') // true
+ */
+export function isStaticCloudEntry(key: string, value: string): boolean {
+  if (!value.includes('${{')) return false;
+  const names = secretNames(value);
+  if (names.length === 0 || names.some((n) => S3_COMPATIBLE.test(n))) return false;
+  return STATIC_ENV_NAME.test(key) || names.some((n) => STATIC_SECRET_NAME.test(n));
+}
+
 /** What each official login action should use instead of its long-lived credential input. */
-const LOGIN_INPUTS: Record<string, { input: string; kind: string; instead: string }> = {
+export const LOGIN_INPUTS: Record<string, { input: string; kind: string; instead: string }> = {
   'aws-actions/configure-aws-credentials': { input: 'aws-access-key-id', kind: 'an IAM access key', instead: 'role-to-assume' },
   'azure/login': { input: 'creds', kind: 'a service-principal secret', instead: 'client-id and tenant-id (OIDC)' },
   'google-github-actions/auth': {
