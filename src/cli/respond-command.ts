@@ -15,6 +15,7 @@ interface RespondFlags {
   actor?: string;
   timeout?: string;
   alert?: string;
+  policy?: string;
 }
 
 const DEFAULT_PLAYBOOKS = 'warden.playbooks.yaml';
@@ -52,7 +53,21 @@ async function plan(store: Store, uid: string, flags: RespondFlags, io: CliIO) {
       `no alert ${uid} in the store: list alerts with \`warden detect\` output or GET /v1/alerts`,
     );
   const ledger = createResponseLedger(store);
-  return { incident, ledger, plan: await planResponse(incident, playbooks, { ledger, env: io.env, cwd: io.cwd }) };
+  // The manifest (--policy, else ./warden.policy.yaml when present) may forbid automatic response.
+  const { automaticForbiddenBy } = await import('../respond/index.js');
+  const { DEFAULT_POLICY_FILE, loadManifest } = await import('../policy/index.js');
+  const policyFile = flags.policy ?? (existsSync(resolve(io.cwd, DEFAULT_POLICY_FILE)) ? DEFAULT_POLICY_FILE : undefined);
+  const manifest = policyFile === undefined ? undefined : loadManifest(resolve(io.cwd, policyFile), io.cwd);
+  return {
+    incident,
+    ledger,
+    plan: await planResponse(incident, playbooks, {
+      ledger,
+      env: io.env,
+      cwd: io.cwd,
+      ...(manifest ? { automaticForbidden: automaticForbiddenBy(manifest, incident) } : {}),
+    }),
+  };
 }
 
 function planJson(p: ResponsePlan): unknown {
@@ -134,6 +149,10 @@ export function registerRespond(program: Command, io: CliIO, setExit: (code: num
     c
       .option('--playbooks <file>', `playbooks file (default: ./${DEFAULT_PLAYBOOKS})`)
       .option('--store <path|url>', 'state store (default: WARDEN_DATABASE_URL, else .warden/warden.db)')
+      .option(
+        '--policy <file>',
+        'policy manifest whose identities may forbid automatic response (default: ./warden.policy.yaml when present)',
+      )
       .addOption(new Option('-f, --format <format>', 'table or json').choices(['table', 'json']));
 
   common(respond.command('plan <alert-uid>').description('show the exact calls the matching playbook would make; makes none'))

@@ -12,6 +12,7 @@ export {
   stepId,
 } from './engine.js';
 export { type CallLimits, DEFAULT_LIMITS, ProviderError, retryAfterMs } from './http.js';
+export { automaticForbiddenBy } from './manifest.js';
 export { loadPlaybooks, type Playbook, PlaybookFileSchema, parsePlaybooks, whyNot } from './playbook.js';
 export { buildReviewTask } from './review.js';
 export {

@@ -8,8 +8,10 @@ import { tempDir } from '../../test/tmp.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
+import { parseManifest } from '../policy/index.js';
 import { fingerprint } from '../scan/secrets/redact.js';
 import { type ApplyOptions, applyResponse, planResponse } from './engine.js';
+import { automaticForbiddenBy } from './manifest.js';
 import { parsePlaybooks } from './playbook.js';
 import type { AuditEntry, Incident, ResponseLedger, StepRecord } from './types.js';
 
@@ -480,6 +482,29 @@ describe('notify, review, playbooks and approval', async () => {
         'severity high is below critical',
         'detection runtime.credential.new-source is not one of runtime.credential.reuse-after-revocation',
       ],
+    );
+  });
+
+  test('a manifest identity with response.automatic false turns its automatic playbooks into approval required', async () => {
+    const parsed = parseManifest(
+      'version: 1\nidentities:\n  svc-ci:\n    owner: platform-team\n    match: ["arn:aws:iam::123456789012:user/svc-ci"]\n    response: { automatic: false }\n',
+      'warden.policy.yaml',
+    );
+    assert.ok(parsed.ok);
+    const inc = incident({});
+    const mem = memoryLedger();
+    const auto = parsePlaybooks(`${one('review.related-identities')}    approval: automatic\n`, 'f');
+    const plan = await planResponse(inc, auto, {
+      ledger: mem.ledger,
+      env: {},
+      cwd: '.',
+      automaticForbidden: automaticForbiddenBy(parsed.value, inc),
+    });
+    assert.equal(plan.playbook!.approval, 'required');
+    assert.equal(plan.playbook!.automaticForbidden, 'svc-ci forbids automatic response (warden.policy.yaml:6)');
+    await assert.rejects(
+      applyResponse(inc, plan, { ledger: mem.ledger, env: {}, cwd: '.', actor: 'automatic', approved: false }),
+      (e: unknown) => e instanceof WardenError && e.code === 'WARDEN_APPROVAL_REQUIRED' && /forbids automatic/.test(e.message),
     );
   });
 
