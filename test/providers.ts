@@ -213,7 +213,10 @@ export function fakeKube(state: {
         const d = state.deployments.get(m[1]!);
         if (!d) return status(res, 404, 'NotFound', `deployments.apps "${m[1]}" not found`);
         if (m[2]) {
-          if (r.method === 'PUT') d.replicas = (JSON.parse(r.body) as { spec: { replicas: number } }).spec.replicas;
+          if (r.method === 'PATCH' && r.headers['content-type'] !== 'application/merge-patch+json')
+            return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format`);
+          if (r.method === 'PUT' || r.method === 'PATCH')
+            d.replicas = (JSON.parse(r.body) as { spec: { replicas: number } }).spec.replicas;
           return json(res, 200, {
             kind: 'Scale',
             apiVersion: 'autoscaling/v1',

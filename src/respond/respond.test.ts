@@ -84,7 +84,8 @@ function memoryLedger() {
   return { ledger, steps, trail, revoked };
 }
 
-const FAST = { timeoutMs: 300, attempts: 3, backoffMs: 10, maxWaitMs: 1500 };
+// Generous per-attempt limits (a loaded machine is slow to sign the first AWS request); the time-out test sets its own.
+const FAST = { timeoutMs: 5000, attempts: 4, backoffMs: 10, maxWaitMs: 1500 };
 
 async function respond(
   inc: Incident,
@@ -136,14 +137,16 @@ describe('vault actions', async () => {
     vault.faults.push('429', '500');
     const inc = vaultAlert(accessor, 'vault-accessor');
     const r = await respond(inc, one('vault.revoke-accessor'), env);
-    assert.equal(r.applied[0]!.outcome, 'done');
+    assert.equal(r.applied[0]!.outcome, 'done', r.applied[0]!.error);
     const calls = vault.requests.filter((q) => q.path === '/v1/auth/token/revoke-accessor');
     assert.equal(calls.length, 3);
     assert.deepEqual(JSON.parse(calls[2]!.body), { accessor });
     assert.equal(calls[2]!.headers['x-vault-token'], token);
     assert.deepEqual(r.revoked, [accessor]);
     const after = r.trail.find((e) => e.event === 'respond.step.after')!;
-    assert.equal((after.detail.retries as unknown[]).length, 2);
+    const retries = after.detail.retries as Array<{ waitMs: number }>;
+    assert.equal(retries.length, 2);
+    assert.equal(retries[0]!.waitMs, 1000, 'Retry-After: 1 was honoured');
     assert.ok(!JSON.stringify(r.trail).includes(token), 'the Vault token never enters the trail');
     // A fresh ledger (as after losing state): Vault says the accessor is gone, so nothing changes.
     const again = await respond(inc, one('vault.revoke-accessor'), env);
@@ -187,8 +190,11 @@ describe('vault actions', async () => {
     assert.match(denied.applied[0]!.error!, /403: permission denied/);
     assert.equal(vault.requests.length - before, 1);
 
-    vault.faults.push('hang', 'hang', 'hang');
-    const hung = await respond(inc, one('vault.revoke-accessor'), env);
+    vault.faults.push('hang', 'hang');
+    const hung = await respond(inc, one('vault.revoke-accessor'), env, {
+      limits: { timeoutMs: 300, attempts: 2, backoffMs: 10, maxWaitMs: 100 },
+    });
+    assert.match(hung.applied[0]!.error!, /timeout|aborted/i);
     assert.equal(hung.applied[0]!.outcome, 'failed');
     assert.equal(hung.steps.get(hung.applied[0]!.id)!.status, 'failed');
 
@@ -230,6 +236,8 @@ describe('aws actions (IAM Query API through @aws-sdk/client-iam)', async () => 
     assert.equal(sent.get('Status'), 'Inactive');
     assert.equal(state.keys.get(key)!.status, 'Inactive');
     assert.equal(iam.requests.length, 3);
+    const retries = r.trail.find((e) => e.event === 'respond.step.after')!.detail.retries as Array<{ waitMs: number }>;
+    assert.equal(retries[0]!.waitMs, 1000, 'the 429 waited out its Retry-After');
     assert.equal((r.applied[0]!.undo![0]!.body as Record<string, string>).Status, 'Active');
     assert.deepEqual(r.revoked, [key]);
   });
@@ -364,6 +372,9 @@ describe('kubernetes actions (@kubernetes/client-node with a kubeconfig)', async
     const s = await respond(inc(), one('k8s.scale-to-zero'), env());
     assert.equal(s.applied[0]!.outcome, 'done', s.applied[0]!.error);
     assert.equal(state.deployments.get('api')!.replicas, 0);
+    const patch = kube.requests.filter((q) => q.path.endsWith('/scale')).at(-1)!;
+    assert.equal(patch.method, 'PATCH');
+    assert.equal(patch.headers['content-type'], 'application/merge-patch+json');
     assert.deepEqual(s.applied[0]!.undo![0]!.body, { spec: { replicas: 3 } });
     assert.equal((await respond(inc(), one('k8s.scale-to-zero'), env())).applied[0]!.outcome, 'unchanged');
 

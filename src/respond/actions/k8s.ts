@@ -1,4 +1,13 @@
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, type V1NetworkPolicy } from '@kubernetes/client-node';
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  NetworkingV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1NetworkPolicy,
+} from '@kubernetes/client-node';
 import { WardenError } from '../../model/errors.js';
 import { ProviderError, retryAfterMs } from '../http.js';
 import type { Action, ActionRuntime, Incident, PlannedCall, Subject } from '../types.js';
@@ -170,14 +179,23 @@ export const k8sDeleteTokenSecret: Action = {
   },
 };
 
-/** Scales a Deployment to zero replicas, remembering the count for the undo. */
+/**
+ * Scales a Deployment to zero replicas as `kubectl scale` does: a JSON merge patch of the scale
+ * subresource (a PUT of the read Scale where the server takes no merge patch), remembering the count
+ * for the undo.
+ */
 export const k8sScaleToZero: Action = {
   name: 'k8s.scale-to-zero',
   describe: 'scale a Kubernetes Deployment to zero replicas (apps/v1 scale subresource)',
   subjects: async (incident, options) => workloads(incident, options),
   calls: (s, _o, env) => [
-    { method: 'GET', url: `${server(env)}${scalePath(s)}` },
-    { method: 'PUT', url: `${server(env)}${scalePath(s)}`, body: { spec: { replicas: 0 } } },
+    { method: 'GET', url: `${server(env)}${scalePath(s)}`, note: 'the replica count, for the undo' },
+    {
+      method: 'PATCH',
+      url: `${server(env)}${scalePath(s)}`,
+      body: { spec: { replicas: 0 } },
+      note: 'application/merge-patch+json',
+    },
   ],
   async run(s, _o, rt) {
     const { namespace, name } = s.fields as { namespace: string; name: string };
@@ -185,11 +203,22 @@ export const k8sScaleToZero: Action = {
     const scale = await kube(rt, () => apps.readNamespacedDeploymentScale({ name, namespace }));
     const before = scale.spec?.replicas ?? 0;
     const undo: PlannedCall[] = [
-      { method: 'PUT', url: `${server(rt.env)}${scalePath(s)}`, body: { spec: { replicas: before } } },
+      { method: 'PATCH', url: `${server(rt.env)}${scalePath(s)}`, body: { spec: { replicas: before } } },
     ];
     if (before === 0) return { outcome: 'unchanged', answer: { replicas: 0 } };
-    const body = { ...scale, spec: { ...scale.spec, replicas: 0 } };
-    const out = await kube(rt, () => apps.replaceNamespacedDeploymentScale({ name, namespace, body }));
+    let out: typeof scale;
+    try {
+      out = await kube(rt, () =>
+        apps.patchNamespacedDeploymentScale(
+          { name, namespace, body: { spec: { replicas: 0 } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ProviderError && (error.status === 405 || error.status === 415))) throw error;
+      const body = { ...scale, spec: { ...scale.spec, replicas: 0 } };
+      out = await kube(rt, () => apps.replaceNamespacedDeploymentScale({ name, namespace, body }));
+    }
     return { outcome: 'done', answer: { replicasBefore: before, replicas: out.spec?.replicas ?? 0 }, undo };
   },
 };

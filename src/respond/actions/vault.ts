@@ -128,14 +128,21 @@ export const vaultDisableEntity: Action = {
   async run(s, _o, rt) {
     const id = s.fields.entity!;
     const url = `${addr(rt.env)}/v1/identity/entity/id/${encodeURIComponent(id)}`;
-    const read = await call(rt, (signal) => requestJson(url, { method: 'GET', headers: headers(rt.env) }, signal));
-    const data = (read.body as { data?: { disabled?: unknown; name?: unknown } } | null)?.data;
-    if (data === undefined) throw new ProviderError(`Vault has no entity ${id}`, read.status);
+    // Read first, so an entity already disabled is left alone and the undo is exact. A server that
+    // cannot be read (no read capability on the path: 403/405) still takes the update.
+    let data: { disabled?: unknown; name?: unknown } | undefined;
+    try {
+      const read = await call(rt, (signal) => requestJson(url, { method: 'GET', headers: headers(rt.env) }, signal));
+      data = (read.body as { data?: { disabled?: unknown; name?: unknown } } | null)?.data;
+      if (data === undefined) throw new ProviderError(`Vault has no entity ${id}`, read.status);
+    } catch (error) {
+      if (!(error instanceof ProviderError && (error.status === 403 || error.status === 405))) throw error;
+    }
     const undo = [entityCall(rt.env, id, false)];
-    if (data.disabled === true) return { outcome: 'unchanged', answer: { status: read.status, disabled: true }, undo };
+    if (data?.disabled === true) return { outcome: 'unchanged', answer: { disabled: true }, undo };
     const r = await call(rt, (signal) =>
       requestJson(url, { method: 'POST', headers: headers(rt.env), body: { disabled: true } }, signal),
     );
-    return { outcome: 'done', answer: { status: r.status, entity: String(data.name ?? id), disabled: true }, undo };
+    return { outcome: 'done', answer: { status: r.status, entity: String(data?.name ?? id), disabled: true }, undo };
   },
 };
