@@ -128,14 +128,15 @@ test('warden respond: plan, approve, apply, log, apply again, and reuse after re
     .trim()
     .split('\n')
     .map(
-      (l) => JSON.parse(l) as { actor: string; event: string; action: string; outcome: string; detail: Record<string, unknown> },
+      (l) => JSON.parse(l) as { actor: string; action: string; target: string; outcome: string; detail: Record<string, unknown> },
     );
-  const deactivate = entries.filter((e) => e.action === 'aws.deactivate-access-key');
+  assert.ok(entries.every((e) => e.target === alert.uid && e.action.startsWith('response.step.')));
+  const deactivate = entries.filter((e) => e.detail.action === 'aws.deactivate-access-key');
   assert.deepEqual(
-    deactivate.map((e) => [e.event, e.outcome, e.actor]),
+    deactivate.map((e) => [e.action, e.outcome, e.actor]),
     [
-      ['respond.step.before', 'running', 'cli:alice'],
-      ['respond.step.after', 'done', 'cli:alice'],
+      ['response.step.before', 'running', 'cli:alice'],
+      ['response.step.after', 'done', 'cli:alice'],
     ],
   );
   assert.ok(JSON.stringify(deactivate[1]!.detail.undo).includes('"Status":"Active"'));
@@ -143,7 +144,7 @@ test('warden respond: plan, approve, apply, log, apply again, and reuse after re
   const leaked = readFileSync(join(tmp.dir, 'demo/repo/deploy/.env'), 'utf8').split('\n')[1]!.split('=')[1]!;
   assert.ok(!log.stdout.includes(leaked), 'the leaked secret is not in the trail');
   const table = await run('log');
-  assert.match(table.stdout, /cli:alice\s+respond\.step\.after\s+aws\.deactivate-access-key\s+done/);
+  assert.match(table.stdout, /cli:alice\s+response\.step\.after\s+aws\.deactivate-access-key\s+done/);
 
   // Apply again: nothing changes, no provider is called.
   const calls = iam.requests.length;

@@ -10,6 +10,8 @@ import { registerPolicy } from './policy-command.js';
 import { registerRespond } from './respond-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
+import { registerServe, registerWorker } from './serve-command.js';
+import { registerToken } from './token-command.js';
 
 export { type CliIO, memoryIO } from './io.js';
 
@@ -43,6 +45,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerGraph(program, io, setExit);
   registerRespond(program, io, setExit);
   registerPolicy(program, io, setExit);
+  registerServe(program, io, setExit);
+  registerWorker(program, io, setExit);
+  registerToken(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

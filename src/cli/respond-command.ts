@@ -224,13 +224,14 @@ Exit codes: 0 every step done (or already), 1 a step failed or had no subject, o
       await withStore(flags, io, async (store) => {
         const entries = await listResponseAudit(store, { alertUid: flags.alert });
         if ((flags.format ?? 'table') === 'json') {
-          for (const e of entries) io.stdout(`${JSON.stringify({ ...e, at: new Date(e.at).toISOString() })}\n`);
+          for (const e of entries) io.stdout(`${JSON.stringify(e)}\n`);
         } else {
           for (const e of entries) {
-            const d = e.detail as { subject?: unknown; error?: unknown; reason?: unknown };
+            const d = (e.detail ?? {}) as { action?: unknown; subject?: unknown; error?: unknown; reason?: unknown };
             const subject = typeof d.subject === 'string' ? d.subject : ((d.subject as { key?: string } | undefined)?.key ?? '');
+            const why = d.error ?? d.reason;
             io.stdout(
-              `${new Date(e.at).toISOString()}  ${termSafe(e.actor, 30).padEnd(20)} ${e.event.padEnd(20)} ${e.action.padEnd(28)} ${e.outcome.padEnd(17)} ${termSafe(e.target, 50)} ${termSafe(subject, 100)}${d.error || d.reason ? `  ${termSafe(d.error ?? d.reason, 200)}` : ''}\n`,
+              `${e.time}  ${termSafe(e.actor, 30).padEnd(20)} ${e.action.padEnd(22)} ${termSafe(d.action, 40).padEnd(28)} ${e.outcome.padEnd(17)} ${termSafe(e.target, 50)} ${termSafe(subject, 100)}${why ? `  ${termSafe(why, 200)}` : ''}\n`,
             );
           }
           if (entries.length === 0) io.stderr('warden: the response audit trail is empty\n');

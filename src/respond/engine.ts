@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { WardenError } from '../model/errors.js';
 import { ACTIONS } from './actions/index.js';
 import { type CallLimits, DEFAULT_LIMITS } from './http.js';
@@ -175,7 +175,8 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
       `playbook ${pb.id} needs approval${pb.automaticForbidden ? ` (${pb.automaticForbidden})` : ''}: review \`warden respond plan ${plan.alertUid}\`, then apply with --approve`,
     );
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const target = `alert:${plan.alertUid}`;
+  const target = plan.alertUid;
+  const ref = randomUUID();
   const stepNames = plan.steps.map((s) => s.action);
   const out: AppliedStep[] = [];
   for (const step of plan.steps) {
@@ -185,12 +186,12 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
       action: step.action,
       ...(step.subject ? { subject: step.subject.key } : {}),
     };
-    const auditBase = { actor: options.actor, action: step.action, target };
+    const auditBase = { actor: options.actor, action: step.action, target, ref };
     if (step.subject === undefined) {
       await options.ledger.audit({
         ...auditBase,
         at: now(),
-        event: 'respond.step.skipped',
+        event: 'response.step.skipped',
         outcome: 'subject-not-found',
         detail: { playbook: pb.id, step: step.id, reason: step.reason },
       });
@@ -203,7 +204,7 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
       await options.ledger.audit({
         ...auditBase,
         at: now(),
-        event: 'respond.step.skipped',
+        event: 'response.step.skipped',
         outcome: 'already-done',
         detail: { playbook: pb.id, step: step.id, subject: subject.key, doneAt: previous.updatedAt },
       });
@@ -225,7 +226,7 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
     await options.ledger.audit({
       ...auditBase,
       at: record.updatedAt,
-      event: 'respond.step.before',
+      event: 'response.step.before',
       outcome: 'running',
       detail: {
         playbook: pb.id,
@@ -259,7 +260,7 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
       await options.ledger.audit({
         ...auditBase,
         at: now(),
-        event: 'respond.step.after',
+        event: 'response.step.after',
         outcome: result.outcome,
         detail: {
           playbook: pb.id,
@@ -288,7 +289,7 @@ export async function applyResponse(incident: Incident, plan: ResponsePlan, opti
       await options.ledger.audit({
         ...auditBase,
         at: now(),
-        event: 'respond.step.after',
+        event: 'response.step.after',
         outcome: 'failed',
         detail: { playbook: pb.id, step: step.id, subject: subject.key, error: message, retries },
       });

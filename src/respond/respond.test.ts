@@ -143,7 +143,7 @@ describe('vault actions', async () => {
     assert.deepEqual(JSON.parse(calls[2]!.body), { accessor });
     assert.equal(calls[2]!.headers['x-vault-token'], token);
     assert.deepEqual(r.revoked, [accessor]);
-    const after = r.trail.find((e) => e.event === 'respond.step.after')!;
+    const after = r.trail.find((e) => e.event === 'response.step.after')!;
     const retries = after.detail.retries as Array<{ waitMs: number }>;
     assert.equal(retries.length, 2);
     assert.equal(retries[0]!.waitMs, 1000, 'Retry-After: 1 was honoured');
@@ -236,7 +236,7 @@ describe('aws actions (IAM Query API through @aws-sdk/client-iam)', async () => 
     assert.equal(sent.get('Status'), 'Inactive');
     assert.equal(state.keys.get(key)!.status, 'Inactive');
     assert.equal(iam.requests.length, 3);
-    const retries = r.trail.find((e) => e.event === 'respond.step.after')!.detail.retries as Array<{ waitMs: number }>;
+    const retries = r.trail.find((e) => e.event === 'response.step.after')!.detail.retries as Array<{ waitMs: number }>;
     assert.equal(retries[0]!.waitMs, 1000, 'the 429 waited out its Retry-After');
     assert.equal((r.applied[0]!.undo![0]!.body as Record<string, string>).Status, 'Active');
     assert.deepEqual(r.revoked, [key]);

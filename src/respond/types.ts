@@ -151,12 +151,17 @@ export interface StepRecord {
 /** One audit trail entry: appended before and after each step, never changed. */
 export interface AuditEntry {
   at: number;
+  /** Who approved: `cli:alice`, `token:oncall`, or `automatic`. */
   actor: string;
+  /** The step's action (`aws.deactivate-access-key`). */
   action: string;
-  /** `respond.plan`, `respond.step.before`, `respond.step.after`, `respond.step.skipped`. */
+  /** `response.step.before`, `response.step.after`, `response.step.skipped`. */
   event: string;
+  /** The alert uid. */
   target: string;
   outcome: string;
+  /** Groups the entries of one apply. */
+  ref: string;
   detail: Record<string, unknown>;
 }
 

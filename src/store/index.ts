@@ -1,4 +1,14 @@
+export {
+  type AlertPageFilter,
+  getTriagedAlert,
+  listAlertPage,
+  setAlertStatus,
+  TRIAGE_STATES,
+  type TriagedAlert,
+  type TriageState,
+} from './alert-triage.js';
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
+export { type AuditEntry, type AuditFilter, type AuditInput, appendAudit, listAudit } from './audit.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
   claimImported,
@@ -35,7 +45,20 @@ export {
 } from './graph-query.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
 export {
-  appendResponseAudit,
+  addCounters,
+  claimPartitions,
+  enqueueEvents,
+  heartbeat,
+  liveWorkers,
+  PartitionRunner,
+  processedTotal,
+  queueSummary,
+  readCounters,
+  readQueue,
+  releasePartitions,
+  retireWorker,
+} from './partitions.js';
+export {
   createResponseLedger,
   DETECT_CREDENTIAL_SCOPE,
   getAlert,
@@ -53,4 +76,15 @@ export type {
   GraphNodesTable,
 } from './schema.js';
 export { openStore, type Store, type StoreTarget } from './store.js';
+export {
+  createToken,
+  listTokens,
+  ROLES,
+  type Role,
+  revokeToken,
+  TOKEN_PREFIX,
+  type TokenInfo,
+  tokenHash,
+  verifyToken,
+} from './tokens.js';
 export { parseStoreUrl, type StoreLocation } from './url.js';

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import type { Alert } from '../model/alert.js';
 import {
   createResponseLedger,
@@ -76,14 +75,15 @@ function suite(backend: Backend): void {
       assert.equal(await ledger.getStep('nope'), undefined);
     });
 
-    test('the audit trail is append-only: the database refuses UPDATE and DELETE', async () => {
+    test('steps go to the service audit trail as response.* entries, oldest first, per alert', async () => {
       const ledger = createResponseLedger(store);
       await ledger.audit({
         at: 1,
         actor: 'cli:alice',
         action: 'notify.webhook',
-        event: 'respond.step.before',
-        target: 'alert:a1',
+        event: 'response.step.before',
+        target: 'a1',
+        ref: 'r1',
         outcome: 'running',
         detail: { n: 1 },
       });
@@ -91,8 +91,9 @@ function suite(backend: Backend): void {
         at: 2,
         actor: 'cli:alice',
         action: 'notify.webhook',
-        event: 'respond.step.after',
-        target: 'alert:a1',
+        event: 'response.step.after',
+        target: 'a1',
+        ref: 'r1',
         outcome: 'done',
         detail: { n: 2 },
       });
@@ -100,22 +101,23 @@ function suite(backend: Backend): void {
         at: 3,
         actor: 'cli:bob',
         action: 'notify.webhook',
-        event: 'respond.step.after',
-        target: 'alert:b2',
+        event: 'response.step.after',
+        target: 'b2',
+        ref: 'r2',
         outcome: 'done',
         detail: {},
       });
       const a1 = await listResponseAudit(store, { alertUid: 'a1' });
       assert.deepEqual(
-        a1.map((e) => [e.event, e.outcome, e.detail.n]),
+        a1.map((e) => [e.action, e.outcome, (e.detail as { n: number }).n]),
         [
-          ['respond.step.before', 'running', 1],
-          ['respond.step.after', 'done', 2],
+          ['response.step.before', 'running', 1],
+          ['response.step.after', 'done', 2],
         ],
       );
-      assert.ok(a1[0]!.seq < a1[1]!.seq);
-      await assert.rejects(sql`update response_audit set outcome = 'forged'`.execute(store.db), /append-only/);
-      await assert.rejects(sql`delete from response_audit`.execute(store.db), /append-only/);
+      assert.ok(a1[0]!.id < a1[1]!.id);
+      assert.equal(a1[0]!.ref, 'r1');
+      assert.equal((a1[0]!.detail as { action: string }).action, 'notify.webhook');
       assert.equal((await listResponseAudit(store)).length, 3);
     });
 

@@ -2,7 +2,8 @@ import { normaliseEventKey } from '../correlate/keys.js';
 import type { Alert } from '../model/alert.js';
 import type { EventSource } from '../model/identity-event.js';
 import { buildReviewTask } from '../respond/review.js';
-import type { AuditEntry, Incident, LeakLocation, ResponseLedger, StepRecord } from '../respond/types.js';
+import type { Incident, LeakLocation, ResponseLedger, StepRecord } from '../respond/types.js';
+import { type AuditEntry as AuditLogEntry, appendAudit, listAudit } from './audit.js';
 import { getStates, putStates, toJson } from './detector-state.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
 import { blastRadius, exposureOf, getRisk } from './graph-query.js';
@@ -124,43 +125,28 @@ function stepFromRow(r: {
   };
 }
 
-/** Appends one entry to the response audit trail. */
-export async function appendResponseAudit(target: StoreTarget, e: AuditEntry): Promise<void> {
-  await queryable(target)
-    .insertInto('response_audit')
-    .values({
-      at: e.at,
-      actor: e.actor,
-      action: e.action,
-      event: e.event,
-      target: e.target,
-      outcome: e.outcome,
-      detail: toJson(e.detail),
-    })
-    .execute();
-}
-
-/** The audit trail, oldest first, optionally of one alert. */
+/**
+ * The response entries of the service's audit trail (actions `response.*`), oldest first, optionally
+ * of one alert.
+ * @example const trail = await listResponseAudit(store, { alertUid });
+ */
 export async function listResponseAudit(
   target: StoreTarget,
-  filter: { alertUid?: string | undefined; limit?: number | undefined } = {},
-): Promise<Array<AuditEntry & { seq: number }>> {
-  let q = queryable(target).selectFrom('response_audit').selectAll();
-  if (filter.alertUid !== undefined) q = q.where('target', '=', `alert:${filter.alertUid}`);
-  const rows = await q
-    .orderBy('seq', 'asc')
-    .limit(filter.limit ?? 10_000)
-    .execute();
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    at: Number(r.at),
-    actor: r.actor,
-    action: r.action,
-    event: r.event,
-    target: r.target,
-    outcome: r.outcome,
-    detail: JSON.parse(r.detail) as Record<string, unknown>,
-  }));
+  filter: { alertUid?: string | undefined } = {},
+): Promise<AuditLogEntry[]> {
+  const out: AuditLogEntry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listAudit(target, {
+      action: 'response.',
+      ...(filter.alertUid !== undefined ? { target: filter.alertUid } : {}),
+      limit: 1000,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
+    out.push(...page.items);
+    cursor = page.next ?? undefined;
+  } while (cursor !== undefined);
+  return out.reverse();
 }
 
 /**
@@ -177,7 +163,8 @@ export async function recordRevocation(target: StoreTarget, credentialKey: strin
 }
 
 /**
- * The response ledger on a store: step states in `response_steps`, the trail in `response_audit`,
+ * The response ledger on a store: step states in `response_steps`, the trail in the service's one
+ * audit trail (`audit_log`, actions `response.step.before|after|skipped`),
  * revocations into the detector's state.
  * @example const ledger = createResponseLedger(store);
  */
@@ -218,7 +205,16 @@ export function createResponseLedger(target: StoreTarget): ResponseLedger {
         )
         .execute();
     },
-    audit: (e) => appendResponseAudit(target, e),
+    audit: async (e) => {
+      await appendAudit(target, {
+        actor: e.actor,
+        action: e.event,
+        target: e.target,
+        outcome: e.outcome,
+        ref: e.ref,
+        detail: { action: e.action, ...e.detail },
+      });
+    },
     revoked: (key, at) => recordRevocation(target, key, at),
   };
 }
