@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { termSafe } from '../report/terminal.js';
-import type { AppliedStep, Playbook, ResponsePlan } from '../respond/index.js';
+import type { AppliedStep, ResponsePlan } from '../respond/index.js';
 import type { Store } from '../store/index.js';
 import type { CliIO } from './io.js';
 
@@ -20,17 +20,6 @@ interface RespondFlags {
 
 const DEFAULT_PLAYBOOKS = 'warden.playbooks.yaml';
 
-async function loadPlaybookFile(flags: RespondFlags, io: CliIO): Promise<Playbook[]> {
-  const { loadPlaybooks } = await import('../respond/index.js');
-  const file = resolve(io.cwd, flags.playbooks ?? DEFAULT_PLAYBOOKS);
-  if (!existsSync(file))
-    throw new WardenError(
-      'WARDEN_SOURCE_UNREADABLE',
-      `no playbooks at ${file}: write ${DEFAULT_PLAYBOOKS} or give --playbooks FILE`,
-    );
-  return loadPlaybooks(file);
-}
-
 async function withStore<T>(flags: RespondFlags, io: CliIO, fn: (store: Store) => Promise<T>): Promise<T> {
   const { openStore } = await import('../store/index.js');
   const store = await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
@@ -41,56 +30,17 @@ async function withStore<T>(flags: RespondFlags, io: CliIO, fn: (store: Store) =
   }
 }
 
-/** Plans a response for an alert: loads the incident and playbooks, picks the playbook, resolves subjects. */
+/** Plans a response for an alert from the playbooks file and, when present, the policy manifest. */
 async function plan(store: Store, uid: string, flags: RespondFlags, io: CliIO) {
-  const { createResponseLedger, loadIncident } = await import('../store/index.js');
-  const { planResponse } = await import('../respond/index.js');
-  const playbooks = await loadPlaybookFile(flags, io);
-  const incident = await loadIncident(store, uid);
-  if (incident === undefined)
-    throw new WardenError(
-      'WARDEN_NOT_FOUND',
-      `no alert ${uid} in the store: list alerts with \`warden detect\` output or GET /v1/alerts`,
-    );
-  const ledger = createResponseLedger(store);
-  // The manifest (--policy, else ./warden.policy.yaml when present) may forbid automatic response.
-  const { automaticForbiddenBy } = await import('../respond/index.js');
-  const { DEFAULT_POLICY_FILE, loadManifest } = await import('../policy/index.js');
+  const { prepareResponse } = await import('../store/index.js');
+  const { DEFAULT_POLICY_FILE } = await import('../policy/index.js');
   const policyFile = flags.policy ?? (existsSync(resolve(io.cwd, DEFAULT_POLICY_FILE)) ? DEFAULT_POLICY_FILE : undefined);
-  const manifest = policyFile === undefined ? undefined : loadManifest(resolve(io.cwd, policyFile), io.cwd);
-  return {
-    incident,
-    ledger,
-    plan: await planResponse(incident, playbooks, {
-      ledger,
-      env: io.env,
-      cwd: io.cwd,
-      ...(manifest ? { automaticForbidden: automaticForbiddenBy(manifest, incident) } : {}),
-    }),
-  };
-}
-
-function planJson(p: ResponsePlan): unknown {
-  return {
-    alert: p.alertUid,
-    playbook: p.playbook ?? null,
-    considered: p.considered,
-    steps: p.steps.map((s) => ({
-      id: s.id,
-      position: s.position,
-      action: s.action,
-      status: s.status,
-      subject: s.subject
-        ? {
-            key: s.subject.key,
-            fields: s.subject.fields,
-            ...(s.subject.secret ? { secret: { preview: s.subject.secret.preview, sha256: s.subject.secret.fingerprint } } : {}),
-          }
-        : null,
-      ...(s.reason ? { reason: s.reason } : {}),
-      calls: s.calls,
-    })),
-  };
+  return prepareResponse(store, uid, {
+    playbooksFile: resolve(io.cwd, flags.playbooks ?? DEFAULT_PLAYBOOKS),
+    policyFile: policyFile === undefined ? undefined : resolve(io.cwd, policyFile),
+    env: io.env,
+    cwd: io.cwd,
+  });
 }
 
 function noPlaybook(p: ResponsePlan, io: CliIO): void {
@@ -158,16 +108,17 @@ export function registerRespond(program: Command, io: CliIO, setExit: (code: num
   common(respond.command('plan <alert-uid>').description('show the exact calls the matching playbook would make; makes none'))
     .addHelpText('after', '\nExit codes: 0 a plan, 1 no playbook matches the alert, 2 error (unknown alert, invalid playbooks).')
     .action(async (uid: string, flags: RespondFlags) => {
+      const { planDocument } = await import('../store/index.js');
       await withStore(flags, io, async (store) => {
         const { plan: p } = await plan(store, uid, flags, io);
         if (p.playbook === undefined) {
-          if (flags.format === 'json') io.stdout(`${JSON.stringify(planJson(p), null, 2)}\n`);
+          if (flags.format === 'json') io.stdout(`${JSON.stringify(planDocument(p), null, 2)}\n`);
           noPlaybook(p, io);
           setExit(1);
           return;
         }
         if ((flags.format ?? (io.stdoutIsTTY ? 'table' : 'json')) === 'json')
-          io.stdout(`${JSON.stringify(planJson(p), null, 2)}\n`);
+          io.stdout(`${JSON.stringify(planDocument(p), null, 2)}\n`);
         else printPlan(p, io);
         setExit(0);
       });

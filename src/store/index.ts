@@ -64,6 +64,9 @@ export {
   getAlert,
   listResponseAudit,
   loadIncident,
+  type PrepareOptions,
+  planDocument,
+  prepareResponse,
   recordRevocation,
 } from './respond.js';
 export type {

@@ -245,6 +245,8 @@ export const MIGRATIONS: readonly StoreMigration[] = [
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema.createIndex('response_steps_alert').on('response_steps').column('alert_uid').execute();
+      // `warden serve` runs automatic playbooks on alerts stored or updated since its last look.
+      await db.schema.createIndex('alerts_updated_at').on('alerts').column('updated_at').execute();
       // Audit entries of the steps go to the service's one trail, audit_log (0010).
     },
   },

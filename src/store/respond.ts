@@ -1,6 +1,12 @@
+import { existsSync } from 'node:fs';
 import { normaliseEventKey } from '../correlate/keys.js';
 import type { Alert } from '../model/alert.js';
+import { WardenError } from '../model/errors.js';
 import type { EventSource } from '../model/identity-event.js';
+import { loadManifest } from '../policy/index.js';
+import { planResponse, publicSubject, type ResponsePlan } from '../respond/engine.js';
+import { automaticForbiddenBy } from '../respond/manifest.js';
+import { loadPlaybooks } from '../respond/playbook.js';
 import { buildReviewTask } from '../respond/review.js';
 import type { Incident, LeakLocation, ResponseLedger, StepRecord } from '../respond/types.js';
 import { type AuditEntry as AuditLogEntry, appendAudit, listAudit } from './audit.js';
@@ -216,5 +222,63 @@ export function createResponseLedger(target: StoreTarget): ResponseLedger {
       });
     },
     revoked: (key, at) => recordRevocation(target, key, at),
+  };
+}
+
+/** Where `prepareResponse` reads playbooks and the manifest, and the environment the actions run with. */
+export interface PrepareOptions {
+  /** The playbooks file (must exist). */
+  playbooksFile: string;
+  /** The policy manifest, when there is one: its identities may forbid automatic response. */
+  policyFile?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+/**
+ * Everything `apply` needs for one alert, as `warden respond` and the API share it: the incident,
+ * the ledger and the plan. Throws WARDEN_SOURCE_UNREADABLE (no playbooks file), WARDEN_PLAYBOOK_INVALID,
+ * WARDEN_POLICY_INVALID or WARDEN_NOT_FOUND (no such alert).
+ * @example const { incident, ledger, plan } = await prepareResponse(store, uid, { playbooksFile, env, cwd });
+ */
+export async function prepareResponse(
+  target: StoreTarget,
+  uid: string,
+  options: PrepareOptions,
+): Promise<{ incident: Incident; ledger: ResponseLedger; plan: ResponsePlan }> {
+  if (!existsSync(options.playbooksFile))
+    throw new WardenError(
+      'WARDEN_SOURCE_UNREADABLE',
+      `no playbooks at ${options.playbooksFile}: write warden.playbooks.yaml or give --playbooks FILE`,
+    );
+  const playbooks = loadPlaybooks(options.playbooksFile);
+  const manifest = options.policyFile === undefined ? undefined : loadManifest(options.policyFile, options.cwd);
+  const incident = await loadIncident(target, uid);
+  if (incident === undefined) throw new WardenError('WARDEN_NOT_FOUND', `no alert ${uid} in the store`);
+  const ledger = createResponseLedger(target);
+  const plan = await planResponse(incident, playbooks, {
+    ledger,
+    env: options.env,
+    cwd: options.cwd,
+    ...(manifest ? { automaticForbidden: automaticForbiddenBy(manifest, incident) } : {}),
+  });
+  return { incident, ledger, plan };
+}
+
+/** A plan as JSON for people and programs: subjects without secrets, the exact calls, why no playbook matched. */
+export function planDocument(p: ResponsePlan): Record<string, unknown> {
+  return {
+    alert: p.alertUid,
+    playbook: p.playbook ?? null,
+    considered: p.considered,
+    steps: p.steps.map((s) => ({
+      id: s.id,
+      position: s.position,
+      action: s.action,
+      status: s.status,
+      subject: publicSubject(s.subject) ?? null,
+      ...(s.reason ? { reason: s.reason } : {}),
+      calls: s.calls,
+    })),
   };
 }

@@ -5,6 +5,7 @@ import { registerAudit } from './audit.js';
 import { registerGraph } from './graph.js';
 import { registerHealth } from './health.js';
 import { registerIngest } from './ingest.js';
+import { registerRespond } from './respond.js';
 import { registerScans } from './scans.js';
 import { registerStatus } from './status.js';
 
@@ -24,4 +25,5 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   registerAlerts,
   registerGraph,
   registerAudit,
+  registerRespond,
 ];
