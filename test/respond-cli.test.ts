@@ -130,7 +130,14 @@ test('warden respond: plan, approve, apply, log, apply again, and reuse after re
     .map(
       (l) => JSON.parse(l) as { actor: string; action: string; target: string; outcome: string; detail: Record<string, unknown> },
     );
-  assert.ok(entries.every((e) => e.target === alert.uid && e.action.startsWith('response.step.')));
+  assert.ok(entries.every((e) => e.action.startsWith('response.')));
+  assert.deepEqual(
+    entries.filter((e) => e.action === 'response.plan').map((e) => [e.target, e.outcome, e.actor]),
+    [
+      [alert.uid, 'planned', 'cli:alice'],
+      [other.uid, 'no-playbook', 'cli:alice'],
+    ],
+  );
   const deactivate = entries.filter((e) => e.detail.action === 'aws.deactivate-access-key');
   assert.deepEqual(
     deactivate.map((e) => [e.action, e.outcome, e.actor]),

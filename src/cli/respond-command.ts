@@ -82,6 +82,11 @@ function printApplied(steps: AppliedStep[], io: CliIO): void {
   }
 }
 
+/** The person at the terminal, for the audit trail: `--actor`, else the login name. */
+function actorOf(flags: RespondFlags, io: CliIO): string {
+  return `cli:${flags.actor ?? io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+}
+
 function positiveMs(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -108,9 +113,17 @@ export function registerRespond(program: Command, io: CliIO, setExit: (code: num
   common(respond.command('plan <alert-uid>').description('show the exact calls the matching playbook would make; makes none'))
     .addHelpText('after', '\nExit codes: 0 a plan, 1 no playbook matches the alert, 2 error (unknown alert, invalid playbooks).')
     .action(async (uid: string, flags: RespondFlags) => {
-      const { planDocument } = await import('../store/index.js');
+      const { appendAudit, planDocument } = await import('../store/index.js');
       await withStore(flags, io, async (store) => {
         const { plan: p } = await plan(store, uid, flags, io);
+        // Who looked at which plan is part of the trail, as through the API.
+        await appendAudit(store, {
+          actor: actorOf(flags, io),
+          action: 'response.plan',
+          target: p.alertUid,
+          outcome: p.playbook ? 'planned' : 'no-playbook',
+          detail: { playbook: p.playbook?.id ?? null, steps: p.steps.map((s) => ({ action: s.action, status: s.status })) },
+        });
         if (p.playbook === undefined) {
           if (flags.format === 'json') io.stdout(`${JSON.stringify(planDocument(p), null, 2)}\n`);
           noPlaybook(p, io);
@@ -148,7 +161,7 @@ Exit codes: 0 every step done (or already), 1 a step failed or had no subject, o
           setExit(1);
           return;
         }
-        const actor = `cli:${flags.actor ?? io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+        const actor = actorOf(flags, io);
         const steps = await applyResponse(incident, p, {
           ledger,
           env: io.env,

@@ -13,6 +13,7 @@ import { type AuditEntry as AuditLogEntry, appendAudit, listAudit } from './audi
 import { getStates, putStates, toJson } from './detector-state.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
 import { blastRadius, exposureOf, getRisk } from './graph-query.js';
+import type { ResponseStepsTable } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
 
 /*
@@ -101,20 +102,7 @@ export async function loadIncident(target: StoreTarget, uid: string): Promise<In
   };
 }
 
-function stepFromRow(r: {
-  id: string;
-  alert_uid: string;
-  playbook_id: string;
-  position: number;
-  action: string;
-  subject: string;
-  status: string;
-  approved_by: string;
-  result: string | null;
-  undo: string | null;
-  error: string | null;
-  updated_at: number;
-}): StepRecord {
+function stepFromRow(r: ResponseStepsTable): StepRecord {
   return {
     id: r.id,
     alertUid: r.alert_uid,
