@@ -80,6 +80,8 @@ export function fakeVault(state: {
   leases: Set<string>;
   entities: Map<string, { name: string; disabled: boolean }>;
   token: string;
+  /** Refuse reads of entities (405), as a server that serves only the update would. */
+  noRead?: boolean;
 }) {
   return fakeProvider(
     (r, res) => {
@@ -97,6 +99,7 @@ export function fakeVault(state: {
       if (m) {
         const e = state.entities.get(decodeURIComponent(m[1]!));
         if (!e) return json(res, 404, { errors: [] });
+        if (r.method === 'GET' && state.noRead) return json(res, 405, { errors: [] });
         if (r.method === 'GET')
           return json(res, 200, { data: { id: m[1], name: e.name, disabled: e.disabled, policies: ['default'] } });
         if (r.method === 'POST' || r.method === 'PUT') {
@@ -178,6 +181,8 @@ export function fakeKube(state: {
   deployments: Map<string, { replicas: number; labels: Record<string, string> }>;
   policies: Map<string, unknown>;
   namespace: string;
+  /** Serve no scale subresource (404), as some API proxies do. */
+  noScale?: boolean;
 }) {
   const ns = state.namespace;
   const status = (res: ServerResponse, code: number, reason: string, message: string) =>
@@ -212,6 +217,12 @@ export function fakeKube(state: {
       if (m) {
         const d = state.deployments.get(m[1]!);
         if (!d) return status(res, 404, 'NotFound', `deployments.apps "${m[1]}" not found`);
+        if (m[2] && state.noScale) return status(res, 404, 'NotFound', 'the server could not find the requested resource');
+        if (!m[2] && r.method === 'PATCH') {
+          if (r.headers['content-type'] !== 'application/merge-patch+json')
+            return status(res, 415, 'UnsupportedMediaType', 'unknown format');
+          d.replicas = (JSON.parse(r.body) as { spec: { replicas: number } }).spec.replicas;
+        }
         if (m[2]) {
           if (r.method === 'PATCH' && r.headers['content-type'] !== 'application/merge-patch+json')
             return status(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format`);

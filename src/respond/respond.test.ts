@@ -115,7 +115,7 @@ describe('vault actions', async () => {
   const token = `hvs.${pick(24)}`;
   const accessor = pick(24).toLowerCase();
   const entity = randomUUID();
-  const state = {
+  const state: Parameters<typeof fakeVault>[0] = {
     accessors: new Set([accessor]),
     leases: new Set(['database/creds/ro/abc123']),
     entities: new Map([[entity, { name: 'ci', disabled: false }]]),
@@ -180,6 +180,13 @@ describe('vault actions', async () => {
     assert.deepEqual(d.applied[0]!.undo![0]!.body, { disabled: false });
     const d2 = await respond(vaultAlert(`hmac-sha256:${'cd'.repeat(32)}`, 'vault-accessor'), one('vault.disable-entity'), env);
     assert.equal(d2.applied[0]!.outcome, 'unchanged');
+    // A server that serves only the update: it is sent anyway.
+    state.entities.get(entity)!.disabled = false;
+    state.noRead = true;
+    const d3 = await respond(vaultAlert(`hmac-sha256:${'cd'.repeat(32)}`, 'vault-accessor'), one('vault.disable-entity'), env);
+    state.noRead = false;
+    assert.equal(d3.applied[0]!.outcome, 'done', d3.applied[0]!.error);
+    assert.equal(state.entities.get(entity)!.disabled, true);
   });
 
   test('a 403 is not retried; a server that never answers fails after the attempts; a reset connection is retried', async () => {
@@ -329,7 +336,7 @@ describe('github.revoke-credential', async () => {
 });
 
 describe('kubernetes actions (@kubernetes/client-node with a kubeconfig)', async () => {
-  const state = {
+  const state: Parameters<typeof fakeKube>[0] = {
     namespace: 'prod',
     secrets: new Map([
       ['api-token-x7k2p', { sa: 'api' }],
@@ -387,6 +394,18 @@ describe('kubernetes actions (@kubernetes/client-node with a kubeconfig)', async
     assert.deepEqual(policy.spec.policyTypes, ['Ingress', 'Egress']);
     assert.equal(policy.spec.ingress, undefined);
     assert.equal((await respond(inc(), one('k8s.deny-all-network-policy'), env())).applied[0]!.outcome, 'unchanged');
+  });
+
+  test('a server without the scale subresource: the Deployment is read and patched instead', async () => {
+    state.deployments.set('api', { replicas: 2, labels: { app: 'api' } });
+    state.noScale = true;
+    const s = await respond(inc(), one('k8s.scale-to-zero'), env());
+    state.noScale = false;
+    assert.equal(s.applied[0]!.outcome, 'done', s.applied[0]!.error);
+    assert.equal(state.deployments.get('api')!.replicas, 0);
+    assert.deepEqual(s.applied[0]!.undo![0]!.body, { spec: { replicas: 2 } });
+    const patch = kube.requests.at(-1)!;
+    assert.deepEqual([patch.method, patch.path], ['PATCH', '/apis/apps/v1/namespaces/prod/deployments/api']);
   });
 
   test('no workload named: subject not found', async () => {

@@ -7,6 +7,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1NetworkPolicy,
+  type V1Scale,
 } from '@kubernetes/client-node';
 import { WardenError } from '../../model/errors.js';
 import { ProviderError, retryAfterMs } from '../http.js';
@@ -143,7 +144,10 @@ export const k8sDeleteTokenSecret: Action = {
     return sas.map((sa) => ({
       key: `service account ${sa.namespace}/${sa.name}`,
       fields: sa,
-      ...(incident.alert.credential ? { revokes: incident.alert.credential.key } : {}),
+      // A legacy token Secret's token is what deleting revokes; a bound token (JTI) lives on until it expires.
+      ...(incident.alert.credential && !incident.alert.credential.key.startsWith('JTI=')
+        ? { revokes: incident.alert.credential.key }
+        : {}),
     }));
   },
   calls: (s, _o, env) => [
@@ -200,26 +204,41 @@ export const k8sScaleToZero: Action = {
   async run(s, _o, rt) {
     const { namespace, name } = s.fields as { namespace: string; name: string };
     const apps = kubeConfig(rt.env).makeApiClient(AppsV1Api);
-    const scale = await kube(rt, () => apps.readNamespacedDeploymentScale({ name, namespace }));
-    const before = scale.spec?.replicas ?? 0;
+    // The count before, for the undo: the scale subresource, else the Deployment itself.
+    const clientError = (e: unknown) => e instanceof ProviderError && e.status !== undefined && e.status >= 400 && e.status < 500;
+    let scale: V1Scale | undefined;
+    let before: number | undefined;
+    try {
+      scale = await kube(rt, () => apps.readNamespacedDeploymentScale({ name, namespace }));
+      before = scale.spec?.replicas ?? 0;
+    } catch (error) {
+      if (!clientError(error) || (error as ProviderError).status === 403) throw error;
+      before = (await kube(rt, () => apps.readNamespacedDeployment({ name, namespace }))).spec?.replicas ?? 0;
+    }
     const undo: PlannedCall[] = [
       { method: 'PATCH', url: `${server(rt.env)}${scalePath(s)}`, body: { spec: { replicas: before } } },
     ];
     if (before === 0) return { outcome: 'unchanged', answer: { replicas: 0 } };
-    let out: typeof scale;
+    const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    let replicas: number | undefined;
     try {
-      out = await kube(rt, () =>
-        apps.patchNamespacedDeploymentScale(
-          { name, namespace, body: { spec: { replicas: 0 } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ),
-      );
+      replicas = (
+        await kube(rt, () => apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas: 0 } } }, merge))
+      ).spec?.replicas;
     } catch (error) {
-      if (!(error instanceof ProviderError && (error.status === 405 || error.status === 415))) throw error;
-      const body = { ...scale, spec: { ...scale.spec, replicas: 0 } };
-      out = await kube(rt, () => apps.replaceNamespacedDeploymentScale({ name, namespace, body }));
+      const status = error instanceof ProviderError ? error.status : undefined;
+      if (status === 415 && scale !== undefined) {
+        // A server without merge patch on the subresource: write the Scale back whole.
+        const body = { ...scale, spec: { ...scale.spec, replicas: 0 } };
+        replicas = (await kube(rt, () => apps.replaceNamespacedDeploymentScale({ name, namespace, body }))).spec?.replicas;
+      } else if (status === 404 || status === 405) {
+        // No scale subresource served: the same merge patch on the Deployment.
+        replicas = (
+          await kube(rt, () => apps.patchNamespacedDeployment({ name, namespace, body: { spec: { replicas: 0 } } }, merge))
+        ).spec?.replicas;
+      } else throw error;
     }
-    return { outcome: 'done', answer: { replicasBefore: before, replicas: out.spec?.replicas ?? 0 }, undo };
+    return { outcome: 'done', answer: { replicasBefore: before, replicas: replicas ?? 0 }, undo };
   },
 };
 

@@ -128,15 +128,17 @@ export const vaultDisableEntity: Action = {
   async run(s, _o, rt) {
     const id = s.fields.entity!;
     const url = `${addr(rt.env)}/v1/identity/entity/id/${encodeURIComponent(id)}`;
-    // Read first, so an entity already disabled is left alone and the undo is exact. A server that
-    // cannot be read (no read capability on the path: 403/405) still takes the update.
+    // Read first, so an entity already disabled is left alone. A token that may update but not read
+    // the entity (or a read Vault refuses) still sends the update.
     let data: { disabled?: unknown; name?: unknown } | undefined;
     try {
       const read = await call(rt, (signal) => requestJson(url, { method: 'GET', headers: headers(rt.env) }, signal));
       data = (read.body as { data?: { disabled?: unknown; name?: unknown } } | null)?.data;
       if (data === undefined) throw new ProviderError(`Vault has no entity ${id}`, read.status);
     } catch (error) {
-      if (!(error instanceof ProviderError && (error.status === 403 || error.status === 405))) throw error;
+      // Only a client error: the update below gets Vault's own answer (an entity that does not exist fails there).
+      if (!(error instanceof ProviderError && error.status !== undefined && error.status >= 400 && error.status < 500))
+        throw error;
     }
     const undo = [entityCall(rt.env, id, false)];
     if (data?.disabled === true) return { outcome: 'unchanged', answer: { disabled: true }, undo };
