@@ -19,6 +19,16 @@ export {
 } from './policy/index.js';
 export { toJsonReport, toSarif, toTable } from './report/index.js';
 export {
+  ACTIONS,
+  applyResponse,
+  type Incident,
+  loadPlaybooks,
+  type Playbook,
+  planResponse,
+  type ResponseLedger,
+  type ResponsePlan,
+} from './respond/index.js';
+export {
   compareFindings,
   createBaseline,
   emptySummary,

@@ -59,12 +59,13 @@ function lineAt(src: Located, path: readonly Segment[], key = false): number {
 /** Keys each object of the manifest accepts, for "did you mean" on an unknown key. */
 const KEYS: Record<string, readonly string[]> = {
   root: ['version', 'identities', 'trust'],
-  identity: ['owner', 'description', 'match', 'environments', 'allow', 'sources', 'windows', 'credentials', 'agent'],
+  identity: ['owner', 'description', 'match', 'environments', 'allow', 'sources', 'windows', 'credentials', 'agent', 'response'],
   allow: ['actions', 'resources'],
   sources: ['networks', 'regions'],
   window: ['days', 'from', 'to', 'timezone'],
   credentials: ['maxLifetime', 'longLived'],
   agent: ['tools', 'destinations'],
+  response: ['automatic'],
   trust: ['issuer', 'audience', 'subject', 'identity'],
 };
 
@@ -235,6 +236,7 @@ function buildIdentities(
       windows,
       credentials: e.credentials && { ...e.credentials, maxLifetimeSeconds, at: at([...base, 'credentials'], true) },
       agent: e.agent && { ...e.agent, at: at([...base, 'agent'], true) },
+      response: e.response && { ...e.response, at: at([...base, 'response'], true) },
       at: at(base, true),
     };
     matchLines.set(

@@ -126,6 +126,8 @@ export const IdentityEntrySchema = z
     windows: z.array(WindowSchema).optional(),
     credentials: CredentialsSchema.optional(),
     agent: AgentSchema.optional(),
+    /** `automatic: false`: no playbook runs on this identity without a person's approval. */
+    response: z.object({ automatic: z.boolean() }).strict().optional(),
   })
   .strict();
 
@@ -210,6 +212,8 @@ export interface ManifestIdentity {
       }
     | undefined;
   agent?: { tools?: string[] | undefined; destinations?: string[] | undefined; at: SourceRef } | undefined;
+  /** `automatic: false` forbids automatic response playbooks for the identity. */
+  response?: { automatic: boolean; at: SourceRef } | undefined;
   /** The line of the identity's key. */
   at: SourceRef;
 }

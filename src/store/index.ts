@@ -67,6 +67,17 @@ export {
   releasePartitions,
   retireWorker,
 } from './partitions.js';
+export {
+  createResponseLedger,
+  DETECT_CREDENTIAL_SCOPE,
+  getAlert,
+  listResponseAudit,
+  loadIncident,
+  type PrepareOptions,
+  planDocument,
+  prepareResponse,
+  recordRevocation,
+} from './respond.js';
 export type {
   AlertsTable,
   Database,

@@ -259,6 +259,32 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('jit_credentials_identity').on('jit_credentials').columns(['identity', 'issued_at']).execute();
     },
   },
+  {
+    name: '0040_response',
+    async up(db) {
+      // Response steps (src/respond): one row per step, its state written before the provider is
+      // called and after, so a crash resumes without repeating a done step.
+      await db.schema
+        .createTable('response_steps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('alert_uid', 'text', (c) => c.notNull())
+        .addColumn('playbook_id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('approved_by', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('undo', 'text')
+        .addColumn('error', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('response_steps_alert').on('response_steps').column('alert_uid').execute();
+      // `warden serve` runs automatic playbooks on alerts stored or updated since its last look.
+      await db.schema.createIndex('alerts_updated_at').on('alerts').column('updated_at').execute();
+      // Audit entries of the steps go to the service's one trail, audit_log (0010).
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

@@ -148,6 +148,25 @@ export interface JitCredentialsTable {
   fingerprint: string;
 }
 
+/** `response_steps`: the state of each response step (one action on one subject for one alert). */
+export interface ResponseStepsTable {
+  id: string;
+  alert_uid: string;
+  playbook_id: string;
+  position: number;
+  action: string;
+  subject: string;
+  /** running | done | failed */
+  status: string;
+  approved_by: string;
+  /** JSON: outcome, provider answer (never a secret). */
+  result: string | null;
+  /** JSON: the calls that undo it, when an undo exists. */
+  undo: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
 /** `api_tokens`: bearer tokens of `warden serve`, stored as SHA-256 hashes only. */
 export interface ApiTokensTable {
   name: string;
@@ -230,6 +249,7 @@ export interface Database {
   graph_risk: GraphRiskTable;
   jit_keys: JitKeysTable;
   jit_credentials: JitCredentialsTable;
+  response_steps: ResponseStepsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   ingest_counters: IngestCountersTable;

@@ -6,6 +6,7 @@ import { registerAuthorize, registerCredentials } from './authorize.js';
 import { registerGraph } from './graph.js';
 import { registerHealth } from './health.js';
 import { registerIngest } from './ingest.js';
+import { registerRespond } from './respond.js';
 import { registerScans } from './scans.js';
 import { registerStatus } from './status.js';
 
@@ -27,4 +28,5 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   registerAudit,
   registerAuthorize,
   registerCredentials,
+  registerRespond,
 ];
