@@ -6,6 +6,7 @@ import { registerDetect } from './detect-command.js';
 import { registerEvents } from './events-command.js';
 import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
+import { registerReport } from './report-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
 
@@ -39,6 +40,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDetect(program, io, setExit);
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
+  registerReport(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
