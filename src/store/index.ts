@@ -1,4 +1,17 @@
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
+export {
+  type AlertDetail,
+  type AlertPageQuery,
+  type AlertSummary,
+  alertDetail,
+  alertPage,
+  type BlastGroup,
+  groupedBlastRadius,
+  groupKey,
+  type Overview,
+  overview,
+  TRIAGE_STATES,
+} from './dashboard.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
   claimImported,
@@ -34,6 +47,7 @@ export {
   resolveNode,
 } from './graph-query.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
+export { listScanFindings, recordScanFindings, type ScanFindingQuery, type ScanFindingRow } from './scan-findings.js';
 export type {
   AlertsTable,
   Database,
@@ -42,6 +56,7 @@ export type {
   GraphEdgesTable,
   GraphImportedTable,
   GraphNodesTable,
+  ScanFindingsTable,
 } from './schema.js';
 export { openStore, type Store, type StoreTarget } from './store.js';
 export { parseStoreUrl, type StoreLocation } from './url.js';

@@ -129,6 +129,27 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('graph_risk_rank').on('graph_risk').columns(['kind', 'score desc', 'node_id']).execute();
     },
   },
+  {
+    name: '0050_scan_findings',
+    async up(db) {
+      // Every finding of every imported scan, secret and posture alike, for the dashboard's findings
+      // page (the graph keeps only secrets with a join key). Never a secret: the fingerprint and the
+      // redacted preview only. `id` is the graph's finding id (rule, fingerprint, path, line, commit).
+      await db.schema
+        .createTable('scan_findings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('repository', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('line', 'integer', (c) => c.notNull())
+        .addColumn('finding', 'text', (c) => c.notNull())
+        .addColumn('found_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('scan_findings_location').on('scan_findings').columns(['repository', 'path', 'line']).execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

@@ -112,6 +112,22 @@ export interface GraphImportedTable {
   imported_at: number;
 }
 
+/** `scan_findings`: every finding of every imported scan (migration 0050); `finding` is the Finding's JSON. */
+export interface ScanFindingsTable {
+  id: string;
+  repository: string;
+  /** secret | posture. */
+  kind: string;
+  rule_id: string;
+  severity: string;
+  path: string;
+  line: number;
+  /** JSON text of the Finding (fingerprint and redacted preview, never the secret). */
+  finding: string;
+  /** Epoch milliseconds. */
+  found_at: number;
+}
+
 /**
  * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
  * @example
@@ -125,4 +141,5 @@ export interface Database {
   graph_edges: GraphEdgesTable;
   graph_imported: GraphImportedTable;
   graph_risk: GraphRiskTable;
+  scan_findings: ScanFindingsTable;
 }
