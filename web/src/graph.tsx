@@ -54,6 +54,7 @@ export function BlastGraph({ blast, subjectLabel }: { blast: Blast; subjectLabel
         aria-label={`Blast radius: ${blast.totals.resources ?? 0} resources, ${blast.totals.identities ?? 0} identities, ${blast.totals.credentials ?? 0} credentials`}
       >
         <svg viewBox={`0 0 ${W} ${H}`} style={{ minWidth: Math.min(W, 900) }}>
+          <title>Blast radius graph</title>
           {placed.map((p) => {
             if (!p.parent) return null;
             const a = pos.get(p.parent);
