@@ -58,5 +58,15 @@ export type {
   GraphNodesTable,
   ScanFindingsTable,
 } from './schema.js';
+export {
+  createSession,
+  csrfMatches,
+  csrfToken,
+  type DashboardSession,
+  deleteSession,
+  deleteSessionsOf,
+  getSession,
+  SESSION_TTL_MS,
+} from './sessions.js';
 export { openStore, type Store, type StoreTarget } from './store.js';
 export { parseStoreUrl, type StoreLocation } from './url.js';

@@ -150,6 +150,22 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('scan_findings_location').on('scan_findings').columns(['repository', 'path', 'line']).execute();
     },
   },
+  {
+    name: '0051_dashboard_sessions',
+    async up(db) {
+      // Dashboard sign-in sessions. `id` is the SHA-256 of the cookie's session id, so a read of the
+      // table gives nobody a session; the CSRF token is derived from the session id, never stored.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dashboard_sessions_token').on('dashboard_sessions').column('token_name').execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

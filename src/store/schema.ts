@@ -128,6 +128,18 @@ export interface ScanFindingsTable {
   found_at: number;
 }
 
+/** `dashboard_sessions`: signed-in dashboard sessions (migration 0051), keyed by the SHA-256 of the session id. */
+export interface DashboardSessionsTable {
+  id: string;
+  /** The API token the session was opened with (its name, never the token). */
+  token_name: string;
+  role: string;
+  /** Epoch milliseconds. */
+  created_at: number;
+  /** Epoch milliseconds. */
+  expires_at: number;
+}
+
 /**
  * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
  * @example
@@ -142,4 +154,5 @@ export interface Database {
   graph_imported: GraphImportedTable;
   graph_risk: GraphRiskTable;
   scan_findings: ScanFindingsTable;
+  dashboard_sessions: DashboardSessionsTable;
 }
