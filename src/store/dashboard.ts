@@ -14,6 +14,9 @@ import { queryable, type StoreTarget } from './store.js';
  */
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+/** Bucket sizes the alerts-over-time series may use, smallest first. */
+const BUCKETS = [HOUR_MS, 3 * HOUR_MS, 6 * HOUR_MS, 12 * HOUR_MS, DAY_MS];
 /** Triage states: the detector writes 'open'; people move alerts between these. */
 export const TRIAGE_STATES = ['open', 'acknowledged', 'resolved', 'suppressed'] as const;
 const CLOSED = ['resolved', 'suppressed'];
@@ -121,7 +124,10 @@ export interface Overview {
   identities: { total: number; bands: Record<Severity, number>; top: RiskRow[] };
   incidents: { open: number; top: AlertSummary[] };
   alerts: { total: number; open: number; byStatus: Record<string, number> };
-  /** Alerts first seen per day, by severity, over the 30 days up to the latest alert. */
+  /**
+   * Alerts first seen per bucket (an hour to a day, by the span of the alerts; `day` is the bucket's
+   * start, a date or a date and time), by severity, over at most the 30 days up to the latest alert.
+   */
   alertsOverTime: Array<{ day: string } & Record<Severity, number>>;
   /** Leaked credentials by exposure status (from the scored findings). */
   exposure: Record<string, number>;
@@ -153,26 +159,30 @@ export async function overview(target: StoreTarget): Promise<Overview> {
   const open = alertsTotal - CLOSED.reduce((n, s) => n + (byStatus[s] ?? 0), 0);
   const incidents = await alertPage(target, { status: 'open', severity: 'high', sort: 'risk', limit: 6 });
 
-  const latest = await db
+  // Alerts over time: buckets sized to the span of the alerts (at most the last 30 days), from an hour
+  // to a day, so a week of demo telemetry and a month of production both draw as a real series.
+  const span = await db
     .selectFrom('alerts')
-    .select((eb) => eb.fn.max('first_seen').as('t'))
+    .select((eb) => [eb.fn.max('first_seen').as('last'), eb.fn.min('first_seen').as('first')])
     .executeTakeFirst();
-  const end = latest?.t == null ? Date.now() : Number(latest.t);
-  const lastDay = Math.floor(end / DAY_MS);
-  const firstDay = lastDay - 29;
-  const dayExpr = sql<number>`(first_seen / ${DAY_MS})`;
-  const perDay = await db
+  const end = span?.last == null ? Date.now() : Number(span.last);
+  const start = Math.max(span?.first == null ? end : Number(span.first), end - 30 * DAY_MS);
+  const bucket = BUCKETS.find((b) => (end - start) / b <= 48) ?? DAY_MS;
+  const lastSlot = Math.floor(end / bucket);
+  const firstSlot = Math.min(Math.floor(start / bucket), lastSlot - 11);
+  const slotExpr = sql<number>`(first_seen / ${bucket})`;
+  const perSlot = await db
     .selectFrom('alerts')
-    .select([dayExpr.as('day'), 'severity', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('first_seen', '>=', firstDay * DAY_MS)
-    .groupBy([dayExpr, 'severity'])
+    .select([slotExpr.as('slot'), 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('first_seen', '>=', firstSlot * bucket)
+    .groupBy([slotExpr, 'severity'])
     .execute();
-  const series = Array.from({ length: 30 }, (_, i) => ({
-    day: new Date((firstDay + i) * DAY_MS).toISOString().slice(0, 10),
+  const series = Array.from({ length: lastSlot - firstSlot + 1 }, (_, i) => ({
+    day: new Date((firstSlot + i) * bucket).toISOString().slice(0, bucket < DAY_MS ? 16 : 10),
     ...(Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>),
   }));
-  for (const r of perDay) {
-    const slot = series[Math.floor(Number(r.day)) - firstDay];
+  for (const r of perSlot) {
+    const slot = series[Math.floor(Number(r.slot)) - firstSlot];
     if (slot && (SEVERITIES as readonly string[]).includes(r.severity)) slot[r.severity as Severity] += Number(r.n);
   }
 
@@ -262,6 +272,9 @@ export async function groupedBlastRadius(
   for (const n of radius.resources) add(n, groupKey(n.id), groupKey(n.id));
   for (const n of radius.identities) add(n, n.id, n.id.replace(/^identity:/, ''));
   for (const n of radius.credentials) add(n, n.id, n.id.replace(/^credential:/, ''));
+  // A group of one is that one node, named as itself.
+  for (const g of groups.values())
+    if (g.count === 1 && g.kind === 'resource') g.label = g.members[0]!.id.replace(/^resource:/, '');
   return {
     start: nodeId,
     truncated: radius.truncated,

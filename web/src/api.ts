@@ -81,8 +81,9 @@ export function qs(params: Record<string, string | number | undefined>): string 
 
 // Shapes the server returns (src/store/dashboard.ts, graph-query.ts, scan-findings.ts).
 export interface RiskFactor {
-  name: string;
-  value: number;
+  factor: 'exposure' | 'privilege' | 'activity' | 'reachability';
+  /** The multiplier this factor contributes (1 = neutral). */
+  weight: number;
   reasons: string[];
 }
 export interface RiskRow {

@@ -4,7 +4,7 @@ import { SEV_COLOR } from './ui';
 
 const ORDER: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
 
-/** Alerts first seen per day, stacked by severity: a hand-drawn SVG bar chart with axes and a data table for screen readers. */
+/** Alerts first seen per interval, stacked by severity: a hand-drawn SVG bar chart with axes and a data table for screen readers. */
 export function AlertsChart({ series }: { series: Array<{ day: string } & Record<Severity, number>> }) {
   const [hover, setHover] = useState<number | undefined>();
   const W = 640;
@@ -23,7 +23,7 @@ export function AlertsChart({ series }: { series: Array<{ day: string } & Record
       <svg
         viewBox={`0 0 ${W} ${H}`}
         role="img"
-        aria-label={`Alerts per day over ${series.length} days; ${totals.reduce((a, b) => a + b, 0)} in all`}
+        aria-label={`Alerts over time, ${series.length} intervals from ${series[0]?.day ?? ''}; ${totals.reduce((a, b) => a + b, 0)} in all`}
       >
         {ticks.map((t) => (
           <g key={t}>
@@ -70,9 +70,9 @@ export function AlertsChart({ series }: { series: Array<{ day: string } & Record
                   />
                 );
               })}
-              {(i % 5 === 0 || i === series.length - 1) && (
+              {i % Math.max(1, Math.ceil(series.length / 7)) === 0 && (
                 <text x={pad.l + i * bw + bw / 2} y={H - 8} textAnchor="middle" fontSize="10" fill="var(--muted)">
-                  {d.day.slice(5)}
+                  {d.day.length > 10 ? d.day.slice(5).replace('T', ' ') : d.day.slice(5)}
                 </text>
               )}
             </g>
@@ -94,31 +94,33 @@ export function AlertsChart({ series }: { series: Array<{ day: string } & Record
           </span>
         )}
       </div>
-      <table className="skip">
-        <caption>Alerts per day</caption>
-        <thead>
-          <tr>
-            <th scope="col">day</th>
-            {ORDER.map((s) => (
-              <th key={s} scope="col">
-                {s}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {series
-            .filter((_, i) => totals[i]! > 0)
-            .map((d) => (
-              <tr key={d.day}>
-                <td>{d.day}</td>
-                {ORDER.map((s) => (
-                  <td key={s}>{d[s]}</td>
-                ))}
-              </tr>
-            ))}
-        </tbody>
-      </table>
+      <div className="sr-only">
+        <table>
+          <caption>Alerts over time</caption>
+          <thead>
+            <tr>
+              <th scope="col">from (UTC)</th>
+              {ORDER.map((s) => (
+                <th key={s} scope="col">
+                  {s}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {series
+              .filter((_, i) => totals[i]! > 0)
+              .map((d) => (
+                <tr key={d.day}>
+                  <td>{d.day}</td>
+                  {ORDER.map((s) => (
+                    <td key={s}>{d[s]}</td>
+                  ))}
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

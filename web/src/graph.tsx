@@ -29,6 +29,13 @@ interface Placed {
   parent?: string;
 }
 
+/** What a node says on its first line: the resource part of an ARN, else the label; the service goes below. */
+function display(label: string): { name: string; service?: string } {
+  const arn = /^arn:[^:]+:([^:]+):[^:]*:[^:]*:(.+)$/.exec(label);
+  if (arn) return { name: arn[2]!, service: arn[1]! };
+  return { name: label };
+}
+
 function short(s: string, n: number): string {
   return s.length <= n ? s : `${s.slice(0, Math.ceil(n * 0.45))}…${s.slice(s.length - Math.floor(n * 0.55) + 1)}`;
 }
@@ -36,12 +43,12 @@ function short(s: string, n: number): string {
 export function BlastGraph({ blast, subjectLabel }: { blast: Blast; subjectLabel: string }) {
   const [open, setOpen] = useState<string | undefined>();
   const { placed, cols, hidden } = useMemo(() => layout(blast, subjectLabel), [blast, subjectLabel]);
-  const colW = 250;
+  const colW = 300;
   const rowH = 58;
-  const nodeW = 200;
-  const nodeH = 40;
+  const nodeW = 250;
+  const nodeH = 42;
   const rows = Math.max(1, ...cols.map((c) => c.length));
-  const W = Math.max(640, cols.length * colW + 20);
+  const W = Math.max(700, cols.length * colW + 20);
   const H = rows * rowH + 20;
   const pos = new Map(
     placed.map((p) => [p.id, { x: 10 + p.col * colW, y: 10 + p.row * rowH + ((rows - cols[p.col]!.length) * rowH) / 2 }]),
@@ -53,7 +60,7 @@ export function BlastGraph({ blast, subjectLabel }: { blast: Blast; subjectLabel
         style={{ overflowX: 'auto', margin: 0 }}
         aria-label={`Blast radius: ${blast.totals.resources ?? 0} resources, ${blast.totals.identities ?? 0} identities, ${blast.totals.credentials ?? 0} credentials`}
       >
-        <svg viewBox={`0 0 ${W} ${H}`} style={{ minWidth: Math.min(W, 900) }}>
+        <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H}>
           <title>Blast radius graph</title>
           {placed.map((p) => {
             if (!p.parent) return null;
@@ -107,11 +114,13 @@ export function BlastGraph({ blast, subjectLabel }: { blast: Blast; subjectLabel
                   strokeWidth={active || p.admin ? 2 : 1}
                 />
                 {!isStart && <rect x="0" y="0" width="5" height={nodeH} rx="2" fill={KIND_COLOR[p.kind] ?? 'var(--info)'} />}
-                <text x="14" y="17" fontSize="12" fontWeight="600" fill={isStart ? 'var(--accent-fg)' : 'var(--fg)'}>
-                  {short(p.label, p.count > 1 ? 22 : 27)}
+                <text x="14" y="18" fontSize="12.5" fontWeight="600" fill={isStart ? 'var(--accent-fg)' : 'var(--fg)'}>
+                  {short(display(p.label).name, p.count > 1 ? 25 : 31)}
                 </text>
-                <text x="14" y="32" fontSize="10.5" fill={isStart ? 'var(--accent-fg)' : 'var(--muted)'}>
-                  {isStart ? 'subject' : `${p.kind}${p.admin ? ' · admin' : ''}${p.g?.access ? ` · ${p.g.access}` : ''}`}
+                <text x="14" y="34" fontSize="11" fill={isStart ? 'var(--accent-fg)' : 'var(--muted)'}>
+                  {isStart
+                    ? 'subject'
+                    : `${display(p.label).service ?? p.kind}${p.admin ? ' · admin' : ''}${p.g?.access ? ` · ${p.g.access}` : ''}`}
                 </text>
                 {p.count > 1 && (
                   <g transform={`translate(${nodeW - 44},10)`}>

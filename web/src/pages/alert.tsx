@@ -103,8 +103,8 @@ function AlertBody({ d, session, onChanged }: { d: AlertDetail; session: Session
               <Score score={d.risk.score} band={d.risk.band} />
               <ul className="list" style={{ marginTop: 8 }}>
                 {d.risk.factors.map((f) => (
-                  <li key={f.name} style={{ alignItems: 'flex-start' }}>
-                    <b style={{ minWidth: 90 }}>{f.name}</b>
+                  <li key={f.factor} style={{ alignItems: 'flex-start' }}>
+                    <b style={{ minWidth: 90 }}>{f.factor}</b>
                     <span className="grow muted">{f.reasons.join('; ')}</span>
                   </li>
                 ))}

@@ -73,10 +73,10 @@ function IdentityBody({ d }: { d: Data }) {
           {d.risk ? (
             <ul className="list">
               {d.risk.factors.map((f) => (
-                <li key={f.name} style={{ alignItems: 'flex-start' }}>
-                  <b style={{ minWidth: 100 }}>{f.name}</b>
+                <li key={f.factor} style={{ alignItems: 'flex-start' }}>
+                  <b style={{ minWidth: 100 }}>{f.factor}</b>
                   <span className="grow">{f.reasons.join('; ')}</span>
-                  <span className="mono muted">{Math.round(f.value * 100) / 100}</span>
+                  <span className="mono muted">×{Math.round(f.weight * 100) / 100}</span>
                 </li>
               ))}
             </ul>

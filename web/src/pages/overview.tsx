@@ -101,7 +101,7 @@ function OverviewBody({ o }: { o: Overview }) {
       </div>
 
       <div className="grid cols-3-1">
-        <Card title="Alerts over time">
+        <Card title="Alerts over time" actions={<span className="muted">first seen, UTC</span>}>
           <AlertsChart series={o.alertsOverTime} />
         </Card>
         <Card title="Leaked credentials by exposure">
@@ -128,12 +128,14 @@ function OverviewBody({ o }: { o: Overview }) {
                     <td>
                       <Score score={r.score} band={r.band} />
                     </td>
-                    <td style={{ maxWidth: 260 }}>
-                      <Link to={identityHref(r.id)}>
-                        <span className="mono">{r.label}</span>
+                    <td style={{ maxWidth: 200 }}>
+                      <Link to={identityHref(r.id)} title={r.id}>
+                        <span className="mono ellipsis" style={{ display: 'block' }}>
+                          {r.label}
+                        </span>
                       </Link>
                     </td>
-                    <td className="muted hide-sm" style={{ maxWidth: 320 }}>
+                    <td className="muted hide-sm" style={{ minWidth: 200 }}>
                       {r.factors[0]?.reasons[0] ?? ''}
                     </td>
                   </tr>
