@@ -9,6 +9,8 @@ import type { CliIO } from './io.js';
 import { registerReport } from './report-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
+import { registerServe, registerWorker } from './serve-command.js';
+import { registerToken } from './token-command.js';
 
 export { type CliIO, memoryIO } from './io.js';
 
@@ -41,6 +43,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerDemo(program, io, setExit);
   registerGraph(program, io, setExit);
   registerReport(program, io, setExit);
+  registerServe(program, io, setExit);
+  registerWorker(program, io, setExit);
+  registerToken(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;

@@ -44,6 +44,29 @@ export interface DetectorSnapshot {
   credentials: Array<[string, object]>;
   /** Time of the newest event processed, ms. */
   watermark: number;
+  /**
+   * Episodes still open, so a process that restarts from the snapshot continues them (same uid, same
+   * count) instead of opening new ones. Absent in snapshots of older versions: those start with none.
+   */
+  episodes?: SavedEpisode[] | undefined;
+  /** When open episodes were last checked for closing, ms. */
+  lastSweep?: number | undefined;
+}
+
+/** An open episode as the snapshot keeps it: the detection by id. */
+export interface SavedEpisode {
+  detection: string;
+  key: string;
+  identity: IdentityEvent['identity'];
+  credential?: { key: string; type: string } | undefined;
+  severity: Severity;
+  message: string;
+  first: number;
+  last: number;
+  count: number;
+  evidences: IdentityEvent[];
+  anomaly?: AnomalyEvidence | undefined;
+  emitted: boolean;
 }
 
 export interface DetectorStats {
@@ -127,9 +150,15 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (c.alias) aliases.set(c.alias, key);
   }
   const episodes = new Map<string, Episode>();
+  const byId = new Map(detections.map((d) => [d.meta.id as string, d]));
+  for (const saved of options.initial?.episodes ?? []) {
+    const detection = byId.get(saved.detection);
+    // A detection since removed or renamed: its open episode ends with it.
+    if (detection !== undefined) episodes.set(saved.key, { ...saved, detection });
+  }
   const stats: DetectorStats = { events: 0, learned: 0, alerts: 0, identities: 0, credentials: 0, untimed: 0 };
   let watermark = options.initial?.watermark ?? 0;
-  let lastSweep = 0;
+  let lastSweep = options.initial?.lastSweep ?? 0;
 
   function own(owner: string, key: string): void {
     const set = owned.get(owner);
@@ -533,6 +562,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       identities: [...identities].map(([id, s]) => [id, s.toJSON()]),
       credentials: [...credentials].map(([key, c]) => [key, c.toJSON()]),
       watermark,
+      episodes: [...episodes.values()].map((ep) => ({ ...ep, detection: ep.detection.meta.id })),
+      lastSweep,
     }),
     get stats() {
       stats.identities = identities.size;

@@ -4,7 +4,14 @@ import { createDetector, type Detector, type DetectorOptions } from './engine.js
 
 export type { Detection, DetectionContext, DetectionMeta, Trigger } from './detection.js';
 export { DETECTIONS } from './detections/index.js';
-export { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot, type DetectorStats } from './engine.js';
+export {
+  createDetector,
+  type Detector,
+  type DetectorOptions,
+  type DetectorSnapshot,
+  type DetectorStats,
+  type SavedEpisode,
+} from './engine.js';
 export { mergeByTime } from './merge.js';
 
 /**
@@ -20,3 +27,4 @@ export async function* detect(
   for await (const e of events) yield* detector.process(e);
   yield* detector.finish();
 }
+export { DEFAULT_PARTITIONS, partitionCount, partitionOf, routingKey } from './partition.js';

@@ -3,6 +3,7 @@ import type { BlastNode, BlastRadius } from '../correlate/blast.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
+import { TRIAGE_STATES } from './alert-triage.js';
 import { getGraphNode } from './graph.js';
 import { blastRadius, type Evidence, evidenceOf, getRisk, listRisk, type RiskRow } from './graph-query.js';
 import { queryable, type StoreTarget } from './store.js';
@@ -17,8 +18,6 @@ const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Bucket sizes the alerts-over-time series may use, smallest first. */
 const BUCKETS = [HOUR_MS, 3 * HOUR_MS, 6 * HOUR_MS, 12 * HOUR_MS, DAY_MS];
-/** Triage states: the detector writes 'open'; people move alerts between these. */
-export const TRIAGE_STATES = ['open', 'acknowledged', 'resolved', 'suppressed'] as const;
 const CLOSED = ['resolved', 'suppressed'];
 
 /** An alert as lists show it: the columns, the title and the identity's risk. */

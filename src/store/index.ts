@@ -1,4 +1,14 @@
+export {
+  type AlertPageFilter,
+  getTriagedAlert,
+  listAlertPage,
+  setAlertStatus,
+  TRIAGE_STATES,
+  type TriagedAlert,
+  type TriageState,
+} from './alert-triage.js';
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
+export { type AuditEntry, type AuditFilter, type AuditInput, appendAudit, listAudit } from './audit.js';
 export {
   type AlertDetail,
   type AlertPageQuery,
@@ -10,7 +20,6 @@ export {
   groupKey,
   type Overview,
   overview,
-  TRIAGE_STATES,
 } from './dashboard.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
@@ -47,6 +56,20 @@ export {
   resolveNode,
 } from './graph-query.js';
 export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } from './migrations.js';
+export {
+  addCounters,
+  claimPartitions,
+  enqueueEvents,
+  heartbeat,
+  liveWorkers,
+  PartitionRunner,
+  processedTotal,
+  queueSummary,
+  readCounters,
+  readQueue,
+  releasePartitions,
+  retireWorker,
+} from './partitions.js';
 export { listScanFindings, recordScanFindings, type ScanFindingQuery, type ScanFindingRow } from './scan-findings.js';
 export type {
   AlertsTable,
@@ -69,4 +92,15 @@ export {
   SESSION_TTL_MS,
 } from './sessions.js';
 export { openStore, type Store, type StoreTarget } from './store.js';
+export {
+  createToken,
+  listTokens,
+  ROLES,
+  type Role,
+  revokeToken,
+  TOKEN_PREFIX,
+  type TokenInfo,
+  tokenHash,
+  verifyToken,
+} from './tokens.js';
 export { parseStoreUrl, type StoreLocation } from './url.js';

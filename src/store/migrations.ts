@@ -130,6 +130,101 @@ export const MIGRATIONS: readonly StoreMigration[] = [
     },
   },
   {
+    name: '0010_service_tokens_audit',
+    async up(db, dialect) {
+      // API bearer tokens of `warden serve`: only the SHA-256 of each token is kept (tokens are 256
+      // random bits, so a plain hash is enough: there is nothing to brute-force), with a short preview
+      // so a person can tell two tokens apart. A revoked token keeps its row for the audit trail.
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('preview', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+
+      // The audit trail: every write, decision and response step. `ref` groups the steps of one
+      // operation (a response plan, an ingest batch); `detail` is JSON text (before/after, a provider's
+      // answer, the undo). Rows are only ever appended.
+      await db.schema
+        .createTable('audit_log')
+        .$call((t) =>
+          // An ever-growing id is the cursor: bigserial on PostgreSQL, SQLite's rowid alias otherwise.
+          dialect === 'postgres'
+            ? t.addColumn('id', 'bigserial', (c) => c.primaryKey())
+            : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+        )
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('ref', 'text')
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'id']).execute();
+      await db.schema.createIndex('audit_log_target').on('audit_log').columns(['target', 'id']).execute();
+      await db.schema.createIndex('audit_log_ref').on('audit_log').columns(['ref', 'id']).execute();
+    },
+  },
+  {
+    name: '0011_alert_triage',
+    async up(db) {
+      // Triage beside the detector's columns: why the state changed, when and by whom. The detector
+      // never writes these (upsertAlerts leaves them alone), so a re-detected episode keeps its triage.
+      await db.schema.alterTable('alerts').addColumn('status_reason', 'text').execute();
+      await db.schema.alterTable('alerts').addColumn('status_at', 'bigint').execute();
+      await db.schema.alterTable('alerts').addColumn('status_by', 'text').execute();
+    },
+  },
+  {
+    name: '0012_ingest_partitions',
+    async up(db, dialect) {
+      // Counters of `warden serve` (events ingested, records rejected by reason), added to atomically.
+      await db.schema
+        .createTable('ingest_counters')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .execute();
+      // The embedded server's write-ahead queue: accepted events wait here, durable, until their
+      // partition's detector has processed them and committed (then they are deleted). With a bus,
+      // JetStream holds them instead.
+      await db.schema
+        .createTable('ingest_queue')
+        .$call((t) =>
+          dialect === 'postgres'
+            ? t.addColumn('seq', 'bigserial', (c) => c.primaryKey())
+            : t.addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement()),
+        )
+        .addColumn('partition', 'integer', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('ingest_queue_partition_seq').on('ingest_queue').columns(['partition', 'seq']).execute();
+      // One row per partition: its detector snapshot, the position (queue or stream sequence) it covers,
+      // how many events it processed, and which worker holds it until when (a lease, for fencing).
+      await db.schema
+        .createTable('partition_state')
+        .addColumn('partition', 'integer', (c) => c.primaryKey())
+        .addColumn('snapshot', 'text', (c) => c.notNull())
+        .addColumn('position', 'bigint', (c) => c.notNull())
+        .addColumn('processed', 'bigint', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('lease_until', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      // Live `warden worker` processes, by heartbeat: how partitions are shared out.
+      await db.schema
+        .createTable('service_workers')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('heartbeat', 'bigint', (c) => c.notNull())
+        .addColumn('started_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
     name: '0050_scan_findings',
     async up(db) {
       // Every finding of every imported scan, secret and posture alike, for the dashboard's findings

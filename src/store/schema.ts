@@ -51,6 +51,12 @@ export interface AlertsTable {
   status: Generated<string>;
   /** JSON text of the Alert. */
   alert: string;
+  /** Why triage set `status` (0011). */
+  status_reason: string | null;
+  /** When triage last set `status`, epoch ms (0011). */
+  status_at: number | null;
+  /** Who set it, as the audit trail names callers (0011). */
+  status_by: string | null;
   /** Epoch milliseconds. */
   created_at: number;
   /** Epoch milliseconds. */
@@ -112,6 +118,73 @@ export interface GraphImportedTable {
   imported_at: number;
 }
 
+/** `api_tokens`: bearer tokens of `warden serve`, stored as SHA-256 hashes only. */
+export interface ApiTokensTable {
+  name: string;
+  /** viewer | analyst | admin | ingest | workload. */
+  role: string;
+  /** Hex SHA-256 of the token. */
+  token_hash: string;
+  /** The token's first characters and an ellipsis: enough to tell tokens apart, never enough to use one. */
+  preview: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** `audit_log`: append-only trail of every write, decision and response step. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  /** Epoch milliseconds. */
+  time: number;
+  /** Who: `token:<name>`, `cli:<user>`, `worker:<id>`, `system`. */
+  actor: string;
+  /** What, dotted: `alert.triage`, `token.create`, `ingest.accept`, `response.step`. */
+  action: string;
+  /** On what: an alert uid, a token name, an identity id. */
+  target: string;
+  /** ok | error | denied | planned | skipped … */
+  outcome: string;
+  /** Groups the entries of one operation (a response plan id, a request id). */
+  ref: string | null;
+  /** JSON text: before/after, a provider's answer, the undo. */
+  detail: string;
+}
+
+/** `ingest_counters`: named counters of the ingest service (0012). */
+export interface IngestCountersTable {
+  name: string;
+  value: number;
+}
+
+/** `ingest_queue`: accepted events waiting for the embedded server's detectors (0012). */
+export interface IngestQueueTable {
+  seq: Generated<number>;
+  partition: number;
+  /** JSON text of the IdentityEvent. */
+  event: string;
+}
+
+/** `partition_state`: per partition, the detector snapshot and the position it covers (0012). */
+export interface PartitionStateTable {
+  partition: number;
+  /** JSON text of the DetectorSnapshot. */
+  snapshot: string;
+  /** The last queue seq (embedded) or stream sequence (bus) the snapshot includes. */
+  position: number;
+  processed: number;
+  owner: string | null;
+  lease_until: number;
+  updated_at: number;
+}
+
+/** `service_workers`: live worker processes by heartbeat (0012). */
+export interface ServiceWorkersTable {
+  id: string;
+  heartbeat: number;
+  started_at: number;
+}
+
 /** `scan_findings`: every finding of every imported scan (migration 0050); `finding` is the Finding's JSON. */
 export interface ScanFindingsTable {
   id: string;
@@ -155,4 +228,10 @@ export interface Database {
   graph_risk: GraphRiskTable;
   scan_findings: ScanFindingsTable;
   dashboard_sessions: DashboardSessionsTable;
+  api_tokens: ApiTokensTable;
+  audit_log: AuditLogTable;
+  ingest_counters: IngestCountersTable;
+  ingest_queue: IngestQueueTable;
+  partition_state: PartitionStateTable;
+  service_workers: ServiceWorkersTable;
 }

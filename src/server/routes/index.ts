@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { registerAlerts } from './alerts.js';
+import { registerAudit } from './audit.js';
+import { registerGraph } from './graph.js';
+import { registerHealth } from './health.js';
+import { registerIngest } from './ingest.js';
+import { registerScans } from './scans.js';
+import { registerStatus } from './status.js';
+
+/**
+ * A route module: registers its routes on `app` (its own encapsulated scope) and reaches the store,
+ * config, pipeline and audit trail through `ctx`. Every route declares `config: { role }` or
+ * `config: { public: true }`; see docs/server.md.
+ */
+export type RouteModule = (app: FastifyInstance, ctx: ServerContext) => void | Promise<void>;
+
+/** Every route module of `warden serve`, registered in this order. Add a module with one line here. */
+export const ROUTE_MODULES: readonly RouteModule[] = [
+  registerHealth,
+  registerIngest,
+  registerScans,
+  registerStatus,
+  registerAlerts,
+  registerGraph,
+  registerAudit,
+];

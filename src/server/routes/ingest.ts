@@ -1,0 +1,108 @@
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance } from 'fastify';
+import { WardenError } from '../../model/errors.js';
+import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../../model/identity-event.js';
+import { addCounters } from '../../store/partitions.js';
+import { emptyTelemetryStats, normalizeRecords } from '../../telemetry/normalize.js';
+import { readRecords } from '../../telemetry/read.js';
+import type { ServerContext } from '../context.js';
+
+/** A gzip body may inflate to this many times the body limit, no more (a gzip bomb stops there). */
+export const INFLATE_FACTOR = 4;
+
+/** Reads a request body (gzip by header or by magic bytes) into identity events and counted rejections. */
+export async function parseIngestBody(
+  body: Buffer,
+  options: { gzip: boolean; sourceType: EventSource | undefined; maxBytes: number },
+): Promise<{ events: IdentityEvent[]; records: number; rejected: number; reasons: Record<string, number> }> {
+  let bytes = body;
+  if (options.gzip || (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b)) {
+    try {
+      bytes = gunzipSync(body, { maxOutputLength: options.maxBytes * INFLATE_FACTOR });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError)
+        throw new WardenError(
+          'WARDEN_PAYLOAD_TOO_LARGE',
+          `the gzip body inflates past ${options.maxBytes * INFLATE_FACTOR} bytes`,
+        );
+      throw new WardenError('WARDEN_INPUT_INVALID', `the body is not valid gzip: ${(error as Error).message}`);
+    }
+  }
+  const stats = emptyTelemetryStats();
+  const events: IdentityEvent[] = [];
+  const records = readRecords(
+    (async function* () {
+      yield bytes;
+    })(),
+    'request',
+    { maxDocumentBytes: options.maxBytes * INFLATE_FACTOR },
+  );
+  for await (const e of normalizeRecords(records, { sourceType: options.sourceType }, stats)) events.push(e);
+  const rejected = Object.values(stats.rejected).reduce((a, n) => a + n, 0);
+  return { events, records: stats.records, rejected, reasons: stats.rejected };
+}
+
+/**
+ * POST /v1/ingest (ingest): log records as JSON lines or one JSON document (a CloudTrail `Records`
+ * file), gzip accepted. 202 `{accepted, rejected, reasons, events}` once the events are durable (the
+ * store committed, or JetStream acknowledged them); 503 and nothing acknowledged when they are not.
+ */
+export function registerIngest(app: FastifyInstance, ctx: ServerContext): void {
+  // Every content type arrives as bytes: shippers send x-ndjson, json, text/plain, gzip or nothing at all.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_req, body, done) => done(null, body));
+  app.post<{ Querystring: { source?: EventSource }; Body: Buffer | undefined }>(
+    '/v1/ingest',
+    {
+      config: { role: 'ingest' },
+      schema: {
+        summary: 'ingest log records (JSON lines, a CloudTrail Records document, gzip accepted)',
+        tags: ['ingest'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { source: { type: 'string', enum: [...EVENT_SOURCES], description: 'read every record as this format' } },
+        },
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              accepted: { type: 'integer', description: 'records taken' },
+              rejected: { type: 'integer' },
+              reasons: { type: 'object', additionalProperties: { type: 'integer' }, description: 'rejections by source/reason' },
+              events: { type: 'integer', description: 'identity events the records gave' },
+            },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
+      if (encoding !== '' && encoding !== 'gzip' && encoding !== 'identity')
+        throw new WardenError('WARDEN_INPUT_INVALID', `Content-Encoding ${encoding} is not supported (gzip is)`);
+      const parsed = await parseIngestBody(body, {
+        gzip: encoding === 'gzip',
+        sourceType: request.query.source,
+        maxBytes: ctx.config.bodyLimit,
+      });
+      await ctx.pipeline.accept(parsed.events);
+      const answer = {
+        accepted: parsed.records - parsed.rejected,
+        rejected: parsed.rejected,
+        reasons: parsed.reasons,
+        events: parsed.events.length,
+      };
+      // Counters and the audit entry follow the acknowledgement: the records are already safe.
+      const deltas: Record<string, number> = { 'records.accepted': answer.accepted };
+      for (const [reason, n] of Object.entries(parsed.reasons)) deltas[`rejected:${reason}`] = n;
+      await addCounters(ctx.store, deltas);
+      await ctx.audit(request, {
+        action: 'ingest.accept',
+        target: request.query.source ?? 'auto',
+        detail: { ...answer, bytes: body.length },
+      });
+      return reply.code(202).send(answer);
+    },
+  );
+}

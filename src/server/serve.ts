@@ -1,0 +1,74 @@
+import type { DetectorOptions } from '../detect/engine.js';
+import { DEFAULT_PARTITIONS } from '../detect/partition.js';
+import type { DetectConfig } from '../model/config.js';
+import type { Severity } from '../model/severity.js';
+import { openStore, type Store } from '../store/store.js';
+import { auditFor } from './app.js';
+import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, type IngestPipeline, type ServerConfig, type ServerContext } from './context.js';
+import { createEmbeddedPipeline } from './embedded.js';
+
+export interface ContextOptions {
+  /** Store URL or path (`--store`, else WARDEN_DATABASE_URL, else .warden/warden.db under cwd); or an open Store. */
+  store?: string | Store | undefined;
+  /** Builds the pipeline instead of the embedded one (the bus pipeline, or a test double). */
+  pipeline?: ((store: Store, detect: DetectorOptions, partitions: number) => Promise<IngestPipeline>) | undefined;
+  learnUntil?: number | undefined;
+  policyFile?: string | undefined;
+  bodyLimit?: number | undefined;
+  rateLimit?: number | undefined;
+  cwd?: string | undefined;
+  partitions?: number | undefined;
+  /** Detection thresholds and exceptions (warden.config.yaml `detect:`) and severities. */
+  detect?: { config?: DetectConfig | undefined; severity?: Readonly<Record<string, Severity>> | undefined } | undefined;
+  onPipelineError?: ((error: unknown) => void) | undefined;
+}
+
+/** A context plus what it opened, to close on shutdown. */
+export interface OwnedContext extends ServerContext {
+  /** Stops the pipeline (finishing the batch in hand) and closes the store if this context opened it. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store and starts the pipeline: everything `buildServer` needs.
+ * @example
+ * const ctx = await createServerContext({ store: ':memory:' });
+ * const app = await buildServer(ctx, { logger: false });
+ */
+export async function createServerContext(options: ContextOptions = {}): Promise<OwnedContext> {
+  const cwd = options.cwd ?? process.cwd();
+  const owned = typeof options.store !== 'object';
+  const store = typeof options.store === 'object' ? options.store : await openStore(options.store, { dir: cwd });
+  const config: ServerConfig = Object.freeze({
+    learnUntil: options.learnUntil,
+    policyFile: options.policyFile,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    rateLimit: options.rateLimit ?? DEFAULT_RATE_LIMIT,
+    cwd,
+  });
+  const detect: DetectorOptions = {
+    learnUntil: options.learnUntil,
+    config: options.detect?.config,
+    severity: options.detect?.severity,
+  };
+  const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  const ctx: Partial<OwnedContext> = {};
+  const pipeline = options.pipeline
+    ? await options.pipeline(store, detect, partitions)
+    : createEmbeddedPipeline(store, detect, partitions, (error) => {
+        options.onPipelineError?.(error);
+        ctx.log?.error({ err: error }, 'detection pipeline: commit failed; retrying from the stored state');
+      });
+  Object.assign(ctx, {
+    store,
+    config,
+    pipeline,
+    audit: auditFor(store),
+    authenticators: [],
+    close: async () => {
+      await pipeline.close();
+      if (owned) await store.close();
+    },
+  } satisfies OwnedContext);
+  return ctx as OwnedContext;
+}

@@ -1,0 +1,304 @@
+import { sql } from 'kysely';
+import { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot } from '../detect/engine.js';
+import { partitionOf } from '../detect/partition.js';
+import type { Alert } from '../model/alert.js';
+import { WardenError } from '../model/errors.js';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { upsertAlerts } from './alerts.js';
+import { toJson } from './detector-state.js';
+import { inTransaction, queryable, type StoreTarget } from './store.js';
+
+/**
+ * Adds to named counters atomically (`value = value + n`), in the caller's transaction when given one.
+ * @example await addCounters(trx, { ingested: 120, 'rejected:cloudtrail/not-json': 2 });
+ */
+export async function addCounters(target: StoreTarget, deltas: Readonly<Record<string, number>>): Promise<void> {
+  const rows = Object.entries(deltas)
+    .filter(([, n]) => n !== 0)
+    .map(([name, value]) => ({ name, value }));
+  if (rows.length === 0) return;
+  await queryable(target)
+    .insertInto('ingest_counters')
+    .values(rows)
+    .onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`ingest_counters.value + excluded.value` }))
+    .execute();
+}
+
+/** Every counter by name. */
+export async function readCounters(target: StoreTarget): Promise<Record<string, number>> {
+  const rows = await queryable(target).selectFrom('ingest_counters').selectAll().execute();
+  return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
+}
+
+/**
+ * Queues events for the embedded detectors and counts them ingested, in one transaction: once it
+ * resolves they are durable. Returns how many each partition got.
+ */
+export async function enqueueEvents(target: StoreTarget, events: readonly IdentityEvent[], partitions: number): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map((e) => ({ partition: partitionOf(e, partitions), event: toJson(e) }));
+  await inTransaction(target, async (trx) => {
+    // 2 variables a row: 1,000 rows stay far below both dialects' limits.
+    for (let i = 0; i < rows.length; i += 1000)
+      await trx
+        .insertInto('ingest_queue')
+        .values(rows.slice(i, i + 1000))
+        .execute();
+    await addCounters(trx, { ingested: rows.length });
+  });
+}
+
+/** Queued events of a partition after `position`, oldest first. */
+export async function readQueue(
+  target: StoreTarget,
+  partition: number,
+  position: number,
+  limit: number,
+): Promise<Array<{ position: number; event: IdentityEvent }>> {
+  const rows = await queryable(target)
+    .selectFrom('ingest_queue')
+    .select(['seq', 'event'])
+    .where('partition', '=', partition)
+    .where('seq', '>', position)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ position: Number(r.seq), event: JSON.parse(r.event) as IdentityEvent }));
+}
+
+/** Partitions with queued events, and the processed total. */
+export async function queueSummary(target: StoreTarget): Promise<number[]> {
+  const rows = await queryable(target).selectFrom('ingest_queue').select('partition').distinct().execute();
+  return rows.map((r) => r.partition);
+}
+
+/** Events processed over all partitions. */
+export async function processedTotal(target: StoreTarget): Promise<number> {
+  const row = await queryable(target)
+    .selectFrom('partition_state')
+    .select((eb) => eb.fn.sum<number>('processed').as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** What a partition's runner commits: the detector's state, the position it covers, the alerts it raised. */
+interface Checkpoint {
+  snapshot: DetectorSnapshot;
+  position: number;
+  processed: number;
+  alerts: readonly Alert[];
+}
+
+/**
+ * One partition's detector: restored from its snapshot, fed events in order, committed with its
+ * alerts and position in one transaction. Events at or before the committed position are skipped, so
+ * a redelivery after a crash changes nothing; the snapshot keeps open episodes, so a restart
+ * continues them with the same uids.
+ * @example
+ * const r = await PartitionRunner.open(store, 3, { learnUntil });
+ * const alerts = r.process(batch);           // batch: [{ position, event }]
+ * await r.commit(alerts);                    // alerts, snapshot and position together
+ */
+export class PartitionRunner {
+  readonly partition: number;
+  #detector: Detector;
+  #position: number;
+  #processed: number;
+  readonly #store: StoreTarget;
+  readonly #owner: string | undefined;
+
+  private constructor(
+    store: StoreTarget,
+    partition: number,
+    detector: Detector,
+    position: number,
+    processed: number,
+    owner?: string,
+  ) {
+    this.#store = store;
+    this.partition = partition;
+    this.#detector = detector;
+    this.#position = position;
+    this.#processed = processed;
+    this.#owner = owner;
+  }
+
+  /** Loads the partition's committed state (a fresh detector when there is none). `owner` fences commits to its lease. */
+  static async open(store: StoreTarget, partition: number, options: DetectorOptions, owner?: string): Promise<PartitionRunner> {
+    const row = await queryable(store)
+      .selectFrom('partition_state')
+      .select(['snapshot', 'position', 'processed'])
+      .where('partition', '=', partition)
+      .executeTakeFirst();
+    const initial = row === undefined ? undefined : (JSON.parse(row.snapshot) as DetectorSnapshot);
+    // Live streams: an alert as its episode opens, updated when it closes.
+    const detector = createDetector({ ...options, emit: 'first', initial });
+    return new PartitionRunner(store, partition, detector, Number(row?.position ?? 0), Number(row?.processed ?? 0), owner);
+  }
+
+  /** The last position the runner has taken in (committed or not). */
+  get position(): number {
+    return this.#position;
+  }
+
+  get processed(): number {
+    return this.#processed;
+  }
+
+  /** Runs events after the current position through the detector; returns the alerts due. */
+  process(batch: ReadonlyArray<{ position: number; event: IdentityEvent }>): Alert[] {
+    const out: Alert[] = [];
+    for (const { position, event } of batch) {
+      if (position <= this.#position) continue;
+      this.#position = position;
+      this.#processed++;
+      out.push(...this.#detector.process(event));
+    }
+    return out;
+  }
+
+  /**
+   * Commits the alerts with the detector snapshot and position, in one transaction; with an owner,
+   * only while it still holds the partition's lease (else WARDEN_UNAVAILABLE and nothing is written).
+   * `trimQueue` deletes the embedded queue's rows the commit covers.
+   */
+  async commit(alerts: readonly Alert[], options: { trimQueue?: boolean; leaseMs?: number } = {}): Promise<void> {
+    const cp: Checkpoint = { snapshot: this.#detector.snapshot(), position: this.#position, processed: this.#processed, alerts };
+    const now = Date.now();
+    await inTransaction(this.#store, async (trx) => {
+      if (this.#owner !== undefined) {
+        // Fencing: the row lock taken by this update orders us against a worker taking the lease over.
+        const r = await trx
+          .updateTable('partition_state')
+          .set({ lease_until: now + (options.leaseMs ?? 15_000), updated_at: now })
+          .where('partition', '=', this.partition)
+          .where('owner', '=', this.#owner)
+          .executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0)
+          throw new WardenError('WARDEN_UNAVAILABLE', `partition ${this.partition} is no longer held by ${this.#owner}`);
+      }
+      await upsertAlerts(trx, cp.alerts);
+      const row = {
+        partition: this.partition,
+        snapshot: toJson(cp.snapshot),
+        position: cp.position,
+        processed: cp.processed,
+        updated_at: now,
+      };
+      await trx
+        .insertInto('partition_state')
+        .values({ ...row, owner: this.#owner ?? null, lease_until: 0 })
+        .onConflict((oc) =>
+          oc.column('partition').doUpdateSet({
+            snapshot: row.snapshot,
+            position: row.position,
+            processed: row.processed,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute();
+      if (options.trimQueue)
+        await trx.deleteFrom('ingest_queue').where('partition', '=', this.partition).where('seq', '<=', cp.position).execute();
+    });
+  }
+}
+
+/**
+ * Takes up to `max` of `wanted` partitions whose lease is free or expired (or already ours) for
+ * `owner`, and renews the ones it holds. Returns the partitions `owner` holds afterwards.
+ */
+export async function claimPartitions(
+  target: StoreTarget,
+  owner: string,
+  wanted: readonly number[],
+  max: number,
+  leaseMs: number,
+): Promise<number[]> {
+  const db = queryable(target);
+  const now = Date.now();
+  // Rows for partitions never processed, so every lease is an UPDATE that the row lock serialises.
+  const empty = toJson({ version: 1, identities: [], credentials: [], watermark: 0 });
+  await db
+    .insertInto('partition_state')
+    .values(
+      wanted.map((p) => ({
+        partition: p,
+        snapshot: empty,
+        position: 0,
+        processed: 0,
+        owner: null,
+        lease_until: 0,
+        updated_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.column('partition').doNothing())
+    .execute();
+  await db
+    .updateTable('partition_state')
+    .set({ lease_until: now + leaseMs })
+    .where('owner', '=', owner)
+    .where('partition', 'in', wanted)
+    .execute();
+  const held = (
+    await db
+      .selectFrom('partition_state')
+      .select('partition')
+      .where('owner', '=', owner)
+      .where('partition', 'in', wanted)
+      .execute()
+  ).map((r) => r.partition);
+  for (const p of wanted) {
+    if (held.length >= max) break;
+    if (held.includes(p)) continue;
+    const r = await db
+      .updateTable('partition_state')
+      .set({ owner, lease_until: now + leaseMs })
+      .where('partition', '=', p)
+      .where((eb) => eb.or([eb('owner', 'is', null), eb('lease_until', '<', now)]))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) > 0) held.push(p);
+  }
+  return held.sort((a, b) => a - b);
+}
+
+/** Gives partitions back (a worker shutting down or sharing out). */
+export async function releasePartitions(target: StoreTarget, owner: string, partitions: readonly number[]): Promise<void> {
+  if (partitions.length === 0) return;
+  await queryable(target)
+    .updateTable('partition_state')
+    .set({ owner: null, lease_until: 0 })
+    .where('owner', '=', owner)
+    .where('partition', 'in', partitions)
+    .execute();
+}
+
+/** Records a worker's heartbeat and returns how many workers are alive (heartbeat within `liveMs`). */
+export async function heartbeat(target: StoreTarget, id: string, liveMs: number): Promise<number> {
+  const db = queryable(target);
+  const now = Date.now();
+  await db
+    .insertInto('service_workers')
+    .values({ id, heartbeat: now, started_at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ heartbeat: now }))
+    .execute();
+  await db
+    .deleteFrom('service_workers')
+    .where('heartbeat', '<', now - 10 * liveMs)
+    .execute();
+  return liveWorkers(target, liveMs);
+}
+
+/** How many workers sent a heartbeat within `liveMs`. */
+export async function liveWorkers(target: StoreTarget, liveMs: number): Promise<number> {
+  const row = await queryable(target)
+    .selectFrom('service_workers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('heartbeat', '>=', Date.now() - liveMs)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** A worker leaving: its heartbeat row goes. */
+export async function retireWorker(target: StoreTarget, id: string): Promise<void> {
+  await queryable(target).deleteFrom('service_workers').where('id', '=', id).execute();
+}
