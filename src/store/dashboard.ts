@@ -104,6 +104,8 @@ export async function alertPage(target: StoreTarget, q: AlertPageQuery = {}): Pr
 export interface AlertDetail {
   alert: Alert;
   status: string;
+  /** The last triage: why, by whom, when (ISO). */
+  triage?: { reason: string; by: string; at: string } | undefined;
   risk?: RiskRow | undefined;
   /** Where the alert's credential leaked, and where it was used from (no secret, ever). */
   evidence?: Evidence | undefined;
@@ -111,12 +113,26 @@ export interface AlertDetail {
 
 /** An alert by uid, or undefined. */
 export async function alertDetail(target: StoreTarget, uid: string): Promise<AlertDetail | undefined> {
-  const row = await queryable(target).selectFrom('alerts').select(['alert', 'status']).where('uid', '=', uid).executeTakeFirst();
+  const row = await queryable(target)
+    .selectFrom('alerts')
+    .select(['alert', 'status', 'status_reason', 'status_by', 'status_at'])
+    .where('uid', '=', uid)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
+  const triage =
+    row.status_at === null
+      ? undefined
+      : { reason: row.status_reason ?? '', by: row.status_by ?? '', at: new Date(Number(row.status_at)).toISOString() };
   const alert = JSON.parse(row.alert) as Alert;
   const identity = `identity:${alert.identity.id}`;
   const evidence = (await getGraphNode(target, identity)) === undefined ? undefined : await evidenceOf(target, identity);
-  return { alert, status: row.status, risk: await getRisk(target, identity), ...(evidence ? { evidence } : {}) };
+  return {
+    alert,
+    status: row.status,
+    ...(triage ? { triage } : {}),
+    risk: await getRisk(target, identity),
+    ...(evidence ? { evidence } : {}),
+  };
 }
 
 export interface Overview {

@@ -173,6 +173,7 @@ export interface Evidence {
 export interface AlertDetail {
   alert: Alert;
   status: string;
+  triage?: { reason: string; by: string; at: string };
   risk?: RiskRow;
   evidence?: Evidence;
 }

@@ -2,11 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import { registerAlerts } from './alerts.js';
 import { registerAudit } from './audit.js';
+import { registerDashboard } from './dashboard.js';
 import { registerGraph } from './graph.js';
 import { registerHealth } from './health.js';
 import { registerIngest } from './ingest.js';
 import { registerScans } from './scans.js';
+import { registerSession } from './session.js';
 import { registerStatus } from './status.js';
+import { registerWeb } from './web.js';
 
 /**
  * A route module: registers its routes on `app` (its own encapsulated scope) and reaches the store,
@@ -24,4 +27,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   registerAlerts,
   registerGraph,
   registerAudit,
+  registerSession,
+  registerDashboard,
+  registerWeb,
 ];

@@ -44,9 +44,17 @@ function AlertBody({ d, session, onChanged }: { d: AlertDetail; session: Session
           </h1>
           <p className="sub">{a.message}</p>
         </div>
-        <span className="pill">
-          state: <b>{d.status}</b>
-        </span>
+        <div style={{ textAlign: 'right' }}>
+          <span className="pill" data-state={d.status}>
+            state: <b>{d.status}</b>
+          </span>
+          {d.triage && (
+            <p className="muted" style={{ margin: '6px 0 0', fontSize: 12.5 }}>
+              {d.triage.reason ? `“${d.triage.reason}” ` : ''}
+              {d.triage.by.replace(/^[a-z]+:/, '')}, {when(d.triage.at)}
+            </p>
+          )}
+        </div>
       </div>
 
       <div className="grid cols-3-1">
