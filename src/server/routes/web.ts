@@ -54,13 +54,7 @@ export async function registerWeb(app: FastifyInstance, _ctx: ServerContext): Pr
   // in) with the 401; everything else goes to the server's problem+json handler.
   const problems = app.errorHandler;
   app.setErrorHandler((error, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (
-      index !== undefined &&
-      wantsHtml(request) &&
-      (error as { code?: string }).code === 'WARDEN_UNAUTHENTICATED' &&
-      status !== 500
-    ) {
+    if (index !== undefined && wantsHtml(request) && (error as { code?: string }).code === 'WARDEN_UNAUTHENTICATED') {
       secure(reply).code(401).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(index);
       return;
     }
