@@ -115,7 +115,7 @@ export function BlastGraph({ blast, subjectLabel }: { blast: Blast; subjectLabel
                 />
                 {!isStart && <rect x="0" y="0" width="5" height={nodeH} rx="2" fill={KIND_COLOR[p.kind] ?? 'var(--info)'} />}
                 <text x="14" y="18" fontSize="12.5" fontWeight="600" fill={isStart ? 'var(--accent-fg)' : 'var(--fg)'}>
-                  {short(display(p.label).name, p.count > 1 ? 25 : 31)}
+                  {short(display(p.label).name, p.count > 1 ? 24 : 29)}
                 </text>
                 <text x="14" y="34" fontSize="11" fill={isStart ? 'var(--accent-fg)' : 'var(--muted)'}>
                   {isStart
