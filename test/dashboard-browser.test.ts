@@ -157,6 +157,9 @@ describe('dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `
     assert.ok((await page.locator('.chart svg rect').count()) > 5, 'the chart draws bars');
     assert.ok(await page.getByText(overview.identities.top[0]!.label, { exact: true }).first().isVisible());
     await shot(page, 'overview', false);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await shot(page, 'overview-readme', false);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await shot(page, 'overview-full');
 
     // Open the top incident.

@@ -2,6 +2,7 @@ import { findingId } from '../correlate/graph.js';
 import type { Finding } from '../model/finding.js';
 import { SEVERITIES, type Severity } from '../model/severity.js';
 import { cleanText } from './graph.js';
+import type { ScanFindingsTable } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
 
 /*
@@ -24,20 +25,7 @@ export async function recordScanFindings(
   at: number,
 ): Promise<void> {
   const db = queryable(target);
-  const rows = new Map<
-    string,
-    {
-      id: string;
-      repository: string;
-      kind: string;
-      rule_id: string;
-      severity: string;
-      path: string;
-      line: number;
-      finding: string;
-      found_at: number;
-    }
-  >();
+  const rows = new Map<string, ScanFindingsTable>();
   for (const f of findings) {
     const id = findingId(f);
     rows.set(id, {

@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError, type Severity } from './api';
+import { ApiError, SEVERITIES, type Severity } from './api';
 
 /** Client-side navigation: history API, one listener. */
 export function navigate(to: string): void {
@@ -186,3 +186,30 @@ export function Toast({ message, onDone }: { message: string | undefined; onDone
     </div>
   );
 }
+
+/** A labelled select of choices with an "any" first; filters keep their state in the URL. */
+export function Choice(props: {
+  label: string;
+  value: string;
+  options: ReadonlyArray<string | [string, string]>;
+  onChange: (v: string) => void;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.target.value)}>
+        <option value="">any</option>
+        {props.options.map((o) => {
+          const [value, text] = typeof o === 'string' ? [o, o] : o;
+          return (
+            <option key={value} value={value}>
+              {text}
+            </option>
+          );
+        })}
+      </select>
+    </label>
+  );
+}
+
+export const SEVERITY_CHOICES: readonly string[] = SEVERITIES;

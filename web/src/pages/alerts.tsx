@@ -1,5 +1,19 @@
-import { type AlertSummary, api, qs, SEVERITIES, type Session } from '../api';
-import { Card, identityHref, Link, Loading, navigate, Pager, Score, Sev, useData, useLocation, when } from '../ui';
+import { type AlertSummary, api, qs, type Session } from '../api';
+import {
+  Card,
+  Choice,
+  identityHref,
+  Link,
+  Loading,
+  navigate,
+  Pager,
+  Score,
+  SEVERITY_CHOICES,
+  Sev,
+  useData,
+  useLocation,
+  when,
+} from '../ui';
 import { bandOf } from './overview';
 
 const LIMIT = 25;
@@ -43,24 +57,13 @@ export function AlertsPage(_: { session: Session }) {
       </div>
       <Card>
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-          <label>
-            State
-            <select value={f.status} onChange={(e) => set({ status: e.target.value })}>
-              <option value="">any</option>
-              {STATES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Severity at least
-            <select value={f.severity} onChange={(e) => set({ severity: e.target.value })}>
-              <option value="">any</option>
-              {SEVERITIES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
+          <Choice label="State" value={f.status} options={STATES} onChange={(status) => set({ status })} />
+          <Choice
+            label="Severity at least"
+            value={f.severity}
+            options={SEVERITY_CHOICES}
+            onChange={(severity) => set({ severity })}
+          />
           <label>
             Identity contains
             <input

@@ -1,5 +1,5 @@
-import { api, type FindingRow, qs, SEVERITIES } from '../api';
-import { Card, Link, Loading, navigate, Pager, Sev, useData, useLocation } from '../ui';
+import { api, type FindingRow, qs } from '../api';
+import { Card, Choice, Link, Loading, navigate, Pager, SEVERITY_CHOICES, Sev, useData, useLocation } from '../ui';
 
 const LIMIT = 50;
 
@@ -66,23 +66,21 @@ export function FindingsPage() {
         </Card>
         <Card>
           <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="filters">
-            <label>
-              Kind
-              <select value={f.kind} onChange={(e) => set({ kind: e.target.value })}>
-                <option value="">any</option>
-                <option value="secret">leaked secret</option>
-                <option value="posture">posture</option>
-              </select>
-            </label>
-            <label>
-              Severity at least
-              <select value={f.severity} onChange={(e) => set({ severity: e.target.value })}>
-                <option value="">any</option>
-                {SEVERITIES.map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            </label>
+            <Choice
+              label="Kind"
+              value={f.kind}
+              options={[
+                ['secret', 'leaked secret'],
+                ['posture', 'posture'],
+              ]}
+              onChange={(kind) => set({ kind })}
+            />
+            <Choice
+              label="Severity at least"
+              value={f.severity}
+              options={SEVERITY_CHOICES}
+              onChange={(severity) => set({ severity })}
+            />
           </form>
           <Loading error={error} loading={loading && !data} />
           {data && (

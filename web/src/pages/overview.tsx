@@ -55,6 +55,30 @@ function OverviewBody({ o }: { o: Overview }) {
       </div>
 
       <div className="grid cols-3-1">
+        <Card title="Alerts over time" actions={<span className="muted">first seen, UTC</span>}>
+          <AlertsChart series={o.alertsOverTime} />
+        </Card>
+        <Card title="Risk by band">
+          <div className="bandbar" role="img" aria-label={bands.map((b) => `${b.n} ${b.s}`).join(', ')}>
+            {bands.map((b) =>
+              b.n > 0 ? (
+                <span key={b.s} style={{ flex: Math.max(b.n, o.identities.total / 60), background: SEV_COLOR[b.s] }} />
+              ) : null,
+            )}
+          </div>
+          <ul className="list">
+            {bands.map((b) => (
+              <li key={b.s}>
+                <Sev s={b.s} />
+                <span className="grow" />
+                <b>{b.n.toLocaleString()}</b>
+              </li>
+            ))}
+          </ul>
+        </Card>
+      </div>
+
+      <div className="grid cols-3-1">
         <Card title="Open incidents" actions={<Link to="/alerts?status=open&sort=risk">All alerts →</Link>}>
           {o.incidents.top.length === 0 ? (
             <p className="empty">No open high or critical alert.</p>
@@ -79,30 +103,6 @@ function OverviewBody({ o }: { o: Overview }) {
               ))}
             </ul>
           )}
-        </Card>
-        <Card title="Risk by band">
-          <div className="bandbar" role="img" aria-label={bands.map((b) => `${b.n} ${b.s}`).join(', ')}>
-            {bands.map((b) =>
-              b.n > 0 ? (
-                <span key={b.s} style={{ flex: Math.max(b.n, o.identities.total / 60), background: SEV_COLOR[b.s] }} />
-              ) : null,
-            )}
-          </div>
-          <ul className="list">
-            {bands.map((b) => (
-              <li key={b.s}>
-                <Sev s={b.s} />
-                <span className="grow" />
-                <b>{b.n.toLocaleString()}</b>
-              </li>
-            ))}
-          </ul>
-        </Card>
-      </div>
-
-      <div className="grid cols-3-1">
-        <Card title="Alerts over time" actions={<span className="muted">first seen, UTC</span>}>
-          <AlertsChart series={o.alertsOverTime} />
         </Card>
         <Card title="Leaked credentials by exposure">
           <Donut parts={exposure} label="Leaked credentials by exposure status" />
