@@ -31,7 +31,7 @@ const hasGnuTime = existsSync(TIME);
 export const rssMethod = hasGnuTime ? '/usr/bin/time' : '/proc/<pid>/status VmHWM sampling';
 
 /** Reads VmHWM (the kernel's own peak-RSS high-water mark) of a live process, in kB. */
-function readHwmKb(pid: number): number | undefined {
+export function readHwmKb(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) : undefined;

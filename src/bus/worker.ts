@@ -4,6 +4,7 @@ import type { DetectorOptions } from '../detect/engine.js';
 import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
+import { importEvents } from '../store/graph-import.js';
 import { claimPartitions, heartbeat, PartitionRunner, releasePartitions, retireWorker } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import { alertSubject, type Bus, partitionConsumer } from './nats.js';
@@ -74,6 +75,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           }
           if (items.length === 0 || last === undefined) continue;
           const before = runner.processed;
+          // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
+          await importEvents(
+            store,
+            items.map((i) => i.event),
+          );
           const alerts = runner.process(items);
           await runner.commit(alerts, { leaseMs });
           // Only now: the commit holds the events' effects, so JetStream may forget them.

@@ -67,7 +67,7 @@ export function registerServe(program: Command, io: CliIO, setExit: (code: numbe
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--body-limit <bytes>', 'largest request body (gzip bodies may inflate to 4x this)', String(32 * 1024 * 1024))
-    .option('--rate-limit <n>', 'requests per minute per token', '6000')
+    .option('--rate-limit <n>', 'requests per minute per token', '20000')
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
     .addHelpText(
       'after',

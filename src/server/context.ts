@@ -43,7 +43,7 @@ export interface ServerConfig {
 }
 
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
-export const DEFAULT_RATE_LIMIT = 6000;
+export const DEFAULT_RATE_LIMIT = 20_000;
 
 /**
  * Everything a route module gets: the store, the config, the ingest pipeline, and `audit` to record

@@ -1,17 +1,23 @@
 import type { DetectorOptions } from '../detect/engine.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
+import { importEvents } from '../store/graph-import.js';
 import { enqueueEvents, PartitionRunner, processedTotal, queueSummary, readCounters, readQueue } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import type { IngestPipeline, PipelineStatus } from './context.js';
 
 /** Events per partition per commit: large enough to amortise the snapshot, small enough to stay responsive. */
 const BATCH = 5000;
+/**
+ * After new records arrive, the loop waits this long for more before a pass: each commit writes the
+ * partition's whole detector snapshot, so a steady stream of small requests is committed in groups.
+ */
+const GATHER_MS = 100;
 
 /**
  * The embedded pipeline: accepted events go to the store's queue (durable when `accept` resolves);
- * one loop in this process runs each partition's detector over its queue and commits alerts, state
- * and position together, then deletes what it covered. A restart resumes from the committed state.
+ * one loop in this process feeds each partition's queue to the identity graph and the partition's
+ * detector, and commits alerts, state and position together, then deletes what it covered. A restart resumes from the committed state.
  * @example const pipeline = createEmbeddedPipeline(store, { learnUntil }, 16); await pipeline.accept(events);
  */
 export function createEmbeddedPipeline(
@@ -43,6 +49,11 @@ export function createEmbeddedPipeline(
       for (;;) {
         const batch = await readQueue(store, p, r.position, BATCH);
         if (batch.length === 0) break;
+        // The identity graph first: idempotent by event id, so a commit that fails after it adds nothing twice.
+        await importEvents(
+          store,
+          batch.map((b) => b.event),
+        );
         const alerts = r.process(batch);
         await r.commit(alerts, { trimQueue: true });
         worked = true;
@@ -52,8 +63,11 @@ export function createEmbeddedPipeline(
     return worked;
   }
 
+  let hurry = false;
   const loop = (async () => {
     while (!closed) {
+      if (!hurry) await new Promise((r) => setTimeout(r, GATHER_MS));
+      hurry = false;
       pending = false;
       try {
         if (await pass()) continue;
@@ -106,13 +120,17 @@ export function createEmbeddedPipeline(
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         pending = true;
+        hurry = true;
         wake?.();
       });
     },
     async close() {
       closed = true;
+      hurry = true;
       wake?.();
       await loop;
+      // Graceful: what was accepted before the close goes through detection now, not at the next start.
+      await pass().catch(onError);
     },
   };
 }

@@ -2,6 +2,8 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { DEFAULT_PARTITIONS } from '../detect/partition.js';
 import type { DetectConfig } from '../model/config.js';
 import type { Severity } from '../model/severity.js';
+import { rescoreGraph } from '../store/graph-query.js';
+import { processedTotal } from '../store/partitions.js';
 import { openStore, type Store } from '../store/store.js';
 import { auditFor } from './app.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, type IngestPipeline, type ServerConfig, type ServerContext } from './context.js';
@@ -21,6 +23,36 @@ export interface ContextOptions {
   /** Detection thresholds and exceptions (warden.config.yaml `detect:`) and severities. */
   detect?: { config?: DetectConfig | undefined; severity?: Readonly<Record<string, Severity>> | undefined } | undefined;
   onPipelineError?: ((error: unknown) => void) | undefined;
+  /** How often the identity graph is rescored while records arrive (default 60 s). */
+  rescoreMs?: number | undefined;
+}
+
+const RESCORE_MS = 60_000;
+
+/**
+ * Rescores the identity graph every `everyMs` while new events arrive (the pipeline imports them into
+ * the graph as it detects), so /v1/risk and /v1/identities follow the stream without a rescore per batch.
+ */
+function graphRescorer(store: Store, everyMs: number, onError: (error: unknown) => void): { stop(): void } {
+  let seen = -1;
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const processed = await processedTotal(store);
+      if (processed !== seen) {
+        seen = processed;
+        await rescoreGraph(store);
+      }
+    } catch (error) {
+      onError(error);
+    } finally {
+      running = false;
+    }
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** A context plus what it opened, to close on shutdown. */
@@ -59,6 +91,9 @@ export async function createServerContext(options: ContextOptions = {}): Promise
         options.onPipelineError?.(error);
         ctx.log?.error({ err: error }, 'detection pipeline: commit failed; retrying from the stored state');
       });
+  const rescorer = graphRescorer(store, options.rescoreMs ?? RESCORE_MS, (error) =>
+    ctx.log?.error({ err: error }, 'graph rescore failed'),
+  );
   Object.assign(ctx, {
     store,
     config,
@@ -66,6 +101,7 @@ export async function createServerContext(options: ContextOptions = {}): Promise
     audit: auditFor(store),
     authenticators: [],
     close: async () => {
+      rescorer.stop();
       await pipeline.close();
       if (owned) await store.close();
     },

@@ -22,6 +22,7 @@ export async function testServer(options: ContextOptions & { build?: BuildOption
   const app = await buildServer(ctx, { logger: false, ...options.build });
   await app.ready();
   let n = 0;
+  const run = Math.random().toString(36).slice(2, 8);
   const tokens = new Map<Role, string>();
   return {
     app,
@@ -29,7 +30,7 @@ export async function testServer(options: ContextOptions & { build?: BuildOption
     auth: async (role) => {
       let token = tokens.get(role);
       if (token === undefined) {
-        token = (await createToken(ctx.store, { name: `test-${role}-${n++}`, role })).token;
+        token = (await createToken(ctx.store, { name: `test-${role}-${run}-${n++}`, role })).token;
         tokens.set(role, token);
       }
       return { authorization: `Bearer ${token}` };

@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { generateScenario } from '../../detect/scenario/generate.js';
+import { sqliteBackend } from '../../store/testing.js';
+import { sampleRecords } from '../../telemetry/parsers/cloudtrail.samples.js';
+import type { OwnedContext } from '../serve.js';
+import { testServer } from '../testing.js';
+
+type T = Awaited<ReturnType<typeof testServer>>;
+
+async function settle(t: T): Promise<{ ingested: number; processed: number }> {
+  const headers = await t.auth('viewer');
+  for (let i = 0; i < 400; i++) {
+    const s = (await t.app.inject({ method: 'GET', url: '/v1/status', headers })).json();
+    if (s.processed === s.ingested) return s;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the pipeline did not catch up');
+}
+
+describe('POST /v1/ingest (embedded)', () => {
+  let t: T;
+  before(async () => {
+    t = await testServer();
+  });
+  after(async () => t.close());
+
+  test('JSON lines, a CloudTrail Records document and gzip are accepted; bad lines are counted by reason beside the good', async () => {
+    const headers = await t.auth('ingest');
+    const records = sampleRecords(3).slice(0, 6);
+    const lines = `${records.map((r) => JSON.stringify(r)).join('\n')}\n{not json\n`;
+    const a = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...headers, 'content-type': 'application/x-ndjson' },
+      payload: lines,
+    });
+    assert.equal(a.statusCode, 202, a.body);
+    assert.equal(a.json().accepted, 6);
+    assert.equal(a.json().rejected, 1);
+    assert.equal(
+      Object.values(a.json().reasons as Record<string, number>).reduce((x, n) => x + n, 0),
+      1,
+    );
+
+    const doc = JSON.stringify({ Records: records });
+    const b = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest?source=cloudtrail',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: doc,
+    });
+    assert.equal(b.statusCode, 202, b.body);
+    assert.equal(b.json().accepted, 6);
+
+    const c = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...headers, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(doc),
+    });
+    assert.equal(c.statusCode, 202, c.body);
+    assert.equal(c.json().events, b.json().events);
+
+    const s = await settle(t);
+    assert.equal(s.ingested, a.json().events + b.json().events + c.json().events);
+    const status = (await t.app.inject({ method: 'GET', url: '/v1/status', headers: await t.auth('viewer') })).json();
+    assert.equal(status.records.rejected, 1);
+    assert.equal(status.lag, 0);
+  });
+
+  test('an unknown source, an unsupported encoding and a broken gzip body are 400 problems', async () => {
+    const headers = await t.auth('ingest');
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/ingest?source=syslog', headers, payload: '{}' });
+    assert.equal(bad.statusCode, 400);
+    const br = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...headers, 'content-encoding': 'br' },
+      payload: '{}',
+    });
+    assert.equal(br.statusCode, 400);
+    const gz = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      payload: Buffer.from([0x1f, 0x8b, 1, 2, 3]),
+    });
+    assert.equal(gz.statusCode, 400);
+    assert.equal(gz.json().code, 'WARDEN_INPUT_INVALID');
+  });
+
+  test('every ingest is in the audit trail, with the caller', async () => {
+    const audit = (
+      await t.app.inject({ method: 'GET', url: '/v1/audit?action=ingest.accept', headers: await t.auth('admin') })
+    ).json();
+    assert.ok(audit.items.length >= 3);
+    assert.match(audit.items[0].actor, /^token:test-ingest-/);
+  });
+});
+
+test('body limit (raw and inflated) answers 413 problem+json', async () => {
+  const t = await testServer({ bodyLimit: 4096 });
+  try {
+    const headers = await t.auth('ingest');
+    const big = await t.app.inject({ method: 'POST', url: '/v1/ingest', headers, payload: 'x'.repeat(10_000) });
+    assert.equal(big.statusCode, 413);
+    assert.equal(big.json().code, 'WARDEN_PAYLOAD_TOO_LARGE');
+    const bomb = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest',
+      headers: { ...headers, 'content-encoding': 'gzip' },
+      payload: gzipSync(Buffer.alloc(1_000_000, 32)),
+    });
+    assert.equal(bomb.statusCode, 413);
+  } finally {
+    await t.close();
+  }
+});
+
+test('per-token rate limit answers 429 problem+json', async () => {
+  const t = await testServer({ rateLimit: 3 });
+  try {
+    const headers = await t.auth('viewer');
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) codes.push((await t.app.inject({ method: 'GET', url: '/v1/status', headers })).statusCode);
+    assert.deepEqual(codes.slice(0, 3), [200, 200, 200]);
+    const last = await t.app.inject({ method: 'GET', url: '/v1/status', headers });
+    assert.equal(last.statusCode, 429);
+    assert.equal(last.json().code, 'WARDEN_RATE_LIMITED');
+    // Another token has its own budget.
+    assert.equal((await t.app.inject({ method: 'GET', url: '/v1/status', headers: await t.auth('analyst') })).statusCode, 200);
+  } finally {
+    await t.close();
+  }
+});
+
+describe('detection through the service', () => {
+  const scenario = generateScenario({ seed: 5, identities: 16, days: 5, start: '2026-02-02', attacks: 'all' });
+  const learnUntil = Date.parse('2026-02-04T00:00:00Z');
+  const files = scenario.files.map((f) => ({
+    format: f.format,
+    body: f.name.endsWith('.gz') ? gzipSync(f.lines.join('\n')) : `${f.lines.join('\n')}\n`,
+  }));
+
+  async function post(t: T, from: number, to: number): Promise<void> {
+    const headers = await t.auth('ingest');
+    for (const f of files.slice(from, to)) {
+      const res = await t.app.inject({ method: 'POST', url: `/v1/ingest?source=${f.format}`, headers, payload: f.body });
+      assert.equal(res.statusCode, 202, res.body);
+    }
+  }
+
+  async function alerts(t: T): Promise<Array<{ uid: string; count: number }>> {
+    const headers = await t.auth('viewer');
+    const out: Array<{ uid: string; count: number }> = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Array<{ finding_info: { uid: string }; count: number }>; next: string | null } = (
+        await t.app.inject({ method: 'GET', url: `/v1/alerts?limit=50${cursor ? `&cursor=${cursor}` : ''}`, headers })
+      ).json();
+      for (const f of page.items) out.push({ uid: f.finding_info.uid, count: f.count });
+      cursor = page.next;
+    } while (cursor !== null);
+    return out.sort((a, b) => a.uid.localeCompare(b.uid));
+  }
+
+  test('alerts raised, learn-until respected, and a restart continues from the snapshot with the same alerts', async () => {
+    const backend = sqliteBackend('warden-serve-');
+    try {
+      const whole = await backend.fresh();
+      const one = await testServer({ store: whole, learnUntil });
+      await post(one, 0, files.length);
+      await settle(one);
+      const expected = await alerts(one);
+      assert.ok(expected.length > 0, 'the planted attacks raise alerts');
+      // Nothing before learn-until alerts.
+      const early = (
+        await one.app.inject({ method: 'GET', url: '/v1/alerts?limit=1000', headers: await one.auth('viewer') })
+      ).json();
+      for (const f of early.items) assert.ok(f.finding_info.first_seen_time >= learnUntil);
+      await one.close();
+
+      // Same records, the server restarted halfway: the same alerts, none twice.
+      const split = await backend.fresh();
+      const first = await testServer({ store: split, learnUntil });
+      await post(first, 0, Math.floor(files.length / 2));
+      await settle(first);
+      await first.close();
+      const second = await testServer({ store: split, learnUntil });
+      await post(second, Math.floor(files.length / 2), files.length);
+      await settle(second);
+      assert.deepEqual(await alerts(second), expected);
+      await second.close();
+    } finally {
+      await backend.cleanup();
+    }
+  });
+
+  test('PATCH /v1/alerts/{uid} triages, keeps the triage when the detector updates, and records before/after in the audit trail', async () => {
+    const t = await testServer({ learnUntil });
+    try {
+      await post(t, 0, files.length);
+      await settle(t);
+      const [first] = await alerts(t);
+      assert.ok(first);
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/alerts/${first.uid}`,
+        headers: await t.auth('analyst'),
+        payload: { state: 'acknowledged', reason: 'looking into it' },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.equal(res.json().status, 'In Progress');
+      const listed = (
+        await t.app.inject({ method: 'GET', url: '/v1/alerts?state=acknowledged', headers: await t.auth('viewer') })
+      ).json();
+      assert.deepEqual(
+        listed.items.map((f: { finding_info: { uid: string } }) => f.finding_info.uid),
+        [first.uid],
+      );
+      const audit = (
+        await t.app.inject({ method: 'GET', url: `/v1/audit?target=${first.uid}`, headers: await t.auth('admin') })
+      ).json();
+      assert.equal(audit.items[0].action, 'alert.triage');
+      assert.deepEqual(audit.items[0].detail.before, { state: 'open', reason: null });
+      assert.deepEqual(audit.items[0].detail.after, { state: 'acknowledged', reason: 'looking into it' });
+      const missing = await t.app.inject({
+        method: 'PATCH',
+        url: '/v1/alerts/nope',
+        headers: await t.auth('analyst'),
+        payload: { state: 'resolved' },
+      });
+      assert.equal(missing.statusCode, 404);
+      const badState = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/alerts/${first.uid}`,
+        headers: await t.auth('analyst'),
+        payload: { state: 'closed' },
+      });
+      assert.equal(badState.statusCode, 400);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+test('OpenAPI 3.1 lists every route with its role', async () => {
+  const t = await testServer();
+  try {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json', headers: await t.auth('viewer') })).json();
+    assert.equal(doc.openapi, '3.1.0');
+    for (const r of t.app.wardenRoutes) {
+      if (r.url === '/openapi.json') continue;
+      const path = r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\*$/, '{*}');
+      const op = doc.paths[path]?.[r.method.toLowerCase()];
+      assert.ok(op, `${r.method} ${path} in the OpenAPI document`);
+      if (r.access.public) assert.deepEqual(op.security, []);
+      else assert.ok(Array.isArray(op['x-warden-role']));
+    }
+  } finally {
+    await t.close();
+  }
+});
+
+export type { OwnedContext };
