@@ -127,7 +127,8 @@ export function registerSession(app: FastifyInstance, ctx: ServerContext): void 
     async (request, reply) => {
       const sid = sessionIdOf(request);
       if (sid !== undefined) await deleteSession(ctx.store, sid);
-      if (request.principal?.via === 'session') await ctx.audit(request, { action: 'session.delete', target: request.principal.name });
+      if (request.principal?.via === 'session')
+        await ctx.audit(request, { action: 'session.delete', target: request.principal.name });
       setCookie(reply, request, '', 0);
       reply.code(204);
       return null;
