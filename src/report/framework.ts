@@ -71,6 +71,7 @@ export interface ReportControl {
 export interface FrameworkReport {
   framework: { name: string; id: string; title: string; version: string; source: string };
   generatedAt: string;
+  /** `findings`, `alerts` and `openAlerts` count each once, however many controls it falls under. */
   summary: { controls: number; covered: number; withFindings: number; findings: number; alerts: number; openAlerts: number };
   controls: ReportControl[];
 }
@@ -168,7 +169,7 @@ export async function frameworkReport(name: string, store?: StoreTarget, now = n
       control.covered = true;
       control.rules.push({ id: r.id, kind: r.kind, title: r.title, severity: r.severity });
     }
-  if (store !== undefined) await placeStored(store, byRule, controls);
+  const placed = store === undefined ? { findings: 0, alerts: 0, openAlerts: 0 } : await placeStored(store, byRule, controls);
   const list = [...controls.values()];
   return {
     framework: { name, id: catalogue.id, title: catalogue.title, version: catalogue.version, source: catalogue.source },
@@ -177,9 +178,7 @@ export async function frameworkReport(name: string, store?: StoreTarget, now = n
       controls: list.length,
       covered: list.filter((c) => c.covered).length,
       withFindings: list.filter((c) => c.findings.total + c.alerts.total > 0).length,
-      findings: list.reduce((n, c) => n + c.findings.total, 0),
-      alerts: list.reduce((n, c) => n + c.alerts.total, 0),
-      openAlerts: list.reduce((n, c) => n + c.alerts.open, 0),
+      ...placed,
     },
     controls: list,
   };
@@ -187,12 +186,16 @@ export async function frameworkReport(name: string, store?: StoreTarget, now = n
 
 const CLOSED = new Set(['resolved', 'suppressed']);
 
-/** Places the stored leaked-secret findings and the alerts under the controls their rule or detection maps to. */
+/**
+ * Places the stored leaked-secret findings and the alerts under the controls their rule or detection
+ * maps to; returns how many of each fall under at least one control.
+ */
 async function placeStored(
   store: StoreTarget,
   byRule: Map<string, string[]>,
   controls: Map<string, ReportControl>,
-): Promise<void> {
+): Promise<{ findings: number; alerts: number; openAlerts: number }> {
+  const placed = { findings: 0, alerts: 0, openAlerts: 0 };
   const db = queryable(store);
   const findings = await db
     .selectFrom('graph_nodes')
@@ -203,6 +206,7 @@ async function placeStored(
   for (const row of findings) {
     const p = JSON.parse(row.props) as Record<string, unknown>;
     const ruleId = String(p.ruleId ?? '');
+    if (byRule.has(ruleId)) placed.findings++;
     for (const c of byRule.get(ruleId) ?? []) {
       const control = controls.get(c)!;
       control.findings.total++;
@@ -224,12 +228,17 @@ async function placeStored(
     .select(['detection_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy(['detection_id', 'status'])
     .execute();
-  for (const r of counts)
+  for (const r of counts) {
+    if (byRule.has(r.detection_id)) {
+      placed.alerts += Number(r.n);
+      if (!CLOSED.has(r.status)) placed.openAlerts += Number(r.n);
+    }
     for (const c of byRule.get(r.detection_id) ?? []) {
       const control = controls.get(c)!;
       control.alerts.total += Number(r.n);
       if (!CLOSED.has(r.status)) control.alerts.open += Number(r.n);
     }
+  }
   const recent = await db
     .selectFrom('alerts')
     .select(['uid', 'detection_id', 'identity_id', 'severity', 'status', 'last_seen', 'alert'])
@@ -252,4 +261,5 @@ async function placeStored(
         lastSeen: new Date(Number(r.last_seen)).toISOString(),
       });
     }
+  return placed;
 }

@@ -103,7 +103,7 @@ function IdentityBody({ d }: { d: Data }) {
                   {JSON.stringify(manifest, null, 2)}
                 </pre>
               ) : (
-                <span className="muted">not declared in warden.policy.yaml</span>
+                <span className="muted">no manifest entry</span>
               )}
             </dd>
           </dl>
