@@ -7,9 +7,10 @@
  * three each, over the estate's days), then asks the app `warden serve` builds for each dashboard
  * route with a signed-in session: medians and 95th percentiles of BENCH_QUERY_RUNS (21) requests made
  * in process (app.inject), so what is measured is the server's time, routing, auth and JSON included.
+ * BENCH_STORE=FILE keeps the built store there and reuses it on the next run (same parameters).
  * Prints a table and one JSON line; reports, never asserts.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Alert, DetectionId } from '../src/model/alert.js';
@@ -21,7 +22,7 @@ import { createServerContext } from '../src/server/serve.js';
 import { upsertAlerts } from '../src/store/alerts.js';
 import { importEvents, importFindings, importInventory } from '../src/store/graph-import.js';
 import { listRisk, rescoreGraph } from '../src/store/graph-query.js';
-import { openStore } from '../src/store/store.js';
+import { openStore, type Store } from '../src/store/store.js';
 import { createToken } from '../src/store/tokens.js';
 import { buildEstate, END, eventStream, FOUND_AT, START } from './graph.js';
 import { fixed, formatTable } from './lib/report.js';
@@ -40,48 +41,66 @@ function quantile(xs: readonly number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
+/** Builds the estate's store: inventory, findings, events, rescore, then synthetic alerts; returns the alert count. */
+async function buildStore(store: Store): Promise<number> {
+  const estate = buildEstate(params.seed, params.identities);
+  await importInventory(store, estate.inventory, { repo: 'github.com/acme/infra', at: START });
+  for (const r of estate.findings)
+    await importFindings(store, r.findings, { repo: r.repo, visibility: r.visibility, foundAt: FOUND_AT });
+  await importEvents(store, eventStream(estate, params.events));
+  await rescoreGraph(store, { now: END });
+  const rnd = createRandom(params.seed);
+  const alerts: Alert[] = [];
+  const severities: Severity[] = ['low', 'medium', 'high', 'critical'];
+  for (const i of estate.active) {
+    if (rnd() >= params.alertShare) continue;
+    const who = estate.identities[i]!;
+    for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) {
+      const first = START + Math.floor(rnd() * (END - START));
+      const detectionId = DETECTION_IDS[Math.floor(rnd() * DETECTION_IDS.length)] as DetectionId;
+      alerts.push({
+        uid: `bench-${i}-${k}`,
+        detectionId,
+        title: detectionId,
+        severity: severities[Math.floor(rnd() * severities.length)]!,
+        message: `${who.name}: synthetic`,
+        identity: { id: who.id, type: who.type, name: who.name },
+        ...(who.credentials[0] ? { credential: { key: who.credentials[0].key, type: who.credentials[0].type } } : {}),
+        firstSeen: new Date(first).toISOString(),
+        lastSeen: new Date(first + 60_000).toISOString(),
+        count: 1 + Math.floor(rnd() * 20),
+        evidences: [],
+        frameworks: [],
+        attacks: [],
+      });
+    }
+  }
+  await upsertAlerts(store, alerts);
+  return alerts.length;
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-dashboard-'));
   try {
     let t = performance.now();
-    const estate = buildEstate(params.seed, params.identities);
-    const store = await openStore(join(dir, 'warden.db'));
-    await importInventory(store, estate.inventory, { repo: 'github.com/acme/infra', at: START });
-    for (const r of estate.findings)
-      await importFindings(store, r.findings, { repo: r.repo, visibility: r.visibility, foundAt: FOUND_AT });
-    const imported = await importEvents(store, eventStream(estate, params.events));
-    const rescored = await rescoreGraph(store, { now: END });
-    const rnd = createRandom(params.seed);
-    const alerts: Alert[] = [];
-    const severities: Severity[] = ['low', 'medium', 'high', 'critical'];
-    for (const i of estate.active) {
-      if (rnd() >= params.alertShare) continue;
-      const who = estate.identities[i]!;
-      for (let k = 0; k < 1 + Math.floor(rnd() * 3); k++) {
-        const first = START + Math.floor(rnd() * (END - START));
-        const detectionId = DETECTION_IDS[Math.floor(rnd() * DETECTION_IDS.length)] as DetectionId;
-        alerts.push({
-          uid: `bench-${i}-${k}`,
-          detectionId,
-          title: detectionId,
-          severity: severities[Math.floor(rnd() * severities.length)]!,
-          message: `${who.name}: synthetic`,
-          identity: { id: who.id, type: who.type, name: who.name },
-          ...(who.credentials[0] ? { credential: { key: who.credentials[0].key, type: who.credentials[0].type } } : {}),
-          firstSeen: new Date(first).toISOString(),
-          lastSeen: new Date(first + 60_000).toISOString(),
-          count: 1 + Math.floor(rnd() * 20),
-          evidences: [],
-          frameworks: [],
-          attacks: [],
-        });
-      }
-    }
-    await upsertAlerts(store, alerts);
+    const file = process.env.BENCH_STORE ?? join(dir, 'warden.db');
+    const reuse = process.env.BENCH_STORE !== undefined && existsSync(file);
+    const store = await openStore(file);
+    let alerts = 0;
+    if (!reuse) alerts = await buildStore(store);
+    else
+      alerts = Number(
+        (
+          await store.db
+            .selectFrom('alerts')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirst()
+        )?.n ?? 0,
+      );
     const setupMs = performance.now() - t;
     const top = (await listRisk(store, { kind: 'identity', limit: 1 }))[0];
     console.log(
-      `bench:dashboard — ${params.identities} identities, ${imported.imported} events, ${rescored.findings} leaked-secret findings, ${alerts.length} alerts; store built in ${fixed(setupMs / 1000, 1)} s\n`,
+      `bench:dashboard — ${params.identities} identities, ${params.events} events generated, ${alerts} alerts; store ${reuse ? 'reused' : 'built'} in ${fixed(setupMs / 1000, 1)} s\n`,
     );
 
     const ctx = await createServerContext({ store, cwd: dir });
@@ -127,7 +146,7 @@ async function main(): Promise<void> {
       rows.push([name, String(status), fixed(cold, 1), fixed(med, 1), fixed(p95, 1)]);
     }
     console.log(formatTable(['route', 'status', 'first ms', 'median ms', 'p95 ms'], rows));
-    console.log(`\n${JSON.stringify({ bench: 'dashboard', ...params, alerts: alerts.length, routes: summary })}`);
+    console.log(`\n${JSON.stringify({ bench: 'dashboard', ...params, alerts, routes: summary })}`);
     await app.close();
     await ctx.close();
     await store.close();

@@ -169,7 +169,10 @@ export async function frameworkReport(name: string, store?: StoreTarget, now = n
       control.covered = true;
       control.rules.push({ id: r.id, kind: r.kind, title: r.title, severity: r.severity });
     }
-  const placed = store === undefined ? { findings: 0, alerts: 0, openAlerts: 0 } : await placeStored(store, byRule, controls);
+  const placed =
+    store === undefined
+      ? { findings: 0, alerts: 0, openAlerts: 0 }
+      : await placeStored(store, byRule, controls, new Map(rules.map((r) => [r.id, r.title])));
   const list = [...controls.values()];
   return {
     framework: { name, id: catalogue.id, title: catalogue.title, version: catalogue.version, source: catalogue.source },
@@ -194,6 +197,7 @@ async function placeStored(
   store: StoreTarget,
   byRule: Map<string, string[]>,
   controls: Map<string, ReportControl>,
+  titles: ReadonlyMap<string, string>,
 ): Promise<{ findings: number; alerts: number; openAlerts: number }> {
   const placed = { findings: 0, alerts: 0, openAlerts: 0 };
   const db = queryable(store);
@@ -241,7 +245,7 @@ async function placeStored(
   }
   const recent = await db
     .selectFrom('alerts')
-    .select(['uid', 'detection_id', 'identity_id', 'severity', 'status', 'last_seen', 'alert'])
+    .select(['uid', 'detection_id', 'identity_id', 'severity', 'status', 'last_seen'])
     .orderBy('last_seen', 'desc')
     .orderBy('uid')
     .limit(ALERT_SCAN)
@@ -250,11 +254,11 @@ async function placeStored(
     for (const c of byRule.get(r.detection_id) ?? []) {
       const control = controls.get(c)!;
       if (control.alerts.items.length >= LISTED) continue;
-      const a = JSON.parse(r.alert) as { title?: string };
       control.alerts.items.push({
         uid: r.uid,
         detectionId: r.detection_id,
-        title: a.title ?? r.detection_id,
+        // The detection's title (an alert's title is its detection's), so no alert document is parsed.
+        title: titles.get(r.detection_id) ?? r.detection_id,
         severity: r.severity,
         identity: r.identity_id,
         status: r.status,
