@@ -63,7 +63,7 @@ export async function registerWeb(app: FastifyInstance, _ctx: ServerContext): Pr
 
   app.get<{ Params: { '*': string } }>(
     '/assets/*',
-    { config: { public: true }, schema: { hide: true } as never },
+    { config: { public: true }, schema: { summary: "the dashboard's built scripts and styles (no data)", tags: ['dashboard'] } },
     async (request, reply) => {
       secure(reply).header('cache-control', 'public, max-age=31536000, immutable');
       return reply.sendFile(join('assets', request.params['*']));
@@ -71,13 +71,17 @@ export async function registerWeb(app: FastifyInstance, _ctx: ServerContext): Pr
   );
 
   for (const page of PAGES)
-    app.get(page, { config: { role: 'viewer' }, schema: { hide: true } as never }, async (_request, reply) => {
-      secure(reply).header('cache-control', 'no-store');
-      if (index === undefined) {
-        reply.code(503).type('text/plain; charset=utf-8');
-        return 'the dashboard is not built: run npm run build';
-      }
-      reply.type('text/html; charset=utf-8');
-      return index;
-    });
+    app.get(
+      page,
+      { config: { role: 'viewer' }, schema: { summary: 'a dashboard page (HTML)', tags: ['dashboard'] } },
+      async (_request, reply) => {
+        secure(reply).header('cache-control', 'no-store');
+        if (index === undefined) {
+          reply.code(503).type('text/plain; charset=utf-8');
+          return 'the dashboard is not built: run npm run build';
+        }
+        reply.type('text/html; charset=utf-8');
+        return index;
+      },
+    );
 }
