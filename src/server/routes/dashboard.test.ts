@@ -30,7 +30,7 @@ function alert(uid: string, identity: string, severity: Alert['severity'], minut
 
 function finding(kind: 'secret' | 'posture', path: string, line: number): Finding {
   return {
-    ruleId: kind === 'secret' ? 'secret.generic.password' : 'posture.k8s.secret-plaintext',
+    ruleId: `${kind}.synthetic.rule`,
     kind,
     title: kind,
     severity: 'high',
