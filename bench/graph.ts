@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { type Kysely, sql } from 'kysely';
 import type { Finding } from '../src/model/finding.js';
 import type { CredentialLifecycle, EventSource, IdentityEvent } from '../src/model/identity-event.js';
@@ -50,10 +51,10 @@ const params = {
   /** BENCH_ANALYZE=1: ANALYZE the graph tables before the queries (PostgreSQL; SQLite runs ANALYZE too). */
   analyze: process.env.BENCH_ANALYZE === '1',
 };
-const START = Date.parse(params.start);
+export const START = Date.parse(params.start);
 /** The scan that found the leaks: uses of a leaked key from a new place come after it. */
-const FOUND_AT = START + 20 * DAY;
-const END = START + params.days * DAY;
+export const FOUND_AT = START + 20 * DAY;
+export const END = START + params.days * DAY;
 /** Rows per statement and per transaction for the reference, as the import batches. */
 const REF_BATCH = 1000;
 const REF_TX = 50_000;
@@ -188,7 +189,7 @@ interface Special {
   kind: 'attack' | 'deactivate';
   n: number;
 }
-interface Estate {
+export interface Estate {
   identities: Identity[];
   /** Indices of identities that act (the Zipf rank order: the first are the busiest). */
   active: number[];
@@ -268,7 +269,7 @@ function resourcePool(family: Family, n: number, accounts: string[], rnd: () => 
   return out;
 }
 
-function buildEstate(seed: number, n: number): Estate {
+export function buildEstate(seed: number, n: number): Estate {
   const rnd = createRandom(seed);
   const accounts = Array.from({ length: 20 }, () => randomChars('0123456789', 12, rnd));
   const pools = {} as Record<Family, Resource[]>;
@@ -537,7 +538,7 @@ function eventOf(
  * spread over the remaining days with a skew over identities, the attacks and deactivations merged in
  * at their times. Same seed, same events.
  */
-function* eventStream(estate: Estate, total: number, onCount?: (n: number) => void): Generator<IdentityEvent> {
+export function* eventStream(estate: Estate, total: number, onCount?: (n: number) => void): Generator<IdentityEvent> {
   const rnd = createRandom(params.seed ^ 0x9e3779b9);
   const ids = estate.identities;
   let k = 0;
@@ -995,4 +996,5 @@ async function main(): Promise<void> {
   console.log(`\n${JSON.stringify(summary)}`);
 }
 
-await main();
+// Run when executed, not when bench:dashboard imports the estate generator.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

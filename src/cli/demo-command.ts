@@ -13,6 +13,8 @@ interface DemoFlags {
   days: string;
   seed: string;
   store?: string;
+  serve?: boolean;
+  listen: string;
 }
 
 function positive(value: string, name: string, max: number): number {
@@ -74,6 +76,27 @@ async function correlateDemo(
 }
 
 /**
+ * `warden demo --serve`: a fresh admin token on the demo's store (printed once: it is the newcomer's own
+ * laptop), then `warden serve` until a signal.
+ */
+async function serveDemo(flags: DemoFlags, io: CliIO): Promise<number> {
+  const { openStore } = await import('../store/index.js');
+  const { createToken } = await import('../store/tokens.js');
+  const { parseListen, runServe } = await import('./serve-command.js');
+  const { host, port } = parseListen(flags.listen);
+  const store = await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
+  let token: string;
+  try {
+    ({ token } = await createToken(store, { name: `demo-${Date.now().toString(36)}`, role: 'admin' }));
+  } finally {
+    await store.close();
+  }
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  io.stderr(`\nDashboard: open http://${where}/ and sign in with this token (shown once):\n\n  ${token}\n\n`);
+  return runServe({ listen: flags.listen, ...(flags.store ? { store: flags.store } : {}) }, io);
+}
+
+/**
  * `warden demo`: the runtime half on the embedded store, with nothing to set up. Writes a synthetic
  * estate's logs (CloudTrail, Vault, Kubernetes, GitHub, Okta, agent traces) with planted attacks,
  * replays them through `warden detect` into the SQLite store, and says how many attacks were found.
@@ -89,12 +112,15 @@ export function registerDemo(program: Command, io: CliIO, setExit: (code: number
     .option('--days <n>', 'days of telemetry; attacks fall in the last two', '7')
     .option('--seed <n>', 'seed for the generator (same seed, same logs, same alerts)', '1')
     .option('--store <path|url>', 'state store (default: WARDEN_DATABASE_URL, else .warden/warden.db)')
+    .option('--serve', 'then open the dashboard on this store: warden serve with a fresh sign-in token')
+    .option('--listen <host:port>', 'where --serve listens', '127.0.0.1:8080')
     .addHelpText(
       'after',
       `
 Examples:
   $ warden demo
   $ warden demo --identities 200 --days 14 --seed 7
+  $ warden demo --serve                                     then the dashboard at http://127.0.0.1:8080/
   $ warden detect --replay .warden/demo --format ocsf        the same logs, as OCSF findings
 
 The logs are synthetic (no real credential or host); truth.json beside them lists the planted attacks.`,
@@ -150,6 +176,11 @@ The logs are synthetic (no real credential or host); truth.json beside them list
         return;
       }
       await correlateDemo(dir, scenario, learnUntil, seed, flags, io);
-      setExit(code);
+      if (!flags.serve) {
+        io.stderr('Dashboard: warden demo --serve   (or warden token create --name you --role analyst, then warden serve)\n');
+        setExit(code);
+        return;
+      }
+      setExit(await serveDemo(flags, io));
     });
 }

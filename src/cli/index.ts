@@ -8,6 +8,7 @@ import { registerEvents } from './events-command.js';
 import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
 import { registerPolicy } from './policy-command.js';
+import { registerReport } from './report-command.js';
 import { registerRespond } from './respond-command.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
@@ -47,6 +48,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   registerPolicy(program, io, setExit);
   registerAuthz(program, io, setExit);
   registerRespond(program, io, setExit);
+  registerReport(program, io, setExit);
   registerServe(program, io, setExit);
   registerWorker(program, io, setExit);
   registerToken(program, io, setExit);

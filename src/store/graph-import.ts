@@ -6,6 +6,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import type { Manifest } from '../policy/schema.js';
 import { claimImported, cleanText, updateGraphNodeProps, upsertGraphEdges, upsertGraphNodes } from './graph.js';
+import { recordScanFindings } from './scan-findings.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /*
@@ -206,6 +207,8 @@ export async function importFindings(
       imported++;
     }
     await flushBuilder(trx, builder);
+    // Every finding, posture and secret alike, by repository, file and line (the dashboard's findings).
+    await recordScanFindings(trx, findings, repo.name, at);
     return { imported, skipped: findings.length - imported };
   });
 }

@@ -10,6 +10,18 @@ export {
 export { type AlertFilter, listAlerts, upsertAlerts } from './alerts.js';
 export { type AuditEntry, type AuditFilter, type AuditInput, appendAudit, listAudit } from './audit.js';
 export { jitRepository } from './credentials.js';
+export {
+  type AlertDetail,
+  type AlertPageQuery,
+  type AlertSummary,
+  alertDetail,
+  alertPage,
+  type BlastGroup,
+  groupedBlastRadius,
+  groupKey,
+  type Overview,
+  overview,
+} from './dashboard.js';
 export { deleteStates, getMeta, getStates, putStates, setMeta } from './detector-state.js';
 export {
   claimImported,
@@ -78,6 +90,7 @@ export {
   prepareResponse,
   recordRevocation,
 } from './respond.js';
+export { listScanFindings, recordScanFindings, type ScanFindingQuery, type ScanFindingRow } from './scan-findings.js';
 export type {
   AlertsTable,
   Database,
@@ -86,7 +99,18 @@ export type {
   GraphEdgesTable,
   GraphImportedTable,
   GraphNodesTable,
+  ScanFindingsTable,
 } from './schema.js';
+export {
+  createSession,
+  csrfMatches,
+  csrfToken,
+  type DashboardSession,
+  deleteSession,
+  deleteSessionsOf,
+  getSession,
+  SESSION_TTL_MS,
+} from './sessions.js';
 export { openStore, type Store, type StoreTarget } from './store.js';
 export {
   createToken,

@@ -285,6 +285,43 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       // Audit entries of the steps go to the service's one trail, audit_log (0010).
     },
   },
+  {
+    name: '0050_scan_findings',
+    async up(db) {
+      // Every finding of every imported scan, secret and posture alike, for the dashboard's findings
+      // page (the graph keeps only secrets with a join key). Never a secret: the fingerprint and the
+      // redacted preview only. `id` is the graph's finding id (rule, fingerprint, path, line, commit).
+      await db.schema
+        .createTable('scan_findings')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('repository', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text', (c) => c.notNull())
+        .addColumn('path', 'text', (c) => c.notNull())
+        .addColumn('line', 'integer', (c) => c.notNull())
+        .addColumn('finding', 'text', (c) => c.notNull())
+        .addColumn('found_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('scan_findings_location').on('scan_findings').columns(['repository', 'path', 'line']).execute();
+    },
+  },
+  {
+    name: '0051_dashboard_sessions',
+    async up(db) {
+      // Dashboard sign-in sessions. `id` is the SHA-256 of the cookie's session id, so a read of the
+      // table gives nobody a session; the CSRF token is derived from the session id, never stored.
+      await db.schema
+        .createTable('dashboard_sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('token_name', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('dashboard_sessions_token').on('dashboard_sessions').column('token_name').execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

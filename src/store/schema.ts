@@ -234,6 +234,34 @@ export interface ServiceWorkersTable {
   started_at: number;
 }
 
+/** `scan_findings`: every finding of every imported scan (migration 0050); `finding` is the Finding's JSON. */
+export interface ScanFindingsTable {
+  id: string;
+  repository: string;
+  /** secret | posture. */
+  kind: string;
+  rule_id: string;
+  severity: string;
+  path: string;
+  line: number;
+  /** JSON text of the Finding (fingerprint and redacted preview, never the secret). */
+  finding: string;
+  /** Epoch milliseconds. */
+  found_at: number;
+}
+
+/** `dashboard_sessions`: signed-in dashboard sessions (migration 0051), keyed by the SHA-256 of the session id. */
+export interface DashboardSessionsTable {
+  id: string;
+  /** The API token the session was opened with (its name, never the token). */
+  token_name: string;
+  role: string;
+  /** Epoch milliseconds. */
+  created_at: number;
+  /** Epoch milliseconds. */
+  expires_at: number;
+}
+
 /**
  * Every table Warden stores, as kysely sees it. A migration that adds a table adds its row type here.
  * @example
@@ -250,6 +278,8 @@ export interface Database {
   jit_keys: JitKeysTable;
   jit_credentials: JitCredentialsTable;
   response_steps: ResponseStepsTable;
+  scan_findings: ScanFindingsTable;
+  dashboard_sessions: DashboardSessionsTable;
   api_tokens: ApiTokensTable;
   audit_log: AuditLogTable;
   ingest_counters: IngestCountersTable;

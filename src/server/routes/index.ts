@@ -3,12 +3,15 @@ import type { ServerContext } from '../context.js';
 import { registerAlerts } from './alerts.js';
 import { registerAudit } from './audit.js';
 import { registerAuthorize, registerCredentials } from './authorize.js';
+import { registerDashboard } from './dashboard.js';
 import { registerGraph } from './graph.js';
 import { registerHealth } from './health.js';
 import { registerIngest } from './ingest.js';
 import { registerRespond } from './respond.js';
 import { registerScans } from './scans.js';
+import { registerSession } from './session.js';
 import { registerStatus } from './status.js';
+import { registerWeb } from './web.js';
 
 /**
  * A route module: registers its routes on `app` (its own encapsulated scope) and reaches the store,
@@ -29,4 +32,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   registerAuthorize,
   registerCredentials,
   registerRespond,
+  registerSession,
+  registerDashboard,
+  registerWeb,
 ];

@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { packageRoot } from '../src/model/package-root.js';
+import { createRandom, expandExample } from '../src/scan/secrets/examples.js';
+import { buildServer } from '../src/server/app.js';
+import { createServerContext, type OwnedContext } from '../src/server/serve.js';
+import { createToken } from '../src/store/tokens.js';
+import { cli, tempDir } from './helpers.js';
+
+/*
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
+ * browser; .ci/run installs the package), on the demo's store served by the same app `warden serve`
+ * builds, signed in with API tokens. Screenshots of every page go to .artifacts/screenshots/
+ * (git-ignored) for people to look at; nothing asserts on pixels.
+ */
+
+const CHROMIUM = process.env.WARDEN_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SHOTS = join(packageRoot(), '.artifacts', 'screenshots');
+
+const { dir, cleanup } = tempDir('warden-dashboard-');
+const db = join(dir, 'warden.db');
+let base = '';
+let app: FastifyInstance;
+let ctx: OwnedContext;
+let browser: Browser;
+const tokens = { analyst: '', viewer: '', ingest: '' };
+// The demo's leaked secret, rebuilt from its seed the way the demo builds it: no page may show it.
+const demoSecret = expandExample('@@b64:40@@', createRandom(1)).replace(/[+/=]/g, 'x');
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  const demo = await cli(['demo', '--dir', join(dir, 'demo'), '--store', db], { cwd: dir });
+  assert.notEqual(demo.code, 2, demo.stderr);
+  assert.match(demo.stderr, /warden demo --serve/, 'the demo names the command that opens the dashboard');
+  ctx = await createServerContext({ store: db, cwd: dir });
+  tokens.analyst = (await createToken(ctx.store, { name: 'ana', role: 'analyst' })).token;
+  tokens.viewer = (await createToken(ctx.store, { name: 'vic', role: 'viewer' })).token;
+  tokens.ingest = (await createToken(ctx.store, { name: 'shipper', role: 'ingest' })).token;
+  app = await buildServer(ctx, { logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  await ctx?.close();
+  cleanup();
+});
+
+async function newPage(
+  options: { width?: number; height?: number; dark?: boolean } = {},
+): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    colorScheme: options.dark ? 'dark' : 'light',
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/401|Unauthorized/.test(m.text())) errors.push(m.text());
+  });
+  (page as Page & { errors: string[] }).errors = errors;
+  return { page, context };
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  const res = await page.goto(`${base}/`);
+  assert.equal(res?.status(), 401, 'a page without a session answers 401 (with the sign-in form)');
+  const input = page.locator('input[type="password"]');
+  await input.waitFor();
+  assert.equal(await input.count(), 1, 'the page has one password-type input');
+  await input.fill(token);
+  await input.press('Enter');
+  await page.getByRole('heading', { name: 'Overview', exact: true }).waitFor();
+}
+
+async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+}
+
+/** Every write button the app can draw for an alert. */
+const WRITE_BUTTONS = /save triage|plan response|approve and apply/i;
+
+describe('dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM}` }, () => {
+  test('every page and data route answers 401 without a session', async () => {
+    const routes = app.wardenRoutes.filter(
+      (r) =>
+        !r.access.public &&
+        (r.url === '/' || /^\/(v1\/(dashboard|reports|session)|alerts|identit|findings|reports|signin)/.test(r.url)),
+    );
+    assert.ok(routes.length >= 15, routes.map((r) => r.url).join(' '));
+    for (const r of routes) {
+      const url = base + r.url.replace(/:[A-Za-z0-9_]+/g, 'x').replace(/\*/g, 'x');
+      for (const accept of ['text/html', 'application/json']) {
+        const res = await fetch(url, {
+          method: r.method,
+          headers: { accept, 'content-type': 'application/json' },
+          ...(r.method === 'GET' || r.method === 'DELETE' ? {} : { body: '{}' }),
+        });
+        assert.equal(res.status, 401, `${r.method} ${r.url} (${accept})`);
+      }
+    }
+    // A forged or stale cookie is no session either.
+    const forged = await fetch(`${base}/v1/dashboard/overview`, {
+      headers: { cookie: 'warden_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+    });
+    assert.equal(forged.status, 401);
+    // Machines' tokens do not open dashboard sessions.
+    const machine = await fetch(`${base}/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: tokens.ingest }),
+    });
+    assert.equal(machine.status, 403);
+  });
+
+  test('sign in, open the top incident, follow it to the leaked file and line and to the identity graph, triage it', async () => {
+    const { page, context } = await newPage();
+    await page.goto(`${base}/`);
+    await shot(page, 'signin', false);
+    await signIn(page, tokens.analyst);
+
+    // The session is an HttpOnly, SameSite=Strict cookie; the token itself is nowhere in the browser.
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'warden_session');
+    assert.ok(session?.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+    assert.ok(!cookies.some((c) => c.value.includes(tokens.analyst)));
+    assert.equal(await page.evaluate(() => document.cookie), '', 'script cannot read the session');
+    assert.equal(await page.evaluate(() => JSON.stringify(localStorage).includes('wdn_')), false);
+
+    // The overview shows what the API returns: the riskiest identity first, as `warden risk` ranks.
+    const overview = (await (await page.request.get(`${base}/v1/dashboard/overview`)).json()) as {
+      identities: { top: Array<{ label: string }> };
+      incidents: { top: Array<{ uid: string; title: string; identityName: string }> };
+    };
+    const top = overview.incidents.top[0]!;
+    assert.match(top.identityName, /svc-metrics-cron/, 'the leaked key in use from an unknown source is the top incident');
+    await page.getByRole('heading', { name: 'Alerts over time' }).waitFor();
+    assert.ok((await page.locator('.chart svg rect').count()) > 5, 'the chart draws bars');
+    assert.ok(await page.getByText(overview.identities.top[0]!.label, { exact: true }).first().isVisible());
+    await shot(page, 'overview', false);
+    await page.setViewportSize({ width: 1280, height: 1000 });
+    await shot(page, 'overview-readme', false);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shot(page, 'overview-full');
+
+    // Open the top incident.
+    await page.locator('a.incident').first().click();
+    await page.getByRole('heading', { name: top.title }).waitFor();
+    assert.ok(page.url().endsWith(`/alerts/${top.uid}`));
+    await page.getByRole('heading', { name: 'Evidence chain' }).waitFor();
+    const location = page.locator('a.finding-location').first();
+    assert.match((await location.textContent()) ?? '', /demo\/repo: deploy\/\.env:1/);
+    await page.getByText('unknown source').first().waitFor();
+    assert.ok((await page.locator('table tbody tr').count()) >= 1, 'the events behind the alert');
+    await shot(page, 'alert');
+
+    // Follow the leak to its file and line: the finding is listed, the secret is not.
+    await location.click();
+    await page.getByRole('heading', { name: 'Findings' }).waitFor();
+    await page.locator('.location', { hasText: 'deploy/.env:1' }).first().waitFor();
+    assert.ok(!(await page.content()).includes(demoSecret), 'the secret never reaches the page');
+    await shot(page, 'findings');
+
+    // Back to the alert, then to the identity and its blast radius.
+    await page.goBack();
+    await page.locator('a.identity-link').first().click();
+    await page.getByRole('heading', { name: 'Blast radius' }).waitFor();
+    const bucket = page.locator('g.node[role="button"]', { hasText: /example-corp/ }).first();
+    await bucket.waitFor();
+    // 200 objects of one bucket are one node, opened from the keyboard.
+    assert.match((await bucket.getAttribute('aria-label')) ?? '', /\d{3} objects/);
+    await bucket.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('.graph .card li').nth(10).waitFor();
+    await shot(page, 'identity');
+
+    // Triage the incident with a reason; the API and the page agree afterwards.
+    await page.goto(`${base}/alerts/${top.uid}`);
+    await page.getByRole('button', { name: 'Save triage' }).waitFor();
+    await page.getByLabel('New state').selectOption('acknowledged');
+    await page.getByLabel(/Reason/).fill('owner paged; key rotation under way');
+    await page.getByRole('button', { name: 'Save triage' }).click();
+    await page.locator('[data-state="acknowledged"]').waitFor();
+    await page.getByText('owner paged; key rotation under way').first().waitFor();
+    const api = (await (await page.request.get(`${base}/v1/alerts/${top.uid}`)).json()) as Record<string, unknown>;
+    assert.match(JSON.stringify(api), /acknowledged/);
+
+    // A write with the cookie but without the session's CSRF token is refused.
+    const csrfless = await page.request.patch(`${base}/v1/alerts/${top.uid}`, { data: { state: 'open', reason: 'x' } });
+    assert.equal(csrfless.status(), 403);
+
+    // The other pages render, then sign out ends the session.
+    for (const [path, heading, name] of [
+      ['/alerts', 'Alerts & incidents', 'alerts'],
+      ['/identities', 'Identities', 'identities'],
+      ['/reports', 'Reports', 'reports'],
+    ] as const) {
+      await page.goto(base + path);
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      await shot(page, name);
+    }
+    await page.getByRole('tab', { name: 'NIST CSF 2.0' }).click();
+    await page.getByText('PR.AA-01', { exact: true }).first().waitFor();
+    const exported = await page.request.get(`${base}/v1/reports/owasp-nhi?format=html&download=1`);
+    assert.equal(exported.status(), 200);
+    assert.match(exported.headers()['content-disposition'] ?? '', /attachment/);
+    assert.match(await exported.text(), /^<!doctype html>/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('input[type="password"]').waitFor();
+    assert.equal((await page.request.get(`${base}/v1/dashboard/overview`)).status(), 401);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+    await context.close();
+  });
+
+  test('a viewer sees no button it may not press; the phone layout and the dark theme render', async () => {
+    const { page, context } = await newPage({ width: 390, height: 844, dark: true });
+    await signIn(page, tokens.viewer);
+    await shot(page, 'phone-overview-dark', false);
+    await page.locator('a.incident').first().click();
+    await page.getByRole('heading', { name: 'Evidence chain' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: WRITE_BUTTONS }).count(), 0);
+    assert.equal(await page.locator('form select[name="state"]').count(), 0);
+    await shot(page, 'phone-alert-viewer');
+    const { csrf } = (await (await page.request.get(`${base}/v1/session`)).json()) as { csrf: string };
+    const res = await page.request.patch(`${base}/v1/alerts/x`, {
+      data: { state: 'resolved' },
+      headers: { 'x-warden-csrf': csrf },
+    });
+    assert.equal(res.status(), 403, 'the server refuses a viewer too');
+    assert.equal(((await res.json()) as { code: string }).code, 'WARDEN_FORBIDDEN');
+    await context.close();
+  });
+});
