@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { requireInputs } from './paths.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -121,6 +122,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
   }
+  const replay = requireInputs(flags.replay ?? [], io);
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const config = loadConfig(io.cwd, flags.config);
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
@@ -153,8 +155,8 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
         io.stdout(`${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`);
     };
     const options = { sourceType: flags.sourceType };
-    if (flags.replay?.length) {
-      const files = expandInputs(flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
+    if (replay.length) {
+      const files = expandInputs(replay);
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
       const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));

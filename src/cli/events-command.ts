@@ -5,6 +5,7 @@ import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../model/identity-event.js';
 import type { TelemetryStats } from '../telemetry/normalize.js';
 import type { CliIO } from './io.js';
+import { requireInputs, requireOutput } from './paths.js';
 
 interface EventsFlags {
   replay?: string[];
@@ -69,16 +70,17 @@ The event contract is docs/identity-event.schema.json.`,
       if (!flags.replay?.length && !flags.follow?.length) {
         throw new WardenError('WARDEN_USAGE', 'give files to read with --replay FILE... or --follow FILE...');
       }
+      const replay = requireInputs(flags.replay ?? [], io);
       const stats = emptyTelemetryStats();
       const options = { sourceType: flags.sourceType };
-      const out = flags.output ? createWriteStream(resolve(io.cwd, flags.output)) : undefined;
+      const out = flags.output ? createWriteStream(requireOutput(flags.output, io)) : undefined;
       const write = out ? (s: string) => out.write(s) : io.stdout;
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
       try {
-        if (flags.replay?.length) {
-          const files = expandInputs(flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
+        if (replay.length) {
+          const files = expandInputs(replay);
           for await (const e of normalizeRecords(recordsOfFiles(files, io.stdin), options, stats)) {
             write(flags.format === 'jsonl' ? `${JSON.stringify(e)}\n` : tableRow(e));
           }

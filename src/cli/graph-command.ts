@@ -1,12 +1,14 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { BlastNode, BlastRadius } from '../correlate/blast.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
+import { termSafe } from '../report/terminal.js';
 import type { Evidence, FindingDetail, IdentityDetail, IdentityRow, RiskRow, Store } from '../store/index.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { requireInputs } from './paths.js';
 
 /*
  * The identity graph from the command line: `warden import` fills it, `warden identities`, `warden
@@ -20,9 +22,30 @@ interface StoreFlags {
 
 const STORE_HELP = 'graph store: a SQLite file or postgres:// URL (default: WARDEN_DATABASE_URL, else .warden/warden.db)';
 
-async function open(flags: StoreFlags, io: CliIO): Promise<Store> {
-  const { openStore } = await import('../store/index.js');
-  return openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
+/**
+ * The graph store. Commands that only read it (`mustExist`) never create one: a mistyped `--store`
+ * or an empty file is an error with a hint, not a silently new empty graph.
+ */
+async function open(flags: StoreFlags, io: CliIO, mustExist = false): Promise<Store> {
+  const { openStore, parseStoreUrl } = await import('../store/index.js');
+  const url = flags.store ?? io.env.WARDEN_DATABASE_URL;
+  if (mustExist) {
+    const where = parseStoreUrl(url, { dir: io.cwd });
+    if (where.dialect === 'sqlite' && where.file !== ':memory:') {
+      let size = -1;
+      try {
+        size = statSync(where.file).size;
+      } catch {
+        // missing
+      }
+      if (size <= 0)
+        throw new WardenError(
+          'WARDEN_STORE_MISSING',
+          `no Warden store at ${termSafe(where.file)}${size === 0 ? ' (the file is empty)' : ''}: fill one with warden import or warden detect, or give --store / WARDEN_DATABASE_URL`,
+        );
+    }
+  }
+  return openStore(url, { dir: io.cwd });
 }
 
 function formatOf(flags: StoreFlags, io: CliIO): 'table' | 'json' {
@@ -78,7 +101,7 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
   const foundAt = timeFlag(flags.foundAt, '--found-at');
   const staleDays = positiveInt(flags.staleDays, '--stale-days');
   const asOf = timeFlag(flags.asOf, '--as-of');
-  const all = expandInputs(files.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
+  const all = expandInputs(requireInputs(files, io));
   if (all.length === 0)
     throw new WardenError('WARDEN_USAGE', 'no files to import: give scan results (JSON or SARIF) or log files');
   const reports: string[] = [];
@@ -305,7 +328,7 @@ Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report
     .action(async (flags: StoreFlags & { type?: string; limit: string; posture?: boolean }) => {
       const { listIdentities } = await import('../store/index.js');
       const limit = positiveInt(flags.limit, '--limit') ?? 100;
-      const store = await open(flags, io);
+      const store = await open(flags, io, true);
       try {
         const rows = await listIdentities(store, { limit: flags.posture ? 1_000_000 : limit, type: flags.type });
         const json = formatOf(flags, io) === 'json';
@@ -344,7 +367,7 @@ Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
     .action(async (id: string | undefined, flags: StoreFlags & { limit: string }) => {
       const { evidenceOf, listRisk } = await import('../store/index.js');
       const limit = positiveInt(flags.limit, '--limit') ?? 20;
-      const store = await open(flags, io);
+      const store = await open(flags, io, true);
       try {
         const json = formatOf(flags, io) === 'json';
         if (id !== undefined) {
@@ -382,7 +405,7 @@ Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
     .action(async (id: string, flags: StoreFlags & { maxDepth: string }) => {
       const { blastRadius } = await import('../store/index.js');
       const maxDepth = positiveInt(flags.maxDepth, '--max-depth') ?? 8;
-      const store = await open(flags, io);
+      const store = await open(flags, io, true);
       try {
         const node = await resolveOrFail(store, id);
         const radius = await blastRadius(store, node, { maxDepth });

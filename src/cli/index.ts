@@ -9,7 +9,7 @@ import type { CliIO } from './io.js';
 import { registerRules } from './rules-command.js';
 import { registerBaseline, registerScan } from './scan-command.js';
 
-export { type CliIO, memoryIO } from './io.js';
+export { type CliIO, memoryIO, processIO } from './io.js';
 
 /**
  * The `warden` command as a function: parses `argv`, writes through `io`, returns the exit code

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfig, parseSize } from '../model/config.js';
@@ -9,6 +8,7 @@ import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
 import type { CliIO } from './io.js';
+import { requireOutput, writeOutput } from './paths.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -152,6 +152,8 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
       const { toTable } = await import('../report/table.js');
       const { createScanProgress } = await import('./progress.js');
       const base = scanOptionsFrom(path, flags, io);
+      // Checked before the scan: a long scan must not end in "cannot write".
+      const output = flags.output === undefined ? undefined : requireOutput(flags.output, io);
       const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
       const opts = {
         ...base,
@@ -177,7 +179,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
             if (write) write(line);
             else lines.push(line);
           }
-          if (flags.output) writeFileSync(resolve(io.cwd, flags.output), lines.join(''));
+          if (output) writeOutput(output, lines.join(''), flags.output!);
         } else {
           ({ findings, summary, inventory } = await runScan(opts));
         }
@@ -191,7 +193,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
             : flags.format === 'sarif'
               ? `${JSON.stringify(toSarif(findings, summary.root || base.root), null, 2)}\n`
               : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);
-        if (flags.output) writeFileSync(resolve(io.cwd, flags.output), report);
+        if (output) writeOutput(output, report, flags.output!);
         else io.stdout(report);
       }
       if (flags.output || flags.format !== 'table') {
@@ -225,8 +227,8 @@ The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
     .action(async (path: string, flags: ScanFlags & { output: string }) => {
       const { createBaseline, runScan, writeBaseline } = await import('../scan/index.js');
       const base = scanOptionsFrom(path, flags, io);
+      const out = requireOutput(flags.output, io);
       const { findings } = await runScan(base);
-      const out = resolve(io.cwd, flags.output);
       writeBaseline(out, createBaseline(findings));
       io.stderr(`warden: baseline of ${findings.length} finding(s) written to ${flags.output}\n`);
       setExit(0);

@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'WARDEN_STORE_UNAVAILABLE',
   'WARDEN_INPUT_INVALID',
   'WARDEN_NOT_FOUND',
+  'WARDEN_OUTPUT_UNWRITABLE',
+  'WARDEN_STORE_MISSING',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
