@@ -113,3 +113,46 @@ function spawnSyncOut(r: ReturnType<typeof spawnSync>): { status: string; stderr
   const out = String(r.stdout).split('\n');
   return { status: out[0] ?? '', stderr: out.slice(1).join('\n') };
 }
+
+describe('rule selectors that match nothing are errors with a "did you mean"', () => {
+  const tree = join(dir, 'rules-tree');
+  mkdirSync(tree, { recursive: true });
+  writeFileSync(join(tree, 'a.txt'), 'nothing here\n');
+
+  test('--rule and --skip-rule', async () => {
+    const glob = await cli(['scan', tree, '--rule', 'secret.awz.*'], { cwd: tree });
+    assert.equal(glob.code, 2, glob.stderr);
+    assert.match(glob.stderr, /no rule matches "secret\.awz\.\*"; did you mean "secret\.aws\.\*"/);
+    const skip = await cli(['scan', tree, '--skip-rule', 'secret.github.clasic-pat'], { cwd: tree });
+    assert.equal(skip.code, 2);
+    assert.match(skip.stderr, /did you mean "secret\.github\.classic-pat"/);
+    const ok = await cli(['scan', tree, '--rule', 'secret.aws.*', '--skip-rule', 'secret.github.classic-pat'], { cwd: tree });
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
+  test('scan.skipRules and severity keys in the config, each problem printed once', async () => {
+    const cwd = join(dir, 'conf');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(
+      join(cwd, 'warden.config.yaml'),
+      'scan:\n  skipRules: [secret.nope.*]\nseverity:\n  runtime.credential.new-sorce: high\n  secret.aws.access-key-id: critical\n',
+    );
+    const r = await cli(['scan', '.'], { cwd });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /scan\.skipRules\.0: no rule matches "secret\.nope\.\*"/);
+    assert.match(r.stderr, /did you mean "runtime\.credential\.new-source"/);
+    assert.equal(r.stderr.split('new-sorce"; did').length, 2, r.stderr);
+    const d = await cli(['detect', '--replay', join(cwd, 'warden.config.yaml'), '--no-persist'], { cwd });
+    assert.equal(d.code, 2);
+    assert.match(d.stderr, /new-source/);
+  });
+
+  test('a config error is printed once', async () => {
+    const cwd = join(dir, 'conf-bad');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'warden.config.yaml'), 'scan:\n  bogus: 1\n');
+    const r = await cli(['scan', '.'], { cwd });
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr.split('bogus').length, 2, r.stderr);
+  });
+});

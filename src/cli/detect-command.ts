@@ -11,6 +11,7 @@ import { formatStats } from './events-command.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireInputs } from './paths.js';
+import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -125,6 +126,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   const replay = requireInputs(flags.replay ?? [], io);
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const config = loadConfig(io.cwd, flags.config);
+  checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
   const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;

@@ -9,6 +9,7 @@ import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
 import type { CliIO } from './io.js';
 import { requireOutput, writeOutput } from './paths.js';
+import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -104,9 +105,10 @@ function sizeFlag(value: string | undefined): number | undefined {
   return n;
 }
 
-function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
+async function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
   const root = resolve(io.cwd, path === '-' ? '.' : path);
   const loaded = loadConfig(io.cwd, flags.config);
+  checkRuleSelectors(await knownRuleIds(), flags, loaded);
   // Flags extend the config file: --exclude adds patterns, --no-default-excludes turns them off.
   const config = {
     ...loaded,
@@ -151,7 +153,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
       const { toSarif } = await import('../report/sarif.js');
       const { toTable } = await import('../report/table.js');
       const { createScanProgress } = await import('./progress.js');
-      const base = scanOptionsFrom(path, flags, io);
+      const base = await scanOptionsFrom(path, flags, io);
       // Checked before the scan: a long scan must not end in "cannot write".
       const output = flags.output === undefined ? undefined : requireOutput(flags.output, io);
       const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
@@ -226,7 +228,7 @@ The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
     )
     .action(async (path: string, flags: ScanFlags & { output: string }) => {
       const { createBaseline, runScan, writeBaseline } = await import('../scan/index.js');
-      const base = scanOptionsFrom(path, flags, io);
+      const base = await scanOptionsFrom(path, flags, io);
       const out = requireOutput(flags.output, io);
       const { findings } = await runScan(base);
       writeBaseline(out, createBaseline(findings));
