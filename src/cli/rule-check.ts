@@ -70,8 +70,8 @@ export function checkRuleSelectors(
   for (const s of flags.skipRule ?? []) check(s, '--skip-rule', usage);
   if (config) {
     if (scope.scan) {
-      config.scan.rules.forEach((s, i) => check(s, `scan.rules.${i}`, conf));
-      config.scan.skipRules.forEach((s, i) => check(s, `scan.skipRules.${i}`, conf));
+      for (const [i, s] of config.scan.rules.entries()) check(s, `scan.rules.${i}`, conf);
+      for (const [i, s] of config.scan.skipRules.entries()) check(s, `scan.skipRules.${i}`, conf);
     }
     for (const key of Object.keys(config.severity)) check(key, `severity.${key}`, conf);
   }
