@@ -73,7 +73,7 @@ describe('warden events', () => {
     const missing = await cli(['events', '--replay', join(dir, 'k8s.jsonl'), join(dir, 'missing.jsonl')]);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /missing\.jsonl: no such file/);
-    const t = await cli(['events', '--replay', join(dir, 'k8s.jsonl'), '--format', 'table']);
+    const t = await cli(['events', '--replay', join(dir, 'k8s.jsonl'), '--format', 'table'], { env: { COLUMNS: '160' } });
     assert.match(t.stdout, /k8s-audit/);
   });
 

@@ -156,3 +156,86 @@ describe('rule selectors that match nothing are errors with a "did you mean"', (
     assert.equal(r.stderr.split('bogus').length, 2, r.stderr);
   });
 });
+
+describe('attacker-controlled text reaches no terminal raw, and tables fit it', () => {
+  const ESC = String.fromCharCode(0x1b);
+  const hostile = `evil${ESC}[2J${ESC}]8;;http://x${ESC}\\\nforged line | root${String.fromCharCode(0x9b)}31m`;
+  // Control characters a terminal acts on: C0 except the newlines tables end lines with, DEL, C1.
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+  const widest = (text: string) => Math.max(...text.split('\n').map((l) => Array.from(l).length));
+  const cwd = join(dir, 'hostile');
+  mkdirSync(cwd, { recursive: true });
+  const record = (i: number, name: string) => ({
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'IAMUser',
+      principalId: 'AIDAEXAMPLE',
+      arn: `arn:aws:iam::123456789012:user/${name}`,
+      accountId: '123456789012',
+      userName: name,
+    },
+    eventTime: `2026-01-01T00:00:0${i}Z`,
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.9',
+    userAgent: hostile,
+    requestParameters: { bucketName: `b${name}`, key: 'k' },
+    eventID: `id-${i}`,
+  });
+  const log = join(cwd, 'trail.jsonl');
+  writeFileSync(
+    log,
+    `${[record(1, hostile), record(2, 'x'.repeat(100_000)), record(3, 'ci-deployer')].map((r) => JSON.stringify(r)).join('\n')}\n`,
+  );
+
+  test('scan: a file name with an escape sequence is printed escaped', async () => {
+    const tree = join(cwd, 'tree');
+    mkdirSync(tree, { recursive: true });
+    writeFileSync(join(tree, `a${ESC}[2Jb.env`), `token=${fakeSecrets(4).githubPat}\n`);
+    const r = await cli(['scan', tree, '--no-progress'], { cwd: tree });
+    assert.equal(r.code, 1, r.stderr);
+    assert.doesNotMatch(r.stdout, RAW);
+    assert.match(r.stdout, /a\\e\[2Jb\.env/);
+    assert.ok(widest(r.stdout) <= 80, r.stdout);
+  });
+
+  test('events table: one line per event, nothing forged, a 100 KB name cut, 80 columns', async () => {
+    const r = await cli(['events', '--replay', log, '--format', 'table'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, RAW);
+    assert.equal(r.stdout.trim().split('\n').length, 4, r.stdout); // header + 3 events
+    assert.ok(widest(r.stdout) <= 80, r.stdout);
+    assert.ok(r.stdout.length < 2000);
+    const wide = await cli(['events', '--replay', log, '--format', 'table'], { cwd, env: { COLUMNS: '132' } });
+    assert.ok(widest(wide.stdout) <= 132 && widest(wide.stdout) > 80, wide.stdout);
+  });
+
+  test('identities, risk and blast-radius tables after import: escaped, fitted, with a header', async () => {
+    const store = join(cwd, 'g.db');
+    const imp = await cli(['import', log, '--store', store, '--format', 'table'], { cwd });
+    assert.equal(imp.code, 0, imp.stderr);
+    for (const argv of [
+      ['identities', '--store', store, '--format', 'table'],
+      ['risk', '--store', store, '--format', 'table'],
+      ['identities', '--store', store, '--format', 'table', '--posture'],
+    ]) {
+      const r = await cli(argv, { cwd });
+      assert.doesNotMatch(r.stdout, RAW, argv.join(' '));
+      assert.ok(widest(r.stdout) <= 80, `${argv.join(' ')}\n${r.stdout}`);
+      assert.ok(r.stdout.length < 20_000, argv.join(' '));
+      if (!argv.includes('--posture')) assert.match(r.stdout, /IDENTITY/);
+    }
+    const ids = await cli(['identities', '--store', store, '--format', 'table'], { cwd, env: { COLUMNS: '300' } });
+    assert.match(ids.stdout, /evil\\e\[2J/);
+    assert.doesNotMatch(ids.stdout, /^forged line/m);
+  });
+
+  test('rules list wraps to 80 columns, or to COLUMNS', async () => {
+    const r = await cli(['rules', 'list'], { cwd });
+    assert.ok(widest(r.stdout) <= 80);
+    assert.match(r.stdout.split('\n')[0]!, /^ID\s+SEVERITY\s+TITLE/);
+    const wide = await cli(['rules', 'list'], { cwd, env: { COLUMNS: '150' } });
+    assert.ok(widest(wide.stdout) > 80 && widest(wide.stdout) <= 150);
+  });
+});

@@ -6,6 +6,7 @@ import { loadConfig } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import { createTable, terminalWidth } from '../report/terminal.js';
 import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
 import { timeFlag } from './flags.js';
@@ -28,9 +29,34 @@ export interface DetectFlags {
   stats?: boolean;
 }
 
-export function tableRow(a: Alert): string {
-  const who = a.identity.name ?? a.identity.id;
-  return `${a.firstSeen}  ${a.severity.toUpperCase().padEnd(8)} ${a.detectionId.padEnd(42)} ${who.slice(0, 40).padEnd(40)} x${a.count}\n    ${a.message}\n`;
+/**
+ * The alerts table for people: one line per alert sized to the terminal, its message wrapped below.
+ * Streamed, so the header comes first and rows as alerts are raised.
+ */
+export function alertTable(io: CliIO): { header: () => string; row: (a: Alert) => string } {
+  const width = terminalWidth(io);
+  const t = createTable(
+    [
+      { header: 'FIRST SEEN', size: 20, min: 20 },
+      { header: 'SEVERITY', size: 8, min: 8 },
+      { header: 'DETECTION', size: 42, min: 20 },
+      { header: 'IDENTITY', size: 40, min: 16 },
+      { header: 'COUNT', size: 6, align: 'right' },
+    ],
+    width,
+  );
+  const message = createTable([{ header: '', wrap: true }], width, { indent: 4, wanted: [width] });
+  return {
+    header: t.header,
+    row: (a) =>
+      t.row([
+        `${a.firstSeen.slice(0, 19)}Z`,
+        a.severity.toUpperCase(),
+        a.detectionId,
+        a.identity.name ?? a.identity.id,
+        `x${a.count}`,
+      ]) + message.row([a.message]),
+  };
 }
 
 const SCOPE_IDENTITY = 'detect.identity';
@@ -144,6 +170,8 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     const failRank = flags.failOn === undefined ? Number.POSITIVE_INFINITY : severityRank(flags.failOn);
     let failing = false;
     const pending: Alert[] = [];
+    const table = format === 'table' ? alertTable(io) : undefined;
+    let headed = false;
     const seen = new Set<string>();
     const write = (a: Alert) => {
       if (severityRank(a.severity) < minRank) return;
@@ -151,8 +179,11 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       const update = seen.has(a.uid);
       seen.add(a.uid);
       pending.push(a);
-      if (format === 'table') io.stdout(tableRow(a));
-      else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
+      if (table) {
+        if (!headed) io.stdout(table.header());
+        headed = true;
+        io.stdout(table.row(a));
+      } else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
       else
         io.stdout(`${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`);
     };

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import type { BlastNode, BlastRadius } from '../correlate/blast.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
-import { termSafe } from '../report/terminal.js';
+import { createTable, DEFAULT_FIELD_MAX, formatTable, terminalWidth, termSafe } from '../report/terminal.js';
 import type { Evidence, FindingDetail, IdentityDetail, IdentityRow, RiskRow, Store } from '../store/index.js';
 import { timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
@@ -54,10 +54,6 @@ function formatOf(flags: StoreFlags, io: CliIO): 'table' | 'json' {
 
 function when(ms: number | undefined): string {
   return ms === undefined ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-function short(s: string, n: number): string {
-  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
 }
 
 function head(file: string): string {
@@ -168,13 +164,15 @@ async function runImport(files: string[], flags: ImportFlags, io: CliIO): Promis
         `imported ${summary.findings} findings and ${summary.relations} relations from ${summary.reports} scan report(s); ` +
           `${summary.events.imported} events from ${summary.logs} log file(s) (${summary.events.skipped} already in the graph, ${summary.rejectedRecords} rejected)\n`,
       );
-      for (const r of summary.rejected.slice(0, 10)) io.stdout(`  rejected ${r.file}#${r.index}: ${r.reason}\n`);
+      for (const r of summary.rejected.slice(0, 10))
+        io.stdout(`  rejected ${termSafe(r.file)}#${r.index}: ${termSafe(r.reason)}\n`);
       if (summary.rescored) {
         io.stdout(
           `scored ${summary.rescored.identities} identities and ${summary.rescored.findings} findings (${summary.rescored.posture} posture issues) in ${summary.rescored.ms} ms\n`,
         );
         const top = await listRisk(store, { kind: 'identity', limit: 3 });
-        if (top.length > 0) io.stdout(`top risk: ${top.map((t) => `${t.label} ${t.score}`).join(', ')}  (warden risk)\n`);
+        if (top.length > 0)
+          io.stdout(`top risk: ${top.map((t) => `${termSafe(t.label, 60)} ${t.score}`).join(', ')}  (warden risk)\n`);
       }
     }
     return summary.rejected.length > 0 ? 1 : 0;
@@ -193,60 +191,99 @@ function postureSummary(posture: IdentityDetail['posture']): string {
   return [...counts].map(([id, n]) => (n > 1 ? `${id}×${n}` : id)).join(', ');
 }
 
-function identityTable(rows: IdentityRow[]): string {
-  const lines = [
-    `${'RISK'.padEnd(5)}${'TYPE'.padEnd(16)}${'IDENTITY'.padEnd(44)}${'OWNER'.padEnd(14)}${'LAST ACTIVE'.padEnd(18)}${'CREDS'.padEnd(6)}POSTURE`,
-  ];
-  for (const r of rows) {
-    const d = r.detail;
-    lines.push(
-      `${String(r.score ?? '-').padEnd(5)}${short(r.type, 15).padEnd(16)}${short(r.id.slice(9), 43).padEnd(44)}${short(d?.owners.join(',') || '-', 13).padEnd(14)}${when(d?.lastActive).padEnd(18)}${String(d?.credentials ?? 0).padEnd(6)}${postureSummary(d?.posture ?? [])}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
+function identityTable(rows: IdentityRow[], width: number): string {
+  return formatTable(
+    [
+      { header: 'RISK', align: 'right' },
+      { header: 'TYPE', min: 8 },
+      { header: 'IDENTITY', min: 28 },
+      { header: 'OWNER', min: 5 },
+      { header: 'LAST SEEN', min: 10 },
+      { header: 'CREDS', align: 'right' },
+      { header: 'POSTURE', wrap: true, min: 8 },
+    ],
+    rows.map((r) => {
+      const d = r.detail;
+      return [
+        r.score ?? '-',
+        r.type,
+        r.id.slice(9),
+        d?.owners.join(',') || '-',
+        when(d?.lastActive).slice(0, 10),
+        d?.credentials ?? 0,
+        postureSummary(d?.posture ?? []),
+      ];
+    }),
+    width,
+  );
 }
 
-function riskTable(rows: RiskRow[], kind: 'identity' | 'finding'): string {
-  const lines: string[] = [];
+function riskTable(rows: RiskRow[], kind: 'identity' | 'finding', width: number): string {
+  const why = createTable([{ header: '', wrap: true }], width, { indent: 13, wanted: [width] });
+  const head =
+    kind === 'identity'
+      ? createTable(
+          [
+            { header: 'RISK', size: 4, align: 'right' },
+            { header: 'BAND', size: 8 },
+            { header: 'IDENTITY', size: 60, min: 24 },
+            { header: 'TYPE; EXPOSURE', size: 40, min: 12 },
+          ],
+          width,
+        )
+      : createTable(
+          [
+            { header: 'RISK', size: 4, align: 'right' },
+            { header: 'BAND', size: 8 },
+            { header: 'RULE', size: 30, min: 16 },
+            { header: 'WHERE', size: 60, min: 20 },
+            { header: 'PREVIEW', size: 16, min: 8 },
+            { header: 'EXPOSURE', size: 24, min: 8 },
+          ],
+          width,
+        );
+  const lines: string[] = rows.length > 0 ? [head.header()] : [];
   for (const r of rows) {
-    const why = r.factors.map((f) => `${f.factor} ×${f.weight.toFixed(1)}: ${f.reasons.join('; ')}`);
     if (kind === 'identity') {
       const d = r.detail as IdentityDetail;
-      lines.push(`${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${r.id.slice(9)}  [${d.type}; ${d.exposure}]`);
+      lines.push(head.row([r.score, r.band, r.id.slice(9), `${d.type}; ${d.exposure}`]));
     } else {
       const d = r.detail as FindingDetail;
       const where = d.commit ? `history, commit ${d.commit.slice(0, 12)}` : 'working tree';
-      lines.push(
-        `${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${d.ruleId} ${d.repository}:${d.path}:${d.line} (${where})  ${d.preview}  [${d.exposure}]`,
-      );
+      lines.push(head.row([r.score, r.band, d.ruleId, `${d.repository}:${d.path}:${d.line} (${where})`, d.preview, d.exposure]));
     }
-    for (const w of why) lines.push(`             ${w}`);
+    for (const f of r.factors) lines.push(why.row([`${f.factor} ×${f.weight.toFixed(1)}: ${f.reasons.join('; ')}`]));
   }
-  return `${lines.join('\n')}\n`;
+  return lines.join('');
 }
 
 function evidenceText(e: Evidence): string {
-  const lines = [`${e.subject.kind} ${e.subject.id.slice(e.subject.kind.length + 1)}`];
+  const t = (v: unknown, n = DEFAULT_FIELD_MAX) => termSafe(v, n);
+  const lines = [`${e.subject.kind} ${t(e.subject.id.slice(e.subject.kind.length + 1))}`];
   if (e.risk) {
     lines.push(`risk ${e.risk.score} (${e.risk.band})`);
-    for (const f of e.risk.factors) lines.push(`  ${f.factor.padEnd(13)} ×${f.weight.toFixed(2)}  ${f.reasons.join('; ')}`);
+    for (const f of e.risk.factors)
+      lines.push(`  ${f.factor.padEnd(13)} ×${f.weight.toFixed(2)}  ${t(f.reasons.join('; '), 400)}`);
     const posture = (e.risk.detail as IdentityDetail).posture ?? [];
-    for (const p of posture) lines.push(`  posture: ${p.ruleId} (${p.severity}) ${p.message}`);
+    for (const p of posture) lines.push(`  posture: ${t(p.ruleId)} (${p.severity}) ${t(p.message, 400)}`);
   }
-  if (e.identities.length > 0) lines.push(`identities: ${e.identities.map((i) => i.slice(9)).join(', ')}`);
-  for (const c of e.credentials) lines.push(`credential ${c.label}: ${c.exposure.status}`);
+  if (e.identities.length > 0) lines.push(`identities: ${e.identities.map((i) => t(i.slice(9))).join(', ')}`);
+  for (const c of e.credentials) lines.push(`credential ${t(c.label)}: ${t(c.exposure.status)}`);
   if (e.findings.length > 0) lines.push('findings:');
   for (const f of e.findings)
-    lines.push(`  ${f.ruleId} ${f.repository}:${f.path}:${f.line}${f.commit ? ` (commit ${f.commit.slice(0, 12)})` : ''}`);
+    lines.push(
+      `  ${t(f.ruleId)} ${t(f.repository)}:${t(f.path)}:${f.line}${f.commit ? ` (commit ${t(f.commit.slice(0, 12))})` : ''}`,
+    );
   if (e.uses.length > 0) lines.push('used from:');
   for (const u of e.uses.slice(0, 20)) {
-    const ptr = u.event?.file ? `  ${String(u.event.file)}:${String(u.event.line ?? '?')}` : '';
+    const ptr = u.event?.file ? `  ${t(u.event.file)}:${t(u.event.line ?? '?')}` : '';
     lines.push(
-      `  ${u.unknown ? 'UNKNOWN ' : '        '}${u.source.padEnd(36)} ${String(u.count).padStart(6)}×  ${when(u.firstSeen)} → ${when(u.lastSeen)}${ptr}`,
+      `  ${u.unknown ? 'UNKNOWN ' : '        '}${t(u.source, 60).padEnd(36)} ${String(u.count).padStart(6)}×  ${when(u.firstSeen)} → ${when(u.lastSeen)}${ptr}`,
     );
   }
   if (e.alerts.length > 0) lines.push('alerts:');
-  for (const a of e.alerts.slice(0, 20)) lines.push(`  ${a.severity.padEnd(8)} ${a.detectionId}  ${a.lastSeen}  ${a.message}`);
+  for (const a of e.alerts.slice(0, 20))
+    lines.push(`  ${a.severity.padEnd(8)} ${t(a.detectionId)}  ${t(a.lastSeen)}  ${t(a.message, 400)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -336,11 +373,21 @@ Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report
           const issues = rows.flatMap((r) => (r.detail?.posture ?? []).map((p) => ({ identity: r.id, ...p })));
           if (json) for (const p of issues) io.stdout(`${JSON.stringify(p)}\n`);
           else
-            for (const p of issues)
-              io.stdout(`${p.severity.padEnd(8)} ${p.ruleId.padEnd(34)} ${p.identity.slice(9)}  ${p.message}\n`);
+            io.stdout(
+              formatTable(
+                [
+                  { header: 'SEVERITY' },
+                  { header: 'RULE', min: 16 },
+                  { header: 'IDENTITY', min: 20 },
+                  { header: 'ISSUE', wrap: true, min: 16 },
+                ],
+                issues.map((p) => [p.severity, p.ruleId, p.identity.slice(9), p.message]),
+                terminalWidth(io),
+              ),
+            );
           setExit(issues.length > 0 ? 1 : 0);
         } else if (json) for (const r of rows) io.stdout(`${JSON.stringify(r)}\n`);
-        else io.stdout(identityTable(rows));
+        else io.stdout(identityTable(rows, terminalWidth(io)));
       } finally {
         await store.close();
       }
@@ -380,8 +427,9 @@ Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
         const findings = await listRisk(store, { kind: 'finding', limit });
         if (json) io.stdout(`${JSON.stringify({ identities, findings })}\n`);
         else {
-          io.stdout(`IDENTITIES (highest risk first)\n${riskTable(identities, 'identity')}`);
-          io.stdout(`\nLEAKED-SECRET FINDINGS (highest risk first)\n${riskTable(findings, 'finding')}`);
+          const width = terminalWidth(io);
+          io.stdout(`IDENTITIES (highest risk first)\n${riskTable(identities, 'identity', width)}`);
+          io.stdout(`\nLEAKED-SECRET FINDINGS (highest risk first)\n${riskTable(findings, 'finding', width)}`);
           if (identities.length === 0) io.stdout('\nthe graph is empty or unscored: run warden import first\n');
         }
       } finally {

@@ -37,9 +37,14 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       const rows = [...(flags.kind !== 'posture' ? secrets : []), ...(flags.kind !== 'secret' && !flags.provider ? posture : [])];
       if (flags.format === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
-        const w = Math.max(...rows.map((r) => r.id.length), 2);
-        io.stdout(`${'ID'.padEnd(w)}  SEVERITY  TITLE\n`);
-        for (const r of rows) io.stdout(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.title}  [${r.frameworks.join(', ')}]\n`);
+        const { formatTable, terminalWidth } = await import('../report/terminal.js');
+        io.stdout(
+          formatTable(
+            [{ header: 'ID', min: 24 }, { header: 'SEVERITY' }, { header: 'TITLE', wrap: true, min: 20 }],
+            rows.map((r) => [r.id, r.severity, `${r.title}  [${r.frameworks.join(', ')}]`]),
+            terminalWidth(io),
+          ),
+        );
         io.stdout(`${rows.length} rules\n`);
       }
       setExit(0);

@@ -5,6 +5,7 @@ import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import { terminalWidth } from '../report/terminal.js';
 import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
 import type { CliIO } from './io.js';
@@ -194,7 +195,12 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
             ? toJsonReport(findings, summary, base.mode === 'tree' || base.mode === 'staged' ? inventory : undefined)
             : flags.format === 'sarif'
               ? `${JSON.stringify(toSarif(findings, summary.root || base.root), null, 2)}\n`
-              : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);
+              : toTable(
+                  findings,
+                  summary,
+                  (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output,
+                  terminalWidth(io),
+                );
         if (output) writeOutput(output, report, flags.output!);
         else io.stdout(report);
       }
