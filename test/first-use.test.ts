@@ -239,3 +239,69 @@ describe('attacker-controlled text reaches no terminal raw, and tables fit it', 
     assert.ok(widest(wide.stdout) > 80 && widest(wide.stdout) <= 150);
   });
 });
+
+describe('SARIF URIs are RFC 3986 relative references', () => {
+  test('names with ":", "#", "%", spaces, non-ASCII and control characters pass the official validator and read back', async () => {
+    const tree = join(dir, 'sarif-names');
+    const names = [
+      'notes:2024.env',
+      'a#b.env',
+      '100%.env',
+      'sp ace.env',
+      'ünïcødé.env',
+      `ctl${String.fromCharCode(1)}x.env`,
+      'q?.env',
+    ];
+    mkdirSync(join(tree, 'sub:dir'), { recursive: true });
+    const s = fakeSecrets(8);
+    for (const n of names) writeFileSync(join(tree, n), `token=${s.githubPat}\n`);
+    writeFileSync(join(tree, 'sub:dir', 'x.env'), `token=${s.githubPat}\n`);
+    const out = join(dir, 'names.sarif');
+    const r = await cli(['scan', tree, '--format', 'sarif', '-o', out], { cwd: tree });
+    assert.equal(r.code, 1, r.stderr);
+    const { readFileSync } = await import('node:fs');
+    const log = JSON.parse(readFileSync(out, 'utf8'));
+    const uris: string[] = log.runs[0].results.map(
+      (res: { locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }) =>
+        res.locations[0]!.physicalLocation.artifactLocation.uri,
+    );
+    assert.equal(uris.length, names.length + 1);
+    for (const u of uris) assert.match(u, /^[A-Za-z0-9\-._~%/]+$/, u);
+    assert.ok(uris.includes('notes%3A2024.env'));
+    assert.ok(uris.includes('sub%3Adir/x.env'));
+    const { execFileSync } = await import('node:child_process');
+    const tool = join(packageRoot(), 'node_modules/.bin/sarif-multitool');
+    const validation = execFileSync(tool, ['validate', out, '-o', `${out}.validation.sarif`], { encoding: 'utf8' });
+    assert.equal(validation.split('\n').filter((l) => l.includes(': error ')).length, 0, validation);
+    // And back: warden import reads the same paths.
+    const { readScanReport } = await import('../src/report/read.js');
+    const paths = readScanReport(readFileSync(out, 'utf8'))
+      .findings.map((f) => f.path)
+      .sort();
+    assert.deepEqual(paths, [...names, 'sub:dir/x.env'].sort());
+  });
+});
+
+describe('every record read is an event or a counted rejection', () => {
+  test('a time outside 1990..2100 is a counted rejection with a reason', async () => {
+    const base = cloudtrail.sampleRecords(1)[0] as Record<string, unknown>;
+    const log = join(dir, 'times.jsonl');
+    writeFileSync(
+      log,
+      `${[8.64e15, '2243-01-01T00:00:00Z', '2026-01-01T00:00:00Z'].map((t) => JSON.stringify({ ...base, eventTime: t })).join('\n')}\n`,
+    );
+    const r = await cli(['events', '--replay', log, '--stats']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 1);
+    assert.match(r.stderr, /cloudtrail\/time-out-of-range\s+2/);
+  });
+
+  test('a one-line document cut off before its newline is counted; records = events + rejections', async () => {
+    const t = join(dir, 't.json');
+    writeFileSync(t, '{"Records":[{"eventTime":"2026-01-01T00:00:00Z"');
+    const r = await cli(['events', '--replay', t, '--stats']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /records 1, events 0/);
+    assert.match(r.stderr, /unknown\/truncated\s+1/);
+  });
+});
