@@ -305,3 +305,26 @@ describe('every record read is an event or a counted rejection', () => {
     assert.match(r.stderr, /unknown\/truncated\s+1/);
   });
 });
+
+describe("Warden's own reports do not set Warden off", () => {
+  test('JSON, JSON lines, SARIF and baseline reports in the tree are skipped and counted; a look-alike is not', async () => {
+    const tree = join(dir, 'own-reports');
+    mkdirSync(tree, { recursive: true });
+    const s = fakeSecrets(11);
+    writeFileSync(join(tree, 'deploy.env'), `AWS_ACCESS_KEY_ID=${s.awsKeyId}\nAWS_SECRET_ACCESS_KEY=${s.awsSecret}\n`);
+    for (const [format, file] of [
+      ['json', 'tree.json'],
+      ['jsonl', 'tree.jsonl'],
+      ['sarif', 'tree.sarif'],
+    ])
+      assert.equal((await cli(['scan', tree, '--format', format!, '-o', join(tree, file!)], { cwd: tree })).code, 1);
+    assert.equal((await cli(['baseline', tree, '-o', join(tree, 'baseline.json')], { cwd: tree })).code, 0);
+    // Starts like a report but is not one: scanned like any file.
+    writeFileSync(join(tree, 'fake.json'), `{"version":1,"tool":{"name":"warden"},"note":"token=${s.githubPat}"}\n`);
+    const r = await cli(['scan', tree, '--format', 'json'], { cwd: tree });
+    const report = JSON.parse(r.stdout);
+    const paths = [...new Set(report.findings.map((f: { path: string }) => f.path))].sort();
+    assert.deepEqual(paths, ['deploy.env', 'fake.json']);
+    assert.equal(report.summary.skipped['warden-report'], 4);
+  });
+});
