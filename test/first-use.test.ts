@@ -328,3 +328,10 @@ describe("Warden's own reports do not set Warden off", () => {
     assert.equal(report.summary.skipped['warden-report'], 4);
   });
 });
+
+test('warden risk --help shows the band thresholds and the floors', async () => {
+  const r = await cli(['risk', '--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /critical ≥ 70, high ≥ 50, medium ≥ 30, low below/);
+  assert.match(r.stdout, /public repository, or a critical alert on the identity, is at least high/);
+});

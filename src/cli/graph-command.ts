@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { BlastNode, BlastRadius } from '../correlate/blast.js';
+import { RISK_BANDS } from '../correlate/risk.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import { createTable, DEFAULT_FIELD_MAX, formatTable, terminalWidth, termSafe } from '../report/terminal.js';
@@ -408,7 +409,10 @@ Examples:
   $ warden risk --format json --limit 100
   $ warden risk arn:aws:iam::123456789012:user/deploy     (why it ranks where it does: findings, uses, alerts)
 
-Risk = exposure × privilege × activity × reachability, each factor explained.
+Risk = exposure × privilege × activity × reachability, each factor explained, mapped to 0–100.
+Bands: ${RISK_BANDS.map((b) => (b.min > 0 ? `${b.band} ≥ ${b.min}` : `${b.band} below`)).join(', ')}.
+A leaked credential in use from an unknown source scores 80–100 (critical). A live cloud key leaked in a
+public repository, or a critical alert on the identity, is at least high before any other evidence.
 Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
     )
     .action(async (id: string | undefined, flags: StoreFlags & { limit: string }) => {
