@@ -335,3 +335,50 @@ test('warden risk --help shows the band thresholds and the floors', async () => 
   assert.match(r.stdout, /critical ≥ 70, high ≥ 50, medium ≥ 30, low below/);
   assert.match(r.stdout, /public repository, or a critical alert on the identity, is at least high/);
 });
+
+test('blast-radius groups resources by container with counts, drops self-paths, takes --limit and --depth', async () => {
+  const cwd = join(dir, 'blast');
+  mkdirSync(cwd, { recursive: true });
+  const user = 'arn:aws:iam::123456789012:user/ci-deployer';
+  const ui = { type: 'IAMUser', principalId: 'AIDAEXAMPLE', arn: user, accountId: '123456789012', userName: 'ci-deployer' };
+  const ev = (i: number, name: string, source: string, params: Record<string, unknown>) => ({
+    eventVersion: '1.09',
+    userIdentity: ui,
+    eventTime: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    eventSource: source,
+    eventName: name,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '203.0.113.9',
+    requestParameters: params,
+    eventID: `e-${i}`,
+  });
+  const records = [
+    ...Array.from({ length: 203 }, (_, i) =>
+      ev(i, 'GetObject', 's3.amazonaws.com', { bucketName: 'acme-artifacts', key: `builds/${i}.zip` }),
+    ),
+    ev(300, 'GetObject', 's3.amazonaws.com', { bucketName: 'acme-logs', key: 'a.log' }),
+    // The identity acting on itself: a path to itself, not reach.
+    ev(301, 'AttachUserPolicy', 'iam.amazonaws.com', {
+      userName: 'ci-deployer',
+      policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+    }),
+  ];
+  writeFileSync(join(cwd, 'trail.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  const store = join(cwd, 'g.db');
+  assert.equal((await cli(['import', join(cwd, 'trail.jsonl'), '--store', store], { cwd })).code, 0);
+  const json = JSON.parse((await cli(['blast-radius', user, '--store', store, '--format', 'json'], { cwd })).stdout);
+  assert.ok(!json.resources.some((r: { id: string }) => r.id === `resource:${user}`), 'no path to itself');
+  const bucket = json.containers.find((g: { container: string }) => g.container === 'arn:aws:s3:::acme-artifacts');
+  assert.equal(bucket.count, 203);
+  const table = await cli(['blast-radius', user, '--store', store, '--format', 'table'], { cwd });
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /arn:aws:s3:::acme-artifacts\s+203/);
+  assert.ok(table.stdout.split('\n').length < 40, table.stdout);
+  const limited = await cli(['blast-radius', user, '--store', store, '--format', 'table', '--limit', '1'], { cwd });
+  assert.match(limited.stdout, /and 1 more/);
+  const shallow = JSON.parse(
+    (await cli(['blast-radius', user, '--store', store, '--format', 'json', '--depth', '1'], { cwd })).stdout,
+  );
+  assert.ok(shallow.resources.length >= 203);
+  assert.equal((await cli(['blast-radius', user, '--store', store, '--depth', '0'], { cwd })).code, 2);
+});

@@ -84,7 +84,7 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0)
-    throw new WardenError('WARDEN_USAGE', `${flag} takes a whole number of days, not "${value}"`);
+    throw new WardenError('WARDEN_USAGE', `${flag} takes a whole number above 0, not "${value}"`);
   return n;
 }
 
@@ -288,19 +288,63 @@ function evidenceText(e: Evidence): string {
   return `${lines.join('\n')}\n`;
 }
 
-function blastText(b: BlastRadius): string {
+/**
+ * The blast radius for people: identities and credentials with their paths, resources grouped by
+ * container with counts (203 objects of one bucket are one line), each section cut at `limit` rows.
+ */
+function blastText(b: BlastRadius, limit: number, width: number): string {
   const path = (n: BlastNode) => n.path.map((s) => `—${s.kind}→ ${s.to.slice(s.to.indexOf(':') + 1)}`).join(' ');
-  const lines = [`blast radius of ${b.start}${b.truncated ? ' (truncated)' : ''}`];
-  lines.push(`identities derivable: ${b.identities.length}`);
-  for (const n of b.identities) lines.push(`  ${n.id.slice(9)}    ${path(n)}`);
-  lines.push(`credentials obtainable: ${b.credentials.length}`);
-  for (const n of b.credentials) lines.push(`  ${n.id.slice(11)}    ${path(n)}`);
-  lines.push(`resources reachable: ${b.resources.length}`);
-  for (const n of b.resources.slice(0, 200)) {
-    const what = n.actions?.length ? ` [${n.actions.slice(0, 6).join(', ')}]` : '';
-    lines.push(`  ${n.admin ? 'ADMIN ' : ''}${n.id.slice(9)} (${n.access ?? '?'})${what}    ${path(n)}`);
-  }
-  return `${lines.join('\n')}\n`;
+  const more = (n: number) => (n > limit ? `  … and ${n - limit} more (--limit, or --format json for all)\n` : '');
+  const out = [`blast radius of ${termSafe(b.start)}${b.truncated ? ' (truncated: raise --depth to see further)' : ''}\n`];
+  out.push(`\nidentities derivable: ${b.identities.length}\n`);
+  if (b.identities.length > 0)
+    out.push(
+      formatTable(
+        [
+          { header: 'IDENTITY', min: 24 },
+          { header: 'PATH', wrap: true, min: 20 },
+        ],
+        b.identities.slice(0, limit).map((n) => [n.id.slice(9), path(n)]),
+        width,
+        { indent: 2 },
+      ),
+      more(b.identities.length),
+    );
+  out.push(`\ncredentials obtainable: ${b.credentials.length}\n`);
+  if (b.credentials.length > 0)
+    out.push(
+      formatTable(
+        [
+          { header: 'CREDENTIAL', min: 24 },
+          { header: 'PATH', wrap: true, min: 20 },
+        ],
+        b.credentials.slice(0, limit).map((n) => [n.id.slice(11), path(n)]),
+        width,
+        { indent: 2 },
+      ),
+      more(b.credentials.length),
+    );
+  out.push(
+    `\nresources reachable: ${b.resources.length} in ${b.containers.length} container${b.containers.length === 1 ? '' : 's'}\n`,
+  );
+  if (b.containers.length > 0)
+    out.push(
+      formatTable(
+        [
+          { header: 'CONTAINER', min: 24 },
+          { header: 'COUNT', align: 'right' },
+          { header: 'ACCESS', min: 7 },
+          { header: 'ACTIONS', wrap: true, min: 16 },
+        ],
+        b.containers
+          .slice(0, limit)
+          .map((g) => [`${g.admin ? 'ADMIN ' : ''}${g.container}`, g.count, g.access.join('+') || '?', g.actions.join(', ')]),
+        width,
+        { indent: 2 },
+      ),
+      more(b.containers.length),
+    );
+  return out.join('');
 }
 
 async function resolveOrFail(store: Store, input: string): Promise<string> {
@@ -449,19 +493,22 @@ Exit codes: 0 done, 2 error (an ID not in the graph says so).`,
     .argument('<id>', 'an identity, credential (e.g. an AWS key id), workload or node id')
     .addOption(storeOption())
     .addOption(formatOption())
-    .option('--max-depth <n>', 'stop after this many hops', '8')
+    .option('--depth <n>', 'stop after this many hops (default 8)')
+    .addOption(new Option('--max-depth <n>', 'the same as --depth').hideHelp())
+    .option('--limit <n>', 'rows per section in the table (identities, credentials, containers)', '20')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ warden blast-radius AKIA0123456789EXAMPLE\n  $ warden blast-radius system:serviceaccount:prod:api --format json\n  $ warden blast-radius workload:k8s:prod/deployment/api\n\nExit codes: 0 done, 2 error (an ID not in the graph says so).',
+      '\nExamples:\n  $ warden blast-radius AKIA0123456789EXAMPLE\n  $ warden blast-radius ci-deployer --depth 2 --limit 50\n  $ warden blast-radius system:serviceaccount:prod:api --format json\n  $ warden blast-radius workload:k8s:prod/deployment/api\n\nExit codes: 0 done, 2 error (an ID not in the graph says so).',
     )
-    .action(async (id: string, flags: StoreFlags & { maxDepth: string }) => {
+    .action(async (id: string, flags: StoreFlags & { depth?: string; maxDepth?: string; limit: string }) => {
       const { blastRadius } = await import('../store/index.js');
-      const maxDepth = positiveInt(flags.maxDepth, '--max-depth') ?? 8;
+      const maxDepth = positiveInt(flags.depth ?? flags.maxDepth, '--depth') ?? 8;
+      const limit = positiveInt(flags.limit, '--limit') ?? 20;
       const store = await open(flags, io, true);
       try {
         const node = await resolveOrFail(store, id);
         const radius = await blastRadius(store, node, { maxDepth });
-        io.stdout(formatOf(flags, io) === 'json' ? `${JSON.stringify(radius)}\n` : blastText(radius));
+        io.stdout(formatOf(flags, io) === 'json' ? `${JSON.stringify(radius)}\n` : blastText(radius, limit, terminalWidth(io)));
       } finally {
         await store.close();
       }
