@@ -382,3 +382,59 @@ test('blast-radius groups resources by container with counts, drops self-paths, 
   assert.ok(shallow.resources.length >= 203);
   assert.equal((await cli(['blast-radius', user, '--store', store, '--depth', '0'], { cwd })).code, 2);
 });
+
+describe('demo, progress and --format names', () => {
+  const cwd = join(dir, 'demo');
+  mkdirSync(cwd, { recursive: true });
+
+  test('demo names every planted attack it missed; detect --replay shows progress on a terminal only', async () => {
+    const demo = await cli(['demo', '--identities', '12', '--days', '3', '--store', join(cwd, 'd.db')], { cwd });
+    assert.equal(demo.code, 0, demo.stderr);
+    const m = /alerts for (\d+) of (\d+) planted attacks/.exec(demo.stderr)!;
+    const missed = Number(m[2]) - Number(m[1]);
+    if (missed === 0) assert.match(demo.stderr, /missed: none/);
+    else {
+      assert.match(demo.stderr, new RegExp(`missed ${missed} planted attack`));
+      const listed = demo.stderr.split('\n').filter((l) => /expected runtime\./.test(l));
+      assert.equal(listed.length, missed, demo.stderr);
+    }
+    const logs = join(cwd, '.warden/demo');
+    const tty = await cli(['detect', '--replay', logs, '--no-persist', '--format', 'jsonl'], { cwd, stderrIsTTY: true });
+    assert.match(tty.stderr, /detecting: [\d,]+ events/);
+    const piped = await cli(['detect', '--replay', logs, '--no-persist', '--format', 'jsonl'], { cwd });
+    assert.doesNotMatch(piped.stderr, /detecting:/);
+  });
+
+  test('json is one JSON document and jsonl is JSON lines, in every command that offers them', async () => {
+    const logs = join(cwd, '.warden/demo');
+    const store = join(cwd, 'd.db');
+    const pairs: Array<[string[], string[]]> = [
+      [
+        ['events', '--replay', join(logs, 'okta')],
+        ['--format', 'json'],
+      ],
+      [
+        ['detect', '--replay', logs, '--no-persist'],
+        ['--format', 'json'],
+      ],
+      [
+        ['identities', '--store', store],
+        ['--format', 'json'],
+      ],
+      [
+        ['identities', '--store', store, '--posture'],
+        ['--format', 'json'],
+      ],
+    ];
+    for (const [argv, fmt] of pairs) {
+      const doc = await cli([...argv, ...fmt], { cwd });
+      assert.ok(doc.code === 0 || doc.code === 1, `${argv.join(' ')}: ${doc.stderr}`);
+      const parsed = JSON.parse(doc.stdout);
+      assert.ok(Array.isArray(parsed), argv.join(' '));
+      const lines = await cli([...argv, '--format', 'jsonl'], { cwd });
+      const rows = lines.stdout.split('\n').filter(Boolean);
+      assert.equal(rows.length, parsed.length, argv.join(' '));
+      for (const l of rows) assert.ok(!Array.isArray(JSON.parse(l)));
+    }
+  });
+});

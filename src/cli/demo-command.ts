@@ -127,7 +127,7 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       const code = await runDetect(
         {
           replay: files,
-          format: 'json',
+          format: 'jsonl',
           learnUntil,
           persist: true,
           minSeverity: 'low',
@@ -151,7 +151,8 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       );
       // What was missed matters as much as what was found: name each planted attack with no alert.
       const missed = scenario.truth.filter((ep) => !found.has(ep.id));
-      if (missed.length > 0) {
+      if (missed.length === 0) io.stderr('missed: none, every planted attack raised an alert\n');
+      else {
         io.stderr(`missed ${missed.length} planted attack(s), no alert named them:\n`);
         for (const ep of missed)
           io.stderr(

@@ -17,7 +17,7 @@ import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
 export interface DetectFlags {
   replay?: string[];
   follow?: string[];
-  format?: 'ocsf' | 'json' | 'table';
+  format?: 'ocsf' | 'json' | 'jsonl' | 'table';
   learnUntil?: string;
   sourceType?: EventSource;
   store?: string;
@@ -98,11 +98,10 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     .option('--replay <files...>', 'read these log files to the end, merged in time order ("-" for standard input)')
     .option('--follow <files...>', 'follow these log files as they grow (Ctrl-C stops; state is saved)')
     .addOption(
-      new Option('-f, --format <format>', 'ocsf (JSON lines), json (Warden alerts, JSON lines) or table').choices([
-        'ocsf',
-        'json',
-        'table',
-      ]),
+      new Option(
+        '-f, --format <format>',
+        'ocsf (OCSF Detection Findings, JSON lines), jsonl (Warden alerts, JSON lines), json (Warden alerts, one JSON array at the end) or table (default on a terminal)',
+      ).choices(['ocsf', 'json', 'jsonl', 'table']),
     )
     .option('--learn-until <time>', 'learn from events before this ISO time; alert only after it')
     .addOption(new Option('--source-type <type>', 'read every record as this format').choices(EVENT_SOURCES))
@@ -171,6 +170,8 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     let failing = false;
     const pending: Alert[] = [];
     const table = format === 'table' ? alertTable(io) : undefined;
+    // --format json: one document, each alert in its latest state, written when the run ends.
+    const documentAlerts = new Map<string, Alert>();
     let headed = false;
     const seen = new Set<string>();
     const write = (a: Alert) => {
@@ -183,7 +184,8 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
         if (!headed) io.stdout(table.header());
         headed = true;
         io.stdout(table.row(a));
-      } else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
+      } else if (format === 'jsonl') io.stdout(`${JSON.stringify(a)}\n`);
+      else if (format === 'json') documentAlerts.set(a.uid, a);
       else
         io.stdout(`${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`);
     };
@@ -193,7 +195,18 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
       const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
-      for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
+      // Progress on a terminal, as scan and import show it; never in pipes or CI logs.
+      const progress = io.stderrIsTTY && !io.env.CI;
+      let events = 0;
+      let last = 0;
+      for await (const e of mergeByTime(streams)) {
+        for (const a of detector.process(e)) write(a);
+        if (progress && ++events % 1024 === 0 && Date.now() - last > 250) {
+          last = Date.now();
+          io.stderr(`\rdetecting: ${events.toLocaleString('en-US')} events, ${detector.stats.alerts} alerts`);
+        }
+      }
+      if (progress) io.stderr(`\rdetecting: ${events.toLocaleString('en-US')} events, done\n`);
       for (const a of detector.finish()) write(a);
     } else {
       const controller = new AbortController();
@@ -221,6 +234,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       await upsertAlerts(store, pending);
       await saveSnapshot(store, detector.snapshot());
     }
+    if (format === 'json') io.stdout(`${JSON.stringify([...documentAlerts.values()])}\n`);
     if (flags.stats) {
       const d = detector.stats;
       io.stderr(formatStats(stats));

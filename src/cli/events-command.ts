@@ -11,7 +11,7 @@ import { requireInputs, requireOutput } from './paths.js';
 interface EventsFlags {
   replay?: string[];
   follow?: string[];
-  format: 'jsonl' | 'table';
+  format: 'jsonl' | 'json' | 'table';
   sourceType?: EventSource;
   stats?: boolean;
   output?: string;
@@ -70,7 +70,11 @@ export function registerEvents(program: Command, io: CliIO, setExit: (code: numb
     .description('normalise telemetry (Vault, CloudTrail, Kubernetes, GitHub, Okta, agent traces, OCSF) into identity events')
     .option('--replay <files...>', 'read these files (gzip or not; "-" for standard input) to the end')
     .option('--follow <files...>', 'follow these files as they grow, across rotation and truncation (Ctrl-C stops)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'table']).default('jsonl'))
+    .addOption(
+      new Option('-f, --format <format>', 'jsonl (one event per line), json (one JSON array) or table')
+        .choices(['jsonl', 'json', 'table'])
+        .default('jsonl'),
+    )
     .addOption(
       new Option('--source-type <type>', 'read every record as this format instead of detecting it').choices(EVENT_SOURCES),
     )
@@ -101,6 +105,15 @@ The event contract is docs/identity-event.schema.json.`,
       const write = out ? (s: string) => out.write(s) : io.stdout;
       const table = flags.format === 'table' ? eventTable(io) : undefined;
       if (table) write(table.header());
+      // --format json: one array, streamed element by element so memory stays flat.
+      let first = true;
+      const emit = (e: IdentityEvent) => {
+        if (table) write(table.row(e));
+        else if (flags.format === 'json') {
+          write(`${first ? '[' : ','}${JSON.stringify(e)}\n`);
+          first = false;
+        } else write(`${JSON.stringify(e)}\n`);
+      };
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -108,15 +121,16 @@ The event contract is docs/identity-event.schema.json.`,
         if (replay.length) {
           const files = expandInputs(replay);
           for await (const e of normalizeRecords(recordsOfFiles(files, io.stdin), options, stats)) {
-            write(table ? table.row(e) : `${JSON.stringify(e)}\n`);
+            emit(e);
           }
         }
         if (flags.follow?.length) {
           const files = flags.follow.map((f) => resolve(io.cwd, f));
           for await (const e of normalizeRecords(followFiles(files, { signal: controller.signal }), options, stats)) {
-            write(table ? table.row(e) : `${JSON.stringify(e)}\n`);
+            emit(e);
           }
         }
+        if (flags.format === 'json') write(first ? '[]\n' : ']\n');
       } finally {
         process.off('SIGINT', stop);
         if (out) await new Promise((r) => out.end(r));

@@ -17,7 +17,7 @@ import { requireInputs } from './paths.js';
  */
 
 interface StoreFlags {
-  store?: string;
+  store?: string | undefined;
   format?: 'table' | 'json';
 }
 
@@ -399,7 +399,12 @@ Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report
     .command('identities')
     .description('list the identities in the graph, riskiest first, with owner, activity and posture issues')
     .addOption(storeOption())
-    .addOption(formatOption())
+    .addOption(
+      new Option(
+        '-f, --format <format>',
+        'table (default on a terminal), json (one JSON array) or jsonl (one identity per line)',
+      ).choices(['table', 'json', 'jsonl']),
+    )
     .option('--type <type>', 'only identities of this type (iam-role, service-account, …)')
     .option('--limit <n>', 'how many to list', '100')
     .option('--posture', 'list the posture issues (stale, no owner, over-privileged, shared, human use) one per line')
@@ -407,36 +412,51 @@ Re-importing the same files adds nothing. Exit codes: 0 done, 1 some scan-report
       'after',
       '\nExamples:\n  $ warden identities\n  $ warden identities --posture --format json\n  $ warden identities --type iam-user --limit 20\n\nExit codes: 0 done (with --posture: no issue found), 1 with --posture and issues found, 2 error.',
     )
-    .action(async (flags: StoreFlags & { type?: string; limit: string; posture?: boolean }) => {
-      const { listIdentities } = await import('../store/index.js');
-      const limit = positiveInt(flags.limit, '--limit') ?? 100;
-      const store = await open(flags, io, true);
-      try {
-        const rows = await listIdentities(store, { limit: flags.posture ? 1_000_000 : limit, type: flags.type });
-        const json = formatOf(flags, io) === 'json';
-        if (flags.posture) {
-          const issues = rows.flatMap((r) => (r.detail?.posture ?? []).map((p) => ({ identity: r.id, ...p })));
-          if (json) for (const p of issues) io.stdout(`${JSON.stringify(p)}\n`);
-          else
-            io.stdout(
-              formatTable(
-                [
-                  { header: 'SEVERITY' },
-                  { header: 'RULE', min: 16 },
-                  { header: 'IDENTITY', min: 20 },
-                  { header: 'ISSUE', wrap: true, min: 16 },
-                ],
-                issues.map((p) => [p.severity, p.ruleId, p.identity.slice(9), p.message]),
-                terminalWidth(io),
-              ),
-            );
-          setExit(issues.length > 0 ? 1 : 0);
-        } else if (json) for (const r of rows) io.stdout(`${JSON.stringify(r)}\n`);
-        else io.stdout(identityTable(rows, terminalWidth(io)));
-      } finally {
-        await store.close();
-      }
-    });
+    .action(
+      async (
+        flags: Omit<StoreFlags, 'format'> & {
+          format?: 'table' | 'json' | 'jsonl';
+          type?: string;
+          limit: string;
+          posture?: boolean;
+        },
+      ) => {
+        const { listIdentities } = await import('../store/index.js');
+        const limit = positiveInt(flags.limit, '--limit') ?? 100;
+        const store = await open({ store: flags.store }, io, true);
+        try {
+          const rows = await listIdentities(store, { limit: flags.posture ? 1_000_000 : limit, type: flags.type });
+          const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'json');
+          const json = format === 'json';
+          const lines = (items: unknown[]) => {
+            for (const x of items) io.stdout(`${JSON.stringify(x)}\n`);
+          };
+          if (flags.posture) {
+            const issues = rows.flatMap((r) => (r.detail?.posture ?? []).map((p) => ({ identity: r.id, ...p })));
+            if (json) io.stdout(`${JSON.stringify(issues)}\n`);
+            else if (format === 'jsonl') lines(issues);
+            else
+              io.stdout(
+                formatTable(
+                  [
+                    { header: 'SEVERITY' },
+                    { header: 'RULE', min: 16 },
+                    { header: 'IDENTITY', min: 20 },
+                    { header: 'ISSUE', wrap: true, min: 16 },
+                  ],
+                  issues.map((p) => [p.severity, p.ruleId, p.identity.slice(9), p.message]),
+                  terminalWidth(io),
+                ),
+              );
+            setExit(issues.length > 0 ? 1 : 0);
+          } else if (json) io.stdout(`${JSON.stringify(rows)}\n`);
+          else if (format === 'jsonl') lines(rows);
+          else io.stdout(identityTable(rows, terminalWidth(io)));
+        } finally {
+          await store.close();
+        }
+      },
+    );
 
   program
     .command('risk')
