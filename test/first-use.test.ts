@@ -438,3 +438,18 @@ describe('demo, progress and --format names', () => {
     }
   });
 });
+
+test('--max-decompressed: a gzip bomb is one counted rejection, the budget set on the command line', async () => {
+  const { gzipSync } = await import('node:zlib');
+  const bomb = join(dir, 'bomb.json.gz');
+  writeFileSync(bomb, gzipSync(Buffer.alloc(20 * 1024 * 1024)));
+  for (const argv of [
+    ['events', '--replay', bomb, '--stats', '--max-decompressed', '1MB'],
+    ['detect', '--replay', bomb, '--stats', '--no-persist', '--format', 'jsonl', '--max-decompressed', '1MB'],
+  ]) {
+    const r = await cli(argv);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /decompressed-too-large\s+1/, argv[0]);
+  }
+  assert.equal((await cli(['events', '--replay', bomb, '--max-decompressed', 'lots'])).code, 2);
+});

@@ -9,7 +9,7 @@ import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import { createTable, terminalWidth } from '../report/terminal.js';
 import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
-import { timeFlag } from './flags.js';
+import { MAX_DECOMPRESSED_HELP, sizeFlag, timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireInputs } from './paths.js';
 import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
@@ -27,6 +27,7 @@ export interface DetectFlags {
   minSeverity: Severity;
   failOn?: Severity;
   stats?: boolean;
+  maxDecompressed?: string;
 }
 
 /**
@@ -117,6 +118,7 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     )
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an alert is at or above this severity').choices(SEVERITIES))
     .option('--stats', 'print event, alert and rejection counts to standard error')
+    .option('--max-decompressed <size>', MAX_DECOMPRESSED_HELP)
     .addHelpText(
       'after',
       `
@@ -150,6 +152,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   }
   const replay = requireInputs(flags.replay ?? [], io);
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
+  const read = { maxDecompressedBytes: sizeFlag(flags.maxDecompressed, '--max-decompressed') };
   const config = loadConfig(io.cwd, flags.config);
   checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
@@ -194,7 +197,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       const files = expandInputs(replay);
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
-      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
+      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin, read), options, stats));
       // Progress on a terminal, as scan and import show it; never in pipes or CI logs.
       const progress = io.stderrIsTTY && !io.env.CI;
       let events = 0;

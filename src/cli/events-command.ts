@@ -5,6 +5,7 @@ import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../model/identity-event.js';
 import { createTable, terminalWidth, termSafe } from '../report/terminal.js';
 import type { TelemetryStats } from '../telemetry/normalize.js';
+import { MAX_DECOMPRESSED_HELP, sizeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireInputs, requireOutput } from './paths.js';
 
@@ -15,6 +16,7 @@ interface EventsFlags {
   sourceType?: EventSource;
   stats?: boolean;
   output?: string;
+  maxDecompressed?: string;
 }
 
 /** The --stats report: records, events and rejections per source and reason. */
@@ -80,6 +82,7 @@ export function registerEvents(program: Command, io: CliIO, setExit: (code: numb
     )
     .option('--stats', 'print records, events and rejections per source and reason to standard error')
     .option('-o, --output <file>', 'write events to a file')
+    .option('--max-decompressed <size>', MAX_DECOMPRESSED_HELP)
     .addHelpText(
       'after',
       `
@@ -101,6 +104,7 @@ The event contract is docs/identity-event.schema.json.`,
       const replay = requireInputs(flags.replay ?? [], io);
       const stats = emptyTelemetryStats();
       const options = { sourceType: flags.sourceType };
+      const read = { maxDecompressedBytes: sizeFlag(flags.maxDecompressed, '--max-decompressed') };
       const out = flags.output ? createWriteStream(requireOutput(flags.output, io)) : undefined;
       const write = out ? (s: string) => out.write(s) : io.stdout;
       const table = flags.format === 'table' ? eventTable(io) : undefined;
@@ -120,7 +124,7 @@ The event contract is docs/identity-event.schema.json.`,
       try {
         if (replay.length) {
           const files = expandInputs(replay);
-          for await (const e of normalizeRecords(recordsOfFiles(files, io.stdin), options, stats)) {
+          for await (const e of normalizeRecords(recordsOfFiles(files, io.stdin, read), options, stats)) {
             emit(e);
           }
         }

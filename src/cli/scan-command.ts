@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadConfig, parseSize } from '../model/config.js';
+import { loadConfig } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
@@ -8,6 +8,7 @@ import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import { terminalWidth } from '../report/terminal.js';
 import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
+import { sizeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireOutput, writeOutput } from './paths.js';
 import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
@@ -99,13 +100,6 @@ function numberFlag(value: string | undefined, name: string): number | undefined
   return n;
 }
 
-function sizeFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = parseSize(value);
-  if (n === undefined) throw new WardenError('WARDEN_USAGE', `--max-file-size takes a size such as 10MB, not "${value}"`);
-  return n;
-}
-
 async function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
   const root = resolve(io.cwd, path === '-' ? '.' : path);
   const loaded = loadConfig(io.cwd, flags.config);
@@ -128,7 +122,7 @@ async function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
     since: flags.since,
     rules: flags.rule,
     skipRules: flags.skipRule,
-    maxFileSize: sizeFlag(flags.maxFileSize),
+    maxFileSize: sizeFlag(flags.maxFileSize, '--max-file-size'),
     threads: numberFlag(flags.threads, '--threads'),
     vaultAuditSalt: io.env.WARDEN_VAULT_AUDIT_SALT,
     vaultAuditHash: vaultAuditHashOf(flags, io),

@@ -8,14 +8,14 @@ export type RawRecord = { record: unknown; origin: RecordOrigin } | { error: str
 
 export interface ReadOptions {
   /** Lines (and elements of a streamed document) longer than this are rejected without being parsed. */
-  maxLineBytes?: number;
+  maxLineBytes?: number | undefined;
   /** A whole-file JSON document that is not a record container (OTLP, one pretty record) larger than this is rejected. */
-  maxDocumentBytes?: number;
+  maxDocumentBytes?: number | undefined;
   /**
    * Decompressed bytes one gzip input may produce; past it the rest of the file is one counted
    * rejection ('decompressed-too-large'). A 4 MB gzip can hold 4 GiB of zeros.
    */
-  maxDecompressedBytes?: number;
+  maxDecompressedBytes?: number | undefined;
 }
 
 const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
