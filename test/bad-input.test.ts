@@ -48,9 +48,16 @@ describe('hostile and malformed input', () => {
     });
   }
 
-  test('NUL bytes mark a file binary; a vanished file is unreadable; neither throws', async () => {
-    const bin = await scanOneItem(scanner, { path: 'b', data: Buffer.from(`a\0b ${token}`) }, 1e6);
+  test('a NUL ratio marks a file binary, one NUL does not hide the secrets after it; a vanished file is unreadable', async () => {
+    const nul = await scanOneItem(scanner, { path: 'n', data: Buffer.from(`a\0b ${token}\n${'text line\n'.repeat(20)}`) }, 1e6);
+    assert.equal(nul.skip, undefined);
+    assert.ok(nul.findings.some((f) => f.ruleId === 'secret.github.classic-pat'));
+    const r = createRandom(4);
+    const noise = Buffer.from(Array.from({ length: 4000 }, () => Math.floor(r() * 256)));
+    const bin = await scanOneItem(scanner, { path: 'b', data: Buffer.concat([noise, Buffer.from(token)]) }, 1e6);
     assert.equal(bin.skip?.reason, 'binary');
+    const utf16 = await scanOneItem(scanner, { path: 'u', data: Buffer.from(`hello ${token}`, 'utf16le') }, 1e6);
+    assert.equal(utf16.skip?.reason, 'binary');
     const gone = await scanOneItem(scanner, { path: 'g', absPath: '/nonexistent/warden/file' }, 1e6);
     assert.equal(gone.skip?.reason, 'unreadable');
     assert.equal(gone.skip?.detail, 'ENOENT');

@@ -84,7 +84,7 @@ describe('warden detect', () => {
   });
 
   test('the same input gives the same alerts', async () => {
-    const a = await cli(['detect', '--replay', ...files, '--learn-until', learnUntil, '--format', 'json', '--no-persist']);
+    const a = await cli(['detect', '--replay', ...files, '--learn-until', learnUntil, '--format', 'jsonl', '--no-persist']);
     const b = await cli([
       'detect',
       '--replay',
@@ -92,7 +92,7 @@ describe('warden detect', () => {
       '--learn-until',
       learnUntil,
       '--format',
-      'json',
+      'jsonl',
       '--no-persist',
     ]);
     assert.equal(a.code, 0);
@@ -105,7 +105,7 @@ describe('warden detect', () => {
         .sort();
     assert.deepEqual(uids(a.stdout), uids(b.stdout));
     // A folder stands for every file below it.
-    const c = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--format', 'json', '--no-persist']);
+    const c = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--format', 'jsonl', '--no-persist']);
     assert.equal(c.code, 0);
     assert.deepEqual(uids(c.stdout), uids(a.stdout));
     assert.ok(uids(a.stdout).length > 0);
@@ -114,7 +114,7 @@ describe('warden detect', () => {
   test('bad input and bad flags', async () => {
     const junk = join(dir, 'junk.log');
     writeFileSync(junk, 'not json\n{"also": "not a known format"}\n');
-    const r = await cli(['detect', '--replay', junk, '--no-persist', '--stats', '--format', 'json']);
+    const r = await cli(['detect', '--replay', junk, '--no-persist', '--stats', '--format', 'jsonl']);
     assert.equal(r.code, 0);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /unknown-format/);
@@ -189,7 +189,16 @@ describe('warden detect --follow', () => {
       writeFileSync(log, pair('2026-03-02T10:00:00Z', 'secret/data/payments/db', 'read', 'aaa'));
       const child = spawn(
         process.execPath,
-        [join(packageRoot(), 'dist/src/cli/bin.js'), 'detect', '--follow', log, '--format', 'json', '--store', join(cwd, 's.db')],
+        [
+          join(packageRoot(), 'dist/src/cli/bin.js'),
+          'detect',
+          '--follow',
+          log,
+          '--format',
+          'jsonl',
+          '--store',
+          join(cwd, 's.db'),
+        ],
         {
           cwd,
           stdio: ['ignore', 'pipe', 'pipe'],

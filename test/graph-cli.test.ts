@@ -135,7 +135,7 @@ describe('warden import, risk, blast-radius', () => {
     assert.ok(inventory.some((r) => r.kind === 'can-access'));
 
     const learnUntil = new Date(Date.parse(`${START}T00:00:00Z`) + (DAYS - 2) * 86_400_000).toISOString();
-    const d = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--store', db, '--format', 'json']);
+    const d = await cli(['detect', '--replay', logs, '--learn-until', learnUntil, '--store', db, '--format', 'jsonl']);
     assert.equal(d.code, 0, d.stderr);
 
     const i = await cli([
@@ -238,7 +238,7 @@ describe('warden import, risk, blast-radius', () => {
   });
 
   test('identities lists the estate; re-import adds nothing; no secret reaches the store', async () => {
-    const l = await cli(['identities', '--store', db, '--format', 'json']);
+    const l = await cli(['identities', '--store', db, '--format', 'jsonl']);
     assert.equal(l.code, 0, l.stderr);
     const rows = l.stdout
       .trim()

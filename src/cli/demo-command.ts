@@ -3,8 +3,9 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
+import { termSafe } from '../report/terminal.js';
 import type { Scenario } from '../scenario/types.js';
-import { runDetect, tableRow } from './detect-command.js';
+import { alertTable, runDetect } from './detect-command.js';
 import type { CliIO } from './io.js';
 
 interface DemoFlags {
@@ -67,7 +68,9 @@ async function correlateDemo(
       `\nwarden demo: scanned ${repo} (${findings.length} finding(s)) and imported it with ${events} events into the identity graph. Riskiest identities:\n`,
     );
     for (const r of top)
-      io.stderr(`  ${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${r.id.slice(9)}  ${r.factors[0]?.reasons.join('; ')}\n`);
+      io.stderr(
+        `  ${String(r.score).padStart(3)} ${r.band.padEnd(8)} ${termSafe(r.id.slice(9), 60)}  ${termSafe(r.factors[0]?.reasons.join('; '), 120)}\n`,
+      );
     // A key id is no secret (the logs carry it); the secret stays in the demo repository only.
     io.stderr(`Next: warden risk · warden risk ${key} · warden blast-radius ${key}\n`);
   } finally {
@@ -145,10 +148,12 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       // Alerts come back as JSON lines so each can be matched to the planted attack it is about;
       // people get the table, pipes get the JSON lines as they are.
       const found = new Set<string>();
+      const table = io.stdoutIsTTY ? alertTable(io) : undefined;
+      if (table) io.stdout(table.header());
       const code = await runDetect(
         {
           replay: files,
-          format: 'json',
+          format: 'jsonl',
           learnUntil,
           persist: true,
           minSeverity: 'low',
@@ -163,7 +168,7 @@ The logs are synthetic (no real credential or host); truth.json beside them list
               for (const ep of scenario.truth)
                 if (ep.identity === a.identity.id && (ep.detections as readonly string[]).includes(a.detectionId))
                   found.add(ep.id);
-              io.stdout(io.stdoutIsTTY ? tableRow(a) : `${line}\n`);
+              io.stdout(table ? table.row(a) : `${line}\n`);
             }
           },
         },
@@ -171,6 +176,16 @@ The logs are synthetic (no real credential or host); truth.json beside them list
       io.stderr(
         `\nwarden demo: alerts for ${found.size} of ${scenario.truth.length} planted attacks; state and alerts are in the store (.warden/warden.db unless --store).\n`,
       );
+      // What was missed matters as much as what was found: name each planted attack with no alert.
+      const missed = scenario.truth.filter((ep) => !found.has(ep.id));
+      if (missed.length === 0) io.stderr('missed: none, every planted attack raised an alert\n');
+      else {
+        io.stderr(`missed ${missed.length} planted attack(s), no alert named them:\n`);
+        for (const ep of missed)
+          io.stderr(
+            `  ${termSafe(ep.id, 40)}  ${termSafe(ep.title, 60)}  (${termSafe(ep.identity, 60)}; expected ${ep.detections.join(' or ')})\n`,
+          );
+      }
       if (code === 2) {
         setExit(code);
         return;

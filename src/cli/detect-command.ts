@@ -6,16 +6,19 @@ import { loadConfig } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import { createTable, terminalWidth } from '../report/terminal.js';
 import type { Store } from '../store/index.js';
 import { formatStats } from './events-command.js';
-import { timeFlag } from './flags.js';
+import { MAX_DECOMPRESSED_HELP, sizeFlag, timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { requireInputs } from './paths.js';
 import { policyFlag } from './policy-command.js';
+import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
 
 export interface DetectFlags {
   replay?: string[];
   follow?: string[];
-  format?: 'ocsf' | 'json' | 'table';
+  format?: 'ocsf' | 'json' | 'jsonl' | 'table';
   learnUntil?: string;
   sourceType?: EventSource;
   store?: string;
@@ -29,11 +32,37 @@ export interface DetectFlags {
   rules?: string[];
   builtinRules?: boolean;
   policy?: string;
+  maxDecompressed?: string;
 }
 
-export function tableRow(a: Alert): string {
-  const who = a.identity.name ?? a.identity.id;
-  return `${a.firstSeen}  ${a.severity.toUpperCase().padEnd(8)} ${a.detectionId.padEnd(42)} ${who.slice(0, 40).padEnd(40)} x${a.count}\n    ${a.message}\n`;
+/**
+ * The alerts table for people: one line per alert sized to the terminal, its message wrapped below.
+ * Streamed, so the header comes first and rows as alerts are raised.
+ */
+export function alertTable(io: CliIO): { header: () => string; row: (a: Alert) => string } {
+  const width = terminalWidth(io);
+  const t = createTable(
+    [
+      { header: 'FIRST SEEN', size: 20, min: 20 },
+      { header: 'SEVERITY', size: 8, min: 8 },
+      { header: 'DETECTION', size: 42, min: 20 },
+      { header: 'IDENTITY', size: 40, min: 16 },
+      { header: 'COUNT', size: 6, align: 'right' },
+    ],
+    width,
+  );
+  const message = createTable([{ header: '', wrap: true }], width, { indent: 4, wanted: [width] });
+  return {
+    header: t.header,
+    row: (a) =>
+      t.row([
+        `${a.firstSeen.slice(0, 19)}Z`,
+        a.severity.toUpperCase(),
+        a.detectionId,
+        a.identity.name ?? a.identity.id,
+        `x${a.count}`,
+      ]) + message.row([a.message]),
+  };
 }
 
 const SCOPE_IDENTITY = 'detect.identity';
@@ -75,11 +104,10 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
     .option('--replay <files...>', 'read these log files to the end, merged in time order ("-" for standard input)')
     .option('--follow <files...>', 'follow these log files as they grow (Ctrl-C stops; state is saved)')
     .addOption(
-      new Option('-f, --format <format>', 'ocsf (JSON lines), json (Warden alerts, JSON lines) or table').choices([
-        'ocsf',
-        'json',
-        'table',
-      ]),
+      new Option(
+        '-f, --format <format>',
+        'ocsf (OCSF Detection Findings, JSON lines), jsonl (Warden alerts, JSON lines), json (Warden alerts, one JSON array at the end) or table (default on a terminal)',
+      ).choices(['ocsf', 'json', 'jsonl', 'table']),
     )
     .option('--learn-until <time>', 'learn from events before this ISO time; alert only after it')
     .addOption(new Option('--source-type <type>', 'read every record as this format').choices(EVENT_SOURCES))
@@ -105,6 +133,7 @@ export function registerDetect(program: Command, io: CliIO, setExit: (code: numb
       '--policy <file>',
       'identity manifest: raise runtime.policy.violation on the first out-of-policy event of a declared identity',
     )
+    .option('--max-decompressed <size>', MAX_DECOMPRESSED_HELP)
     .addHelpText(
       'after',
       `
@@ -139,7 +168,9 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
   }
+  const replay = requireInputs(flags.replay ?? [], io);
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
+  const read = { maxDecompressedBytes: sizeFlag(flags.maxDecompressed, '--max-decompressed') };
   const config = loadConfig(io.cwd, flags.config);
   // The manifest is read before any log: a broken one stops here with exit 2, nothing half-loaded.
   const manifest = policyFlag(io, flags.policy, false);
@@ -147,6 +178,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     io.stderr(
       'warden: detect.windows in warden.config.yaml is deprecated: declare windows on the identity in warden.policy.yaml (warden policy init carries them over); they still apply meanwhile\n',
     );
+  checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
   const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
@@ -173,6 +205,10 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     const failRank = flags.failOn === undefined ? Number.POSITIVE_INFINITY : severityRank(flags.failOn);
     let failing = false;
     const pending: Alert[] = [];
+    const table = format === 'table' ? alertTable(io) : undefined;
+    // --format json: one document, each alert in its latest state, written when the run ends.
+    const documentAlerts = new Map<string, Alert>();
+    let headed = false;
     const seen = new Set<string>();
     const write = (a: Alert) => {
       if (severityRank(a.severity) < minRank) return;
@@ -180,18 +216,33 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       const update = seen.has(a.uid);
       seen.add(a.uid);
       pending.push(a);
-      if (format === 'table') io.stdout(tableRow(a));
-      else if (format === 'json') io.stdout(`${JSON.stringify(a)}\n`);
+      if (table) {
+        if (!headed) io.stdout(table.header());
+        headed = true;
+        io.stdout(table.row(a));
+      } else if (format === 'jsonl') io.stdout(`${JSON.stringify(a)}\n`);
+      else if (format === 'json') documentAlerts.set(a.uid, a);
       else
         io.stdout(`${JSON.stringify(toDetectionFinding(a, update ? 'update' : 'create', ANALYTIC_TYPE.get(a.detectionId)))}\n`);
     };
     const options = { sourceType: flags.sourceType };
-    if (flags.replay?.length) {
-      const files = expandInputs(flags.replay.map((f) => (f === '-' ? f : resolve(io.cwd, f))));
+    if (replay.length) {
+      const files = expandInputs(replay);
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
-      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin), options, stats));
-      for await (const e of mergeByTime(streams)) for (const a of detector.process(e)) write(a);
+      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin, read), options, stats));
+      // Progress on a terminal, as scan and import show it; never in pipes or CI logs.
+      const progress = io.stderrIsTTY && !io.env.CI;
+      let events = 0;
+      let last = 0;
+      for await (const e of mergeByTime(streams)) {
+        for (const a of detector.process(e)) write(a);
+        if (progress && ++events % 1024 === 0 && Date.now() - last > 250) {
+          last = Date.now();
+          io.stderr(`\rdetecting: ${events.toLocaleString('en-US')} events, ${detector.stats.alerts} alerts`);
+        }
+      }
+      if (progress) io.stderr(`\rdetecting: ${events.toLocaleString('en-US')} events, done\n`);
       for (const a of detector.finish()) write(a);
     } else {
       const controller = new AbortController();
@@ -219,6 +270,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       await upsertAlerts(store, pending);
       await saveSnapshot(store, detector.snapshot());
     }
+    if (format === 'json') io.stdout(`${JSON.stringify([...documentAlerts.values()])}\n`);
     if (flags.stats) {
       const d = detector.stats;
       io.stderr(formatStats(stats));

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
+import { escapeControl, termSafe } from '../report/terminal.js';
 import { wardenVersion } from '../report/version.js';
 import { registerAuthz } from './authz-command.js';
 import { registerDemo } from './demo-command.js';
@@ -15,7 +16,7 @@ import { registerBaseline, registerScan } from './scan-command.js';
 import { registerServe, registerWorker } from './serve-command.js';
 import { registerToken } from './token-command.js';
 
-export { type CliIO, memoryIO } from './io.js';
+export { type CliIO, memoryIO, processIO } from './io.js';
 
 /**
  * The `warden` command as a function: parses `argv`, writes through `io`, returns the exit code
@@ -61,12 +62,13 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       return err.exitCode === 0 ? 0 : 2;
     }
     if (err instanceof WardenError) {
-      io.stderr(`warden: ${err.message}\n`);
-      for (const i of err.issues.slice(0, 20)) io.stderr(`  ${i.path}: ${i.message}\n`);
+      // Messages can carry file names and other input: escaped like every table (termSafe).
+      io.stderr(`warden: ${escapeControl(err.message)}\n`);
+      for (const i of err.issues.slice(0, 20)) io.stderr(`  ${termSafe(i.path)}: ${termSafe(i.message, 500)}\n`);
       if (err.issues.length > 20) io.stderr(`  … and ${err.issues.length - 20} more\n`);
       return 2;
     }
-    io.stderr(`warden: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    io.stderr(`warden: unexpected error: ${escapeControl((err as Error).stack ?? String(err)).replaceAll('\\n', '\n')}\n`);
     return 2;
   }
 }

@@ -96,7 +96,6 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
         frameworks: r.frameworks,
       }));
       const { DETECTIONS } = await import('../detect/index.js');
-      const { termSafe } = await import('../report/terminal.js');
       const detections: Row[] = DETECTIONS.map((d) => ({
         id: d.meta.id,
         kind: 'detection',
@@ -115,13 +114,14 @@ export function registerRules(program: Command, io: CliIO, setExit: (code: numbe
       ] as Row[];
       if (flags.format === 'json') io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       else {
-        const w = Math.min(Math.max(...rows.map((r) => r.id.length), 2), 48);
-        io.stdout(`${'ID'.padEnd(w)}  KIND       SEVERITY  TITLE\n`);
-        for (const r of rows) {
-          io.stdout(
-            `${termSafe(r.id, 48).padEnd(w)}  ${r.kind.padEnd(9)}  ${r.severity.padEnd(8)}  ${termSafe(r.title, 100)}  [${r.frameworks.map((f) => termSafe(f, 40)).join(', ')}]\n`,
-          );
-        }
+        const { formatTable, terminalWidth } = await import('../report/terminal.js');
+        io.stdout(
+          formatTable(
+            [{ header: 'ID', min: 24 }, { header: 'KIND' }, { header: 'SEVERITY' }, { header: 'TITLE', wrap: true, min: 20 }],
+            rows.map((r) => [r.id, r.kind, r.severity, `${r.title}  [${r.frameworks.join(', ')}]`]),
+            terminalWidth(io),
+          ),
+        );
         const counts = (['secret', 'posture', 'policy', 'detection', 'sigma'] as const)
           .map((k) => [k, rows.filter((r) => r.kind === k).length] as const)
           .filter(([, n]) => n > 0)

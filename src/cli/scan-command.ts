@@ -1,15 +1,18 @@
-import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadConfig, parseSize } from '../model/config.js';
+import { loadConfig } from '../model/config.js';
 import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
+import { terminalWidth } from '../report/terminal.js';
 import type { ScanMode } from '../scan/index.js';
 import type { VaultAuditHashConfig } from '../scan/secrets/vault-audit-hash.js';
+import { sizeFlag } from './flags.js';
 import type { CliIO } from './io.js';
+import { requireOutput, writeOutput } from './paths.js';
 import { repositoryOf, scanPolicy } from './policy-command.js';
+import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -99,16 +102,10 @@ function numberFlag(value: string | undefined, name: string): number | undefined
   return n;
 }
 
-function sizeFlag(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = parseSize(value);
-  if (n === undefined) throw new WardenError('WARDEN_USAGE', `--max-file-size takes a size such as 10MB, not "${value}"`);
-  return n;
-}
-
-function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
+async function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
   const root = resolve(io.cwd, path === '-' ? '.' : path);
   const loaded = loadConfig(io.cwd, flags.config);
+  checkRuleSelectors(await knownRuleIds(), flags, loaded);
   // Flags extend the config file: --exclude adds patterns, --no-default-excludes turns them off.
   const config = {
     ...loaded,
@@ -127,7 +124,7 @@ function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
     since: flags.since,
     rules: flags.rule,
     skipRules: flags.skipRule,
-    maxFileSize: sizeFlag(flags.maxFileSize),
+    maxFileSize: sizeFlag(flags.maxFileSize, '--max-file-size'),
     threads: numberFlag(flags.threads, '--threads'),
     vaultAuditSalt: io.env.WARDEN_VAULT_AUDIT_SALT,
     vaultAuditHash: vaultAuditHashOf(flags, io),
@@ -154,9 +151,11 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
       const { toSarif } = await import('../report/sarif.js');
       const { toTable } = await import('../report/table.js');
       const { createScanProgress } = await import('./progress.js');
-      const base = scanOptionsFrom(path, flags, io);
+      const base = await scanOptionsFrom(path, flags, io);
       // The manifest is read before anything is scanned: a broken one stops here with exit 2.
       const manifest = scanPolicy(io, flags.policy, base.root);
+      // Checked before the scan: a long scan must not end in "cannot write".
+      const output = flags.output === undefined ? undefined : requireOutput(flags.output, io);
       const progress = createScanProgress(flags.progress && io.stderrIsTTY && !io.env.CI);
       const opts = {
         ...base,
@@ -191,7 +190,7 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
           };
           for await (const f of scanFindings({ ...opts, onInventory: (r) => streamed.push(...r) }, summary)) emit(f);
           for (const f of await drift([...findings], streamed)) emit(f);
-          if (flags.output) writeFileSync(resolve(io.cwd, flags.output), lines.join(''));
+          if (output) writeOutput(output, lines.join(''), flags.output!);
         } else {
           ({ findings, summary, inventory } = await runScan(opts));
           const extra = await drift(findings, inventory);
@@ -206,8 +205,13 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
             ? toJsonReport(findings, summary, base.mode === 'tree' || base.mode === 'staged' ? inventory : undefined)
             : flags.format === 'sarif'
               ? `${JSON.stringify(toSarif(findings, summary.root || base.root), null, 2)}\n`
-              : toTable(findings, summary, (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output);
-        if (flags.output) writeFileSync(resolve(io.cwd, flags.output), report);
+              : toTable(
+                  findings,
+                  summary,
+                  (flags.color ?? true) && io.stdoutIsTTY && !io.env.NO_COLOR && !flags.output,
+                  terminalWidth(io),
+                );
+        if (output) writeOutput(output, report, flags.output!);
         else io.stdout(report);
       }
       if (flags.output || flags.format !== 'table') {
@@ -240,9 +244,9 @@ The baseline holds rule ids, paths and SHA-256 fingerprints, never a secret.`,
     )
     .action(async (path: string, flags: ScanFlags & { output: string }) => {
       const { createBaseline, runScan, writeBaseline } = await import('../scan/index.js');
-      const base = scanOptionsFrom(path, flags, io);
+      const base = await scanOptionsFrom(path, flags, io);
+      const out = requireOutput(flags.output, io);
       const { findings } = await runScan(base);
-      const out = resolve(io.cwd, flags.output);
       writeBaseline(out, createBaseline(findings));
       io.stderr(`warden: baseline of ${findings.length} finding(s) written to ${flags.output}\n`);
       setExit(0);

@@ -40,8 +40,72 @@ export interface BlastRadius {
   identities: BlastNode[];
   /** Credentials obtainable (for a workload or identity: every credential of the identities reached). */
   credentials: BlastNode[];
+  /** Resources grouped by what holds them (bucket, secret mount, namespace), most first. */
+  containers: ContainerGroup[];
   /** True when the walk stopped at `maxNodes` or `maxDepth` with more to see. */
   truncated: boolean;
+}
+
+/** Resources of one container: an S3 bucket, a Vault mount, a Kubernetes namespace, an ARN's resource type. */
+export interface ContainerGroup {
+  container: string;
+  count: number;
+  admin: boolean;
+  access: Array<NonNullable<BlastNode['access']>>;
+  /** Actions granted on any of them (wildcards kept), at most 12. */
+  actions: string[];
+  /** The first few resource ids, for a person to recognise. */
+  examples: string[];
+}
+
+/**
+ * What holds a resource, so 203 objects of one bucket read as one line:
+ * `arn:aws:s3:::bucket/key` → the bucket, `vault:secret/data/app/db` → the mount `vault:secret/`,
+ * `k8s:prod/secrets/db` → the namespace `k8s:prod`, another ARN → its service, account and resource type,
+ * anything else → everything before its last `/`.
+ * @example containerOf('resource:arn:aws:s3:::acme-artifacts/app.zip') // 'arn:aws:s3:::acme-artifacts'
+ */
+export function containerOf(resourceId: string): string {
+  const id = resourceId.startsWith('resource:') ? resourceId.slice(9) : resourceId;
+  if (id === '*') return '*';
+  const s3 = /^(arn:[^:]+:s3:::[^/]+)(\/.*)?$/.exec(id);
+  if (s3) return s3[1]!;
+  if (id.startsWith('arn:')) {
+    const parts = id.split(':');
+    const rest = parts.slice(5).join(':');
+    const type = rest.split(/[/:]/)[0] ?? '';
+    return `${parts.slice(0, 5).join(':')}:${type}`;
+  }
+  if (id.startsWith('vault:')) return `vault:${id.slice(6).split('/')[0]}/`;
+  if (id.startsWith('k8s:')) return `k8s:${id.slice(4).split('/')[0]}`;
+  const slash = id.lastIndexOf('/');
+  return slash > 0 ? id.slice(0, slash) : id;
+}
+
+/** Groups resources by container, most resources (then admin) first. */
+export function groupByContainer(resources: readonly BlastNode[]): ContainerGroup[] {
+  const groups = new Map<string, ContainerGroup>();
+  for (const r of resources) {
+    const key = containerOf(r.id);
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { container: key, count: 0, admin: false, access: [], actions: [], examples: [] };
+      groups.set(key, g);
+    }
+    g.count++;
+    if (r.admin) g.admin = true;
+    if (r.access && !g.access.includes(r.access)) g.access.push(r.access);
+    for (const a of r.actions ?? []) if (g.actions.length < 12 && !g.actions.includes(a)) g.actions.push(a);
+    if (g.examples.length < 3) g.examples.push(r.id.slice(9));
+  }
+  return [...groups.values()].sort(
+    (a, b) => Number(b.admin) - Number(a.admin) || b.count - a.count || (a.container < b.container ? -1 : 1),
+  );
+}
+
+/** The part of a node id after its kind: `identity:arn:…:user/x` and `resource:arn:…:user/x` name one thing. */
+function nameOf(id: string): string {
+  return id.slice(id.indexOf(':') + 1);
 }
 
 /** Reads the edges leaving (`out`) or arriving at (`in`) a node, of the given kinds. */
@@ -72,7 +136,7 @@ export async function blastRadius(
 ): Promise<BlastRadius> {
   const maxDepth = options.maxDepth ?? 8;
   const maxNodes = options.maxNodes ?? 10_000;
-  const result: BlastRadius = { start, resources: [], identities: [], credentials: [], truncated: false };
+  const result: BlastRadius = { start, resources: [], identities: [], credentials: [], containers: [], truncated: false };
   const reached = new Map<string, BlastNode>();
   let frontier: BlastNode[] = [{ id: start, kind: kindOf(start) ?? 'identity', depth: 0, path: [] }];
   reached.set(start, frontier[0]!);
@@ -95,6 +159,9 @@ export async function blastRadius(
         const to = backwards ? e.src : e.dst;
         const kind = kindOf(to);
         if (kind === undefined) continue;
+        // A path back to where it came from (an identity granted rights on itself, a role assuming
+        // itself) says nothing about reach: drop it.
+        if (nameOf(to) === nameOf(node.id) || node.path.some((p) => nameOf(p.from) === nameOf(to))) continue;
         const prev = reached.get(to);
         if (prev !== undefined) {
           // A resource both granted and used: say so, keep the first (shortest) path.
@@ -126,6 +193,7 @@ export async function blastRadius(
   result.resources.sort((a, b) => Number(b.admin === true) - Number(a.admin === true) || order(a, b));
   result.identities.sort(order);
   result.credentials.sort(order);
+  result.containers = groupByContainer(result.resources);
   return result;
 }
 

@@ -135,6 +135,35 @@ describe('risk scoring order (what an incident responder does first)', () => {
     );
   });
 
+  test('floors: a live cloud key leaked publicly and a critical alert are at least high, before any runtime evidence', () => {
+    const band = (label: string) => scoreIdentity(ranked.find((p) => p.label === label)!, NOW).band;
+    // In the ranked order above, both sit in the high band now (they scored low/medium by product alone).
+    assert.equal(band('leaked-public-never-used'), 'high');
+    assert.equal(band('admin-with-critical-alert'), 'high');
+    const lowly = identity('readonly-self-escalated', {
+      alerts: [{ uid: 'a9', detectionId: 'runtime.identity.privilege-escalation', severity: 'critical', lastSeen: NOW - DAY }],
+    });
+    const s = scoreIdentity(lowly, NOW);
+    assert.ok(s.score >= 50, String(s.score));
+    assert.match(s.factors[0]!.reasons.join(' '), /critical alert on the identity: at least high/);
+    // Not floored: a private leak, a session key (expires within hours), a revoked key, a high alert.
+    const notFloored = [
+      identity('private-leak', { credentials: [credential({ leaks: [leak('private')], exposure: 'leaked-never-seen' })] }),
+      identity('session-key', {
+        credentials: [
+          credential({ id: 'credential:aws-key:ASIAEXAMPLEEXAMPLE01', leaks: [leak('public')], exposure: 'leaked-never-seen' }),
+        ],
+      }),
+      identity('high-alert', {
+        alerts: [{ uid: 'a8', detectionId: 'runtime.credential.new-source', severity: 'high', lastSeen: NOW - DAY }],
+      }),
+    ];
+    for (const p of notFloored) assert.ok(scoreIdentity(p, NOW).score < 50, p.label);
+    // The finding ranks the same way: a public AWS key id with its secret is at least high on its own.
+    const finding = scoreCredential(credential({ leaks: [leak('public')], exposure: 'leaked-never-seen' }), undefined, NOW);
+    assert.equal(finding.band, 'high');
+  });
+
   test('no privilege, alert or reach lifts a leak its owner alone uses above a stranger using one', () => {
     const loudest = identity('owner-only-everything', {
       grants: admin,

@@ -178,22 +178,79 @@ export function reachabilityOf(p: Pick<IdentityProfile, 'reachable' | 'derivable
 const MAX_RAW_OTHER = 8 * 5 * 3 * 3;
 
 /**
+ * Score bands, the lowest score of each: what `warden risk --help` shows.
+ * @example bandOf(55) // 'high'
+ */
+export const RISK_BANDS = [
+  { band: 'critical', min: 70 },
+  { band: 'high', min: 50 },
+  { band: 'medium', min: 30 },
+  { band: 'low', min: 0 },
+] as const satisfies ReadonlyArray<{ band: Severity; min: number }>;
+
+export function bandOf(score: number): Severity {
+  return (RISK_BANDS.find((b) => score >= b.min) ?? RISK_BANDS[3]).band;
+}
+
+/** The lowest score of the high band: what a floor lifts to. */
+const HIGH = 50;
+
+/**
+ * Floors that match how a responder thinks, whatever the product says: a live-format cloud key leaked
+ * in a public repository is an incident before any runtime evidence (anyone can use it), and a critical
+ * alert on an identity is one too. Both are at least high.
+ */
+export interface RiskFloor {
+  reason: string;
+}
+
+/** Cloud providers whose keys open an account: a public leak of one is at least high. */
+const CLOUD_KEY_RULE = /^secret\.(aws|gcp|azure|alibaba|tencent|ibm|oracle|digitalocean|cloudflare)\./;
+
+/**
+ * Whether a credential is a live-format cloud key leaked in a public repository and not revoked: an
+ * AWS long-term key id (AKIA, not an ASIA session key, which expires within hours) or another cloud
+ * provider's key, found by a cloud rule.
+ */
+export function publicCloudKeyLeak(c: CredentialProfile): boolean {
+  if (c.exposure === 'leaked-revoked' || c.id.startsWith('credential:aws-key:ASIA')) return false;
+  return c.leaks.some((l) => l.visibility === 'public' && CLOUD_KEY_RULE.test(l.ruleId));
+}
+
+/**
  * Two tiers: a credential in use by a stranger (step 1) scores 80–100 and is always critical; every
  * other identity scores 0–79, so no mix of privilege, alerts and reach lifts an owner-only leak above a
- * stranger's use. Within a tier, the log of the product places it.
+ * stranger's use. Within a tier, the log of the product places it. A floor (`RiskFloor`) lifts a score
+ * into the high band, keeping the order among floored scores (50 + the score's share of 9 points,
+ * so a floored score stays below an unfloored high one).
  */
-function combine(factors: RiskFactor[]): RiskScore {
+function combine(factors: RiskFactor[], floors: readonly RiskFloor[] = []): RiskScore {
   const raw = Math.max(
     1,
     factors.reduce((a, f) => a * f.weight, 1),
   );
   const strangerUse = factors[0]!.weight >= EXPOSURE_IN_USE_NEW_NETWORK;
   const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, Math.round(v)));
-  const score = strangerUse
+  let score = strangerUse
     ? clamp(80 + (20 * Math.log(raw / EXPOSURE_IN_USE_NEW_NETWORK)) / Math.log(MAX_RAW / EXPOSURE_IN_USE_NEW_NETWORK), 80, 100)
     : clamp((79 * Math.log(raw)) / Math.log(MAX_RAW_OTHER), 0, 79);
-  const band: Severity = score >= 70 ? 'critical' : score >= 50 ? 'high' : score >= 30 ? 'medium' : 'low';
-  return { score, band, factors };
+  if (floors.length > 0 && !strangerUse) {
+    const lifted = Math.max(score, HIGH + Math.round((score * 9) / 79));
+    if (lifted > score) {
+      score = lifted;
+      const exposure = factors[0]!;
+      exposure.reasons = [...exposure.reasons, ...floors.map((f) => `${f.reason}: at least high`)];
+    }
+  }
+  return { score, band: bandOf(score), factors };
+}
+
+/** The floors that hold for an identity: a public cloud-key leak, a critical alert. */
+function floorsOf(credential: CredentialProfile | undefined, alerts: IdentityProfile['alerts']): RiskFloor[] {
+  const floors: RiskFloor[] = [];
+  if (credential !== undefined && publicCloudKeyLeak(credential)) floors.push({ reason: 'live cloud key leaked publicly' });
+  if (alerts.some((a) => a.severity === 'critical')) floors.push({ reason: 'critical alert on the identity' });
+  return floors;
 }
 
 const EXPOSURE_RANK: Record<ExposureStatus, number> = {
@@ -226,7 +283,8 @@ export function scoreIdentity(p: IdentityProfile, now: number): RiskScore {
   const c = worstCredential(p);
   const exposure =
     c === undefined ? { factor: 'exposure' as const, weight: 1, reasons: ['no credential seen'] } : credentialExposure(c);
-  return combine([exposure, privilegeOf(p.grants), activityOf(p, now), reachabilityOf(p)]);
+  const floored = p.credentials.find(publicCloudKeyLeak) ?? c;
+  return combine([exposure, privilegeOf(p.grants), activityOf(p, now), reachabilityOf(p)], floorsOf(floored, p.alerts));
 }
 
 /**
@@ -237,17 +295,18 @@ export function scoreCredential(c: CredentialProfile, owner: IdentityProfile | u
   const exposure = credentialExposure(c);
   if (owner === undefined) {
     const lastActive = c.sources.length > 0 ? Math.max(...c.sources.map((s) => s.lastSeen)) : undefined;
-    return combine([
-      exposure,
-      { factor: 'privilege', weight: 1.5, reasons: ['owner unknown: no log tied the credential to an identity'] },
-      activityOf({ lastActive, alerts: [], humanUse: [] }, now),
-      { factor: 'reachability', weight: 1, reasons: ['reach unknown'] },
-    ]);
+    return combine(
+      [
+        exposure,
+        { factor: 'privilege', weight: 1.5, reasons: ['owner unknown: no log tied the credential to an identity'] },
+        activityOf({ lastActive, alerts: [], humanUse: [] }, now),
+        { factor: 'reachability', weight: 1, reasons: ['reach unknown'] },
+      ],
+      floorsOf(c, []),
+    );
   }
-  return combine([
-    exposure,
-    privilegeOf(owner.grants),
-    activityOf({ ...owner, lastActive: owner.lastActive }, now),
-    reachabilityOf(owner),
-  ]);
+  return combine(
+    [exposure, privilegeOf(owner.grants), activityOf({ ...owner, lastActive: owner.lastActive }, now), reachabilityOf(owner)],
+    floorsOf(c, owner.alerts),
+  );
 }

@@ -203,9 +203,10 @@ export function parseConfig(doc: unknown, source = 'config'): WardenConfig {
     return Object.freeze(parsed.data);
   }
   const issues: Issue[] = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  // The problems travel as issues; the CLI prints each once under this line.
   throw new WardenError(
     'WARDEN_CONFIG_INVALID',
-    `${source} is invalid: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    `${source} is invalid (${issues.length} problem${issues.length === 1 ? '' : 's'})`,
     issues,
   );
 }

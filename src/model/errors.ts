@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'WARDEN_PAYLOAD_TOO_LARGE',
   'WARDEN_UNAVAILABLE',
   'WARDEN_INTERNAL',
+  'WARDEN_OUTPUT_UNWRITABLE',
+  'WARDEN_STORE_MISSING',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

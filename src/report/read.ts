@@ -42,7 +42,8 @@ function fromSarifResult(result: Record<string, unknown>, rules: Map<string, Rec
   const fingerprints = (result.partialFingerprints ?? {}) as Record<string, string>;
   let path = uri;
   try {
-    path = decodeURI(uri);
+    // Segment by segment: decodeURI would leave %3A, %23 and %3F encoded.
+    path = uri.split('/').map(decodeURIComponent).join('/');
   } catch {
     // keep the encoded form
   }

@@ -12,6 +12,25 @@ const LEVEL: Record<Severity, Result.level> = {
   info: 'note',
 };
 
+/**
+ * A path relative to the scanned root as an RFC 3986 relative reference: every segment
+ * percent-encoded (UTF-8), so a file named `notes:2024.env` is not read as an absolute URI with scheme
+ * `notes` (RFC 3986 §4.2: a colon in the first segment of a relative path must be encoded), and `#`,
+ * `?`, `%`, spaces, non-ASCII and control characters survive the trip (`readScanReport` decodes it).
+ * @example relativeUri('a b/notes:2024.env') // 'a%20b/notes%3A2024.env'
+ */
+export function relativeUri(path: string): string {
+  return path
+    .split('/')
+    .map((seg) =>
+      encodeURIComponent(seg.replace(/[\ud800-\udfff]/gu, '\ufffd')).replace(
+        /[!'()*]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
+    .join('/');
+}
+
 /** GitHub code scanning ranks security results by this property (0.0–10.0). */
 const SECURITY_SEVERITY: Record<Severity, string> = {
   critical: '9.5',
@@ -56,7 +75,7 @@ export function toSarif(findings: readonly Finding[], root: string): Log {
       locations: [
         {
           physicalLocation: {
-            artifactLocation: { uri: encodeURI(f.path), uriBaseId: 'SRCROOT' },
+            artifactLocation: { uri: relativeUri(f.path), uriBaseId: 'SRCROOT' },
             region: { startLine: f.line, startColumn: f.column, ...(f.endLine ? { endLine: f.endLine } : {}) },
           },
         },

@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import type { Finding } from '../model/finding.js';
 import type { Severity } from '../model/severity.js';
+import { createTable, DEFAULT_WIDTH, termSafe } from './terminal.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
@@ -23,23 +24,44 @@ export interface TableSummary {
 
 /**
  * The human report: findings grouped by file, severity coloured (when `color`), then a summary line
- * with what was skipped and why.
+ * with what was skipped and why. Paths, commit authors, titles and previews are attacker-controlled
+ * text: every one goes through `termSafe`, and rows fit `width` columns.
  */
-export function toTable(findings: readonly Finding[], summary: TableSummary, color: boolean): string {
+export function toTable(findings: readonly Finding[], summary: TableSummary, color: boolean, width = DEFAULT_WIDTH): string {
   const c = pc.createColors(color);
   const lines: string[] = [];
+  const table = createTable(
+    [
+      { header: 'LINE:COL', size: 9, style: (s) => c.dim(s) },
+      { header: 'SEVERITY', size: 8, style: (s, raw) => SEVERITY_STYLE[String(raw).toLowerCase() as Severity]?.(c, s) ?? s },
+      { header: 'TITLE', size: 40, min: 14, wrap: true },
+      { header: 'PREVIEW', size: 20, min: 12, style: (s) => c.dim(s) },
+      { header: 'RULE', size: 32, min: 25, style: (s) => c.dim(s) },
+    ],
+    width,
+    {
+      indent: 2,
+      // Each column as wide as its widest cell, up to its size.
+      wanted: [
+        Math.max(...findings.map((f) => `${f.line}:${f.column}`.length), 8),
+        8,
+        Math.min(40, Math.max(5, ...findings.map((f) => termSafe(f.title).length))),
+        Math.min(20, Math.max(7, ...findings.map((f) => termSafe(f.preview).length))),
+        Math.min(40, Math.max(4, ...findings.map((f) => f.ruleId.length))),
+      ],
+    },
+  );
   let current: string | undefined;
+  if (findings.length > 0) lines.push(table.header().trimEnd());
   for (const f of findings) {
     const where = f.commit ? `${f.path} @ ${f.commit.sha.slice(0, 10)}` : f.path;
     if (where !== current) {
       if (current !== undefined) lines.push('');
-      lines.push(c.bold(c.underline(where)));
-      if (f.commit) lines.push(c.dim(`  ${f.commit.author} <${f.commit.email}> ${f.commit.date}`));
+      lines.push(c.bold(c.underline(termSafe(where, width))));
+      if (f.commit) lines.push(c.dim(termSafe(`  ${f.commit.author} <${f.commit.email}> ${f.commit.date}`, width)));
       current = where;
     }
-    const sev = SEVERITY_STYLE[f.severity](c, f.severity.toUpperCase().padEnd(8));
-    const loc = c.dim(`${f.line}:${f.column}`.padEnd(9));
-    lines.push(`  ${loc} ${sev} ${f.title}  ${c.dim(f.preview)}  ${c.dim(f.ruleId)}`);
+    lines.push(table.row([`${f.line}:${f.column}`, f.severity.toUpperCase(), f.title, f.preview, f.ruleId]).trimEnd());
   }
   if (findings.length > 0) lines.push('');
   const bySeverity = new Map<Severity, number>();
@@ -56,7 +78,7 @@ export function toTable(findings: readonly Finding[], summary: TableSummary, col
       : `${c.bold(`${findings.length} finding${findings.length === 1 ? '' : 's'}`)} (${counts}) in ${summary.files} files, ${mb} MB scanned in ${secs}s.`,
   );
   const skipped = Object.entries(summary.skipped).filter(([, n]) => (n ?? 0) > 0);
-  if (skipped.length > 0) lines.push(c.dim(`Skipped: ${skipped.map(([r, n]) => `${n} ${r}`).join(', ')}.`));
+  if (skipped.length > 0) lines.push(c.dim(`Skipped: ${skipped.map(([r, n]) => `${n} ${termSafe(r)}`).join(', ')}.`));
   const suppressed = summary.suppressedInline + summary.suppressedBaseline;
   if (suppressed > 0) {
     lines.push(

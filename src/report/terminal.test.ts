@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { escapeControl, termSafe, truncateMiddle } from './terminal.js';
+import { createTable, escapeControl, formatTable, terminalWidth, termSafe, truncateMiddle } from './terminal.js';
 
 test('escapeControl makes C0, C1, DEL, ESC and bidi controls visible', () => {
   const esc = String.fromCharCode(0x1b);
@@ -35,4 +35,42 @@ test('termSafe escapes before cutting, so a cut cannot leave an escape open, and
   assert.doesNotMatch(out, /[\u0000-\u001f]/);
   assert.equal(termSafe(undefined), '');
   assert.equal(termSafe(42), '42');
+});
+
+test('formatTable: a header row, every cell escaped, lines within the width, ids cut in the middle', () => {
+  const esc = String.fromCharCode(0x1b);
+  const rows = [
+    [
+      'arn:aws:iam::123456789012:user/ci-deployer',
+      'high',
+      'a title long enough that it has to wrap onto a second line at this width',
+    ],
+    [`evil${esc}[2J\nforged`, 'low', 'short'],
+  ];
+  const out = formatTable([{ header: 'IDENTITY', min: 20 }, { header: 'SEVERITY' }, { header: 'TITLE', wrap: true }], rows, 60);
+  const lines = out.trimEnd().split('\n');
+  assert.match(lines[0]!, /^IDENTITY\s+SEVERITY\s+TITLE$/);
+  for (const l of lines) assert.ok(Array.from(l).length <= 60, l);
+  assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f]/);
+  assert.match(out, /arn:aws:i.*….*ci-deployer/);
+  assert.match(out, /evil\\e\[2J\\nforged/);
+  assert.ok(lines.length >= 4, 'the title wrapped');
+});
+
+test('createTable drops optional columns only when the minimums do not fit', () => {
+  const cols = [
+    { header: 'A', min: 30 },
+    { header: 'B', min: 30, optional: true },
+    { header: 'C', min: 10 },
+  ];
+  assert.equal(createTable(cols, 120).header().trim().split(/\s+/).length, 3);
+  const narrow = createTable(cols, 50);
+  assert.deepEqual(narrow.header().trim().split(/\s+/), ['A', 'C']);
+  assert.doesNotMatch(narrow.row(['a', 'b', 'c']), /b/);
+});
+
+test('terminalWidth: COLUMNS, then the terminal, then 80', () => {
+  assert.equal(terminalWidth({ env: { COLUMNS: '132' }, columns: 100 }), 132);
+  assert.equal(terminalWidth({ env: {}, columns: 100 }), 100);
+  assert.equal(terminalWidth({ env: { COLUMNS: 'x' } }), 80);
 });

@@ -3,6 +3,7 @@ import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import type { Severity } from '../model/severity.js';
 import { extractInventory, inventoryAccepts } from './inventory/index.js';
+import { isWardenReport } from './own-report.js';
 import { analyzePosture, postureAccepts } from './posture/index.js';
 import type { SecretScanner } from './secrets/engine.js';
 import type { VaultAuditHasher } from './secrets/vault-audit-hash.js';
@@ -59,6 +60,8 @@ export async function scanOneItem(
     };
   }
   if (looksBinary(data)) return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
+  if ((data[0] === 0x7b || data[0] === 0x20 || data[0] === 0x0a) && isWardenReport(data))
+    return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'warden-report' } };
   const { findings, suppressed, vaultTokens } = scanner.scanBuffer(data, item.path, item.commit);
   // Vault tokens (scanner built with collectVaultTokens): their audit HMAC from the Vault server,
   // then the tokens go out of scope here; the result that crosses threads holds only the hash.

@@ -23,6 +23,18 @@ export function emptyTelemetryStats(): TelemetryStats {
 
 const SAMPLE_CAP = 100;
 
+/**
+ * Event times Warden accepts: 1990-01-01 up to 2100-01-01 (UTC). An epoch value in the wrong unit or a
+ * forged field (`8.64e15` read as the year 2243) would otherwise sit at the end of every time-ordered
+ * replay and poison baselines; it is a counted rejection ('time-out-of-range') instead.
+ */
+export const TIME_RANGE = { min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) } as const;
+
+function inRange(iso: string): boolean {
+  const t = Date.parse(iso);
+  return t >= TIME_RANGE.min && t < TIME_RANGE.max;
+}
+
 export interface NormalizeOptions extends ReadOptions {
   /** Skip auto-detection: every record is read as this format (`--source-type`). */
   sourceType?: EventSource | undefined;
@@ -91,13 +103,24 @@ export async function* normalizeRecords(
       out = { reject: 'parser-error', detail: (err as Error).message };
     }
     if (Array.isArray(out)) {
-      count(parser, out.length);
       // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
       const items = (raw.record as { items?: unknown } | null)?.items;
       if (Array.isArray(items) && (raw.record as { kind?: unknown }).kind === 'EventList') {
         if (items.length === out.length) for (const [i, e] of out.entries()) attachRawRecord(e, items[i]);
       } else for (const e of out) attachRawRecord(e, raw.record);
-      yield* out;
+      const good = out.every((e) => inRange(e.time)) ? out : out.filter((e) => inRange(e.time));
+      if (good.length === 0 && out.length > 0) {
+        count(parser, 0);
+        reject(stats, {
+          source: parser.source,
+          reason: 'time-out-of-range',
+          origin: raw.origin,
+          detail: `${out[0]!.time} is outside 1990..2100`,
+        });
+        continue;
+      }
+      count(parser, good.length);
+      yield* good;
     } else {
       count(parser, 0);
       reject(stats, {
@@ -109,7 +132,7 @@ export async function* normalizeRecords(
     }
   }
   for (const p of parsers) {
-    const held = p.flush();
+    const held = p.flush().filter((e) => inRange(e.time));
     if (held.length === 0) continue;
     stats.events += held.length;
     const s = sourceStats(stats, p.source);

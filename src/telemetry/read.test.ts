@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import { tempDir } from '../../test/tmp.js';
 import { followFiles } from './follow.js';
+import { sampleRecords } from './parsers/cloudtrail.samples.js';
 import { type RawRecord, readRecords } from './read.js';
 
 async function collect(bytes: Buffer, opts = {}): Promise<RawRecord[]> {
@@ -70,6 +71,132 @@ describe('readRecords', () => {
     );
     assert.deepEqual(values(rs), [{ a: 1 }, { b: 2 }]);
     assert.equal(errors(rs).length, 1);
+  });
+});
+
+/** gzip of `mb` megabytes of zeros, made by streaming so the test itself stays small (~1 KB per MB). */
+async function zeroBomb(mb: number): Promise<Buffer> {
+  const gz = createGzip({ level: 9 });
+  const out: Buffer[] = [];
+  gz.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise((r) => gz.on('end', r));
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mb; i++) if (!gz.write(zeros)) await new Promise((r) => gz.once('drain', r));
+  gz.end();
+  await done;
+  return Buffer.concat(out);
+}
+
+describe('hostile compression and broken documents', () => {
+  test('a gzip bomb is one counted rejection past the budget, read in bounded memory', async () => {
+    const bomb = await zeroBomb(200);
+    assert.ok(bomb.length < 1024 * 1024, `bomb is ${bomb.length} bytes`);
+    const lines = Buffer.from('{"n":1}\n{"n":2}\n');
+    const gz = Buffer.concat([gzipSync(lines), bomb]); // concatenated gzip members, as `cat a.gz b.gz`
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const out: RawRecord[] = [];
+    async function* one() {
+      yield gz;
+    }
+    for await (const r of readRecords(one(), 'bomb.json.gz', { maxDecompressedBytes: 50 * 1024 * 1024, maxLineBytes: 1 << 20 })) {
+      out.push(r);
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    assert.deepEqual(values(out), [{ n: 1 }, { n: 2 }]);
+    assert.ok(
+      errors(out).some((e) => e.startsWith('decompressed-too-large')),
+      errors(out).join(),
+    );
+    // 200 MB decompressed in one piece would show here; streaming keeps it to a few chunks.
+    assert.ok(peak - before < 120 * 1024 * 1024, `rss grew ${Math.round((peak - before) / 1e6)} MB`);
+  });
+
+  test('a small gzip input over the budget is rejected too (the synchronous path counts as well)', async () => {
+    const gz = gzipSync(Buffer.from(`${'{"a":1}\n'.repeat(100_000)}`));
+    const rs = await collect(gz, { maxDecompressedBytes: 64 * 1024 });
+    assert.ok(
+      errors(rs).some((e) => e.startsWith('decompressed-too-large')),
+      errors(rs).join(),
+    );
+    assert.ok(values(rs).length < 100_000);
+  });
+
+  test('a one-line document cut off before its newline is a counted rejection, not silence', async () => {
+    const rs = await collect(Buffer.from('{"Records":[{"eventTime":"2026-01-01T00:00:00Z"'));
+    assert.deepEqual(values(rs), []);
+    assert.deepEqual(errors(rs), ['truncated@1']);
+  });
+
+  const trail = () => JSON.stringify({ Records: sampleRecords(3).slice(0, 6) }, null, 2);
+  const elementLines = (text: string) =>
+    text
+      .split('\n')
+      .map((l, i) => [l, i + 1] as const)
+      .filter(([l]) => l === '    {')
+      .map(([, n]) => n);
+
+  test('a pretty-printed CloudTrail file with one syntax error keeps every other element', async () => {
+    const text = trail();
+    const starts = elementLines(text);
+    assert.equal(starts.length, 6);
+    const lines = text.split('\n');
+    // Break element 3: drop the comma after its first member.
+    const at = starts[2]!; // 1-based line of "    {", so lines[at] is its first member
+    lines[at] = lines[at]!.replace(/,$/, '');
+    const rs = await collect(Buffer.from(lines.join('\n')));
+    const good = sampleRecords(3).slice(0, 6);
+    assert.deepEqual(values(rs), [good[0], good[1], good[3], good[4], good[5]]);
+    assert.deepEqual(errors(rs), [`malformed-json@${at}`]);
+  });
+
+  test('an unterminated string or a missing brace costs only its element', async () => {
+    const good = sampleRecords(3).slice(0, 6);
+    for (const breakIt of [
+      (l: string) => l.replace(/"(,?)$/, '$1'), // a string that never closes
+      (l: string) => (l === '    },' ? '    ,' : l), // an element that never closes
+    ]) {
+      const lines = trail().split('\n');
+      const starts = elementLines(lines.join('\n'));
+      let broken = -1;
+      for (let i = starts[1]!; i < starts[2]! - 1; i++) {
+        const after = breakIt(lines[i]!);
+        if (after !== lines[i]) {
+          lines[i] = after;
+          broken = i;
+          break;
+        }
+      }
+      assert.ok(broken > 0);
+      const rs = await collect(Buffer.from(lines.join('\n')));
+      assert.deepEqual(values(rs), [good[0], good[2], good[3], good[4], good[5]]);
+      assert.equal(errors(rs).length, 1, errors(rs).join());
+    }
+  });
+
+  test('a minified Records file with a syntax error keeps the parsable elements; a gzip of it too', async () => {
+    const good = sampleRecords(3).slice(0, 4);
+    const text = `{"Records":[${good.map((r) => JSON.stringify(r)).join(',')}]}`.replace(
+      JSON.stringify(good[1]),
+      JSON.stringify(good[1]).replace(':', '::'),
+    );
+    for (const bytes of [Buffer.from(text), gzipSync(text)]) {
+      const rs = await collect(bytes);
+      assert.deepEqual(values(rs), [good[0], good[2], good[3]]);
+      assert.deepEqual(errors(rs), ['malformed-json@1']);
+    }
+  });
+
+  test('JSON lines whose first line is broken are still read as lines', async () => {
+    const rs = await collect(Buffer.from('{"a":\n{"b":2}\n{"c":3}\n'));
+    assert.deepEqual(values(rs), [{ b: 2 }, { c: 3 }]);
+    assert.deepEqual(errors(rs), ['malformed-json@1']);
+  });
+
+  test('a document followed by JSON lines reads both', async () => {
+    const rs = await collect(Buffer.from('[\n {"a":1},\n {"a":2}\n]\n{"b":3}\n'));
+    assert.deepEqual(values(rs), [{ a: 1 }, { a: 2 }, { b: 3 }]);
+    assert.deepEqual(errors(rs), []);
   });
 });
 

@@ -6,7 +6,9 @@ import { createHash, createHmac } from 'node:crypto';
  * @example redact('ghp_…36 chars') // 'ghp_ab************'
  */
 export function redact(secret: string): string {
-  const head = secret.slice(0, Math.min(6, Math.floor(secret.length / 6)));
+  // Control characters in a secret's first bytes (an OSC 8 hyperlink, a screen clear) never reach a
+  // preview, whatever prints it.
+  const head = secret.slice(0, Math.min(6, Math.floor(secret.length / 6))).replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
   return head + '*'.repeat(Math.max(4, Math.min(12, secret.length - head.length)));
 }
 

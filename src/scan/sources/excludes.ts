@@ -66,9 +66,18 @@ export function defaultExcludeReason(relPath: string): string | undefined {
   return undefined;
 }
 
-/** Git's own heuristic: a NUL byte in the first 8000 bytes marks binary content. */
+/**
+ * Binary content: in the first 8000 bytes (git's sample), more than 5% are NUL or other control bytes
+ * text does not use (tab, newlines, form feed and ESC excepted). Git's own rule (any NUL) would let
+ * one NUL at the top of a file hide every secret below it; compiled and compressed data is far above
+ * the threshold (random bytes are about 10% control bytes, executables more).
+ */
 export function looksBinary(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, 8000);
-  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
-  return false;
+  let control = 0;
+  for (let i = 0; i < n; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x0b && b !== 0x1b) control++;
+  }
+  return n > 0 && control > n * 0.05;
 }

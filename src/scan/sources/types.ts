@@ -9,6 +9,8 @@ export type SkipReason =
   | 'excluded'
   | 'ignored'
   | 'missing'
+  /** Warden's own JSON, JSON lines, SARIF or baseline report: its key ids must not set Warden off. */
+  | 'warden-report'
   /** Read for secrets, but a posture analyzer could not parse it (broken HCL, invalid YAML). */
   | 'malformed';
 
