@@ -50,6 +50,23 @@ const CASES: Array<{ name: string; record: unknown; expect: string | undefined }
     expect: 'runtime.identity.privilege-escalation',
   },
   { name: 'gcp: Secret Manager access', record: gcpAudit.sampleRecords(1)[5], expect: undefined },
+  {
+    name: 'gcp: a service account makes a bucket public',
+    record: gcpEntry(createRandom(9), {
+      project: 'acme-prod',
+      time: '2026-11-02T09:00:00Z',
+      principal: 'ci@acme-prod.iam.gserviceaccount.com',
+      service: 'storage.googleapis.com',
+      method: 'storage.setIamPermissions',
+      resourceName: 'projects/_/buckets/acme-exports',
+      resourceType: 'gcs_bucket',
+      permission: 'storage.buckets.setIamPolicy',
+      serviceData: {
+        policyDelta: { bindingDeltas: [{ action: 'ADD', role: 'roles/storage.objectViewer', member: 'allUsers' }] },
+      },
+    }),
+    expect: 'runtime.identity.privilege-escalation',
+  },
   { name: 'gke: own configmap', record: gkeAudit.sampleRecords(1)[0], expect: undefined },
   { name: 'gke: kube-system secret', record: gkeAudit.sampleRecords(1)[1], expect: 'runtime.identity.resource-mismatch' },
   { name: 'gke: cluster-admin binding', record: gkeAudit.sampleRecords(1)[2], expect: 'runtime.identity.privilege-escalation' },

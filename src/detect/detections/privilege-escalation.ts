@@ -128,7 +128,10 @@ export const privilegeEscalation: Detection = {
     const rp = requestParameters(e);
     const grant = `${rp.policyArn ?? ''} ${rp.policyName ?? ''} ${e.resource?.id ?? ''} ${JSON.stringify(rp.roleRef ?? '')}`;
     const roles = grantedRoles(e);
-    const admin = ADMIN.test(grant) || roles.some((r) => ADMIN_ROLES.has(r.toLowerCase())) || TRUST.test(e.action);
+    const members = (e.raw.extra as Record<string, unknown> | undefined)?.grantedMembers;
+    // Any role for everyone on the internet (GCP allUsers / allAuthenticatedUsers) is as bad as admin.
+    const toEveryone = Array.isArray(members) && members.some((m) => m === 'allUsers' || m === 'allAuthenticatedUsers');
+    const admin = ADMIN.test(grant) || roles.some((r) => ADMIN_ROLES.has(r.toLowerCase())) || TRUST.test(e.action) || toEveryone;
     const self = (SELF_SERVICE.test(e.action) && targetsSelf(e)) || (longLivedKey && keyForSelf(e));
     // A long-lived key minted by automation is persistence (T1098.001) the first time it happens, with
     // or without history: an identity that rotates keys for a living is quiet from its second one.

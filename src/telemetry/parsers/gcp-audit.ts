@@ -194,12 +194,14 @@ export const createGcpAuditParser = ((): EventParser => {
     }
     if (lifecycle !== undefined) tags.push(`credential.${lifecycle}`);
     let grants: { roles: string[]; members: string[] } | undefined;
+    // Cloud Storage logs its IAM changes as storage.setIamPermissions, with the same policy delta.
+    const setIam = op === 'SetIamPolicy' || op === 'setIamPermissions';
     if (
-      op === 'SetIamPolicy' ||
+      setIam ||
       /^(?:CreateRole|UpdateRole|UndeleteRole|CreateWorkloadIdentityPoolProvider|UpdateWorkloadIdentityPoolProvider)$/.test(op)
     ) {
       tags.push('privilege.change');
-      if (op === 'SetIamPolicy') grants = grantsOf(p);
+      if (setIam) grants = grantsOf(p);
     }
     if (op === 'AccessSecretVersion') tags.push('secret.read');
     if (service === 'iamcredentials.googleapis.com' && !tags.includes('impersonation')) tags.push('impersonation');
