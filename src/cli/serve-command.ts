@@ -231,7 +231,7 @@ async function runWorkerCommand(
   io: CliIO,
 ): Promise<number> {
   const { busNames, connectBus, runWorker } = await import('../bus/index.js');
-  const { getMeta, openStore } = await import('../store/index.js');
+  const { getMeta, learnedExceptions, openStore } = await import('../store/index.js');
   const { partitionCount } = await import('../detect/partition.js');
   const learnUntil = timeFlag(flags.learnUntil, '--learn-until');
   const partitions = partitionCount(io.env.WARDEN_PARTITIONS);
@@ -256,7 +256,8 @@ async function runWorkerCommand(
       only,
       detect: async () => ({
         learnUntil: learnUntil ?? (await serverLearnUntil(() => getMeta(store, LEARN_UNTIL_META))),
-        config: config.detect,
+        // Exceptions learned from triage ("expected change") join the configured ones.
+        config: { ...config.detect, exceptions: [...config.detect.exceptions, ...(await learnedExceptions(store))] },
         severity: config.severity,
         expectations: manifest ? [createPolicyViolation(manifest)] : [],
       }),

@@ -2,9 +2,11 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { DEFAULT_PARTITIONS } from '../detect/partition.js';
 import { createPolicyViolation } from '../detect/policy-violation.js';
 import type { DetectConfig } from '../model/config.js';
+import { DetectConfigSchema } from '../model/config.js';
 import type { Severity } from '../model/severity.js';
 import { loadManifest } from '../policy/load.js';
 import { rescoreGraph } from '../store/graph-query.js';
+import { learnedExceptions } from '../store/learned-exceptions.js';
 import { processedTotal } from '../store/partitions.js';
 import { openStore, type Store } from '../store/store.js';
 import { auditFor } from './app.js';
@@ -82,9 +84,12 @@ export async function createServerContext(options: ContextOptions = {}): Promise
   });
   // The manifest is read before the store takes traffic: a broken one stops the start (exit 2).
   const manifest = options.policyFile === undefined ? undefined : loadManifest(options.policyFile, cwd);
+  // Exceptions learned from triage ("expected change") join the configured ones.
+  const learned = await learnedExceptions(store);
+  const baseConfig = options.detect?.config ?? DetectConfigSchema.parse({});
   const detect: DetectorOptions = {
     learnUntil: options.learnUntil,
-    config: options.detect?.config,
+    config: learned.length === 0 ? options.detect?.config : { ...baseConfig, exceptions: [...baseConfig.exceptions, ...learned] },
     severity: options.detect?.severity,
     // Declared expectations: the server's detector raises the same runtime.policy.violation as `warden detect --policy`.
     expectations: manifest ? [createPolicyViolation(manifest)] : [],

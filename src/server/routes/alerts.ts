@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { DETECTIONS } from '../../detect/detections/index.js';
+import { exceptionsForExpectedChange } from '../../detect/learned.js';
 import { WardenError } from '../../model/errors.js';
 import { SEVERITIES, type Severity } from '../../model/severity.js';
 import { toDetectionFinding } from '../../report/ocsf.js';
@@ -11,6 +12,7 @@ import {
   type TriagedAlert,
   type TriageState,
 } from '../../store/alert-triage.js';
+import { addLearnedExceptions } from '../../store/learned-exceptions.js';
 import { actorOf } from '../auth.js';
 import type { ServerContext } from '../context.js';
 
@@ -125,6 +127,21 @@ export function registerAlerts(app: FastifyInstance, ctx: ServerContext): void {
       const by = actorOf(request);
       const after = await ctx.store.transaction(async (trx) => {
         const change = await setAlertStatus(trx, uid, { status: request.body.state, reason: request.body.reason ?? '', by });
+        // Closed as an expected change (a reason starting "expected change"): the same identity from the
+        // same new network or region is an exception from now on, recorded in the audit trail.
+        const reason = request.body.reason ?? '';
+        if ((request.body.state === 'resolved' || request.body.state === 'suppressed') && /^expected[ -]change\b/i.test(reason)) {
+          const triaged = await getTriagedAlert(trx, uid);
+          const learned = triaged === undefined ? undefined : exceptionsForExpectedChange(triaged.alert, reason, by);
+          if (learned !== undefined) {
+            const added = await addLearnedExceptions(trx, learned);
+            await ctx.audit(
+              request,
+              { action: 'detect.exception.learned', target: uid, detail: { exceptions: learned, added } },
+              trx,
+            );
+          }
+        }
         await ctx.audit(
           request,
           {

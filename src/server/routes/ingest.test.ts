@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { generateScenario } from '../../scenario/generate.js';
+import { learnedExceptions } from '../../store/learned-exceptions.js';
 import { sqliteBackend } from '../../store/testing.js';
 import { sampleRecords } from '../../telemetry/parsers/cloudtrail.samples.js';
 import type { OwnedContext } from '../serve.js';
@@ -240,6 +241,46 @@ describe('detection through the service', () => {
         payload: { state: 'closed' },
       });
       assert.equal(badState.statusCode, 400);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('an alert closed as an expected change becomes a learned exception, recorded in the audit trail', async () => {
+    const t = await testServer({ learnUntil });
+    try {
+      await post(t, 0, files.length);
+      await settle(t);
+      const headers = await t.auth('viewer');
+      const page = (
+        await t.app.inject({ method: 'GET', url: '/v1/alerts?detection=runtime.credential.new-source&limit=5', headers })
+      ).json();
+      const uid: string | undefined = page.items[0]?.finding_info.uid;
+      assert.ok(uid, 'the scenario has a new-source alert');
+      const res = await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/alerts/${uid}`,
+        headers: await t.auth('analyst'),
+        payload: { state: 'resolved', reason: 'expected change: CHG-7 vendor egress moved' },
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      const learned = await learnedExceptions(t.ctx.store);
+      assert.ok(learned.length > 0);
+      assert.ok(learned.every((x) => x.detections?.includes('runtime.credential.new-source') && /CHG-7/.test(x.reason ?? '')));
+      const audit = (
+        await t.app.inject({ method: 'GET', url: `/v1/audit?target=${uid}`, headers: await t.auth('admin') })
+      ).json();
+      assert.ok(audit.items.some((a: { action: string }) => a.action === 'detect.exception.learned'));
+      // Any other reason teaches nothing.
+      const before = learned.length;
+      const other = page.items[1]?.finding_info.uid ?? uid;
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/v1/alerts/${other}`,
+        headers: await t.auth('analyst'),
+        payload: { state: 'resolved', reason: 'false positive' },
+      });
+      assert.equal((await learnedExceptions(t.ctx.store)).length, before);
     } finally {
       await t.close();
     }
