@@ -82,7 +82,7 @@ describe('action.yml', () => {
     // The action's own checkout: a copy of this repository's sources, dependencies shared.
     const actionPath = join(dir, 'action-checkout');
     mkdirSync(actionPath, { recursive: true });
-    for (const f of ['src', 'test', 'bench', 'rules', 'frameworks', 'docs', 'package.json', 'tsconfig.json', 'action.yml'])
+    for (const f of ['src', 'test', 'bench', 'rules', 'frameworks', 'docs', 'web', 'package.json', 'tsconfig.json', 'action.yml'])
       cpSync(join(root, f), join(actionPath, f), { recursive: true });
     symlinkSync(join(root, 'node_modules'), join(actionPath, 'node_modules'));
     const workspace = leakyRepo('workspace');

@@ -28,7 +28,7 @@ after(cleanup);
 async function alertsFor(name: string, records: unknown[]): Promise<Array<{ detectionId: string; severity: string }>> {
   const file = join(dir, name);
   writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  const r = await cli(['detect', '--replay', file, '--format', 'json', '--no-persist']);
+  const r = await cli(['detect', '--replay', file, '--format', 'jsonl', '--no-persist']);
   assert.equal(r.code, 0, r.stderr.slice(0, 1000));
   return r.stdout
     .trim()

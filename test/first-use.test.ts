@@ -234,7 +234,7 @@ describe('attacker-controlled text reaches no terminal raw, and tables fit it', 
   test('rules list wraps to 80 columns, or to COLUMNS', async () => {
     const r = await cli(['rules', 'list'], { cwd });
     assert.ok(widest(r.stdout) <= 80);
-    assert.match(r.stdout.split('\n')[0]!, /^ID\s+SEVERITY\s+TITLE/);
+    assert.match(r.stdout.split('\n')[0]!, /^ID\s+KIND\s+SEVERITY\s+TITLE/);
     const wide = await cli(['rules', 'list'], { cwd, env: { COLUMNS: '150' } });
     assert.ok(widest(wide.stdout) > 80 && widest(wide.stdout) <= 150);
   });

@@ -57,7 +57,7 @@ before(() => {
 });
 
 async function violations(policy: string, inputs: string[]): Promise<Alert[]> {
-  const r = await cli(['detect', '--replay', ...inputs, '--policy', policy, '--no-persist', '--format', 'json'], { cwd: dir });
+  const r = await cli(['detect', '--replay', ...inputs, '--policy', policy, '--no-persist', '--format', 'jsonl'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   return r.stdout
     .split('\n')

@@ -22,7 +22,7 @@ before(async () => {
 
 type Posture = { identity: string; ruleId: string };
 const noOwner = async () =>
-  (await cli(['identities', '--posture', '--store', store], { cwd: dir })).stdout
+  (await cli(['identities', '--posture', '--store', store, '--format', 'jsonl'], { cwd: dir })).stdout
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Posture)
@@ -44,7 +44,7 @@ test('declared owners, aliases and grants reach the graph', async () => {
   assert.equal(again.code, 0, again.stderr);
   assert.deepEqual(await noOwner(), []);
 
-  const list = (await cli(['identities', '--store', store, '--format', 'json'], { cwd: dir })).stdout;
+  const list = (await cli(['identities', '--store', store, '--format', 'jsonl'], { cwd: dir })).stdout;
   const rows = list
     .split('\n')
     .filter(Boolean)

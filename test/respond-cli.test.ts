@@ -177,7 +177,7 @@ test('warden respond: plan, approve, apply, log, apply again, and reuse after re
   assert.ok(record);
   const reuse = { ...record, eventID: randomUUID(), eventTime: new Date(Date.now() + 60_000).toISOString().slice(0, 19) + 'Z' };
   writeFileSync(join(tmp.dir, 'reuse.json'), JSON.stringify({ Records: [reuse] }));
-  const detect = await cli(['detect', '--replay', 'reuse.json', '--resume', '--store', store, '--format', 'json'], {
+  const detect = await cli(['detect', '--replay', 'reuse.json', '--resume', '--store', store, '--format', 'jsonl'], {
     cwd: tmp.dir,
   });
   assert.equal(detect.code, 0, detect.stderr);

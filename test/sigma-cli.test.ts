@@ -89,7 +89,7 @@ describe('Sigma rules on the command line', () => {
   });
 
   test('detect --rules raises an alert per matched rule: title, id as analytic uid, level, ATT&CK, evidences', async () => {
-    const r = await cli(['detect', '--replay', log, '--rules', rules, '--no-persist', '--format', 'json']);
+    const r = await cli(['detect', '--replay', log, '--rules', rules, '--no-persist', '--format', 'jsonl']);
     assert.equal(r.code, 0, r.stderr);
     const alerts = alertsOf(r.stdout);
     const mine = alerts.find((a) => a.detectionId === '0b9f3c4e-1111-4e2a-9c1b-5d7e8f9a0b1c');
@@ -122,12 +122,12 @@ describe('Sigma rules on the command line', () => {
     const cwd = join(dir, 'proj');
     mkdirSync(cwd);
     writeFileSync(join(cwd, 'warden.config.yaml'), `detect:\n  rules: [${JSON.stringify(rules)}]\n  builtinRules: false\n`);
-    const r = await cli(['detect', '--replay', log, '--no-persist', '--format', 'json'], { cwd });
+    const r = await cli(['detect', '--replay', log, '--no-persist', '--format', 'jsonl'], { cwd });
     assert.equal(r.code, 0, r.stderr);
     const ids = alertsOf(r.stdout).map((a) => a.detectionId);
     assert.ok(ids.includes('0b9f3c4e-1111-4e2a-9c1b-5d7e8f9a0b1c'));
     assert.ok(!ids.includes(pack.rule));
-    const none = await cli(['detect', '--replay', log, '--no-persist', '--no-builtin-rules', '--format', 'json']);
+    const none = await cli(['detect', '--replay', log, '--no-persist', '--no-builtin-rules', '--format', 'jsonl']);
     assert.ok(!alertsOf(none.stdout).some((a) => a.detectionId === pack.rule));
     const missing = await cli(['detect', '--replay', log, '--no-persist', '--rules', join(dir, 'absent')]);
     assert.equal(missing.code, 2);

@@ -38,6 +38,9 @@ export function repositoryOf(root: string): string | undefined {
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 5000,
     }).trim();
+    // Only a hosted remote (https://host/owner/repo, git@host:owner/repo, ssh://…) names a repository; a
+    // clone of a local folder (CI's checkout of a path, a file:// URL) says nothing about the workflow's repo.
+    if (!/^(?:https?:\/\/|ssh:\/\/|git:\/\/|[\w.-]+@[\w.-]+:)/.test(url)) return undefined;
     const m = /[:/]([^/:]+\/[^/]+?)(?:\.git)?\/?$/.exec(url);
     return m?.[1];
   } catch {
