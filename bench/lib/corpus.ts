@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadSecretRules } from '../../src/scan/secrets/load-rules.js';
+import { fileNameTest, loadSecretRules } from '../../src/scan/secrets/load-rules.js';
 import { expandPlant, type PlantTemplate, plantTemplates, spread } from './plants.js';
 import { createRng, type Rng, seedOf } from './rng.js';
 import { AVG_LINE, cleanLines, EXTENSIONS, type FileKind } from './text.js';
@@ -126,8 +126,8 @@ function assignPlants(files: PlannedFile[], plants: readonly PlantTemplate[], r:
   for (const p of plants) {
     if (p.paths !== undefined) {
       // A rule limited to some files (configuration) is planted in one of those.
-      const globs = p.paths.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`, 'i'));
-      const fits = files.filter((f) => globs.some((re) => re.test(f.path.slice(f.path.lastIndexOf('/') + 1))));
+      const applies = fileNameTest(p.paths);
+      const fits = files.filter((f) => applies(f.path));
       const roomy = fits.filter(room);
       const pick = roomy.length > 0 ? roomy : fits;
       if (pick.length > 0) {

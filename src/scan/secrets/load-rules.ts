@@ -68,7 +68,7 @@ export function readSecretRuleFiles(dir = join(packageRoot(), 'rules', 'secrets'
 }
 
 /** A test of a path's last name against file-name globs, case-insensitively (`*` within the name). */
-function fileNameTest(globs: readonly string[]): (path: string) => boolean {
+export function fileNameTest(globs: readonly string[]): (path: string) => boolean {
   const res = globs.map((g) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`, 'i'));
   return (path) => {
     const name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
