@@ -157,7 +157,7 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
  * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
  */
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
-  const { createDetector, createPolicyViolation, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+  const { createDetector, manifestDetectorOptions, DETECTIONS, mergeByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
@@ -186,9 +186,11 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
     // Exceptions learned from triage ("expected change") join the configured ones.
     const learned = store ? await learnedExceptions(store) : [];
+    // The manifest's expectations and declared changes, and who its identities are.
+    const declared = manifestDetectorOptions(manifest, config.detect);
     const detector = createDetector({
       config: {
-        ...config.detect,
+        ...declared.config,
         ...(learned.length === 0 ? {} : { exceptions: [...config.detect.exceptions, ...learned] }),
         ...(flags.builtinRules === false ? { builtinRules: false } : {}),
       },
@@ -198,7 +200,9 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       learnUntil,
       emit: following ? 'first' : 'final',
       initial,
-      expectations: manifest ? [createPolicyViolation(manifest)] : [],
+      expectations: declared.expectations,
+      ownerOf: declared.ownerOf,
+      nameOf: declared.nameOf,
     });
     const stats = emptyTelemetryStats();
     const minRank = severityRank(flags.minSeverity);

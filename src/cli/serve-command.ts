@@ -238,8 +238,10 @@ async function runWorkerCommand(
   const only = parsePartitions(flags.partitions, partitions);
   const config = loadConfig(io.cwd, flags.config);
   const { policyFlag } = await import('./policy-command.js');
-  const { createPolicyViolation } = await import('../detect/policy-violation.js');
+  const { manifestDetectorOptions } = await import('../detect/policy-violation.js');
   const manifest = policyFlag(io, flags.policy, false);
+  // The manifest's expectations and declared changes, and who its identities are.
+  const declared = manifestDetectorOptions(manifest, config.detect);
   const store = await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd });
   try {
     const bus = await connectBus(flags.bus, busNames(io.env));
@@ -257,9 +259,11 @@ async function runWorkerCommand(
       detect: async () => ({
         learnUntil: learnUntil ?? (await serverLearnUntil(() => getMeta(store, LEARN_UNTIL_META))),
         // Exceptions learned from triage ("expected change") join the configured ones.
-        config: { ...config.detect, exceptions: [...config.detect.exceptions, ...(await learnedExceptions(store))] },
+        config: { ...declared.config, exceptions: [...config.detect.exceptions, ...(await learnedExceptions(store))] },
         severity: config.severity,
-        expectations: manifest ? [createPolicyViolation(manifest)] : [],
+        expectations: declared.expectations,
+        ownerOf: declared.ownerOf,
+        nameOf: declared.nameOf,
       }),
       signal: controller.signal,
       leaseMs,

@@ -58,6 +58,8 @@ export interface DetectorOptions {
   initial?: DetectorSnapshot | undefined;
   /** The owner of an identity (from the policy manifest), for declared changes that name an owner. */
   ownerOf?: ((identityId: string) => string | undefined) | undefined;
+  /** The name of an identity in the policy manifest, for declared changes that name declared identities. */
+  nameOf?: ((identityId: string) => string | undefined) | undefined;
   /**
    * Sigma rules: a compiled set, `false` for none, or (when absent) the bundled pack unless
    * `detect.builtinRules` is false, plus `detect.rules` and `rules` (files or folders, resolved
@@ -331,7 +333,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     ep.decided = true;
     const n = ep.novelty!;
     if (isQuiet(n)) {
-      const declared = declaredChange(changes, n, ep.identity, ep.first, options.ownerOf);
+      const declared = declaredChange(changes, n, ep.identity, ep.first, options.ownerOf, options.nameOf);
       if (declared !== undefined) return absorb(ep, `declared:${changes.indexOf(declared)}`, n.keys[0]!, [], declared.reason, at);
       for (const k of n.keys) {
         const members = fleetOf(ep, k);

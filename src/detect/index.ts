@@ -13,7 +13,7 @@ export {
   type SavedEpisode,
 } from './engine.js';
 export { mergeByTime } from './merge.js';
-export { createPolicyViolation } from './policy-violation.js';
+export { createPolicyViolation, type ManifestDetectorOptions, manifestDetectorOptions } from './policy-violation.js';
 
 /**
  * Runs the detector over a stream of events (in time order) and yields alerts as they become due:

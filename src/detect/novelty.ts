@@ -144,13 +144,20 @@ export function declaredChange(
   identity: IdentityEvent['identity'],
   at: number,
   ownerOf: ((identityId: string) => string | undefined) | undefined,
+  nameOf?: ((identityId: string) => string | undefined) | undefined,
 ): CompiledChange | undefined {
+  let declaredName: string | undefined | null = null;
   return changes.find((c) => {
     if (at < c.from || at > c.to) return false;
     const named =
       c.identities === undefined
         ? c.owner === undefined
-        : c.identities.some((re) => re.test(identity.id) || (identity.name !== undefined && re.test(identity.name)));
+        : c.identities.some((re) => {
+            if (re.test(identity.id) || (identity.name !== undefined && re.test(identity.name))) return true;
+            // The identity's name in the policy manifest (a change declared there names identities so).
+            if (declaredName === null) declaredName = nameOf?.(identity.id);
+            return declaredName !== undefined && re.test(declaredName);
+          });
     const owned = c.owner !== undefined && ownerOf?.(identity.id) === c.owner;
     if (!named && !owned) return false;
     if (c.networks === undefined && c.regions === undefined) return true;

@@ -1,6 +1,7 @@
 import { POLICY_VIOLATION_ID } from '../model/alert.js';
+import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
-import { evaluateEvent, type Manifest, type PolicyViolation } from '../policy/index.js';
+import { evaluateEvent, type Manifest, type PolicyViolation, resolveIdentity } from '../policy/index.js';
 import { policyRule } from '../policy/rules.js';
 import type { Detection } from './detection.js';
 import { networkOf } from './features.js';
@@ -60,5 +61,41 @@ export function createPolicyViolation(manifest: Manifest): Detection {
         },
       };
     },
+  };
+}
+
+/** What the manifest gives a detector: its expectations, its declared changes, and who each identity is. */
+export interface ManifestDetectorOptions {
+  expectations: Detection[];
+  /** The config with the manifest's `changes:` after the config's own `detect.changes`. */
+  config: DetectConfig;
+  ownerOf: (identityId: string) => string | undefined;
+  nameOf: (identityId: string) => string | undefined;
+}
+
+/**
+ * The detector options a policy manifest implies, merged with the config: `warden detect`, `warden
+ * serve` and `warden worker` build their detectors from this, so a change declared in the manifest
+ * quiets the same novelty everywhere.
+ * @example createDetector({ ...otherOptions, ...manifestDetectorOptions(manifest, config.detect) })
+ */
+export function manifestDetectorOptions(manifest: Manifest | undefined, config: DetectConfig): ManifestDetectorOptions {
+  if (manifest === undefined) return { expectations: [], config, ownerOf: () => undefined, nameOf: () => undefined };
+  // A single address is a /32 (or /128) block to the novelty matcher.
+  const block = (n: string) => (n.includes('/') ? n : `${n}/${n.includes(':') ? 128 : 32}`);
+  const declared: DetectConfig['changes'] = manifest.changes.map((c) => ({
+    from: c.from,
+    to: c.to,
+    reason: c.reason,
+    ...(c.identities ? { identities: c.identities } : {}),
+    ...(c.owner ? { owner: c.owner } : {}),
+    ...(c.networks ? { networks: c.networks.map(block) } : {}),
+    ...(c.regions ? { regions: c.regions } : {}),
+  }));
+  return {
+    expectations: [createPolicyViolation(manifest)],
+    config: declared.length === 0 ? config : { ...config, changes: [...config.changes, ...declared] },
+    ownerOf: (id) => resolveIdentity(manifest, id)?.owner,
+    nameOf: (id) => resolveIdentity(manifest, id)?.name,
   };
 }

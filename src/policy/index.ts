@@ -39,6 +39,7 @@ export {
   DAYS,
   type Day,
   type Manifest,
+  type ManifestChange,
   ManifestDocumentSchema,
   type ManifestIdentity,
   type PolicyWindow,

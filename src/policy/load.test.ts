@@ -184,3 +184,52 @@ identities:
     assert.equal(resolveIdentity(m, 'system:serviceaccount:prod:web'), undefined);
   });
 });
+
+describe('declared changes in the manifest', () => {
+  const head = 'version: 1\nidentities:\n  ci-runner:\n    owner: platform\n    match: ["arn:aws:iam::*:role/ci-runner"]\n';
+
+  test('a change names declared identities or an owner, with its time and where to', () => {
+    const r = parseManifest(
+      `${head}changes:\n  - reason: CHG-7 runner pool moves\n    from: 2026-03-05T06:00:00Z\n    to: "2026-03-05T18:00:00+01:00"\n    identities: [ci-runner]\n    networks: ["198.51.100.0/24", 192.0.2.7]\n    regions: [eu-central-1]\n  - reason: platform rollout\n    from: 2026-03-06T00:00:00Z\n    to: 2026-03-07T00:00:00Z\n    owner: platform\n`,
+      'p.yaml',
+    );
+    assert.ok(r.ok, r.ok ? '' : JSON.stringify(r.issues));
+    assert.equal(r.value.changes.length, 2);
+    assert.deepEqual(r.value.changes[0]!.identities, ['ci-runner']);
+    assert.equal(r.value.changes[0]!.at.line, 7);
+    assert.equal(r.value.changes[1]!.owner, 'platform');
+    const none = parseManifest(head, 'p.yaml');
+    assert.deepEqual(none.ok && none.value.changes, []);
+  });
+
+  test('an undeclared identity, an unknown owner, a backwards time and a misspelt key are each refused at their line', () => {
+    const p = problems(
+      `${head}changes:\n  - reason: r\n    from: 2026-03-05T06:00:00Z\n    to: 2026-03-06T06:00:00Z\n    identities: [ci-runer]\n  - reason: r\n    from: 2026-03-05T06:00:00Z\n    to: 2026-03-06T06:00:00Z\n    owner: platfrom\n`,
+    );
+    assert.deepEqual(
+      p.map((i) => i.path),
+      ['p.yaml:7', 'p.yaml:11'],
+    );
+    assert.match(p[0]!.message, /"ci-runer" is not a declared identity: did you mean "ci-runner"/);
+    assert.match(p[1]!.message, /no declared identity has owner "platfrom": did you mean "platform"/);
+    const backwards = problems(
+      `${head}changes:\n  - reason: r\n    from: 2026-03-06T06:00:00Z\n    to: 2026-03-05T06:00:00Z\n    owner: platform\n`,
+    );
+    assert.match(backwards[0]!.message, /ends after it starts/);
+    assert.equal(backwards[0]!.path, 'p.yaml:9');
+    const typo = problems(
+      `${head}changes:\n  - reason: r\n    from: 2026-03-05T06:00:00Z\n    to: 2026-03-06T06:00:00Z\n    owner: platform\n    network: ["198.51.100.0/24"]\n`,
+    );
+    assert.match(typo[0]!.message, /unknown key "network".*did you mean "networks"/);
+    const nobody = problems(`${head}changes:\n  - reason: r\n    from: 2026-03-05T06:00:00Z\n    to: 2026-03-06T06:00:00Z\n`);
+    assert.match(nobody[0]!.message, /name the identities the change is for/);
+    const date = problems(
+      `${head}changes:\n  - reason: r\n    from: 2026-03-05\n    to: 2026-03-06T06:00:00Z\n    owner: platform\n`,
+    );
+    assert.match(date[0]!.message, /changes\[0\]\.from: a time like/);
+    const cidr = problems(
+      `${head}changes:\n  - reason: r\n    from: 2026-03-05T06:00:00Z\n    to: 2026-03-06T06:00:00Z\n    owner: platform\n    networks: ["198.51.100.0/33"]\n`,
+    );
+    assert.equal(cidr[0]!.path, 'p.yaml:11');
+  });
+});

@@ -7,6 +7,7 @@ import {
   type AllowEntry,
   DAYS,
   type Manifest,
+  type ManifestChange,
   type ManifestDocument,
   ManifestDocumentSchema,
   type ManifestIdentity,
@@ -58,7 +59,7 @@ function lineAt(src: Located, path: readonly Segment[], key = false): number {
 
 /** Keys each object of the manifest accepts, for "did you mean" on an unknown key. */
 const KEYS: Record<string, readonly string[]> = {
-  root: ['version', 'identities', 'trust'],
+  root: ['version', 'identities', 'trust', 'changes'],
   identity: ['owner', 'description', 'match', 'environments', 'allow', 'sources', 'windows', 'credentials', 'agent', 'response'],
   allow: ['actions', 'resources'],
   sources: ['networks', 'regions'],
@@ -67,11 +68,13 @@ const KEYS: Record<string, readonly string[]> = {
   agent: ['tools', 'destinations'],
   response: ['automatic'],
   trust: ['issuer', 'audience', 'subject', 'identity'],
+  change: ['reason', 'from', 'to', 'identities', 'owner', 'networks', 'regions'],
 };
 
 function objectKind(path: readonly Segment[]): string {
   if (path.length === 0) return 'root';
   if (path[0] === 'trust') return 'trust';
+  if (path[0] === 'changes') return 'change';
   if (path.length === 2) return 'identity';
   const k = path[2];
   if (k === 'allow' || k === 'windows') return k === 'allow' ? 'allow' : 'window';
@@ -191,7 +194,7 @@ function buildIdentities(
   src: Located,
   doc: ManifestDocument,
   out: Collector,
-): { identities: ManifestIdentity[]; trust: TrustEntry[] } {
+): { identities: ManifestIdentity[]; trust: TrustEntry[]; changes: ManifestChange[] } {
   const at = (path: readonly Segment[], key = false): SourceRef => ({ file: src.file, line: lineAt(src, path, key) });
   const identities: ManifestIdentity[] = [];
   for (const [name, e] of Object.entries(doc.identities)) {
@@ -246,7 +249,8 @@ function buildIdentities(
     identities.push(entry);
   }
   const trust = doc.trust.map((t, i) => ({ ...t, at: at(['trust', i]) }));
-  return { identities, trust };
+  const changes = doc.changes.map((c, i) => ({ ...c, at: at(['changes', i]) }));
+  return { identities, trust, changes };
 }
 
 /** The line of each `match` entry, for problems that point at one. */
@@ -258,7 +262,7 @@ export function canonicalName(name: string): string {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : name;
 }
 
-function crossChecks(identities: ManifestIdentity[], trust: TrustEntry[], issues: Issue[]): void {
+function crossChecks(identities: ManifestIdentity[], trust: TrustEntry[], changes: ManifestChange[], issues: Issue[]): void {
   const names = new Map<string, ManifestIdentity>();
   for (const id of identities) {
     const prev = names.get(id.name);
@@ -292,6 +296,24 @@ function crossChecks(identities: ManifestIdentity[], trust: TrustEntry[], issues
       });
     }
   }
+  const owners = [...new Set(identities.map((id) => id.owner))];
+  for (const c of changes) {
+    for (const name of c.identities ?? []) {
+      if (names.has(name)) continue;
+      const guess = closest(name, [...names.keys()]);
+      issues.push({
+        path: `${c.at.file}:${c.at.line}`,
+        message: `changes.identities: "${name}" is not a declared identity${guess ? `: did you mean "${guess}"?` : ': declare it under identities: first'}`,
+      });
+    }
+    if (c.owner !== undefined && !owners.includes(c.owner)) {
+      const guess = closest(c.owner, owners);
+      issues.push({
+        path: `${c.at.file}:${c.at.line}`,
+        message: `changes.owner: no declared identity has owner "${c.owner}"${guess ? `: did you mean "${guess}"?` : ''}`,
+      });
+    }
+  }
 }
 
 /**
@@ -309,6 +331,7 @@ function assemble(files: Array<{ file: string; text: string }>): { ok: true; val
   const out = new Collector();
   const identities: ManifestIdentity[] = [];
   const trust: TrustEntry[] = [];
+  const changes: ManifestChange[] = [];
   for (const { file, text } of files) {
     const src = readYaml(file, text, out);
     if (!src) continue;
@@ -322,8 +345,9 @@ function assemble(files: Array<{ file: string; text: string }>): { ok: true; val
     const built = buildIdentities(src, doc, out);
     identities.push(...built.identities);
     trust.push(...built.trust);
+    changes.push(...built.changes);
   }
-  if (out.issues.length === 0) crossChecks(identities, trust, out.issues);
+  if (out.issues.length === 0) crossChecks(identities, trust, changes, out.issues);
   if (out.issues.length > 0) {
     const lineOf = (i: Issue) => Number(/:(\d+)$/.exec(i.path)?.[1] ?? 0);
     const fileOf = (i: Issue) => i.path.replace(/:\d+$/, '');
@@ -333,7 +357,7 @@ function assemble(files: Array<{ file: string; text: string }>): { ok: true; val
   }
   return {
     ok: true,
-    value: deepFreeze({ version: 1 as const, identities, trust, files: files.map((f) => f.file) }),
+    value: deepFreeze({ version: 1 as const, identities, trust, changes, files: files.map((f) => f.file) }),
   };
 }
 

@@ -155,11 +155,47 @@ const IdentityName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]*$/, 'an identity name: letters, digits and . _ : @ / - (no spaces)');
 
+const Instant = z.iso.datetime({
+  offset: true,
+  message: 'a time like "2026-03-01T06:00:00Z" (ISO 8601, with Z or an offset such as +01:00)',
+});
+
+/**
+ * A declared change (a planned move, a rollout, a change window): a new network or region of the
+ * named identities inside its time and what it declares is a low-severity change notice, not an alert.
+ */
+export const ChangeSchema = z
+  .object({
+    /** Why: shown on the notice that replaces the alerts. */
+    reason: NonEmpty,
+    from: Instant,
+    to: Instant,
+    /** Declared identities by their Warden name (the keys under `identities:`). */
+    identities: z.array(IdentityName).min(1, 'name at least one identity (or use owner)').optional(),
+    /** Every declared identity of this owner. */
+    owner: NonEmpty.optional(),
+    /** Where they move to: CIDR blocks or addresses. With `regions`, what the change covers; neither: any new source. */
+    networks: z.array(Network).min(1).optional(),
+    regions: z.array(Region).min(1).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (Date.parse(c.from) >= Date.parse(c.to))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `a change ends after it starts (${c.from} → ${c.to})` });
+    if (c.identities === undefined && c.owner === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['identities'],
+        message: 'name the identities the change is for (identities: [ci-deployer]) or their owner (owner: platform-team)',
+      });
+  });
+
 export const ManifestDocumentSchema = z
   .object({
     version: z.literal(1, { message: 'the manifest format version: write `version: 1`' }),
     identities: z.record(IdentityName, IdentityEntrySchema).default({}),
     trust: z.array(TrustEntrySchema).default([]),
+    changes: z.array(ChangeSchema).default([]),
   })
   .strict();
 
@@ -226,11 +262,26 @@ export interface TrustEntry {
   at: SourceRef;
 }
 
+/** A declared change, validated: the detector turns a matching new source into a notice. */
+export interface ManifestChange {
+  reason: string;
+  /** ISO 8601 as written. */
+  from: string;
+  to: string;
+  identities?: string[] | undefined;
+  owner?: string | undefined;
+  networks?: string[] | undefined;
+  regions?: string[] | undefined;
+  at: SourceRef;
+}
+
 /** A whole manifest (one file or a folder of them), validated. Load with `loadManifest`. */
 export interface Manifest {
   version: 1;
   identities: readonly ManifestIdentity[];
   trust: readonly TrustEntry[];
+  /** Declared changes (planned moves, rollouts); empty when the manifest declares none. */
+  changes: readonly ManifestChange[];
   /** The files it was read from, in order. */
   files: readonly string[];
 }

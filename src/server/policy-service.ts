@@ -23,7 +23,7 @@ export interface PolicyServices {
   close(): Promise<void>;
 }
 
-const EMPTY: Manifest = Object.freeze({ version: 1, identities: [], trust: [], files: [] }) as Manifest;
+const EMPTY: Manifest = Object.freeze({ version: 1, identities: [], trust: [], changes: [], files: [] }) as Manifest;
 /** Decision events are handed to the pipeline in batches: at most this many, or this often. */
 const EVENT_BATCH = 500;
 const EVENT_FLUSH_MS = 50;

@@ -1,6 +1,6 @@
 import type { DetectorOptions } from '../detect/engine.js';
 import { DEFAULT_PARTITIONS } from '../detect/partition.js';
-import { createPolicyViolation } from '../detect/policy-violation.js';
+import { manifestDetectorOptions } from '../detect/policy-violation.js';
 import type { DetectConfig } from '../model/config.js';
 import { DetectConfigSchema } from '../model/config.js';
 import type { Severity } from '../model/severity.js';
@@ -86,13 +86,16 @@ export async function createServerContext(options: ContextOptions = {}): Promise
   const manifest = options.policyFile === undefined ? undefined : loadManifest(options.policyFile, cwd);
   // Exceptions learned from triage ("expected change") join the configured ones.
   const learned = await learnedExceptions(store);
-  const baseConfig = options.detect?.config ?? DetectConfigSchema.parse({});
+  // Declared expectations and changes: the server's detector judges as `warden detect --policy` does.
+  const declared = manifestDetectorOptions(manifest, options.detect?.config ?? DetectConfigSchema.parse({}));
+  const baseConfig = declared.config;
   const detect: DetectorOptions = {
     learnUntil: options.learnUntil,
-    config: learned.length === 0 ? options.detect?.config : { ...baseConfig, exceptions: [...baseConfig.exceptions, ...learned] },
+    config: learned.length === 0 ? baseConfig : { ...baseConfig, exceptions: [...baseConfig.exceptions, ...learned] },
     severity: options.detect?.severity,
-    // Declared expectations: the server's detector raises the same runtime.policy.violation as `warden detect --policy`.
-    expectations: manifest ? [createPolicyViolation(manifest)] : [],
+    expectations: declared.expectations,
+    ownerOf: declared.ownerOf,
+    nameOf: declared.nameOf,
   };
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const ctx: Partial<OwnedContext> = {};
