@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -36,7 +37,9 @@ let base = '';
 let app: FastifyInstance;
 let ctx: OwnedContext;
 let browser: Browser;
-const tokens = { analyst: '', viewer: '', ingest: '' };
+const tokens = { analyst: '', viewer: '', ingest: '', admin: '' };
+/** A chat webhook on loopback: what the response playbook posts to, counted. */
+const hook = { server: undefined as Server | undefined, posts: [] as string[], url: '' };
 // The demo's leaked secret, rebuilt from its seed the way the demo builds it: no page may show it.
 const demoSecret = expandExample('@@b64:40@@', createRandom(1)).replace(/[+/=]/g, 'x');
 
@@ -45,10 +48,60 @@ before(async () => {
   const demo = await cli(['demo', '--dir', join(dir, 'demo'), '--store', db], { cwd: dir });
   assert.notEqual(demo.code, 2, demo.stderr);
   assert.match(demo.stderr, /warden demo --serve/, 'the demo names the command that opens the dashboard');
+  // The server's working directory holds a policy manifest declaring the demo's cron identity and a
+  // playbook that notifies a webhook and opens a review, with a person's approval.
+  hook.server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      hook.posts.push(body);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.server!.listen(0, '127.0.0.1', r));
+  const hp = hook.server.address();
+  hook.url = `http://127.0.0.1:${typeof hp === 'object' && hp ? hp.port : 0}/services/T0/B0`;
+  writeFileSync(
+    join(dir, 'warden.policy.yaml'),
+    [
+      'version: 1',
+      'identities:',
+      '  metrics-cron:',
+      '    owner: observability-team',
+      '    description: nightly metrics export',
+      '    match: ["arn:aws:iam::*:user/svc-metrics-cron"]',
+      '    allow:',
+      '      - actions: ["cloudwatch:GetMetricData", "s3:PutObject"]',
+      '    credentials: { longLived: false }',
+      'changes:',
+      '  - reason: CHG-77 metrics export moves to the new VPC',
+      '    from: "2026-01-10T00:00:00Z"',
+      '    to: "2026-01-11T00:00:00Z"',
+      '    owner: observability-team',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'warden.playbooks.yaml'),
+    [
+      'playbooks:',
+      '  - id: page-and-review',
+      '    when: { minSeverity: medium }',
+      '    steps:',
+      '      - action: notify.webhook',
+      `        with: { url: "${hook.url}" }`,
+      '      - action: review.related-identities',
+      '    approval: required',
+      '',
+    ].join('\n'),
+  );
   ctx = await createServerContext({ store: db, cwd: dir });
   tokens.analyst = (await createToken(ctx.store, { name: 'ana', role: 'analyst' })).token;
   tokens.viewer = (await createToken(ctx.store, { name: 'vic', role: 'viewer' })).token;
   tokens.ingest = (await createToken(ctx.store, { name: 'shipper', role: 'ingest' })).token;
+  tokens.admin = (await createToken(ctx.store, { name: 'oncall', role: 'admin' })).token;
   app = await buildServer(ctx, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -60,6 +113,7 @@ after(async () => {
   await browser?.close();
   await app?.close();
   await ctx?.close();
+  await new Promise((r) => hook.server?.close(r));
   cleanup();
 });
 
@@ -191,6 +245,15 @@ describe('dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `
     await bucket.focus();
     await page.keyboard.press('Enter');
     await page.locator('.graph .card li').nth(10).waitFor();
+    // The manifest entry the server enforces: owner, file:line, what it may do, declared changes.
+    const entry = page.locator('.manifest-entry');
+    await entry.waitFor();
+    assert.match((await entry.textContent()) ?? '', /metrics-cron\s*warden\.policy\.yaml:3/);
+    assert.match((await entry.textContent()) ?? '', /cloudwatch:GetMetricData, s3:PutObject/);
+    assert.match((await entry.textContent()) ?? '', /no long-lived keys/);
+    assert.match((await entry.textContent()) ?? '', /CHG-77/);
+    await page.getByText('observability-team').first().waitFor();
+    assert.equal(await page.getByText('Non-human identity has no owner').count(), 0, 'a declared owner is an owner');
     await shot(page, 'identity');
 
     // Triage the incident with a reason; the API and the page agree afterwards.
@@ -228,6 +291,46 @@ describe('dashboard in a real browser', { skip: existsSync(CHROMIUM) ? false : `
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('input[type="password"]').waitFor();
     assert.equal((await page.request.get(`${base}/v1/dashboard/overview`)).status(), 401);
+    assert.deepEqual((page as Page & { errors: string[] }).errors, []);
+    await context.close();
+  });
+
+  test('an admin plans a response, reads every call before anything runs, approves it, and it runs once', async () => {
+    const { page, context } = await newPage();
+    await signIn(page, tokens.admin);
+    await page.locator('a.incident').first().click();
+    await page.getByRole('heading', { name: 'Evidence chain' }).waitFor();
+    await page.getByRole('button', { name: 'Plan response' }).click();
+    const steps = page.locator('table.steps tbody tr');
+    await steps.first().waitFor();
+    assert.deepEqual(await steps.evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.step)), [
+      'notify.webhook',
+      'review.related-identities',
+    ]);
+    // The plan names the call (the webhook's origin only: its path is a secret) and makes none.
+    assert.match((await steps.first().textContent()) ?? '', /POST http:\/\/127\.0\.0\.1:\d+\/…/);
+    assert.ok(!(await page.content()).includes('/services/T0/B0'), 'the webhook path never reaches the page');
+    assert.equal(hook.posts.length, 0, 'planning calls nothing');
+    await shot(page, 'response-plan');
+
+    await page.getByRole('button', { name: 'Approve and apply' }).click();
+    await page.locator('table.steps tbody tr[data-step="notify.webhook"][data-status="done"]').waitFor();
+    await page.locator('table.steps tbody tr[data-step="review.related-identities"][data-status="done"]').waitFor();
+    assert.equal(hook.posts.length, 1, 'the webhook got the incident once');
+    assert.match(hook.posts[0]!, /svc-metrics-cron/);
+    assert.equal(await page.getByRole('button', { name: 'Approve and apply' }).count(), 0, 'nothing left to apply');
+
+    // Planned again, every step is done: applying twice does nothing the second time.
+    await page.getByRole('button', { name: 'Plan response' }).click();
+    await page.locator('table.steps tbody tr[data-status="done"]').nth(1).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Approve and apply' }).count(), 0);
+    const { csrf } = (await (await page.request.get(`${base}/v1/session`)).json()) as { csrf: string };
+    const uid = page.url().split('/alerts/')[1]!;
+    const again = await page.request.post(`${base}/v1/alerts/${uid}/apply`, { data: {}, headers: { 'x-warden-csrf': csrf } });
+    assert.equal(again.status(), 200);
+    assert.equal(hook.posts.length, 1, 'a second apply posts nothing');
+    const log = (await (await page.request.get(`${base}/v1/audit?limit=50`)).json()) as unknown;
+    assert.match(JSON.stringify(log), /response\.(plan|step)/);
     assert.deepEqual((page as Page & { errors: string[] }).errors, []);
     await context.close();
   });

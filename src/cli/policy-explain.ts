@@ -1,49 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WardenError } from '../model/errors.js';
-import { closest, identityByName, type Manifest, type ManifestIdentity, resolveIdentity } from '../policy/index.js';
+import { closest, type Declaration, declarationOf, identityByName, type Manifest, resolveIdentity } from '../policy/index.js';
 import { termSafe } from '../report/terminal.js';
 import type { CliIO } from './io.js';
 
 /** What `warden policy explain NAME` reports: the declaration, where the credentials are, the last use. */
-export interface Explanation {
-  name: string;
-  owner: string;
-  declaredAt: string;
-  match: string[];
-  environments?: string[] | undefined;
-  allow?: Array<{ id: string; at: string; actions: string[]; resources: string[] }> | undefined;
-  sources?: { networks?: string[] | undefined; regions?: string[] | undefined } | undefined;
-  windows?: string[] | undefined;
-  credentials?: { maxLifetime?: string | undefined; longLived?: boolean | undefined } | undefined;
-  agent?: { tools?: string[] | undefined; destinations?: string[] | undefined } | undefined;
-  trust: Array<{ issuer: string; audience: string; subject: string; at: string }>;
+export interface Explanation extends Declaration {
   /** Credentials declared in code or IaC (scan report) and seen at run time (store). */
   credentialsFound: Array<{ where: string; what: string }>;
   lastUsed?: { time: string; credential?: string | undefined; from: string } | undefined;
   alerts: number;
-}
-
-const at = (r: { file: string; line: number }) => `${r.file}:${r.line}`;
-
-function declaration(m: Manifest, id: ManifestIdentity): Explanation {
-  return {
-    name: id.name,
-    owner: id.owner,
-    declaredAt: at(id.at),
-    match: [...id.match],
-    environments: id.environments && [...id.environments],
-    allow: id.allow?.map((a) => ({ id: a.id, at: at(a.at), actions: [...a.actions], resources: [...(a.resources ?? ['*'])] })),
-    sources: id.sources && { networks: id.sources.networks, regions: id.sources.regions },
-    windows: id.windows?.map((w) => `${w.days.join(',')} ${w.from}-${w.to} ${w.timezone}`),
-    credentials: id.credentials && { maxLifetime: id.credentials.maxLifetime, longLived: id.credentials.longLived },
-    agent: id.agent && { tools: id.agent.tools, destinations: id.agent.destinations },
-    trust: m.trust
-      .filter((t) => t.identity === id.name)
-      .map((t) => ({ issuer: t.issuer, audience: t.audience, subject: t.subject, at: at(t.at) })),
-    credentialsFound: [],
-    alerts: 0,
-  };
 }
 
 /**
@@ -67,7 +34,7 @@ export async function explainIdentity(
       `no identity "${name}" in the manifest${guess ? `: did you mean "${guess}"?` : ` (declared: ${manifest.identities.map((i) => i.name).join(', ') || 'none'})`}`,
     );
   }
-  const out = declaration(manifest, id);
+  const out: Explanation = { ...declarationOf(manifest, id), credentialsFound: [], alerts: 0 };
   if (options.scan) {
     const { readScanReport } = await import('../report/read.js');
     const { readFileSync } = await import('node:fs');

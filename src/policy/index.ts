@@ -6,6 +6,8 @@
  * const manifest = loadManifest('warden.policy.yaml');
  * evaluateEvent(manifest, event)?.violations;
  */
+
+export { type Declaration, declarationOf } from './declaration.js';
 export {
   checkEvent,
   evaluateEvent,

@@ -193,11 +193,30 @@ export interface Blast {
   totals: Record<string, number>;
   groups: BlastGroup[];
 }
+/** An identity's entry in the policy manifest, as the server enforces it (src/policy/declaration.ts). */
+export interface Declaration {
+  name: string;
+  owner: string;
+  description?: string;
+  declaredAt: string;
+  match: string[];
+  environments?: string[];
+  allow?: Array<{ id: string; at: string; actions: string[]; resources: string[] }>;
+  sources?: { networks?: string[]; regions?: string[] };
+  windows?: string[];
+  credentials?: { maxLifetime?: string; longLived?: boolean };
+  agent?: { tools?: string[]; destinations?: string[] };
+  response?: { automatic: boolean };
+  trust: Array<{ issuer: string; audience: string; subject: string; at: string }>;
+  changes: Array<{ reason: string; from: string; to: string; at: string }>;
+}
 export interface IdentityPage {
   node: Evidence['subject'];
   risk?: RiskRow;
   evidence: Evidence;
   blast: Blast;
+  /** Absent when the manifest does not declare the identity (or the server has none). */
+  manifest?: Declaration;
 }
 export interface FindingRow {
   id: string;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { WardenError } from '../../model/errors.js';
 import type { Severity } from '../../model/severity.js';
+import { declarationOf, resolveIdentity } from '../../policy/index.js';
 import { frameworkReport, REPORT_FRAMEWORKS } from '../../report/framework.js';
 import { frameworkReportHtml } from '../../report/framework-html.js';
 import { alertDetail, alertPage, groupedBlastRadius, overview } from '../../store/dashboard.js';
@@ -8,6 +9,7 @@ import { getGraphNode } from '../../store/graph.js';
 import { evidenceOf, getRisk, listIdentities, resolveNode } from '../../store/graph-query.js';
 import { listScanFindings } from '../../store/scan-findings.js';
 import type { ServerContext } from '../context.js';
+import { policyServices } from '../policy-service.js';
 
 /*
  * The dashboard's data routes: aggregates and pages the web app reads, each declared `viewer` and
@@ -181,7 +183,18 @@ export function registerDashboard(app: FastifyInstance, ctx: ServerContext): voi
         evidenceOf(ctx.store, id),
         groupedBlastRadius(ctx.store, id),
       ]);
-      return { node, ...(risk ? { risk } : {}), evidence, blast };
+      // The identity's entry in the policy manifest the server enforces (--policy, else ./warden.policy.yaml).
+      const manifest = policyServices(ctx).manifest();
+      const declared =
+        resolveIdentity(manifest, id.replace(/^identity:/, '')) ??
+        (node.label === undefined ? undefined : resolveIdentity(manifest, node.label));
+      return {
+        node,
+        ...(risk ? { risk } : {}),
+        evidence,
+        blast,
+        ...(declared ? { manifest: declarationOf(manifest, declared) } : {}),
+      };
     },
   );
 

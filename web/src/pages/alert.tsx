@@ -285,35 +285,66 @@ function Triage({ d, session, onChanged }: { d: AlertDetail; session: Session; o
   );
 }
 
+/** A response plan as the server returns it (src/store/respond.ts planDocument). */
+interface PlanStep {
+  id: string;
+  position: number;
+  action: string;
+  status: string;
+  subject: { key?: string } | null;
+  reason?: string;
+  calls: Array<{ method: string; url: string; note?: string }>;
+}
+interface PlanDoc {
+  playbook: { id: string; approval?: string } | null;
+  considered?: unknown;
+  steps: PlanStep[];
+}
+interface Applied {
+  steps: Array<{ id?: string; action: string; status?: string; outcome?: string; error?: string }>;
+}
+
 /** Response playbooks: plan first (the exact calls, none made), then apply. Hidden when the server has no response routes. */
 function Respond({ uid, session, onChanged }: { uid: string; session: Session; onChanged: (m: string) => void }) {
-  const [plan, setPlan] = useState<unknown>();
+  const [plan, setPlan] = useState<PlanDoc>();
+  const [applied, setApplied] = useState<Applied>();
   const [missing, setMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   if (missing || session.respond === false || !can(session.role, 'plan')) return null;
   const call = async (what: 'plan' | 'apply') => {
     setError(undefined);
+    setBusy(true);
     try {
       const r = await api.post<unknown>(
         `/v1/alerts/${encodeURIComponent(uid)}/${what}`,
         what === 'apply' ? { approve: true } : {},
       );
-      if (what === 'plan') setPlan(r);
-      else onChanged('Playbook applied; every step is in the audit trail.');
+      if (what === 'plan') {
+        setPlan(r as PlanDoc);
+        setApplied(undefined);
+      } else {
+        setApplied(r as Applied);
+        onChanged('Playbook applied; every step is in the audit trail.');
+      }
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && /route|not found/i.test(err.message) && plan === undefined)
         setMissing(true);
       else setError((err as Error).message);
+    } finally {
+      setBusy(false);
     }
   };
+  const result = new Map((applied?.steps ?? []).map((s) => [s.id ?? s.action, s]));
+  const runnable = plan?.playbook != null && plan.steps.some((s) => s.status !== 'done');
   return (
     <Card title="Response">
       <div className="row">
-        <button type="button" onClick={() => call('plan')}>
+        <button type="button" disabled={busy} onClick={() => call('plan')}>
           Plan response
         </button>
-        {plan !== undefined && can(session.role, 'apply') && (
-          <button type="button" className="danger" onClick={() => call('apply')}>
+        {runnable && can(session.role, 'apply') && applied === undefined && (
+          <button type="button" className="danger" disabled={busy} onClick={() => call('apply')}>
             Approve and apply
           </button>
         )}
@@ -324,7 +355,56 @@ function Respond({ uid, session, onChanged }: { uid: string; session: Session; o
           {error}
         </p>
       )}
-      {plan !== undefined && <pre className="plan mono">{JSON.stringify(plan, null, 2)}</pre>}
+      {plan !== undefined && plan.playbook === null && <p className="muted">No playbook matches this alert.</p>}
+      {plan?.playbook && (
+        <div className="table-wrap">
+          <p>
+            Playbook <b className="mono">{plan.playbook.id}</b>
+            {plan.playbook.approval && <span className="muted"> (approval {plan.playbook.approval})</span>}
+          </p>
+          <table className="steps">
+            <caption className="sr-only">Planned steps</caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Action</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Calls</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {plan.steps.map((st) => {
+                const r = result.get(st.id) ?? result.get(st.action);
+                const status = r?.outcome ?? r?.status ?? st.status;
+                return (
+                  <tr key={st.id} data-step={st.action} data-status={status}>
+                    <td>{st.position + 1}</td>
+                    <td className="mono">{st.action}</td>
+                    <td className="mono">{st.subject?.key ?? '–'}</td>
+                    <td>
+                      {st.calls.map((c) => (
+                        <span key={`${c.method} ${c.url}`} className="call mono">
+                          {c.method} {c.url}
+                        </span>
+                      ))}
+                      {st.reason && <span className="muted">{st.reason}</span>}
+                    </td>
+                    <td className="step-status">
+                      {status}
+                      {r?.error ? `: ${r.error}` : ''}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <details>
+            <summary>The plan as the API returns it</summary>
+            <pre className="plan mono">{JSON.stringify(plan, null, 2)}</pre>
+          </details>
+        </div>
+      )}
     </Card>
   );
 }

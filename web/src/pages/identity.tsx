@@ -1,4 +1,4 @@
-import { api, type IdentityPage as Data, type Evidence, qs } from '../api';
+import { api, type IdentityPage as Data, type Declaration, type Evidence, qs } from '../api';
 import { BlastGraph } from '../graph';
 import { Card, EXPOSURE_COLOR, exposureLabel, Link, Loading, Score, Sev, useData, when } from '../ui';
 
@@ -45,8 +45,11 @@ function IdentityBody({ d }: { d: Data }) {
   const ev = d.evidence;
   const detail = (d.risk?.detail ?? {}) as { owners?: string[]; posture?: Posture[]; type?: string; workloads?: number };
   const props = d.node.props as Record<string, unknown>;
-  const manifest = (d as Data & { manifest?: unknown }).manifest;
+  const manifest = d.manifest;
+  const owners = [...new Set([...(manifest ? [manifest.owner] : []), ...(detail.owners ?? [])])];
   const violations = ev.alerts.filter((a) => a.detectionId.startsWith('runtime.policy'));
+  // The manifest answers "who owns it": the graph's no-owner finding does not stand beside a declared owner.
+  const posture = (detail.posture ?? []).filter((p) => !(manifest && p.ruleId === 'graph.identity.no-owner'));
   return (
     <div className="grid" style={{ gap: 16 }}>
       <div className="page-head">
@@ -87,23 +90,17 @@ function IdentityBody({ d }: { d: Data }) {
         <Card title="Owner and manifest">
           <dl className="kv">
             <dt>Owner</dt>
-            <dd>
-              {detail.owners && detail.owners.length > 0 ? (
-                detail.owners.join(', ')
-              ) : (
-                <span className="high">no owner recorded</span>
-              )}
-            </dd>
+            <dd>{owners.length > 0 ? owners.join(', ') : <span className="high">no owner recorded</span>}</dd>
             <dt>Workloads</dt>
             <dd>{detail.workloads ?? 0}</dd>
             <dt>Manifest entry</dt>
             <dd>
               {manifest ? (
-                <pre className="plan mono" style={{ margin: 0 }}>
-                  {JSON.stringify(manifest, null, 2)}
-                </pre>
+                <a href="#manifest-entry" className="mono">
+                  {manifest.name} <span className="muted">{manifest.declaredAt}</span>
+                </a>
               ) : (
-                <span className="muted">no manifest entry</span>
+                <span className="muted">not declared in the policy manifest</span>
               )}
             </dd>
           </dl>
@@ -139,6 +136,14 @@ function IdentityBody({ d }: { d: Data }) {
           {ev.credentials.length === 0 && <p className="empty">No credential of this identity in the graph.</p>}
         </div>
       </Card>
+
+      {manifest && (
+        <section id="manifest-entry" aria-label="Policy manifest entry">
+          <Card title="Policy manifest entry">
+            <ManifestEntry m={manifest} />
+          </Card>
+        </section>
+      )}
 
       <Card title="Blast radius">
         <p className="muted" style={{ marginTop: 0 }}>
@@ -214,7 +219,7 @@ function IdentityBody({ d }: { d: Data }) {
               <span className="grow muted">{a.message}</span>
             </li>
           ))}
-          {(detail.posture ?? []).map((p) => (
+          {posture.map((p) => (
             <li key={p.ruleId} style={{ alignItems: 'flex-start' }}>
               <Sev s={p.severity} />
               <div className="grow">
@@ -224,11 +229,108 @@ function IdentityBody({ d }: { d: Data }) {
               </div>
             </li>
           ))}
-          {violations.length === 0 && (detail.posture ?? []).length === 0 && (
-            <li className="muted">No policy violation or posture finding.</li>
-          )}
+          {violations.length === 0 && posture.length === 0 && <li className="muted">No policy violation or posture finding.</li>}
         </ul>
       </Card>
+    </div>
+  );
+}
+
+/** The identity's manifest entry: what it may do, from where, when, and with what credentials, each part with its file:line. */
+function ManifestEntry({ m }: { m: Declaration }) {
+  const list = (xs: string[] | undefined) => (xs && xs.length > 0 ? xs.join(', ') : 'any');
+  return (
+    <div className="manifest-entry">
+      <p style={{ margin: 0 }}>
+        <b className="mono">{m.name}</b> <span className="muted mono">{m.declaredAt}</span>
+      </p>
+      {m.description && <p style={{ margin: '4px 0' }}>{m.description}</p>}
+      <dl className="kv">
+        {m.environments && (
+          <>
+            <dt>Environments</dt>
+            <dd>{m.environments.join(', ')}</dd>
+          </>
+        )}
+        <dt>Allowed</dt>
+        <dd>
+          {m.allow === undefined ? (
+            <span className="muted">actions not constrained</span>
+          ) : m.allow.length === 0 ? (
+            <span className="high">nothing</span>
+          ) : (
+            <ul className="list compact">
+              {m.allow.map((a) => (
+                <li key={a.id} title={a.at}>
+                  <span className="mono">{a.actions.join(', ')}</span>
+                  <span className="muted"> on </span>
+                  <span className="mono">{a.resources.join(', ')}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+        {m.sources && (
+          <>
+            <dt>From</dt>
+            <dd className="mono">
+              {list(m.sources.networks)}; regions {list(m.sources.regions)}
+            </dd>
+          </>
+        )}
+        {m.windows && (
+          <>
+            <dt>When</dt>
+            <dd className="mono">{m.windows.join('; ')}</dd>
+          </>
+        )}
+        {m.credentials && (
+          <>
+            <dt>Credentials</dt>
+            <dd>
+              {[
+                m.credentials.maxLifetime && `live at most ${m.credentials.maxLifetime}`,
+                m.credentials.longLived === false && 'no long-lived keys',
+              ]
+                .filter(Boolean)
+                .join(' · ')}
+            </dd>
+          </>
+        )}
+        {m.agent && (
+          <>
+            <dt>Agent tools</dt>
+            <dd className="mono">{list(m.agent.tools)}</dd>
+          </>
+        )}
+        {m.response && (
+          <>
+            <dt>Response</dt>
+            <dd>{m.response.automatic ? 'automatic allowed' : 'a person approves every playbook'}</dd>
+          </>
+        )}
+        {m.trust.length > 0 && (
+          <>
+            <dt>Just-in-time</dt>
+            <dd className="mono">{m.trust.map((t) => `${t.subject} @ ${t.issuer}`).join('; ')}</dd>
+          </>
+        )}
+        {m.changes.length > 0 && (
+          <>
+            <dt>Declared changes</dt>
+            <dd>
+              {m.changes.map((c) => (
+                <div key={c.at}>
+                  {c.reason}{' '}
+                  <span className="muted">
+                    ({when(Date.parse(c.from))} → {when(Date.parse(c.to))})
+                  </span>
+                </div>
+              ))}
+            </dd>
+          </>
+        )}
+      </dl>
     </div>
   );
 }
