@@ -4,6 +4,7 @@ import { readValidatedYamlDir } from '../model/data-file.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { packageRoot } from '../model/package-root.js';
 import { type Severity, severityRank } from '../model/severity.js';
+import { wildcard } from '../model/wildcard.js';
 import { PostureRuleSchema } from '../scan/posture/rule-schema.js';
 import type { CredentialProfile, IdentityProfile } from './profile.js';
 
@@ -125,20 +126,7 @@ export function isLiveCredential(c: CredentialProfile, now: number): boolean {
   return (c.revokedAt === undefined || c.revokedAt > now) && (c.expiresAt === undefined || c.expiresAt > now);
 }
 
-const globCache = new Map<string, RegExp>();
-function glob(pattern: string, flags: string): RegExp {
-  const key = `${flags}\u0000${pattern}`;
-  let re = globCache.get(key);
-  if (re === undefined) {
-    const body = pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, flags);
-    globCache.set(key, re);
-  }
-  return re;
-}
+const glob = (pattern: string, flags: '' | 'i') => wildcard(pattern, flags);
 
 /**
  * Whether a granted action (wildcards `*` and `?` as IAM writes them) covers a used action. Action

@@ -10,6 +10,7 @@ import { DETECTIONS } from './detections/index.js';
 import { BUCKET_MS } from './detections/rate-spike.js';
 import {
   DAY_MS,
+  type GlobTest,
   globToRegExp,
   HOUR_MS,
   hourOfWeek,
@@ -141,10 +142,10 @@ const ROTATABLE = /^(aws-access-key|aws-access-key-id|okta-api-token|github-pat|
 
 interface CompiledException {
   detections?: string[] | undefined;
-  identity?: RegExp | undefined;
+  identity?: GlobTest | undefined;
   network?: string | undefined;
   region?: string | undefined;
-  resource?: RegExp | undefined;
+  resource?: GlobTest | undefined;
 }
 
 function sigmaMessage(title: string, e: IdentityEvent, events: number): string {

@@ -1,4 +1,5 @@
 import type { IdentityEvent } from '../model/identity-event.js';
+import { type GlobTest, wildcardMatch } from '../model/wildcard.js';
 
 /**
  * Generalisation before remembering: a detection asks "is this new for this identity?", so what is
@@ -198,10 +199,14 @@ export function isSensitive(e: IdentityEvent): boolean {
   return e.tags.includes('secret.read') || e.tags.includes('privilege.change');
 }
 
-/** A glob with `*` wildcards, anchored, as config exceptions write identities and resources. */
-export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
+export type { GlobTest } from '../model/wildcard.js';
+
+/**
+ * A glob with `*` wildcards, anchored, as config exceptions write identities and resources; matched in
+ * linear time (identity and resource names come from logs), and `?` is a plain character here.
+ */
+export function globToRegExp(glob: string): GlobTest {
+  return { test: (value) => wildcardMatch(glob, value, false, false) };
 }
 
 /** Whether an IPv4 address lies in a CIDR block (`10.0.0.0/8`); exact match for anything else. */

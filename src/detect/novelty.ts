@@ -1,7 +1,7 @@
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
-import { globToRegExp, inCidr } from './features.js';
+import { type GlobTest, globToRegExp, inCidr } from './features.js';
 
 /**
  * Novelty judged by what comes with it. A credential seen from a new network or region is ordinary
@@ -114,7 +114,7 @@ type Change = DetectConfig['changes'][number];
 export interface CompiledChange {
   from: number;
   to: number;
-  identities: RegExp[] | undefined;
+  identities: GlobTest[] | undefined;
   owner: string | undefined;
   networks: string[] | undefined;
   regions: string[] | undefined;

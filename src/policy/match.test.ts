@@ -9,10 +9,48 @@ import {
   inWindow,
   localTime,
   parseDuration,
+  wildcardMatch,
   windowIntervals,
 } from './match.js';
 
 describe('globs', () => {
+  test('the linear matcher agrees with an anchored RegExp of the same glob on random globs and values', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const pick = (alphabet: string, len: number) => Array.from({ length: len }, () => alphabet[rnd(alphabet.length)]).join('');
+    let matched = 0;
+    for (let i = 0; i < 5000; i++) {
+      const glob = pick('ab*?:/', 1 + rnd(8));
+      const value = pick('ab:/', rnd(12));
+      const re = new RegExp(
+        `^${glob
+          .replace(/[.+^${}()|[\]\\/:]/g, '\\$&')
+          .replace(/\*+/g, '.*')
+          .replace(/\?/g, '.')}$`,
+        's',
+      );
+      const expected = re.test(value);
+      if (expected) matched++;
+      assert.equal(wildcardMatch(glob, value), expected, `${glob} ~ ${value}`);
+    }
+    assert.ok(matched > 200, `the random cases exercise matches too (${matched})`);
+    // Config exceptions take `?` literally.
+    assert.equal(wildcardMatch('role/a?b*', 'role/a?bc', false, false), true);
+    assert.equal(wildcardMatch('role/a?b*', 'role/axbc', false, false), false);
+  });
+
+  test('a glob of many stars against a long value that almost matches ends (no backtracking blow-up)', {
+    timeout: 20_000,
+  }, () => {
+    const glob = `arn:${'*a'.repeat(12)}*b`;
+    const value = `arn:${'a'.repeat(50_000)}`;
+    assert.equal(globMatch(glob, value), false);
+    assert.equal(globMatch(glob, `${value}b`), true);
+  });
+
   test('* spans any run of characters, ? one; actions fold case, resources do not', () => {
     assert.equal(globMatch('arn:aws:s3:::acme-artifacts/*', 'arn:aws:s3:::acme-artifacts/a/b.zip'), true);
     assert.equal(globMatch('arn:aws:s3:::acme-artifacts/*', 'arn:aws:s3:::acme-artifactsX/a'), false);

@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
+import { wildcardMatch } from '../model/wildcard.js';
 import type { PolicyWindow } from './schema.js';
+
+export { wildcardMatch } from '../model/wildcard.js';
 
 export const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Day = (typeof DAYS)[number];
@@ -8,8 +11,6 @@ export type Day = (typeof DAYS)[number];
  * The small predicates every policy check is made of: globs over actions and resources, CIDR
  * membership, time windows in a time zone, durations. Pure and cached; no dependency beyond Node.
  */
-
-const globCache = new Map<string, RegExp>();
 
 /**
  * Why a glob is not one Warden accepts, or undefined when it is fine. Globs use `*` (any run of
@@ -26,22 +27,6 @@ export function globProblem(glob: string): string | undefined {
   return undefined;
 }
 
-/** The anchored RegExp of a glob; `*` and `**` match any run of characters, `?` one. */
-export function globRegExp(glob: string, caseInsensitive = false): RegExp {
-  const key = `${caseInsensitive ? 'i' : 's'}${glob}`;
-  let re = globCache.get(key);
-  if (re === undefined) {
-    const body = glob
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*+/g, '.*')
-      .replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
-    if (globCache.size > 10_000) globCache.clear();
-    globCache.set(key, re);
-  }
-  return re;
-}
-
 /**
  * Whether `value` matches a glob. Actions compare case-insensitively (AWS treats `s3:getobject` and
  * `s3:GetObject` as one action); resources exactly.
@@ -51,7 +36,7 @@ export function globMatch(glob: string, value: string, caseInsensitive = false):
   if (glob === '*') return true;
   if (!glob.includes('*') && !glob.includes('?'))
     return caseInsensitive ? glob.toLowerCase() === value.toLowerCase() : glob === value;
-  return globRegExp(glob, caseInsensitive).test(value);
+  return wildcardMatch(glob, value, caseInsensitive);
 }
 
 /** Whether an action matches any of the action globs (case-insensitive). @example actionAllowed(['ecr:*'], 'ecr:PutImage') // true */

@@ -9,6 +9,8 @@
  * (Spencer Gietzen), as catalogued in salesforce/cloudsplaining.
  */
 
+import { wildcard } from '../../model/wildcard.js';
+
 /** Rule ids this module and the IAM analyzers report; their metadata is rules/posture/iam.yaml. */
 export const IAM_RULES = {
   wildcardAction: 'posture.iam.wildcard-action',
@@ -226,21 +228,8 @@ export function normalizePolicy(doc: unknown): PolicyDocument | undefined {
 // ---------------------------------------------------------------------------------------------
 // Matching
 
-const globCache = new Map<string, RegExp>();
-/** IAM action globbing: `*` any run, `?` one character, case-insensitive. */
-function glob(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    const body = pattern
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.');
-    re = new RegExp(`^${body}$`, 'i');
-    if (globCache.size > 5000) globCache.clear();
-    globCache.set(pattern, re);
-  }
-  return re;
-}
+/** IAM action globbing: `*` any run, `?` one character, case-insensitive; linear time (policies come from the scanned tree). */
+const glob = (pattern: string) => wildcard(pattern, 'i');
 
 function matchesAny(patterns: readonly string[], action: string): boolean {
   return patterns.some((p) => glob(p).test(action));
