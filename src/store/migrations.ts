@@ -322,6 +322,29 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       await db.schema.createIndex('dashboard_sessions_token').on('dashboard_sessions').column('token_name').execute();
     },
   },
+  {
+    name: '0060_audit_append_only',
+    async up(db, dialect) {
+      // The audit trail is append-only in the database itself, not by convention: an UPDATE or DELETE
+      // of audit_log fails, whoever issues it (a bug, a compromised analyst token, a hand-run statement).
+      // Dropping the trigger takes DDL rights, which the service's own statements never use.
+      if (dialect === 'sqlite') {
+        for (const op of ['UPDATE', 'DELETE'])
+          await sql
+            .raw(
+              `CREATE TRIGGER audit_log_no_${op.toLowerCase()} BEFORE ${op} ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+            )
+            .execute(db);
+        return;
+      }
+      await sql`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`.execute(
+        db,
+      );
+      await sql`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`.execute(
+        db,
+      );
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

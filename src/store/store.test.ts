@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { tempDir } from '../../test/tmp.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
+import { appendAudit } from './audit.js';
 import {
   addLearnedExceptions,
   deleteStates,
@@ -77,6 +78,23 @@ function storeSuite(backend: Backend): void {
       await Promise.all(stores.map((s, i) => putStates(s, 'concurrent', [{ key: `k${i}`, state: i }])));
       assert.equal((await getStates(stores[0]!, 'concurrent')).size, 4);
       await Promise.all(stores.map((s) => s.close()));
+    });
+
+    test('the audit trail is append-only in the database: updates and deletes fail, inserts go on', async () => {
+      const id = await appendAudit(store, { actor: 'token:alice', action: 'alert.triage', target: 'a1', outcome: 'ok' });
+      await assert.rejects(
+        store.db.updateTable('audit_log').set({ actor: 'token:mallory' }).where('id', '=', id).execute(),
+        /append-only/,
+      );
+      await assert.rejects(store.db.deleteFrom('audit_log').where('id', '=', id).execute(), /append-only/);
+      if (backend.name === 'postgres') await assert.rejects(sql`truncate audit_log`.execute(store.db), /append-only/);
+      const next = await appendAudit(store, { actor: 'token:alice', action: 'alert.triage', target: 'a1', outcome: 'ok' });
+      assert.ok(next > id);
+      const rows = await store.db.selectFrom('audit_log').select(['id', 'actor']).where('target', '=', 'a1').execute();
+      assert.deepEqual(
+        rows.map((r) => r.actor),
+        ['token:alice', 'token:alice'],
+      );
     });
 
     test('states round-trip nested JSON, unicode and awkward keys', async () => {
