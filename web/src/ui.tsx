@@ -1,5 +1,5 @@
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
-import { ApiError, SEVERITIES, type Severity } from './api';
+import { ApiError, qs, SEVERITIES, type Severity } from './api';
 
 /** Client-side navigation: history API, one listener. */
 export function navigate(to: string): void {
@@ -127,6 +127,68 @@ export function Loading({ error, loading }: { error?: string | undefined; loadin
       </p>
     );
   return null;
+}
+
+/**
+ * A list page's filters, kept in the URL (so a view can be shared and the back button works): the
+ * current values with their defaults, the paging offset, and `set`, which navigates to the new view
+ * (back to the first page unless the patch says otherwise).
+ */
+export function useUrlFilters<K extends string>(
+  path: string,
+  defaults: Record<K, string>,
+): {
+  f: Record<K, string> & { offset: number };
+  key: string;
+  set: (patch: Partial<Record<K, string>> & { offset?: number }) => void;
+} {
+  const { query } = useLocation();
+  const f = { offset: Number(query.get('offset') ?? 0) || 0 } as Record<K, string> & { offset: number };
+  for (const k of Object.keys(defaults) as K[]) (f as Record<K, string>)[k] = query.get(k) ?? defaults[k];
+  const set = (patch: Partial<Record<K, string>> & { offset?: number }) => {
+    const next = { ...f, offset: 0, ...patch };
+    navigate(`${path}${qs({ ...next, offset: next.offset || undefined })}`);
+  };
+  return { f, key: JSON.stringify(f), set };
+}
+
+/** A header cell: its label, and `wide` for columns a phone hides. */
+export type Column = string | { label: ReactNode; wide?: boolean };
+
+/** A table of rows with a header, a message when empty and, when `page` is given, a pager under it. */
+export function Table(props: {
+  columns: Column[];
+  children: ReactNode;
+  empty?: ReactNode | undefined;
+  page?: { offset: number; limit: number; total: number; onPage: (offset: number) => void } | undefined;
+}) {
+  return (
+    <>
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              {props.columns.map((c, i) =>
+                typeof c === 'string' ? (
+                  <th key={c} scope="col">
+                    {c}
+                  </th>
+                ) : (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: header cells are fixed per table
+                  <th key={i} scope="col" className={c.wide ? 'hide-sm' : undefined}>
+                    {c.label}
+                  </th>
+                ),
+              )}
+            </tr>
+          </thead>
+          <tbody>{props.children}</tbody>
+        </table>
+        {props.empty}
+      </div>
+      {props.page && <Pager {...props.page} />}
+    </>
+  );
 }
 
 export function Pager(props: { offset: number; limit: number; total: number; onPage: (offset: number) => void }) {

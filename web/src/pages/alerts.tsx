@@ -5,13 +5,12 @@ import {
   identityHref,
   Link,
   Loading,
-  navigate,
-  Pager,
   Score,
   SEVERITY_CHOICES,
   Sev,
+  Table,
   useData,
-  useLocation,
+  useUrlFilters,
   when,
 } from '../ui';
 import { bandOf } from './overview';
@@ -21,25 +20,12 @@ const STATES = ['open', 'acknowledged', 'resolved', 'suppressed'];
 
 /** Alerts and incidents: filters and sort live in the URL, so a view can be shared and the back button works. */
 export function AlertsPage(_: { session: Session }) {
-  const { query } = useLocation();
-  const f = {
-    status: query.get('status') ?? '',
-    severity: query.get('severity') ?? '',
-    identity: query.get('identity') ?? '',
-    detection: query.get('detection') ?? '',
-    sort: query.get('sort') ?? 'risk',
-    offset: Number(query.get('offset') ?? 0) || 0,
-  };
-  const key = JSON.stringify(f);
+  const { f, key, set } = useUrlFilters('/alerts', { status: '', severity: '', identity: '', detection: '', sort: 'risk' });
   const { data, error, loading } = useData(
     () =>
       api.get<{ items: AlertSummary[]; total: number }>(`/v1/dashboard/alerts${qs({ ...f, offset: f.offset, limit: LIMIT })}`),
     [key],
   );
-  const set = (patch: Partial<typeof f>) => {
-    const next = { ...f, offset: 0, ...patch };
-    navigate(`/alerts${qs({ ...next, offset: next.offset || undefined })}`);
-  };
   const sortButton = (col: string, label: string) => (
     <button type="button" className="sort" onClick={() => set({ sort: col })} aria-label={`Sort by ${label}`}>
       {label} {f.sort === col ? '▾' : ''}
@@ -85,57 +71,46 @@ export function AlertsPage(_: { session: Session }) {
         </form>
         <Loading error={error} loading={loading && !data} />
         {data && (
-          <>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{sortButton('severity', 'Severity')}</th>
-                    <th scope="col">Alert</th>
-                    <th scope="col">Identity</th>
-                    <th scope="col">State</th>
-                    <th scope="col" className="hide-sm">
-                      Events
-                    </th>
-                    <th scope="col" className="hide-sm">
-                      {sortButton('recent', 'Last seen (UTC)')}
-                    </th>
-                    <th scope="col">{sortButton('risk', 'Risk')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((a) => (
-                    <tr key={a.uid}>
-                      <td>
-                        <Sev s={a.severity} />
-                      </td>
-                      <td>
-                        <Link to={`/alerts/${encodeURIComponent(a.uid)}`}>{a.title}</Link>
-                        <div className="muted mono">{a.detectionId}</div>
-                      </td>
-                      <td style={{ maxWidth: 280 }}>
-                        <Link to={identityHref(a.identity)}>
-                          <span className="mono">{a.identityName}</span>
-                        </Link>
-                      </td>
-                      <td>
-                        <span className="pill">{a.status}</span>
-                      </td>
-                      <td className="hide-sm">{a.count}</td>
-                      <td className="hide-sm" style={{ whiteSpace: 'nowrap' }}>
-                        {when(a.lastSeen)}
-                      </td>
-                      <td>
-                        <Score score={a.risk} band={a.risk !== undefined ? bandOf(a.risk) : undefined} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              {data.items.length === 0 && <p className="empty">No alert matches these filters.</p>}
-            </div>
-            <Pager offset={f.offset} limit={LIMIT} total={data.total} onPage={(offset) => set({ offset })} />
-          </>
+          <Table
+            columns={[
+              { label: sortButton('severity', 'Severity') },
+              'Alert',
+              'Identity',
+              'State',
+              { label: 'Events', wide: true },
+              { label: sortButton('recent', 'Last seen (UTC)'), wide: true },
+              { label: sortButton('risk', 'Risk') },
+            ]}
+            empty={data.items.length === 0 && <p className="empty">No alert matches these filters.</p>}
+            page={{ offset: f.offset, limit: LIMIT, total: data.total, onPage: (offset) => set({ offset }) }}
+          >
+            {data.items.map((a) => (
+              <tr key={a.uid}>
+                <td>
+                  <Sev s={a.severity} />
+                </td>
+                <td>
+                  <Link to={`/alerts/${encodeURIComponent(a.uid)}`}>{a.title}</Link>
+                  <div className="muted mono">{a.detectionId}</div>
+                </td>
+                <td style={{ maxWidth: 280 }}>
+                  <Link to={identityHref(a.identity)}>
+                    <span className="mono">{a.identityName}</span>
+                  </Link>
+                </td>
+                <td>
+                  <span className="pill">{a.status}</span>
+                </td>
+                <td className="hide-sm">{a.count}</td>
+                <td className="hide-sm" style={{ whiteSpace: 'nowrap' }}>
+                  {when(a.lastSeen)}
+                </td>
+                <td>
+                  <Score score={a.risk} band={a.risk !== undefined ? bandOf(a.risk) : undefined} />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Card>
     </>

@@ -1,18 +1,11 @@
 import { api, type FindingRow, qs } from '../api';
-import { Card, Choice, Link, Loading, navigate, Pager, SEVERITY_CHOICES, Sev, useData, useLocation } from '../ui';
+import { Card, Choice, Link, Loading, SEVERITY_CHOICES, Sev, Table, useData, useUrlFilters } from '../ui';
 
 const LIMIT = 50;
 
 /** Findings from uploaded scans, by repository, file and line. Only the redacted preview and fingerprint ever reach the page. */
 export function FindingsPage() {
-  const { query } = useLocation();
-  const f = {
-    repository: query.get('repository') ?? '',
-    kind: query.get('kind') ?? '',
-    severity: query.get('severity') ?? '',
-    offset: Number(query.get('offset') ?? 0) || 0,
-  };
-  const key = JSON.stringify(f);
+  const { f, key, set } = useUrlFilters('/findings', { repository: '', kind: '', severity: '' });
   const { data, error, loading } = useData(
     () =>
       api.get<{
@@ -22,10 +15,6 @@ export function FindingsPage() {
       }>(`/v1/dashboard/findings${qs({ ...f, limit: LIMIT })}`),
     [key],
   );
-  const set = (patch: Partial<typeof f>) => {
-    const next = { ...f, offset: 0, ...patch };
-    navigate(`/findings${qs({ ...next, offset: next.offset || undefined })}`);
-  };
   return (
     <>
       <div className="page-head">
@@ -84,49 +73,37 @@ export function FindingsPage() {
           </form>
           <Loading error={error} loading={loading && !data} />
           {data && (
-            <>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Severity</th>
-                      <th scope="col">Location</th>
-                      <th scope="col">Finding</th>
-                      <th scope="col" className="hide-sm">
-                        Preview
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((x) => (
-                      <tr key={x.id} data-finding={x.id}>
-                        <td>
-                          <Sev s={x.severity} />
-                        </td>
-                        <td style={{ maxWidth: 340 }}>
-                          <div className="muted mono">{x.repository}</div>
-                          <span className="mono location">
-                            {x.path}:{x.line}
-                          </span>
-                          {x.commit && <div className="muted mono">commit {x.commit.slice(0, 12)}</div>}
-                        </td>
-                        <td>
-                          {x.title}
-                          <div className="muted mono">{x.ruleId}</div>
-                        </td>
-                        <td className="mono hide-sm" title={`SHA-256 ${x.fingerprint}`}>
-                          {x.preview}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-                {data.items.length === 0 && (
+            <Table
+              columns={['Severity', 'Location', 'Finding', { label: 'Preview', wide: true }]}
+              empty={
+                data.items.length === 0 && (
                   <p className="empty">No finding. Upload a scan with POST /v1/scans or warden import.</p>
-                )}
-              </div>
-              <Pager offset={f.offset} limit={LIMIT} total={data.total} onPage={(offset) => set({ offset })} />
-            </>
+                )
+              }
+              page={{ offset: f.offset, limit: LIMIT, total: data.total, onPage: (offset) => set({ offset }) }}
+            >
+              {data.items.map((x) => (
+                <tr key={x.id} data-finding={x.id}>
+                  <td>
+                    <Sev s={x.severity} />
+                  </td>
+                  <td style={{ maxWidth: 340 }}>
+                    <div className="muted mono">{x.repository}</div>
+                    <span className="mono location">
+                      {x.path}:{x.line}
+                    </span>
+                    {x.commit && <div className="muted mono">commit {x.commit.slice(0, 12)}</div>}
+                  </td>
+                  <td>
+                    {x.title}
+                    <div className="muted mono">{x.ruleId}</div>
+                  </td>
+                  <td className="mono hide-sm" title={`SHA-256 ${x.fingerprint}`}>
+                    {x.preview}
+                  </td>
+                </tr>
+              ))}
+            </Table>
           )}
         </Card>
       </div>

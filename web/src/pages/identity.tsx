@@ -1,6 +1,6 @@
 import { api, type IdentityPage as Data, type Declaration, type Evidence, qs } from '../api';
 import { BlastGraph } from '../graph';
-import { Card, EXPOSURE_COLOR, exposureLabel, Link, Loading, Score, Sev, useData, when } from '../ui';
+import { Card, EXPOSURE_COLOR, exposureLabel, Link, Loading, Score, Sev, Table, useData, when } from '../ui';
 
 interface Posture {
   ruleId: string;
@@ -108,33 +108,23 @@ function IdentityBody({ d }: { d: Data }) {
       </div>
 
       <Card title="Credentials">
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Credential</th>
-                <th scope="col">Exposure</th>
-                <th scope="col">Leaked since</th>
-                <th scope="col">Revoked</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ev.credentials.map((c) => (
-                <tr key={c.id}>
-                  <td className="mono">{c.label}</td>
-                  <td>
-                    <span style={{ color: EXPOSURE_COLOR[c.exposure.status] ?? 'inherit', fontWeight: 600 }}>
-                      {exposureLabel(c.exposure.status)}
-                    </span>
-                  </td>
-                  <td>{when(c.exposure.foundAt)}</td>
-                  <td>{when(c.exposure.revokedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {ev.credentials.length === 0 && <p className="empty">No credential of this identity in the graph.</p>}
-        </div>
+        <Table
+          columns={['Credential', 'Exposure', 'Leaked since', 'Revoked']}
+          empty={ev.credentials.length === 0 && <p className="empty">No credential of this identity in the graph.</p>}
+        >
+          {ev.credentials.map((c) => (
+            <tr key={c.id}>
+              <td className="mono">{c.label}</td>
+              <td>
+                <span style={{ color: EXPOSURE_COLOR[c.exposure.status] ?? 'inherit', fontWeight: 600 }}>
+                  {exposureLabel(c.exposure.status)}
+                </span>
+              </td>
+              <td>{when(c.exposure.foundAt)}</td>
+              <td>{when(c.exposure.revokedAt)}</td>
+            </tr>
+          ))}
+        </Table>
       </Card>
 
       {manifest && (

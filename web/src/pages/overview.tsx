@@ -1,6 +1,19 @@
 import { api, type Overview, SEVERITIES } from '../api';
 import { AlertsChart, Donut } from '../charts';
-import { Card, EXPOSURE_COLOR, exposureLabel, identityHref, Link, Loading, Score, SEV_COLOR, Sev, useData, when } from '../ui';
+import {
+  Card,
+  EXPOSURE_COLOR,
+  exposureLabel,
+  identityHref,
+  Link,
+  Loading,
+  Score,
+  SEV_COLOR,
+  Sev,
+  Table,
+  useData,
+  when,
+} from '../ui';
 
 export function OverviewPage() {
   const { data, error, loading } = useData(() => api.get<Overview>('/v1/dashboard/overview'), []);
@@ -111,38 +124,25 @@ function OverviewBody({ o }: { o: Overview }) {
 
       <div className="grid cols-2">
         <Card title="Riskiest identities" actions={<Link to="/identities">All identities →</Link>}>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Risk</th>
-                  <th scope="col">Identity</th>
-                  <th scope="col" className="hide-sm">
-                    Why
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.identities.top.map((r) => (
-                  <tr key={r.id}>
-                    <td>
-                      <Score score={r.score} band={r.band} />
-                    </td>
-                    <td style={{ maxWidth: 200 }}>
-                      <Link to={identityHref(r.id)} title={r.id}>
-                        <span className="mono ellipsis" style={{ display: 'block' }}>
-                          {r.label}
-                        </span>
-                      </Link>
-                    </td>
-                    <td className="muted hide-sm" style={{ minWidth: 200 }}>
-                      {r.factors[0]?.reasons[0] ?? ''}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Risk', 'Identity', { label: 'Why', wide: true }]}>
+            {o.identities.top.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  <Score score={r.score} band={r.band} />
+                </td>
+                <td style={{ maxWidth: 200 }}>
+                  <Link to={identityHref(r.id)} title={r.id}>
+                    <span className="mono ellipsis" style={{ display: 'block' }}>
+                      {r.label}
+                    </span>
+                  </Link>
+                </td>
+                <td className="muted hide-sm" style={{ minWidth: 200 }}>
+                  {r.factors[0]?.reasons[0] ?? ''}
+                </td>
+              </tr>
+            ))}
+          </Table>
         </Card>
         <Card title="Framework coverage" actions={<Link to="/reports">Reports →</Link>}>
           <ul className="list">
