@@ -215,15 +215,6 @@ export async function* normalizeBatches(
   if (out.length > 0) yield out;
 }
 
-/** Normalises records already in memory (one request body): the events, and counts in `stats`. */
-export function normalizeAll(records: readonly RawRecord[], options: NormalizeOptions, stats: TelemetryStats): IdentityEvent[] {
-  const n = new Normalizer(options, stats);
-  const out: IdentityEvent[] = [];
-  for (let i = 0; i < records.length; i++) n.push(records[i]!, out);
-  n.flush(out);
-  return out;
-}
-
 /** Records of several files (and "-" for stdin) one after another, each read as lines or a document. */
 export async function* recordsOfFiles(
   files: readonly string[],
