@@ -10,7 +10,9 @@
  *    lines of up to BENCH_BODY_KB (256) per request, one request at a time, so each partition keeps its
  *    order, then poll /v1/status until processed == ingested. events/s = events / (last
  *    status - first post); p99 is the ingest request latency (202 returned); peak RSS is VmHWM of every
- *    process of the mode (server + workers), summed.
+ *    process of the mode (server + workers), summed. Each mode's time is also shown against the bare floor
+ *    of BENCHMARKS.md (read, gunzip, split and JSON.parse every line of the same files; median of 3); the
+ *    replay's time includes process start-up.
  *
  * Needs PostgreSQL (WARDEN_TEST_POSTGRES_URL, default 127.0.0.1:5432/test) and NATS (WARDEN_TEST_NATS_URL,
  * default nats://127.0.0.1:4222) for the bus rows; BENCH_SKIP_BUS=1 runs the embedded rows only.
@@ -29,7 +31,7 @@ import { resolveParams, type ScenarioManifest, writeScenarioStream } from '../sr
 import { postgresBackend } from '../src/store/testing.js';
 import { tempDir } from '../test/tmp.js';
 import { readHwmKb, runMeasured } from './lib/measure.js';
-import { fixed, formatTable } from './lib/report.js';
+import { fixed, formatTable, peakRssMb } from './lib/report.js';
 
 const DAY = 86_400_000;
 const env = (k: string, d: number) => (process.env[k] === undefined ? d : Number(process.env[k]));
@@ -62,13 +64,13 @@ interface Row {
  * way a shipper per source batches them. Identities live in one source each, so every partition still
  * sees its events in time order.
  */
-function bodies(dir: string, manifest: ScenarioManifest): Array<{ format: string; body: string }> {
-  const out: Array<{ format: string; body: string }> = [];
+function* bodies(dir: string, manifest: ScenarioManifest): Generator<{ format: string; body: string }> {
+  // Built as they are posted, never all at once: the bench's own memory stays flat with the scenario's size.
   const open = new Map<string, { parts: string[]; size: number }>();
-  const flush = (format: string) => {
+  const take = (format: string): { format: string; body: string } | undefined => {
     const cur = open.get(format);
-    if (cur && cur.parts.length > 0) out.push({ format, body: `${cur.parts.join('\n')}\n` });
     open.delete(format);
+    return cur && cur.parts.length > 0 ? { format, body: `${cur.parts.join('\n')}\n` } : undefined;
   };
   for (const rel of manifest.files) {
     const format = rel.split('/')[0]!;
@@ -82,7 +84,8 @@ function bodies(dir: string, manifest: ScenarioManifest): Array<{ format: string
     if (text === '') continue;
     let cur = open.get(format);
     if (cur !== undefined && cur.size + text.length > BODY_BYTES) {
-      flush(format);
+      const body = take(format);
+      if (body !== undefined) yield body;
       cur = undefined;
     }
     if (cur === undefined) {
@@ -92,8 +95,10 @@ function bodies(dir: string, manifest: ScenarioManifest): Array<{ format: string
     cur.parts.push(text);
     cur.size += text.length + 1;
   }
-  for (const format of [...open.keys()]) flush(format);
-  return out;
+  for (const format of [...open.keys()]) {
+    const body = take(format);
+    if (body !== undefined) yield body;
+  }
 }
 
 function freePort(): Promise<number> {
@@ -151,7 +156,7 @@ async function stop(children: ChildProcess[]): Promise<number> {
 
 async function serviceRun(
   mode: string,
-  posts: Array<{ format: string; body: string }>,
+  posts: () => Iterable<{ format: string; body: string }>,
   workers: number,
   pgUrl?: string,
 ): Promise<Row> {
@@ -182,7 +187,7 @@ async function serviceRun(
     const latencies: number[] = [];
     let events = 0;
     const t0 = performance.now();
-    for (const p of posts) {
+    for (const p of posts()) {
       const t = performance.now();
       const res = await fetch(`${base}/v1/ingest?source=${p.format}`, {
         method: 'POST',
@@ -231,8 +236,23 @@ async function main(): Promise<void> {
   const dir = join(tmp.dir, 'scenario');
   log(`generating ${params.identities} identities over ${params.days} days …`);
   const manifest = writeScenarioStream(dir, params);
-  const posts = bodies(dir, manifest);
-  log(`${manifest.lines} records in ${manifest.files.length} files → ${posts.length} requests; learning until ${learnUntil}`);
+  const posts = () => bodies(dir, manifest);
+  let requests = 0;
+  for (const _ of posts()) requests++;
+  log(`${manifest.lines} records in ${manifest.files.length} files → ${requests} requests; learning until ${learnUntil}`);
+
+  // The floor (BENCHMARKS.md): read the same files, gunzip, split and JSON.parse every line; median of 3.
+  const floors: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    for (const rel of manifest.files) {
+      const raw = readFileSync(join(dir, rel));
+      for (const l of (rel.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8').split('\n')) if (l.length > 0) JSON.parse(l);
+    }
+    floors.push((performance.now() - t) / 1000);
+  }
+  const floorSeconds = [...floors].sort((a, b) => a - b)[1]!;
+  log(`bare read + JSON.parse floor: ${fixed(floorSeconds, 2)} s`);
 
   const rows: Row[] = [];
   const replayOut = join(tmp.dir, 'replay.jsonl');
@@ -273,24 +293,28 @@ async function main(): Promise<void> {
   }
   const replay = rows[0]!.eventsPerSecond;
   process.stdout.write(
-    `\nbench:ingest — ${params.identities} identities, ${params.days} days, ${posts.length} requests of ≤ ${BODY_BYTES / 1024} KiB, posted one at a time\n\n`,
+    `\nbench:ingest — ${params.identities} identities, ${params.days} days, ${requests} requests of ≤ ${BODY_BYTES / 1024} KiB, posted one at a time\n\n`,
   );
   process.stdout.write(
     formatTable(
-      ['mode', 'events', 'seconds', 'events/s', 'vs replay', 'p99 ingest ms', 'alerts', 'peak RSS MB'],
+      ['mode', 'events', 'seconds', 'events/s', 'vs replay', 'time / bare parse', 'p99 ingest ms', 'alerts', 'peak RSS MB'],
       rows.map((x) => [
         x.mode,
         String(x.events),
         fixed(x.seconds, 1),
         fixed(x.eventsPerSecond, 0),
         `${fixed(x.eventsPerSecond / replay, 2)}x`,
+        `${fixed(x.seconds / floorSeconds, 1)}x`,
         x.p99Ms === null ? '-' : fixed(x.p99Ms, 1),
         String(x.alerts),
         x.peakRssMb === null ? '-' : fixed(x.peakRssMb, 0),
       ]),
     ),
   );
-  process.stdout.write(`\n${JSON.stringify({ bench: 'ingest', params, rows })}\n`);
+  process.stdout.write(`\npeak RSS of the bench process (the client posting): ${fixed(peakRssMb(), 0)} MiB\n`);
+  process.stdout.write(
+    `\n${JSON.stringify({ bench: 'ingest', params, rows, floorSeconds, benchPeakRssMb: Math.round(peakRssMb()) })}\n`,
+  );
 }
 
 try {

@@ -26,3 +26,12 @@ export function round(n: number | undefined, digits = 2): number | null {
 export function ratio(part: number, whole: number): string {
   return `${part}/${whole} (${whole === 0 ? 'n/a' : ((100 * part) / whole).toFixed(1)} %)`;
 }
+
+/**
+ * Peak resident set size of this process so far, in MiB (the kernel's high-water mark, threads
+ * included): what every bench prints beside its speed.
+ * @example console.log(`peak RSS ${fixed(peakRssMb(), 0)} MiB`)
+ */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}

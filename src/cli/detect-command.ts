@@ -157,13 +157,12 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
  * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
  */
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
-  const { createDetector, manifestDetectorOptions, DETECTIONS, mergeByTime } = await import('../detect/index.js');
+  const { createDetector, manifestDetectorOptions, DETECTIONS, mergeBatchesByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');
   const { followFiles } = await import('../telemetry/follow.js');
-  const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeRecords, recordsOfFiles } = await import(
-    '../telemetry/normalize.js'
-  );
+  const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeBatches, normalizeRecords, recordBatchesOfFiles } =
+    await import('../telemetry/normalize.js');
   const ANALYTIC_TYPE = new Map<string, 'rule' | 'behavioral'>(DETECTIONS.map((d) => [d.meta.id, d.meta.type]));
   if (!flags.replay?.length && !flags.follow?.length) {
     throw new WardenError('WARDEN_USAGE', 'give log files with --replay FILE... or --follow FILE...');
@@ -234,14 +233,16 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       const files = expandInputs(replay);
       // One normaliser per source (files of one source in the order given), merged by time.
       const groups = await groupFilesBySource(files);
-      const streams = groups.map((g) => normalizeRecords(recordsOfFiles(g, io.stdin, read), options, stats));
+      // Batches of records and events from the files to the detector: one async step per batch, not per event.
+      const streams = groups.map((g) => normalizeBatches(recordBatchesOfFiles(g, io.stdin, read), options, stats));
       // Progress on a terminal, as scan and import show it; never in pipes or CI logs.
       const progress = io.stderrIsTTY && !io.env.CI;
       let events = 0;
       let last = 0;
-      for await (const e of mergeByTime(streams)) {
-        for (const a of detector.process(e)) write(a);
-        if (progress && ++events % 1024 === 0 && Date.now() - last > 250) {
+      for await (const batch of mergeBatchesByTime(streams)) {
+        for (const e of batch) for (const a of detector.process(e)) write(a);
+        events += batch.length;
+        if (progress && Date.now() - last > 250) {
           last = Date.now();
           io.stderr(`\rdetecting: ${events.toLocaleString('en-US')} events, ${detector.stats.alerts} alerts`);
         }

@@ -12,7 +12,7 @@ export {
   type DetectorStats,
   type SavedEpisode,
 } from './engine.js';
-export { mergeByTime } from './merge.js';
+export { mergeBatchesByTime, mergeByTime } from './merge.js';
 export { createPolicyViolation, type ManifestDetectorOptions, manifestDetectorOptions } from './policy-violation.js';
 
 /**

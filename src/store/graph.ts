@@ -1,4 +1,4 @@
-import { type Kysely, PostgresAdapter, sql } from 'kysely';
+import { CompiledQuery, type Kysely, PostgresAdapter } from 'kysely';
 import type { GraphEdgeRow, GraphNodeRow } from '../correlate/graph.js';
 import type { Database } from './schema.js';
 import { queryable, type StoreTarget } from './store.js';
@@ -104,39 +104,83 @@ export function isPostgres(db: Kysely<Database>): boolean {
  */
 export async function upsertGraphNodes(target: StoreTarget, nodes: readonly GraphNodeRow[]): Promise<void> {
   const db = queryable(target);
-  const pg = isPostgres(db);
-  const rows = foldNodes(nodes).map((n) => ({
-    id: cleanText(n.id),
-    kind: n.kind,
-    label: cleanText(n.label),
-    props: propsJson(n.props),
-    first_seen: n.firstSeen,
-    last_seen: n.lastSeen,
-  }));
+  const rows = foldNodes(nodes);
+  const cols = ['id', 'kind', 'label', 'props', 'first_seen', 'last_seen'];
+  const values = (n: GraphNodeRow): unknown[] => [
+    cleanText(n.id),
+    n.kind,
+    cleanText(n.label),
+    propsJson(n.props),
+    n.firstSeen,
+    n.lastSeen,
+  ];
+  if (isPostgres(db)) {
+    await upsertUnnest(
+      db,
+      'graph_nodes',
+      cols,
+      ['text', 'text', 'text', 'text', 'bigint', 'bigint'],
+      rows,
+      values,
+      NODE_CONFLICT_PG,
+    );
+  } else await upsertValues(db, 'graph_nodes', cols, rows, values, NODE_CONFLICT_SQLITE);
+}
+
+const widen = (table: string) =>
+  `first_seen = case when excluded.first_seen < ${table}.first_seen then excluded.first_seen else ${table}.first_seen end, ` +
+  `last_seen = case when excluded.last_seen > ${table}.last_seen then excluded.last_seen else ${table}.last_seen end`;
+const NODE_CONFLICT_SQLITE = `on conflict (id) do update set props = json_patch(graph_nodes.props, excluded.props), ${widen('graph_nodes')}`;
+const NODE_CONFLICT_PG = `on conflict (id) do update set props = (graph_nodes.props::jsonb || excluded.props::jsonb)::text, ${widen('graph_nodes')}`;
+const EDGE_CONFLICT = `on conflict (src, dst, kind) do update set count = graph_edges.count + excluded.count, props = excluded.props, ${widen('graph_edges')}`;
+
+/** Rows per PostgreSQL statement: one array per column, so the row count is not bounded by bind variables. */
+const PG_BATCH = 10_000;
+
+/**
+ * SQLite: multi-row VALUES of BATCH rows, the same text for every full batch, so the store's
+ * statement cache prepares it once (see openSqlite); parameters are bound flat.
+ */
+async function upsertValues<T>(
+  db: Kysely<Database>,
+  table: string,
+  cols: readonly string[],
+  rows: readonly T[],
+  values: (row: T) => unknown[],
+  conflict: string,
+): Promise<void> {
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += BATCH) {
-    await db
-      .insertInto('graph_nodes')
-      .values(rows.slice(i, i + BATCH))
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet((eb) => ({
-          props: pg
-            ? sql<string>`(graph_nodes.props::jsonb || excluded.props::jsonb)::text`
-            : sql<string>`json_patch(graph_nodes.props, excluded.props)`,
-          first_seen: eb
-            .case()
-            .when('excluded.first_seen', '<', eb.ref('graph_nodes.first_seen'))
-            .then(eb.ref('excluded.first_seen'))
-            .else(eb.ref('graph_nodes.first_seen'))
-            .end(),
-          last_seen: eb
-            .case()
-            .when('excluded.last_seen', '>', eb.ref('graph_nodes.last_seen'))
-            .then(eb.ref('excluded.last_seen'))
-            .else(eb.ref('graph_nodes.last_seen'))
-            .end(),
-        })),
-      )
-      .execute();
+    const n = Math.min(BATCH, rows.length - i);
+    const params: unknown[] = [];
+    for (let k = i; k < i + n; k++) for (const v of values(rows[k]!)) params.push(v);
+    const text = `insert into ${table} (${cols.join(', ')}) values ${Array.from({ length: n }, () => tuple).join(', ')} ${conflict}`;
+    await db.executeQuery(CompiledQuery.raw(text, params));
+  }
+}
+
+/**
+ * PostgreSQL: `INSERT … SELECT * FROM unnest($1::text[], …)`: one array per column and PG_BATCH rows
+ * a statement, so the statement is short and planned once, whatever the row count (COPY cannot
+ * upsert without a staging table, and measured no faster).
+ */
+async function upsertUnnest<T>(
+  db: Kysely<Database>,
+  table: string,
+  cols: readonly string[],
+  types: readonly string[],
+  rows: readonly T[],
+  values: (row: T) => unknown[],
+  conflict: string,
+): Promise<void> {
+  const text = `insert into ${table} (${cols.join(', ')}) select * from unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')}) ${conflict}`;
+  for (let i = 0; i < rows.length; i += PG_BATCH) {
+    const columns: unknown[][] = cols.map(() => []);
+    for (let k = i; k < Math.min(rows.length, i + PG_BATCH); k++) {
+      const v = values(rows[k]!);
+      for (let c = 0; c < v.length; c++) columns[c]!.push(v[c]);
+    }
+    await db.executeQuery(CompiledQuery.raw(text, columns));
   }
 }
 
@@ -148,39 +192,28 @@ export async function upsertGraphNodes(target: StoreTarget, nodes: readonly Grap
  */
 export async function upsertGraphEdges(target: StoreTarget, edges: readonly GraphEdgeRow[]): Promise<void> {
   const db = queryable(target);
-  const rows = foldEdges(edges).map((e) => ({
-    src: cleanText(e.src),
-    dst: cleanText(e.dst),
-    kind: e.kind,
-    props: propsJson(e.props),
-    count: e.count,
-    first_seen: e.firstSeen,
-    last_seen: e.lastSeen,
-  }));
-  for (let i = 0; i < rows.length; i += BATCH) {
-    await db
-      .insertInto('graph_edges')
-      .values(rows.slice(i, i + BATCH))
-      .onConflict((oc) =>
-        oc.columns(['src', 'dst', 'kind']).doUpdateSet((eb) => ({
-          count: eb('graph_edges.count', '+', eb.ref('excluded.count')),
-          props: eb.ref('excluded.props'),
-          first_seen: eb
-            .case()
-            .when('excluded.first_seen', '<', eb.ref('graph_edges.first_seen'))
-            .then(eb.ref('excluded.first_seen'))
-            .else(eb.ref('graph_edges.first_seen'))
-            .end(),
-          last_seen: eb
-            .case()
-            .when('excluded.last_seen', '>', eb.ref('graph_edges.last_seen'))
-            .then(eb.ref('excluded.last_seen'))
-            .else(eb.ref('graph_edges.last_seen'))
-            .end(),
-        })),
-      )
-      .execute();
-  }
+  const rows = foldEdges(edges);
+  const cols = ['src', 'dst', 'kind', 'props', 'count', 'first_seen', 'last_seen'];
+  const values = (e: GraphEdgeRow): unknown[] => [
+    cleanText(e.src),
+    cleanText(e.dst),
+    e.kind,
+    propsJson(e.props),
+    e.count,
+    e.firstSeen,
+    e.lastSeen,
+  ];
+  if (isPostgres(db))
+    await upsertUnnest(
+      db,
+      'graph_edges',
+      cols,
+      ['text', 'text', 'text', 'text', 'bigint', 'bigint', 'bigint'],
+      rows,
+      values,
+      EDGE_CONFLICT,
+    );
+  else await upsertValues(db, 'graph_edges', cols, rows, values, EDGE_CONFLICT);
 }
 
 /**

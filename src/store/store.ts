@@ -126,8 +126,37 @@ async function enableWal(sqlite: BetterSqlite3.Database): Promise<void> {
   }
 }
 
+/** Write statements kept prepared per connection (by SQL text, least recently used dropped first). */
+const STATEMENT_CACHE = 64;
+
+/**
+ * Keeps write statements prepared: kysely's SQLite driver prepares every query it runs, and a batched
+ * upsert's 1,000-row statement costs more to compile than to run. Only statements that return no rows
+ * are kept: they run to completion in one call, so a kept one is never busy when reused (a reader can
+ * be mid-iteration in a stream). SQLite re-prepares a kept statement itself after a schema change.
+ */
+function cacheWriteStatements(sqlite: BetterSqlite3.Database): void {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite) as (source: string) => BetterSqlite3.Statement;
+  (sqlite as { prepare: (source: string) => BetterSqlite3.Statement }).prepare = (source: string) => {
+    const kept = cache.get(source);
+    if (kept !== undefined) {
+      cache.delete(source);
+      cache.set(source, kept);
+      return kept;
+    }
+    const stmt = prepare(source);
+    if (!stmt.reader) {
+      if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
+      cache.set(source, stmt);
+    }
+    return stmt;
+  };
+}
+
 async function openSqlite(file: string): Promise<Kysely<Database>> {
   const sqlite = new BetterSqlite3(file, { timeout: BUSY_TIMEOUT_MS });
+  cacheWriteStatements(sqlite);
   try {
     // WAL lets readers (the dashboard) run beside the writer; NORMAL is durable across application
     // crashes and loses at most the last commits on power loss, the documented pairing for WAL.

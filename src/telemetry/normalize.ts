@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { EventSource, IdentityEvent } from '../model/identity-event.js';
 import { PARSERS } from './parsers/index.js';
 import { attachRawRecord } from './raw-record.js';
-import { fileChunks, type RawRecord, type ReadOptions, readRecords } from './read.js';
-import type { EventParser, Rejection } from './types.js';
+import { fileChunks, type RawRecord, type ReadOptions, readRecordBatches } from './read.js';
+import type { EventParser, RecordOrigin, Rejection } from './types.js';
 
 /** Counts per source and per rejection reason: what `--stats` prints. */
 export interface TelemetryStats {
@@ -56,6 +56,123 @@ function reject(stats: TelemetryStats, r: Rejection): void {
 }
 
 /**
+ * The step from raw records to events, one record at a time: a parser per record (auto-detection, the
+ * last parser that matched tried first) unless `sourceType` fixes it; every record becomes events or a
+ * counted rejection. Parsers live as long as the normaliser, so a Vault request in one file pairs with
+ * its response in the next.
+ */
+class Normalizer {
+  private readonly parsers: EventParser[];
+  /** Each parser's counters, found once. */
+  private readonly counters: Array<{ records: number; events: number } | undefined>;
+  private last: EventParser | undefined;
+  private lastIndex = -1;
+
+  constructor(
+    private readonly options: NormalizeOptions,
+    private readonly stats: TelemetryStats,
+  ) {
+    this.parsers = PARSERS.filter(([s]) => options.sourceType === undefined || s === options.sourceType).map(([, f]) => f());
+    this.counters = this.parsers.map(() => undefined);
+    if (this.parsers.length === 1) {
+      this.last = this.parsers[0];
+      this.lastIndex = 0;
+    }
+  }
+
+  private count(i: number, events: number): void {
+    let s = this.counters[i];
+    if (s === undefined) {
+      s = sourceStats(this.stats, this.parsers[i]!.source);
+      this.counters[i] = s;
+    }
+    s.records++;
+    s.events += events;
+    this.stats.events += events;
+  }
+
+  /** Normalises one record, appending its events to `out`. */
+  push(raw: RawRecord, out: IdentityEvent[]): void {
+    const stats = this.stats;
+    stats.records++;
+    if ('error' in raw) {
+      reject(stats, {
+        source: this.options.sourceType ?? 'unknown',
+        reason: raw.error,
+        origin: raw.origin,
+        ...(raw.detail ? { detail: raw.detail } : {}),
+      });
+      return;
+    }
+    const record = raw.record;
+    let i = -1;
+    if (this.options.sourceType !== undefined) i = 0;
+    else if (this.last?.detect(record)) i = this.lastIndex;
+    else i = this.parsers.findIndex((p) => p !== this.last && p.detect(record));
+    const parser = this.parsers[i];
+    if (parser === undefined) {
+      reject(stats, { source: 'unknown', reason: 'unknown-format', origin: raw.origin });
+      return;
+    }
+    this.last = parser;
+    this.lastIndex = i;
+    let got: ReturnType<EventParser['push']>;
+    try {
+      got = parser.push(record, raw.origin);
+    } catch (err) {
+      // A parser bug must cost one record, never the stream.
+      got = { reject: 'parser-error', detail: (err as Error).message };
+    }
+    if (!Array.isArray(got)) {
+      this.count(i, 0);
+      reject(stats, {
+        source: parser.source,
+        reason: got.reject,
+        origin: raw.origin,
+        ...(got.detail ? { detail: got.detail } : {}),
+      });
+      return;
+    }
+    // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
+    const items = (record as { items?: unknown } | null)?.items;
+    if (Array.isArray(items) && (record as { kind?: unknown }).kind === 'EventList') {
+      if (items.length === got.length) for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, items[k]);
+    } else for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, record);
+    let good = 0;
+    for (let k = 0; k < got.length; k++) {
+      const e = got[k]!;
+      if (inRange(e.time)) {
+        out.push(e);
+        good++;
+      }
+    }
+    if (good === 0 && got.length > 0) {
+      this.count(i, 0);
+      reject(stats, {
+        source: parser.source,
+        reason: 'time-out-of-range',
+        origin: raw.origin,
+        detail: `${got[0]!.time} is outside 1990..2100`,
+      });
+      return;
+    }
+    this.count(i, good);
+  }
+
+  /** End of input: what parsers still hold (unpaired Vault requests). */
+  flush(out: IdentityEvent[]): void {
+    for (const p of this.parsers) {
+      const held = p.flush().filter((e) => inRange(e.time));
+      if (held.length === 0) continue;
+      this.stats.events += held.length;
+      const s = sourceStats(this.stats, p.source);
+      s.events += held.length;
+      for (const e of held) out.push(e);
+    }
+  }
+}
+
+/**
  * Turns raw records into identity events, choosing a parser per record (auto-detection, the last
  * parser that matched tried first) unless `sourceType` fixes it. Parsers live as long as the call, so
  * a Vault request in one file pairs with its response in the next.
@@ -65,80 +182,37 @@ export async function* normalizeRecords(
   options: NormalizeOptions,
   stats: TelemetryStats,
 ): AsyncGenerator<IdentityEvent> {
-  const parsers: EventParser[] = PARSERS.filter(([s]) => options.sourceType === undefined || s === options.sourceType).map(
-    ([, f]) => f(),
-  );
-  let last: EventParser | undefined = parsers.length === 1 ? parsers[0] : undefined;
-  const count = (p: EventParser, events: number) => {
-    const s = sourceStats(stats, p.source);
-    s.records++;
-    s.events += events;
-    stats.events += events;
-  };
+  const n = new Normalizer(options, stats);
+  const out: IdentityEvent[] = [];
   for await (const raw of records) {
-    stats.records++;
-    if ('error' in raw) {
-      reject(stats, {
-        source: options.sourceType ?? 'unknown',
-        reason: raw.error,
-        origin: raw.origin,
-        ...(raw.detail ? { detail: raw.detail } : {}),
-      });
-      continue;
-    }
-    let parser: EventParser | undefined;
-    if (options.sourceType !== undefined) parser = parsers[0];
-    else if (last?.detect(raw.record)) parser = last;
-    else parser = parsers.find((p) => p !== last && p.detect(raw.record));
-    if (parser === undefined) {
-      reject(stats, { source: 'unknown', reason: 'unknown-format', origin: raw.origin });
-      continue;
-    }
-    last = parser;
-    let out: ReturnType<EventParser['push']>;
-    try {
-      out = parser.push(raw.record, raw.origin);
-    } catch (err) {
-      // A parser bug must cost one record, never the stream.
-      out = { reject: 'parser-error', detail: (err as Error).message };
-    }
-    if (Array.isArray(out)) {
-      // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
-      const items = (raw.record as { items?: unknown } | null)?.items;
-      if (Array.isArray(items) && (raw.record as { kind?: unknown }).kind === 'EventList') {
-        if (items.length === out.length) for (const [i, e] of out.entries()) attachRawRecord(e, items[i]);
-      } else for (const e of out) attachRawRecord(e, raw.record);
-      const good = out.every((e) => inRange(e.time)) ? out : out.filter((e) => inRange(e.time));
-      if (good.length === 0 && out.length > 0) {
-        count(parser, 0);
-        reject(stats, {
-          source: parser.source,
-          reason: 'time-out-of-range',
-          origin: raw.origin,
-          detail: `${out[0]!.time} is outside 1990..2100`,
-        });
-        continue;
-      }
-      count(parser, good.length);
-      yield* good;
-    } else {
-      count(parser, 0);
-      reject(stats, {
-        source: parser.source,
-        reason: out.reject,
-        origin: raw.origin,
-        ...(out.detail ? { detail: out.detail } : {}),
-      });
-    }
+    n.push(raw, out);
+    if (out.length === 0) continue;
+    yield* out;
+    out.length = 0;
   }
-  for (const p of parsers) {
-    const held = p.flush().filter((e) => inRange(e.time));
-    if (held.length === 0) continue;
-    stats.events += held.length;
-    const s = sourceStats(stats, p.source);
-    s.events += held.length;
-    yield* held;
+  n.flush(out);
+  yield* out;
+}
+
+/**
+ * `normalizeRecords` a batch at a time: each batch of records becomes one array of events (empty
+ * batches are skipped). One async step per batch, not per event: the replay and ingest path.
+ * @example for await (const events of normalizeBatches(recordBatchesOfFiles(files, stdin), {}, stats)) …
+ */
+export async function* normalizeBatches(
+  batches: AsyncIterable<readonly RawRecord[]>,
+  options: NormalizeOptions,
+  stats: TelemetryStats,
+): AsyncGenerator<IdentityEvent[]> {
+  const n = new Normalizer(options, stats);
+  for await (const batch of batches) {
+    const out: IdentityEvent[] = [];
+    for (let i = 0; i < batch.length; i++) n.push(batch[i]!, out);
+    if (out.length > 0) yield out;
   }
+  const out: IdentityEvent[] = [];
+  n.flush(out);
+  if (out.length > 0) yield out;
 }
 
 /** Records of several files (and "-" for stdin) one after another, each read as lines or a document. */
@@ -147,15 +221,24 @@ export async function* recordsOfFiles(
   stdin: AsyncIterable<Buffer>,
   options: ReadOptions = {},
 ): AsyncGenerator<RawRecord> {
+  for await (const batch of recordBatchesOfFiles(files, stdin, options)) yield* batch;
+}
+
+/** `recordsOfFiles` in batches (see readRecordBatches). */
+export async function* recordBatchesOfFiles(
+  files: readonly string[],
+  stdin: AsyncIterable<Buffer>,
+  options: ReadOptions = {},
+): AsyncGenerator<RawRecord[]> {
   for (const file of files) {
     if (file === '-') {
-      yield* readRecords(stdin, '-', options);
+      yield* readRecordBatches(stdin, '-', options);
       continue;
     }
     try {
-      yield* readRecords(fileChunks(file), file, options);
+      yield* readRecordBatches(fileChunks(file), file, options);
     } catch (err) {
-      yield { error: 'unreadable', detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message, origin: { file } };
+      yield [{ error: 'unreadable', detail: (err as NodeJS.ErrnoException).code ?? (err as Error).message, origin: { file } }];
     }
   }
 }
@@ -173,6 +256,12 @@ export function replayFiles(
   return normalizeRecords(recordsOfFiles(files, stdin, options), options, stats);
 }
 
+/** The first record of a stream that is not a rejection, reading no further than it. */
+async function firstRecord(batches: AsyncIterable<RawRecord[]>): Promise<{ record: unknown; origin: RecordOrigin } | undefined> {
+  for await (const batch of batches) for (const raw of batch) if (!('error' in raw)) return raw;
+  return undefined;
+}
+
 /**
  * Groups log files by the format of their first record and orders each group by the time of that
  * record (then by name): a replay of thousands of hourly files becomes one time-ordered stream per
@@ -188,10 +277,9 @@ export async function groupFilesBySource(files: readonly string[], options: Read
     if (file === '-') key = 'stdin';
     else {
       try {
-        for await (const raw of readRecords(fileChunks(file, 64 * 1024), file, options)) {
-          if ('error' in raw) continue;
-          const match = PARSERS.find(([, f]) => f().detect(raw.record));
-          if (match === undefined) break;
+        const raw = await firstRecord(readRecordBatches(fileChunks(file, 64 * 1024), file, options, 1));
+        const match = raw && PARSERS.find(([, f]) => f().detect(raw.record));
+        if (raw !== undefined && match !== undefined) {
           key = match[0];
           // A fresh parser per file: its first event says when the file starts (a held Vault
           // request comes out on flush).
@@ -200,7 +288,6 @@ export async function groupFilesBySource(files: readonly string[], options: Read
           const first = (Array.isArray(out) ? out : [])[0] ?? p.flush()[0];
           const t = first === undefined ? Number.NaN : Date.parse(first.time);
           if (!Number.isNaN(t)) time = t;
-          break;
         }
       } catch {
         // unreadable: the replay reports it in its stats

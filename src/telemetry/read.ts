@@ -116,17 +116,27 @@ async function* decodedChunks(input: AsyncIterable<Buffer>, budget: number): Asy
  * (`{"records": [...]}`, as diagnostic settings write blobs and Event Hub messages) and top-level arrays.
  */
 export function* expand(value: unknown, origin: RecordOrigin): Generator<RawRecord> {
+  const out: RawRecord[] = [];
+  expandInto(value, origin, out);
+  yield* out;
+}
+
+/** `expand`, appending to a batch. */
+export function expandInto(value: unknown, origin: RecordOrigin, out: RawRecord[]): void {
   if (Array.isArray(value)) {
-    for (const v of value) yield { record: v, origin };
+    for (const v of value) out.push({ record: v, origin });
     return;
   }
-  const container = value as { Records?: unknown; records?: unknown } | null;
-  const records = container?.Records ?? container?.records;
-  if (Array.isArray(records) && value !== null && typeof value === 'object' && Object.keys(value).length <= 2) {
-    for (const v of records) yield { record: v, origin };
-    return;
+  // A record container is an object of at most two keys, one of them Records/records holding an array.
+  if (value !== null && typeof value === 'object') {
+    const container = value as { Records?: unknown; records?: unknown };
+    const records = container.Records ?? container.records;
+    if (Array.isArray(records) && Object.keys(value).length <= 2) {
+      for (const v of records) out.push({ record: v, origin });
+      return;
+    }
   }
-  yield { record: value, origin };
+  out.push({ record: value, origin });
 }
 
 const LF = 0x0a;
@@ -243,8 +253,8 @@ class DocumentReader {
     } else this.whole.push(chunk.subarray(from, to));
   }
 
-  /** Reads more of the document; returns the records completed in it. */
-  *push(chunk: Buffer): Generator<RawRecord> {
+  /** Reads more of the document; appends the records completed in it. */
+  push(chunk: Buffer, out: RawRecord[]): void {
     const elemStart = { at: -1 };
     let keptFrom = 0;
     if (this.inElem) elemStart.at = 0;
@@ -277,7 +287,7 @@ class DocumentReader {
         this.indent = 0;
         if (this.inElem && this.elemScalar) {
           this.takeElem(chunk, elemStart.at, i);
-          yield this.endElem();
+          out.push(this.endElem());
           elemStart.at = -1;
         }
         continue;
@@ -312,7 +322,9 @@ class DocumentReader {
           // A new element begins while the last is still open: the last one is broken.
           this.takeElem(chunk, elemStart.at, i);
           const broken = this.endElem();
-          yield 'error' in broken ? broken : { error: 'malformed-json', detail: 'unbalanced brackets', origin: broken.origin };
+          out.push(
+            'error' in broken ? broken : { error: 'malformed-json', detail: 'unbalanced brackets', origin: broken.origin },
+          );
           this.stack.length = this.elemDepth;
           this.startElem(i, ch, lineStart, elemStart);
           this.stack.push(ch);
@@ -325,12 +337,12 @@ class DocumentReader {
         this.rest = chunk.subarray(i);
         this.keep(chunk, keptFrom, i);
         this.done = true;
-        yield* this.wholeAsLines();
+        this.wholeAsLines(out);
         return;
       }
       if (this.inElem && this.elemScalar && depth === this.elemDepth && (ch === COMMA || ch === RBRACKET || ch === RBRACE)) {
         this.takeElem(chunk, elemStart.at, i);
-        yield this.endElem();
+        out.push(this.endElem());
         elemStart.at = -1;
       }
       if (!this.inElem && this.elemDepth > 0 && depth === this.elemDepth && ch !== COMMA && ch !== RBRACKET && ch !== RBRACE) {
@@ -363,7 +375,7 @@ class DocumentReader {
         const now = this.stack.length;
         if (this.inElem && now === this.elemDepth) {
           this.takeElem(chunk, elemStart.at, i + 1);
-          yield this.endElem();
+          out.push(this.endElem());
           elemStart.at = -1;
         }
         if (now === 0) {
@@ -372,7 +384,7 @@ class DocumentReader {
           keptFrom = i + 1;
           this.rest = chunk.subarray(i + 1);
           this.done = true;
-          yield* this.finishWhole();
+          this.finishWhole(out);
           return;
         }
       }
@@ -382,11 +394,11 @@ class DocumentReader {
   }
 
   /** A gathered top-level object (no Records array): one record, or its lines when it does not parse. */
-  private *finishWhole(): Generator<RawRecord> {
+  private finishWhole(out: RawRecord[]): void {
     if (this.mode !== 'object' || this.elemDepth !== 0) return;
     const origin = this.origin(1);
     if (this.wholeTooBig || this.whole === undefined) {
-      yield { error: 'document-too-large', detail: `over ${this.maxDoc} bytes`, origin };
+      out.push({ error: 'document-too-large', detail: `over ${this.maxDoc} bytes`, origin });
       return;
     }
     const text = Buffer.concat(this.whole).toString('utf8');
@@ -394,50 +406,54 @@ class DocumentReader {
     try {
       value = JSON.parse(text);
     } catch {
-      yield* this.wholeAsLines();
+      this.wholeAsLines(out);
       return;
     }
-    yield* expand(value, origin);
+    expandInto(value, origin, out);
   }
 
   /** What was gathered, read line by line: each line a record or a counted rejection. */
-  private *wholeAsLines(): Generator<RawRecord> {
+  private wholeAsLines(out: RawRecord[]): void {
     if (this.whole === undefined) {
-      if (this.wholeTooBig) yield { error: 'document-too-large', detail: `over ${this.maxDoc} bytes`, origin: this.origin(1) };
+      if (this.wholeTooBig)
+        out.push({ error: 'document-too-large', detail: `over ${this.maxDoc} bytes`, origin: this.origin(1) });
       return;
     }
     let n = this.startLine - 1;
     for (const l of Buffer.concat(this.whole).toString('utf8').split('\n')) {
       n++;
       const t = l.trim();
-      if (t.length > 0) yield* expandOrReject(t, this.origin(n));
+      if (t.length > 0) expandOrReject(t, this.origin(n), out);
     }
     this.whole = undefined;
   }
 
   /** End of input: an element or document cut off is a counted rejection, never silence. */
-  *end(): Generator<RawRecord> {
+  end(out: RawRecord[]): void {
     if (this.done) return;
     if (this.inElem) {
-      if (this.elemScalar) yield this.endElem();
+      if (this.elemScalar) out.push(this.endElem());
       else {
         this.inElem = false;
-        yield { error: 'truncated', detail: 'input ended inside a record', origin: this.origin(this.elemLine) };
+        out.push({ error: 'truncated', detail: 'input ended inside a record', origin: this.origin(this.elemLine) });
       }
       return;
     }
     if (this.mode === 'object' && this.elemDepth === 0) {
-      if (this.stack.length === 0) yield* this.finishWhole();
-      else yield* this.wholeAsLines();
+      if (this.stack.length === 0) this.finishWhole(out);
+      else this.wholeAsLines(out);
     }
   }
 }
 
-function* expandOrReject(text: string, origin: RecordOrigin): Generator<RawRecord> {
+function expandOrReject(text: string, origin: RecordOrigin, out: RawRecord[]): void {
   const r = parseOne(text, origin);
-  if ('error' in r) yield r;
-  else yield* expand(r.record, origin);
+  if ('error' in r) out.push(r);
+  else expandInto(r.record, origin, out);
 }
+
+/** Records per batch: enough to amortise an async step over many records, few enough to die young. */
+export const RECORD_BATCH = 256;
 
 /**
  * Reads JSON records from a byte stream: JSON lines (one record per line), or one JSON document
@@ -452,6 +468,21 @@ export async function* readRecords(
   file?: string,
   options: ReadOptions = {},
 ): AsyncGenerator<RawRecord> {
+  for await (const batch of readRecordBatches(input, file, options)) yield* batch;
+}
+
+/**
+ * `readRecords` in batches: the records of a stream in order, about `batchSize` at a time (a batch
+ * ends early with its input, and a document's chunk may add more). One async step per batch, not
+ * per record; a line is parsed only when its batch is read, so `batchSize` 1 peeks at a first record.
+ * @example for await (const batch of readRecordBatches(fileChunks('vault.log'), 'vault.log')) for (const r of batch) …
+ */
+export async function* readRecordBatches(
+  input: AsyncIterable<Buffer> | Readable,
+  file?: string,
+  options: ReadOptions = {},
+  batchSize = RECORD_BATCH,
+): AsyncGenerator<RawRecord[]> {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE;
   const maxDoc = options.maxDocumentBytes ?? DEFAULT_MAX_DOC;
   const budget = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED;
@@ -461,10 +492,11 @@ export async function* readRecords(
   let lineNo = 0;
   let firstLine = true;
   let doc: DocumentReader | undefined;
+  let out: RawRecord[] = [];
 
-  function* line(text: string, raw: Buffer): Generator<RawRecord> {
+  /** One line; `raw` (the line's bytes with its newline, as [from, to) of `bytes`) feeds a document if one starts here. */
+  function line(text: string, bytes: Buffer, from: number, to: number): void {
     lineNo++;
-    const origin = { file, line: lineNo };
     const trimmed = text.trim();
     if (trimmed.length === 0) return;
     let value: unknown;
@@ -475,39 +507,42 @@ export async function* readRecords(
         // One document spanning lines (or a broken one): read it element by element from its start.
         firstLine = false;
         doc = new DocumentReader(file, lineNo, maxLine, maxDoc);
-        yield* doc.push(raw);
+        doc.push(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to), out);
         return;
       }
       firstLine = false;
-      yield { error: 'malformed-json', detail: (err as Error).message.slice(0, 120), origin };
+      out.push({ error: 'malformed-json', detail: (err as Error).message.slice(0, 120), origin: { file, line: lineNo } });
       return;
     }
     firstLine = false;
-    yield* expand(value, origin);
+    // A record (the common case) needs no expansion step: a plain object of more than two keys.
+    expandInto(value, { file, line: lineNo }, out);
   }
 
-  /** Lines of a chunk; hands the rest to the document reader when one starts. */
-  function* lines(chunk: Buffer): Generator<RawRecord> {
-    let start = 0;
+  /**
+   * Lines of a chunk from `from`; returns where to go on: the chunk's end once it is all read (its
+   * unfinished last line kept for the next), earlier when the batch is full or a document started.
+   */
+  function lines(chunk: Buffer, from: number): number {
+    let start = from;
     for (let nl = chunk.indexOf(LF, start); nl >= 0; nl = chunk.indexOf(LF, start)) {
       if (overlong) {
         lineNo++;
-        yield { error: 'line-too-long', detail: `over ${maxLine} bytes`, origin: { file, line: lineNo } };
+        out.push({ error: 'line-too-long', detail: `over ${maxLine} bytes`, origin: { file, line: lineNo } });
         overlong = false;
         pending = [];
         pendingBytes = 0;
+      } else if (pending.length === 0) {
+        line(chunk.toString('utf8', start, nl), chunk, start, nl + 1);
       } else {
         const piece = chunk.subarray(start, nl + 1);
-        const raw = pending.length === 0 ? piece : Buffer.concat([...pending, piece]);
+        const raw = Buffer.concat([...pending, piece]);
         pending = [];
         pendingBytes = 0;
-        yield* line(raw.toString('utf8', 0, raw.length - 1), raw);
+        line(raw.toString('utf8', 0, raw.length - 1), raw, 0, raw.length);
       }
       start = nl + 1;
-      if (doc !== undefined) {
-        yield* toDocument(chunk.subarray(start));
-        return;
-      }
+      if (doc !== undefined || out.length >= batchSize) return start;
     }
     if (start < chunk.length && !overlong) {
       pending.push(chunk.subarray(start));
@@ -517,29 +552,34 @@ export async function* readRecords(
         pending = [];
       }
     }
-  }
-
-  /** Feeds the document reader; when the document ends, what follows is read as lines again. */
-  function* toDocument(chunk: Buffer): Generator<RawRecord> {
-    const d = doc!;
-    yield* d.push(chunk);
-    if (d.done) {
-      doc = undefined;
-      lineNo = d.line - 1;
-      const rest = d.rest;
-      if (rest !== undefined && rest.length > 0) yield* lines(rest);
-    }
+    return chunk.length;
   }
 
   try {
     for await (const chunk of decodedChunks(input as AsyncIterable<Buffer>, budget)) {
-      if (doc !== undefined) yield* toDocument(chunk);
-      else yield* lines(chunk);
+      let c = chunk;
+      let at = 0;
+      while (at < c.length) {
+        if (doc !== undefined) {
+          // Inside a document: it takes the rest of the chunk; when it ends, what follows is lines again.
+          const d: DocumentReader = doc;
+          d.push(at === 0 ? c : c.subarray(at), out);
+          if (!d.done) break;
+          doc = undefined;
+          lineNo = d.line - 1;
+          c = d.rest ?? Buffer.alloc(0);
+          at = 0;
+        } else at = lines(c, at);
+        if (out.length >= batchSize) {
+          yield out;
+          out = [];
+        }
+      }
     }
   } catch (err) {
     // gzip corruption, a decompression bomb or a read error: one counted error; records already read stand.
     const code = (err as NodeJS.ErrnoException).code ?? 'read-error';
-    yield {
+    out.push({
       error:
         code === 'decompressed-too-large'
           ? code
@@ -550,22 +590,21 @@ export async function* readRecords(
               : 'read-error',
       detail: (err as Error).message,
       origin: { file, line: lineNo + 1 },
-    };
+    });
+    yield out;
     return;
   }
-  if (doc !== undefined) {
-    yield* (doc as DocumentReader).end();
-    return;
-  }
-  if (overlong) {
+  if (doc !== undefined) (doc as DocumentReader).end(out);
+  else if (overlong) {
     lineNo++;
-    yield { error: 'line-too-long', detail: `over ${maxLine} bytes`, origin: { file, line: lineNo } };
+    out.push({ error: 'line-too-long', detail: `over ${maxLine} bytes`, origin: { file, line: lineNo } });
   } else if (pending.length > 0) {
     // A last line with no newline: often truncated mid-write; it parses or is rejected like any other.
     const raw = Buffer.concat(pending);
-    yield* line(raw.toString('utf8'), raw);
-    if (doc !== undefined) yield* (doc as DocumentReader).end();
+    line(raw.toString('utf8'), raw, 0, raw.length);
+    if (doc !== undefined) (doc as DocumentReader).end(out);
   }
+  if (out.length > 0) yield out;
 }
 
 /**

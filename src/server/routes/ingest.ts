@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { WardenError } from '../../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../../model/identity-event.js';
 import { addCounters } from '../../store/partitions.js';
-import { emptyTelemetryStats, normalizeRecords } from '../../telemetry/normalize.js';
-import { readRecords } from '../../telemetry/read.js';
+import { emptyTelemetryStats, normalizeBatches } from '../../telemetry/normalize.js';
+import { readRecordBatches } from '../../telemetry/read.js';
 import type { ServerContext } from '../context.js';
 
 /** A gzip body may inflate to this many times the body limit, no more (a gzip bomb stops there). */
@@ -30,14 +30,16 @@ export async function parseIngestBody(
   }
   const stats = emptyTelemetryStats();
   const events: IdentityEvent[] = [];
-  const records = readRecords(
+  // Records and events in batches: one async step per few hundred records, not per record.
+  const records = readRecordBatches(
     (async function* () {
       yield bytes;
     })(),
     'request',
     { maxDocumentBytes: options.maxBytes * INFLATE_FACTOR },
   );
-  for await (const e of normalizeRecords(records, { sourceType: options.sourceType }, stats)) events.push(e);
+  for await (const batch of normalizeBatches(records, { sourceType: options.sourceType }, stats))
+    for (const e of batch) events.push(e);
   const rejected = Object.values(stats.rejected).reduce((a, n) => a + n, 0);
   return { events, records: stats.records, rejected, reasons: stats.rejected };
 }
