@@ -8,7 +8,7 @@
  *
  * Environment: BENCH_MB (200), BENCH_RUNS (3, for Warden and rg), BENCH_SECRETLINT_RUNS (1),
  * BENCH_SECRETS (2000), BENCH_DECOYS (2000), BENCH_SEED (1), BENCH_TIMEOUT_S (1800 per run),
- * BENCH_TOOLS (comma list of warden, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
+ * BENCH_TOOLS (comma list of warden, warden-secrets, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
  * (json, as asked, or compact: secretlint's JSON report repeats the content of every file it read).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -154,11 +154,16 @@ function rgCoverable(corpus: string, manifest: Manifest): number {
 function toolSpecs(root: string, corpus: string, outDir: string, runs: number, slRuns: number): ToolSpec[] {
   const cli = join(root, 'dist', 'src', 'cli', 'bin.js');
   const cache = join(root, '.bench');
-  const warden = (threads?: number): Availability<Invocation> => {
+  const warden = (threads?: number, secretsOnly = false): Availability<Invocation> => {
     if (!existsSync(cli)) return { ok: false, reason: `${cli} not built (npm run build)` };
-    const outFile = join(outDir, threads === undefined ? 'warden.json' : `warden-${threads}t.json`);
+    const outFile = join(
+      outDir,
+      secretsOnly ? 'warden-secrets.json' : threads === undefined ? 'warden.json' : `warden-${threads}t.json`,
+    );
     const args = [cli, 'scan', corpus, '--format', 'json', '-o', outFile, '--no-progress'];
     if (threads !== undefined) args.push('--threads', String(threads));
+    // Secret rules only: the difference to the full run is what posture analysis and inventory cost.
+    if (secretsOnly) args.push('--rule', 'secret.*');
     // cwd is the cache folder: no warden.config.yaml there, so defaults apply.
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     return {
@@ -177,6 +182,7 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
   };
   return [
     { name: 'warden', label: 'warden', runs, prepare: () => warden() },
+    { name: 'warden-secrets', label: "warden --rule 'secret.*'", runs, prepare: () => warden(undefined, true) },
     { name: 'warden-1t', label: 'warden --threads 1', runs, prepare: () => warden(1) },
     {
       name: 'rg',
@@ -330,7 +336,7 @@ async function main(): Promise<void> {
   const runs = envInt('BENCH_RUNS', 3);
   const slRuns = envInt('BENCH_SECRETLINT_RUNS', 1);
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 1800) * 1000;
-  const selected = (process.env.BENCH_TOOLS ?? 'warden,warden-1t,rg,secretlint').split(',').map((s) => s.trim());
+  const selected = (process.env.BENCH_TOOLS ?? 'warden,warden-secrets,warden-1t,rg,secretlint').split(',').map((s) => s.trim());
   const params = {
     targetBytes: Math.round(sizeMb * MB),
     secrets: envInt('BENCH_SECRETS', 2000),
@@ -468,6 +474,14 @@ async function main(): Promise<void> {
   const vsRg = speedup(wardenResult, rgResult);
   console.log(`warden/secretlint throughput: ${vsSecretlint === undefined ? 'n/a' : `${vsSecretlint.toFixed(2)}x`}`);
   console.log(`warden/ripgrep throughput: ${vsRg === undefined ? 'n/a' : `${vsRg.toFixed(2)}x`}`);
+  const secretsOnly = byName.get('warden-secrets');
+  const postureShare =
+    wardenResult?.medianMs && secretsOnly?.medianMs ? 1 - secretsOnly.medianMs / wardenResult.medianMs : undefined;
+  if (postureShare !== undefined)
+    console.log(`posture and inventory share of the full scan's time: ${(postureShare * 100).toFixed(0)}%`);
+  const oneThread = byName.get('warden-1t');
+  const threadGain = speedup(wardenResult, oneThread);
+  if (threadGain !== undefined) console.log(`all threads over one thread: ${threadGain.toFixed(2)}x`);
   if (coverable !== undefined) console.log(`ripgrep's patterns can match ${coverable}/${planted} planted secrets at best`);
 
   const json = {
@@ -504,7 +518,12 @@ async function main(): Promise<void> {
             },
       ]),
     ),
-    ratios: { wardenOverSecretlint: round(vsSecretlint), wardenOverRipgrep: round(vsRg) },
+    ratios: {
+      wardenOverSecretlint: round(vsSecretlint),
+      wardenOverRipgrep: round(vsRg),
+      postureShare: round(postureShare),
+      threadsOverOne: round(threadGain),
+    },
     rgCoverable: coverable ?? null,
     node: process.version,
     // A shared machine's load skews every number; quoted so readers can discount a noisy run.
