@@ -1,6 +1,6 @@
 import type { CommitInfo, CredentialKey, Finding } from '../../model/finding.js';
 import { severityRank } from '../../model/severity.js';
-import { buildKeywordAutomaton, findKeywords, type KeywordAutomaton } from './aho-corasick.js';
+import { buildKeywordAutomaton, collectKeywords, type KeywordAutomaton, type KeywordHits } from './aho-corasick.js';
 import type { SecretRule } from './load-rules.js';
 import { isPlaceholder } from './placeholders.js';
 import { fingerprint, githubHashedToken, redact, vaultAuditHmac } from './redact.js';
@@ -72,6 +72,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   });
   const allow = (options.allow ?? []).map((p) => new RegExp(p));
   const automaton: KeywordAutomaton = buildKeywordAutomaton([...keywordIds.keys()]);
+  // Keyword hits of the file being scanned; one buffer for every file this scanner sees.
+  const hits: KeywordHits = { buf: new Int32Array(4096) };
 
   function credentialKeyFor(rule: SecretRule, secret: string): CredentialKey | undefined {
     switch (rule.credentialKey) {
@@ -97,7 +99,11 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     const windows: Array<number[] | undefined> = new Array(rules.length);
     let lineLo = -1;
     let lineHi = -1;
-    findKeywords(automaton, bytes, (kw, end) => {
+    const hitCount = collectKeywords(automaton, bytes, hits);
+    const hitBuf = hits.buf;
+    for (let h = 0; h < hitCount; h += 2) {
+      const kw = hitBuf[h]!;
+      const end = hitBuf[h + 1]!;
       const kwStart = end - keywordLength[kw]!;
       for (const ri of keywordRules[kw]!) {
         const w = rules[ri]!.window;
@@ -123,7 +129,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
           list.push(ws, we);
         }
       }
-    });
+    }
 
     const matches: Match[] = [];
     for (let ri = 0; ri < rules.length; ri++) {
