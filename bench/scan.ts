@@ -9,7 +9,7 @@
  * Environment: BENCH_MB (200), BENCH_RUNS (3, for Warden and rg), BENCH_SECRETLINT_RUNS (1),
  * BENCH_SECRETS (2000), BENCH_DECOYS (2000), BENCH_SEED (1), BENCH_TIMEOUT_S (1800 per run),
  * BENCH_TOOLS (comma list of warden, warden-secrets, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
- * (json, as asked, or compact: secretlint's JSON report repeats the content of every file it read).
+ * (unix by default; json repeats the content of every file read in its report; compact).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -50,6 +50,12 @@ const RG_PATTERNS = [
   'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}',
   'https?://[^\\s/:@]+:[^\\s/:@]{3,}@[^\\s/]+',
 ];
+
+/** secretlint's output format: unix (its fastest honest setting), or BENCH_SECRETLINT_FORMAT=json|compact. */
+function secretlintFormat(): 'unix' | 'json' | 'compact' {
+  const f = process.env.BENCH_SECRETLINT_FORMAT;
+  return f === 'json' || f === 'compact' ? f : 'unix';
+}
 
 interface Invocation {
   cmd: string;
@@ -120,6 +126,16 @@ function parseSecretlintCompact(corpus: string, outFile: string): Hit[] {
   const hits: Hit[] = [];
   for (const l of readFileSync(outFile, 'utf8').split('\n')) {
     const m = /^(.*): line (\d+), col \d+, \w+ - .*\(([^()]+)\)$/.exec(l);
+    if (m) hits.push({ path: relative(corpus, m[1]!).split('\\').join('/'), line: Number(m[2]), ruleId: m[3]! });
+  }
+  return hits;
+}
+
+function parseSecretlintUnix(corpus: string, outFile: string): Hit[] {
+  // "/abs/path:line:col: message [Error/preset > ruleId]"
+  const hits: Hit[] = [];
+  for (const l of readFileSync(outFile, 'utf8').split('\n')) {
+    const m = /^(.*?):(\d+):\d+: .*\[\w+\/(?:.* > )?([^\]]+)\]$/.exec(l);
     if (m) hits.push({ path: relative(corpus, m[1]!).split('\\').join('/'), line: Number(m[2]), ruleId: m[3]! });
   }
   return hits;
@@ -220,13 +236,14 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
     },
     {
       name: 'secretlint',
-      label: `secretlint 13 (recommend, ${process.env.BENCH_SECRETLINT_FORMAT === 'compact' ? 'compact' : 'json'})`,
+      label: `secretlint 13 (recommend, ${secretlintFormat()})`,
       runs: slRuns,
       prepare: () => {
         const sl = ensureSecretlint(join(cache, 'tools'), log);
         if (!sl.ok) return sl;
-        // json (the format asked for) repeats every file's content in the report; compact measures the scan alone.
-        const format = process.env.BENCH_SECRETLINT_FORMAT === 'compact' ? 'compact' : 'json';
+        // unix (the default, docs BENCHMARKS.md) and compact print one line per finding; json repeats every
+        // file's content in the report (a corpus-sized file), which costs secretlint time of its own.
+        const format = secretlintFormat();
         const outFile = join(outDir, `secretlint.${format === 'json' ? 'json' : 'txt'}`);
         return {
           ok: true,
@@ -251,7 +268,12 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
             captureStdout: false,
             // With --output secretlint exits 0 even when it finds something.
             okExit: [0, 1],
-            parse: (f) => (format === 'json' ? parseSecretlint(corpus, f) : parseSecretlintCompact(corpus, f)),
+            parse: (f) =>
+              format === 'json'
+                ? parseSecretlint(corpus, f)
+                : format === 'compact'
+                  ? parseSecretlintCompact(corpus, f)
+                  : parseSecretlintUnix(corpus, f),
             version: `${sl.value.version} on node ${sl.value.nodeVersion}`,
           },
         };

@@ -5,7 +5,7 @@
  * as read-only.
  * @example const parse = recentByText((text) => parseAllDocuments(text)); parse(t) === parse(t) // true
  */
-export function recentByText<T>(compute: (text: string) => T, keep = 2): (text: string) => T {
+export function recentByText<T>(compute: (text: string) => T, keep = 1): (text: string) => T {
   const recent = new Map<string, T>();
   return (text) => {
     if (recent.has(text)) return recent.get(text) as T;
