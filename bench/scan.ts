@@ -11,7 +11,7 @@
  * BENCH_TOOLS (comma list of warden, warden-secrets, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
  * (unix by default; json repeats the content of every file read in its report; compact).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../src/model/package-root.js';
@@ -244,6 +244,8 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
         // unix (the default, docs BENCHMARKS.md) and compact print one line per finding; json repeats every
         // file's content in the report (a corpus-sized file), which costs secretlint time of its own.
         const format = secretlintFormat();
+        // secretlint reports real paths: a corpus reached through a symbolic link must be compared as its target.
+        const realCorpus = realpathSync(corpus);
         const outFile = join(outDir, `secretlint.${format === 'json' ? 'json' : 'txt'}`);
         return {
           ok: true,
@@ -270,10 +272,10 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
             okExit: [0, 1],
             parse: (f) =>
               format === 'json'
-                ? parseSecretlint(corpus, f)
+                ? parseSecretlint(realCorpus, f)
                 : format === 'compact'
-                  ? parseSecretlintCompact(corpus, f)
-                  : parseSecretlintUnix(corpus, f),
+                  ? parseSecretlintCompact(realCorpus, f)
+                  : parseSecretlintUnix(realCorpus, f),
             version: `${sl.value.version} on node ${sl.value.nodeVersion}`,
           },
         };

@@ -46,6 +46,8 @@ export interface SecretScanner {
 }
 
 const IGNORE_MARKER = Buffer.from('warden:ignore');
+/** Ints of keyword hits a scanner keeps between files (4 MiB); a larger buffer is dropped after its file. */
+const MAX_KEPT_HITS = 1 << 20;
 const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
 
 /**
@@ -101,6 +103,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     let lineHi = -1;
     const hitCount = collectKeywords(automaton, bytes, hits);
     const hitBuf = hits.buf;
+    // A buffer grown by one keyword-dense file is not kept for the rest of the scan.
+    if (hitBuf.length > MAX_KEPT_HITS) hits.buf = new Int32Array(4096);
     for (let h = 0; h < hitCount; h += 2) {
       const kw = hitBuf[h]!;
       const end = hitBuf[h + 1]!;
