@@ -296,7 +296,9 @@ async function* readBatch(stdout: Readable, maxSize: number): AsyncGenerator<Bat
     const oid = m[1]!;
     const size = Number(m[2]);
     // Over the limit, bytes are dropped as they stream past, so a huge blob never sits in memory.
-    const data = size <= maxSize ? Buffer.allocUnsafe(size) : undefined;
+    // Each blob owns its memory (not a slice of Node's shared pool), so the scan pool can hand it to a
+    // worker thread as is instead of copying it first.
+    const data = size <= maxSize ? Buffer.allocUnsafeSlow(size) : undefined;
     let filled = 0;
     while (filled < size) {
       if (buf.length === 0 && !(await more())) throw truncated();
