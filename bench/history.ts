@@ -14,6 +14,7 @@
  * BENCH_RUNS (3).
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,7 +23,7 @@ import { packageRoot } from '../src/model/package-root.js';
 import { runScan } from '../src/scan/index.js';
 import { catFileBatch, gitHistoryItems } from '../src/scan/sources/git.js';
 import { ensureHistoryRepo, type HistoryManifest } from './lib/history-repo.js';
-import { envInt, median } from './lib/measure.js';
+import { envInt, median, rssMethod, runMeasured } from './lib/measure.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';
 
 const log = (s: string): void => console.log(`[bench] ${s}`);
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(2))
       .join(' ')} on ${cpus().length} cores`,
   );
+  mkdirSync(join(root, '.bench', 'out'), { recursive: true });
   const ids = await blobIds(repo);
   const warden: WardenPass[] = [];
   const reference: Pass[] = [];
@@ -234,6 +236,16 @@ async function main(): Promise<void> {
       ],
     ),
   );
+  // Peak memory of the whole product on the same history: the CLI in a child process, measured once.
+  const cli = join(root, 'dist', 'src', 'cli', 'bin.js');
+  const cliRun = await runMeasured(
+    process.execPath,
+    [cli, 'scan', repo, '--git', '--format', 'json', '-o', join(root, '.bench', 'out', 'history-scan.json'), '--no-progress'],
+    { cwd: join(root, '.bench'), timeoutMs: 30 * 60_000 },
+  );
+  console.log(
+    `warden scan --git (CLI, process start included, ${rssMethod}): ${fixed(cliRun.wallMs / 1000, 2)} s, peak RSS ${fixed(cliRun.peakRssMb, 0)} MB`,
+  );
   const vsRef = rate(w) / rate(ref);
   console.log(`warden/reference blobs/s: ${vsRef.toFixed(2)}x`);
   if (w.blobs !== ref.blobs) console.log(`note: Warden scanned ${w.blobs} blobs, git lists ${ref.blobs}`);
@@ -264,6 +276,7 @@ async function main(): Promise<void> {
         medianS: round(ref.ms / 1000, 3),
         runsS: reference.map((p) => round(p.ms / 1000, 3)),
       },
+      cli: { wallS: round(cliRun.wallMs / 1000, 3), peakRssMb: round(cliRun.peakRssMb, 0) },
       catFileBatch: { blobsPerS: round(rate(rd), 0), medianS: round(rd.ms / 1000, 3) },
       gitHistoryItems: { blobsPerS: round(rate(src), 0), medianS: round(src.ms / 1000, 3) },
       ratioWardenOverReference: round(vsRef),

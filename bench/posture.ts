@@ -5,13 +5,13 @@
  * copy varied (names, ids) so no parser cache helps. Measured in-process on one thread, and as the
  * full `warden scan` (secrets and posture, worker threads) over the same tree.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { packageRoot } from '../src/model/package-root.js';
 import { analyzePosture } from '../src/scan/posture/index.js';
 import { createRandom, expandExample } from '../src/scan/secrets/examples.js';
+import { rssMethod, runMeasured } from './lib/measure.js';
 import { fixed, formatTable } from './lib/report.js';
 
 const FILES = Number(process.env.BENCH_IAC_FILES ?? 10_000);
@@ -93,19 +93,27 @@ async function main(): Promise<void> {
   );
   console.log(`\nall analyzers: ${fixed((files.length / ms) * 1000, 0)} files/s, ${findings} findings, ${malformed} malformed`);
   // The whole product on the same tree: secrets and posture, worker threads, from a fresh process.
-  const t = performance.now();
-  const run = spawnSync(
+  const analyzersRssMb = process.resourceUsage().maxRSS / 1024;
+  const run = await runMeasured(
     process.execPath,
-    [join(root, 'dist/src/cli/bin.js'), 'scan', tree, '--format', 'json', '-o', join(root, '.bench', 'iac-scan.json')],
-    {
-      encoding: 'utf8',
-    },
+    [
+      join(root, 'dist/src/cli/bin.js'),
+      'scan',
+      tree,
+      '--format',
+      'json',
+      '-o',
+      join(root, '.bench', 'iac-scan.json'),
+      '--no-progress',
+    ],
+    { cwd: join(root, '.bench'), timeoutMs: 30 * 60_000 },
   );
-  const scanMs = performance.now() - t;
+  const scanMs = run.wallMs;
   const report = JSON.parse(readFileSync(join(root, '.bench', 'iac-scan.json'), 'utf8'));
   console.log(
-    `warden scan (secrets + posture, worker threads, process start included): ${fixed((files.length / scanMs) * 1000, 0)} files/s, ${report.findings.length} findings, exit ${run.status}`,
+    `warden scan (secrets + posture, worker threads, process start included): ${fixed((files.length / scanMs) * 1000, 0)} files/s, ${report.findings.length} findings, exit ${run.exitCode}, peak RSS ${fixed(run.peakRssMb, 0)} MB (${rssMethod})`,
   );
+  console.log(`analyzers in this process: peak RSS ${fixed(analyzersRssMb, 0)} MB (the generated tree is held in memory)`);
   console.log(
     JSON.stringify({
       bench: 'posture',
@@ -113,6 +121,8 @@ async function main(): Promise<void> {
       mb: bytes / 1e6,
       analyzersFilesPerSec: (files.length / ms) * 1000,
       scanFilesPerSec: (files.length / scanMs) * 1000,
+      scanPeakRssMb: run.peakRssMb,
+      analyzersPeakRssMb: analyzersRssMb,
       findings,
       malformed,
       perDomain: Object.fromEntries(

@@ -8,10 +8,10 @@
  *
  * Environment: BENCH_MB (200), BENCH_RUNS (3, for Warden and rg), BENCH_SECRETLINT_RUNS (1),
  * BENCH_SECRETS (2000), BENCH_DECOYS (2000), BENCH_SEED (1), BENCH_TIMEOUT_S (1800 per run),
- * BENCH_TOOLS (comma list of warden, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
- * (json, as asked, or compact: secretlint's JSON report repeats the content of every file it read).
+ * BENCH_TOOLS (comma list of warden, warden-secrets, warden-1t, rg, secretlint; default all), BENCH_SECRETLINT_FORMAT
+ * (unix by default; json repeats the content of every file read in its report; compact).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../src/model/package-root.js';
@@ -50,6 +50,12 @@ const RG_PATTERNS = [
   'pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}',
   'https?://[^\\s/:@]+:[^\\s/:@]{3,}@[^\\s/]+',
 ];
+
+/** secretlint's output format: unix (its fastest honest setting), or BENCH_SECRETLINT_FORMAT=json|compact. */
+function secretlintFormat(): 'unix' | 'json' | 'compact' {
+  const f = process.env.BENCH_SECRETLINT_FORMAT;
+  return f === 'json' || f === 'compact' ? f : 'unix';
+}
 
 interface Invocation {
   cmd: string;
@@ -125,6 +131,16 @@ function parseSecretlintCompact(corpus: string, outFile: string): Hit[] {
   return hits;
 }
 
+function parseSecretlintUnix(corpus: string, outFile: string): Hit[] {
+  // "/abs/path:line:col: message [Error/preset > ruleId]"
+  const hits: Hit[] = [];
+  for (const l of readFileSync(outFile, 'utf8').split('\n')) {
+    const m = /^(.*?):(\d+):\d+: .*\[\w+\/(?:.* > )?([^\]]+)\]$/.exec(l);
+    if (m) hits.push({ path: relative(corpus, m[1]!).split('\\').join('/'), line: Number(m[2]), ruleId: m[3]! });
+  }
+  return hits;
+}
+
 function parseRgLocations(outFile: string): Hit[] {
   // Lines look like "./path:line:" (-o with an empty replacement keeps secrets out of the output).
   const hits: Hit[] = [];
@@ -154,11 +170,16 @@ function rgCoverable(corpus: string, manifest: Manifest): number {
 function toolSpecs(root: string, corpus: string, outDir: string, runs: number, slRuns: number): ToolSpec[] {
   const cli = join(root, 'dist', 'src', 'cli', 'bin.js');
   const cache = join(root, '.bench');
-  const warden = (threads?: number): Availability<Invocation> => {
+  const warden = (threads?: number, secretsOnly = false): Availability<Invocation> => {
     if (!existsSync(cli)) return { ok: false, reason: `${cli} not built (npm run build)` };
-    const outFile = join(outDir, threads === undefined ? 'warden.json' : `warden-${threads}t.json`);
+    const outFile = join(
+      outDir,
+      secretsOnly ? 'warden-secrets.json' : threads === undefined ? 'warden.json' : `warden-${threads}t.json`,
+    );
     const args = [cli, 'scan', corpus, '--format', 'json', '-o', outFile, '--no-progress'];
     if (threads !== undefined) args.push('--threads', String(threads));
+    // Secret rules only: the difference to the full run is what posture analysis and inventory cost.
+    if (secretsOnly) args.push('--rule', 'secret.*');
     // cwd is the cache folder: no warden.config.yaml there, so defaults apply.
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     return {
@@ -177,6 +198,7 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
   };
   return [
     { name: 'warden', label: 'warden', runs, prepare: () => warden() },
+    { name: 'warden-secrets', label: "warden --rule 'secret.*'", runs, prepare: () => warden(undefined, true) },
     { name: 'warden-1t', label: 'warden --threads 1', runs, prepare: () => warden(1) },
     {
       name: 'rg',
@@ -214,13 +236,16 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
     },
     {
       name: 'secretlint',
-      label: `secretlint 13 (recommend, ${process.env.BENCH_SECRETLINT_FORMAT === 'compact' ? 'compact' : 'json'})`,
+      label: `secretlint 13 (recommend, ${secretlintFormat()})`,
       runs: slRuns,
       prepare: () => {
         const sl = ensureSecretlint(join(cache, 'tools'), log);
         if (!sl.ok) return sl;
-        // json (the format asked for) repeats every file's content in the report; compact measures the scan alone.
-        const format = process.env.BENCH_SECRETLINT_FORMAT === 'compact' ? 'compact' : 'json';
+        // unix (the default, docs BENCHMARKS.md) and compact print one line per finding; json repeats every
+        // file's content in the report (a corpus-sized file), which costs secretlint time of its own.
+        const format = secretlintFormat();
+        // secretlint reports real paths: a corpus reached through a symbolic link must be compared as its target.
+        const realCorpus = realpathSync(corpus);
         const outFile = join(outDir, `secretlint.${format === 'json' ? 'json' : 'txt'}`);
         return {
           ok: true,
@@ -245,7 +270,12 @@ function toolSpecs(root: string, corpus: string, outDir: string, runs: number, s
             captureStdout: false,
             // With --output secretlint exits 0 even when it finds something.
             okExit: [0, 1],
-            parse: (f) => (format === 'json' ? parseSecretlint(corpus, f) : parseSecretlintCompact(corpus, f)),
+            parse: (f) =>
+              format === 'json'
+                ? parseSecretlint(realCorpus, f)
+                : format === 'compact'
+                  ? parseSecretlintCompact(realCorpus, f)
+                  : parseSecretlintUnix(realCorpus, f),
             version: `${sl.value.version} on node ${sl.value.nodeVersion}`,
           },
         };
@@ -330,7 +360,7 @@ async function main(): Promise<void> {
   const runs = envInt('BENCH_RUNS', 3);
   const slRuns = envInt('BENCH_SECRETLINT_RUNS', 1);
   const timeoutMs = envInt('BENCH_TIMEOUT_S', 1800) * 1000;
-  const selected = (process.env.BENCH_TOOLS ?? 'warden,warden-1t,rg,secretlint').split(',').map((s) => s.trim());
+  const selected = (process.env.BENCH_TOOLS ?? 'warden,warden-secrets,warden-1t,rg,secretlint').split(',').map((s) => s.trim());
   const params = {
     targetBytes: Math.round(sizeMb * MB),
     secrets: envInt('BENCH_SECRETS', 2000),
@@ -468,6 +498,14 @@ async function main(): Promise<void> {
   const vsRg = speedup(wardenResult, rgResult);
   console.log(`warden/secretlint throughput: ${vsSecretlint === undefined ? 'n/a' : `${vsSecretlint.toFixed(2)}x`}`);
   console.log(`warden/ripgrep throughput: ${vsRg === undefined ? 'n/a' : `${vsRg.toFixed(2)}x`}`);
+  const secretsOnly = byName.get('warden-secrets');
+  const postureShare =
+    wardenResult?.medianMs && secretsOnly?.medianMs ? 1 - secretsOnly.medianMs / wardenResult.medianMs : undefined;
+  if (postureShare !== undefined)
+    console.log(`posture and inventory share of the full scan's time: ${(postureShare * 100).toFixed(0)}%`);
+  const oneThread = byName.get('warden-1t');
+  const threadGain = speedup(wardenResult, oneThread);
+  if (threadGain !== undefined) console.log(`all threads over one thread: ${threadGain.toFixed(2)}x`);
   if (coverable !== undefined) console.log(`ripgrep's patterns can match ${coverable}/${planted} planted secrets at best`);
 
   const json = {
@@ -504,7 +542,12 @@ async function main(): Promise<void> {
             },
       ]),
     ),
-    ratios: { wardenOverSecretlint: round(vsSecretlint), wardenOverRipgrep: round(vsRg) },
+    ratios: {
+      wardenOverSecretlint: round(vsSecretlint),
+      wardenOverRipgrep: round(vsRg),
+      postureShare: round(postureShare),
+      threadsOverOne: round(threadGain),
+    },
     rgCoverable: coverable ?? null,
     node: process.version,
     // A shared machine's load skews every number; quoted so readers can discount a noisy run.

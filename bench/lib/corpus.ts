@@ -4,10 +4,19 @@ import { dirname, join } from 'node:path';
 import { fileNameTest, loadSecretRules } from '../../src/scan/secrets/load-rules.js';
 import { expandPlant, type PlantTemplate, plantTemplates, spread } from './plants.js';
 import { createRng, type Rng, seedOf } from './rng.js';
-import { AVG_LINE, cleanLines, EXTENSIONS, type FileKind } from './text.js';
+import {
+  AVG_LINE,
+  cfnYamlLines,
+  cleanLines,
+  DATA_VARIANTS,
+  type DataVariant,
+  dataLines,
+  EXTENSIONS,
+  type FileKind,
+} from './text.js';
 
 /** Bump when generated content changes, so cached corpora are rebuilt. */
-const GENERATOR_VERSION = 5;
+const GENERATOR_VERSION = 6;
 /**
  * Clean lines kept between two plants. AWS key ids pair with a secret within 5 lines into one finding,
  * and scanners look at windows around keywords: spacing keeps every plant separately attributable.
@@ -56,22 +65,70 @@ interface Share {
   decoyWeight: number;
 }
 
-// Shares loosely follow a service monorepo with its logs and built assets checked in.
+// Shares follow a service monorepo: by file count mostly source code, about a fifth JSON/YAML (package
+// manifests, tool and app configuration, CI workflows, Compose, Kubernetes, CloudFormation), some env and
+// properties files; by bytes a few minified bundles, generated lock files and logs add their weight.
 const SHARES: readonly Share[] = [
-  { kind: 'ts', bytes: 0.14, min: 2e3, max: 60e3, secretWeight: 14, decoyWeight: 10 },
-  { kind: 'py', bytes: 0.09, min: 2e3, max: 50e3, secretWeight: 10, decoyWeight: 8 },
-  { kind: 'go', bytes: 0.07, min: 2e3, max: 40e3, secretWeight: 5, decoyWeight: 5 },
-  { kind: 'java', bytes: 0.06, min: 2e3, max: 40e3, secretWeight: 5, decoyWeight: 5 },
+  { kind: 'ts', bytes: 0.265, min: 2e3, max: 60e3, secretWeight: 14, decoyWeight: 10 },
+  { kind: 'py', bytes: 0.14, min: 2e3, max: 50e3, secretWeight: 10, decoyWeight: 8 },
+  { kind: 'go', bytes: 0.1, min: 2e3, max: 40e3, secretWeight: 5, decoyWeight: 5 },
+  { kind: 'java', bytes: 0.08, min: 2e3, max: 40e3, secretWeight: 5, decoyWeight: 5 },
   { kind: 'rb', bytes: 0.03, min: 1e3, max: 20e3, secretWeight: 3, decoyWeight: 3 },
   { kind: 'sh', bytes: 0.02, min: 5e2, max: 15e3, secretWeight: 4, decoyWeight: 3 },
-  { kind: 'env', bytes: 0.015, min: 3e2, max: 4e3, secretWeight: 25, decoyWeight: 12 },
-  { kind: 'yaml', bytes: 0.04, min: 1e3, max: 20e3, secretWeight: 12, decoyWeight: 12 },
-  { kind: 'json', bytes: 0.06, min: 2e3, max: 200e3, secretWeight: 8, decoyWeight: 12 },
-  { kind: 'properties', bytes: 0.015, min: 5e2, max: 6e3, secretWeight: 6, decoyWeight: 4 },
-  { kind: 'log', bytes: 0.22, min: 100e3, max: 4e6, secretWeight: 3, decoyWeight: 8 },
-  { kind: 'minjs', bytes: 0.16, min: 150e3, max: 2.5e6, secretWeight: 1, decoyWeight: 2 },
-  { kind: 'md', bytes: 0.08, min: 1e3, max: 40e3, secretWeight: 4, decoyWeight: 16 },
+  { kind: 'env', bytes: 0.01, min: 3e2, max: 4e3, secretWeight: 25, decoyWeight: 12 },
+  // JSON and YAML sizes come from their variant (DATA_SIZES); min/max here are unused.
+  { kind: 'yaml', bytes: 0.025, min: 0, max: 0, secretWeight: 12, decoyWeight: 12 },
+  { kind: 'json', bytes: 0.12, min: 0, max: 0, secretWeight: 8, decoyWeight: 12 },
+  { kind: 'properties', bytes: 0.01, min: 5e2, max: 6e3, secretWeight: 6, decoyWeight: 4 },
+  { kind: 'log', bytes: 0.04, min: 100e3, max: 2e6, secretWeight: 3, decoyWeight: 8 },
+  { kind: 'minjs', bytes: 0.1, min: 150e3, max: 2.5e6, secretWeight: 1, decoyWeight: 2 },
+  { kind: 'md', bytes: 0.06, min: 1e3, max: 40e3, secretWeight: 4, decoyWeight: 16 },
 ];
+
+/** File size range (bytes, drawn log-uniformly) of each JSON/YAML variant. */
+const DATA_SIZES: Record<DataVariant, [number, number]> = {
+  package: [5e2, 3e3],
+  tsconfig: [3e2, 1.5e3],
+  records: [1e3, 30e3],
+  openapi: [2e3, 40e3],
+  lock: [50e3, 600e3],
+  policy: [3e2, 3e3],
+  cfn: [1e3, 20e3],
+  appconfig: [3e2, 6e3],
+  workflow: [5e2, 5e3],
+  compose: [5e2, 4e3],
+  k8s: [1e3, 15e3],
+  helm: [5e2, 8e3],
+};
+
+/** Where a file of each JSON/YAML variant lives (as a real repository would name it). */
+function dataPath(v: DataVariant, kind: 'json' | 'yaml', project: string, i: number, r: Rng): string {
+  const sub = r.pick(['core', 'util', 'v1', 'v2', 'internal', 'shared']);
+  switch (v) {
+    case 'package':
+      return `${project}/packages/${sub}-${i}/package.json`;
+    case 'tsconfig':
+      return `${project}/packages/${sub}-${i}/${r.pick(['tsconfig.json', '.eslintrc.json', 'tsconfig.build.json'])}`;
+    case 'openapi':
+      return `${project}/api/${sub}/openapi-${i}.json`;
+    case 'lock':
+      return `${project}/web-${i}/package-lock.json`;
+    case 'policy':
+      return `${project}/iam/policy-${i}.json`;
+    case 'cfn':
+      return kind === 'json' ? `${project}/infra/stack-${i}.template.json` : `${project}/infra/${sub}-stack-${i}.yaml`;
+    case 'workflow':
+      return `${project}/.github/workflows/${sub}-${i}.yml`;
+    case 'compose':
+      return `${project}/svc-${i}/docker-compose.yml`;
+    case 'k8s':
+      return `${project}/deploy/k8s/${sub}-${i}.yaml`;
+    case 'helm':
+      return `${project}/charts/${sub}-${i}/values.yaml`;
+    default:
+      return `${project}/${DIRS[kind]}/${sub}/${kind}-${i}${r.pick(EXTENSIONS[kind])}`;
+  }
+}
 
 const DIRS: Record<FileKind, string> = {
   ts: 'src',
@@ -93,6 +150,8 @@ const PROJECTS = ['billing', 'identity', 'gateway', 'search', 'ingest', 'reports
 interface PlannedFile {
   path: string;
   kind: FileKind;
+  /** For JSON and YAML: which kind of file (package manifest, workflow, …). */
+  variant?: DataVariant;
   bytes: number;
   plants: PlantTemplate[];
 }
@@ -103,6 +162,14 @@ function planFiles(params: CorpusParams, r: Rng): PlannedFile[] {
     const budget = params.targetBytes * s.bytes;
     let used = 0;
     for (let i = 0; used < budget; i++) {
+      if (s.kind === 'json' || s.kind === 'yaml') {
+        const variant = pickWeighted(DATA_VARIANTS[s.kind], r);
+        const [min, max] = DATA_SIZES[variant];
+        const size = Math.round(Math.min(Math.max(budget - used + 1, min), min * (max / min) ** r.next()));
+        used += size;
+        files.push({ path: dataPath(variant, s.kind, r.pick(PROJECTS), i, r), kind: s.kind, variant, bytes: size, plants: [] });
+        continue;
+      }
       const size = Math.round(Math.min(budget - used + 1, s.min * (s.max / s.min) ** r.next()));
       used += size;
       const project = r.pick(PROJECTS);
@@ -116,6 +183,15 @@ function planFiles(params: CorpusParams, r: Rng): PlannedFile[] {
     }
   }
   return files;
+}
+
+function pickWeighted<T>(items: ReadonlyArray<[T, number]>, r: Rng): T {
+  let x = r.next() * items.reduce((n, [, w]) => n + w, 0);
+  for (const [v, w] of items) {
+    x -= w;
+    if (x < 0) return v;
+  }
+  return items[items.length - 1]![0];
 }
 
 /** Puts each plant in a file of a kind chosen by weight, within the file's room for spaced plants. */
@@ -178,7 +254,13 @@ const WRAPS: Record<FileKind, readonly ((r: Rng) => string)[]> = {
 function writeFile(root: string, f: PlannedFile, seed: number, out: PlantRecord[]): number {
   const r = createRng(seedOf(seed, f.path));
   const k = f.plants.length;
-  const base = cleanLines(f.kind, r, f.bytes, k * (GAP + 1) + 1);
+  const minLines = k * (GAP + 1) + 1;
+  const base =
+    f.variant === undefined
+      ? cleanLines(f.kind, r, f.bytes, minLines)
+      : f.variant === 'cfn' && f.kind === 'yaml'
+        ? cfnYamlLines(r, f.bytes, minLines)
+        : dataLines(f.variant, r, f.bytes, minLines);
   // k positions in [0, n] at least GAP apart: draw in the shrunk range, sort, then spread out.
   const span = base.length - (k - 1) * GAP;
   const slots = Array.from({ length: k }, () => r.int(0, Math.max(0, span))).sort((a, b) => a - b);

@@ -501,6 +501,308 @@ const MD_UNITS: Unit[] = [
 ];
 
 /**
+ * What a JSON or YAML file of a real repository is: mostly package manifests, tool and application
+ * configuration, CI workflows and Compose files; some Kubernetes manifests and CloudFormation
+ * templates; a few large generated files. Only some are what a posture analyzer reads.
+ */
+export type DataVariant =
+  | 'package'
+  | 'tsconfig'
+  | 'records'
+  | 'openapi'
+  | 'lock'
+  | 'policy'
+  | 'k8s'
+  | 'workflow'
+  | 'compose'
+  | 'appconfig'
+  | 'cfn'
+  | 'helm';
+
+/** Relative weights (by file count) of each variant, per kind. */
+export const DATA_VARIANTS: Record<'json' | 'yaml', ReadonlyArray<[DataVariant, number]>> = {
+  json: [
+    ['package', 38],
+    ['tsconfig', 18],
+    ['records', 24],
+    ['openapi', 8],
+    ['lock', 3],
+    ['policy', 4],
+    ['cfn', 5],
+  ],
+  yaml: [
+    ['appconfig', 26],
+    ['workflow', 20],
+    ['compose', 12],
+    ['k8s', 22],
+    ['helm', 10],
+    ['cfn', 10],
+  ],
+};
+
+function packageJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const name = `@${w.noun()}/${w.noun()}-${w.noun()}`;
+  const lines = [
+    '{',
+    `  "name": "${name}",`,
+    `  "version": "${w.r.int(0, 4)}.${w.r.int(0, 30)}.${w.r.int(0, 9)}",`,
+    `  "description": "${w.sentence()}",`,
+    '  "main": "dist/index.js",',
+    '  "type": "module",',
+    '  "scripts": {',
+    '    "build": "tsc -p tsconfig.json",',
+    '    "test": "node --test dist",',
+    `    "${w.verb()}": "node scripts/${w.verb()}-${w.noun()}.js"`,
+    '  },',
+    '  "dependencies": {',
+  ];
+  let bytes = 0;
+  for (const l of lines) bytes += l.length + 1;
+  const deps: string[] = [];
+  while (bytes < targetBytes - 40 || lines.length + deps.length < minLines) {
+    const l = `    "${w.r.chance(0.3) ? `@${w.noun()}/` : ''}${w.noun()}-${w.noun()}": "^${w.r.int(0, 12)}.${w.r.int(0, 40)}.${w.r.int(0, 20)}"`;
+    deps.push(l);
+    bytes += l.length + 2;
+  }
+  lines.push(deps.join(',\n'), '  },', '  "license": "MIT"', '}');
+  return lines;
+}
+
+function tsconfigJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const lines = ['{', '  "compilerOptions": {', '    "target": "ES2022",', '    "module": "NodeNext",', '    "strict": true,'];
+  let bytes = 80;
+  const opts: string[] = [];
+  while (bytes < targetBytes - 60 || lines.length + opts.length < minLines) {
+    const l = `    "${w.verb()}${cap(w.noun())}": ${w.r.pick(['true', 'false', `"${w.noun()}"`])}`;
+    opts.push(l);
+    bytes += l.length + 2;
+  }
+  lines.push(opts.join(',\n'), '  },', `  "include": ["src/**/*.ts", "${w.noun()}/**/*.ts"]`, '}');
+  return lines;
+}
+
+function openapiJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const lines = ['{', '  "openapi": "3.0.3",', `  "info": { "title": "${w.pascal()} API", "version": "1.0.0" },`, '  "paths": {'];
+  let bytes = 100;
+  const paths: string[] = [];
+  while (bytes < targetBytes - 20 || lines.length + paths.length * 8 < minLines) {
+    const p = [
+      `    "/v1/${w.noun()}s/{${w.noun()}Id}": {`,
+      `      "${w.r.pick(['get', 'post', 'put', 'delete'])}": {`,
+      `        "summary": "${w.sentence()}",`,
+      `        "operationId": "${w.camel()}",`,
+      '        "security": [{ "bearerAuth": [] }],',
+      `        "responses": { "200": { "description": "${w.sentence()}" } }`,
+      '      }',
+      '    }',
+    ].join('\n');
+    paths.push(p);
+    bytes += p.length + 2;
+  }
+  lines.push(paths.join(',\n'), '  }', '}');
+  return lines;
+}
+
+function lockJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const lines = ['{', `  "name": "${w.noun()}-${w.noun()}",`, '  "lockfileVersion": 3,', '  "packages": {'];
+  let bytes = 80;
+  const pkgs: string[] = [];
+  while (bytes < targetBytes - 20 || lines.length + pkgs.length * 5 < minLines) {
+    const n = `${w.noun()}-${w.noun()}`;
+    const v = `${w.r.int(0, 9)}.${w.r.int(0, 30)}.${w.r.int(0, 9)}`;
+    const p = [
+      `    "node_modules/${n}": {`,
+      `      "version": "${v}",`,
+      `      "resolved": "https://registry.npmjs.org/${n}/-/${n}-${v}.tgz",`,
+      `      "integrity": "sha512-${w.r.chars(ALNUM, 86)}=="`,
+      '    }',
+    ].join('\n');
+    pkgs.push(p);
+    bytes += p.length + 2;
+  }
+  lines.push(pkgs.join(',\n'), '  }', '}');
+  return lines;
+}
+
+function policyJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const lines = ['{', '  "Version": "2012-10-17",', '  "Statement": ['];
+  let bytes = 60;
+  const st: string[] = [];
+  while (bytes < targetBytes - 10 || lines.length + st.length * 6 < minLines) {
+    const s = [
+      '    {',
+      '      "Effect": "Allow",',
+      `      "Action": ["s3:GetObject", "s3:ListBucket", "${w.r.pick(['sqs', 'sns', 'dynamodb', 'kms'])}:${cap(w.verb())}${cap(w.noun())}"],`,
+      `      "Resource": "arn:aws:s3:::${w.noun()}-${w.noun()}/*"`,
+      '    }',
+    ].join('\n');
+    st.push(s);
+    bytes += s.length + 2;
+  }
+  lines.push(st.join(',\n'), '  ]', '}');
+  return lines;
+}
+
+function cfnJson(w: Words, targetBytes: number, minLines: number): string[] {
+  const lines = ['{', '  "AWSTemplateFormatVersion": "2010-09-09",', `  "Description": "${w.sentence()}",`, '  "Resources": {'];
+  let bytes = 100;
+  const res: string[] = [];
+  while (bytes < targetBytes - 10 || lines.length + res.length * 8 < minLines) {
+    const r = [
+      `    "${w.pascal()}${res.length}": {`,
+      '      "Type": "AWS::S3::Bucket",',
+      '      "Properties": {',
+      `        "BucketName": "${w.noun()}-${w.noun()}-${res.length}",`,
+      '        "VersioningConfiguration": { "Status": "Enabled" }',
+      '      }',
+      '    }',
+    ].join('\n');
+    res.push(r);
+    bytes += r.length + 2;
+  }
+  lines.push(res.join(',\n'), '  }', '}');
+  return lines;
+}
+
+const WORKFLOW_JOB: Unit = (w) => [
+  `  ${w.verb()}-${w.noun()}:`,
+  '    runs-on: ubuntu-latest',
+  '    steps:',
+  '      - uses: actions/checkout@v4',
+  '      - uses: actions/setup-node@v4',
+  '        with:',
+  '          node-version: 20',
+  '      - run: npm ci',
+  `      - run: npm run ${w.verb()}`,
+  '        env:',
+  '          NPM_TOKEN: ${{ secrets.NPM_TOKEN }}',
+];
+
+const COMPOSE_SERVICE: Unit = (w) => [
+  `  ${w.noun()}-${w.noun()}:`,
+  `    image: registry.example.com/${w.noun()}:${w.r.int(1, 9)}.${w.r.int(0, 20)}`,
+  '    ports:',
+  `      - "${w.r.int(1024, 9999)}:${w.r.int(1024, 9999)}"`,
+  '    environment:',
+  `      ${w.upper()}_HOST: ${w.host()}`,
+  '      DB_PASSWORD: ${DB_PASSWORD}',
+  `    depends_on: [${w.noun()}]`,
+];
+
+const K8S_UNITS: Unit[] = [
+  YAML_UNITS[0]!,
+  (w) => [
+    '---',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    `  name: ${w.noun()}-${w.noun()}`,
+    'spec:',
+    '  ports:',
+    `    - port: ${w.r.int(80, 9000)}`,
+    `      targetPort: ${w.r.int(80, 9000)}`,
+  ],
+  (w) => [
+    '---',
+    'apiVersion: v1',
+    'kind: ConfigMap',
+    'metadata:',
+    `  name: ${w.noun()}-config`,
+    'data:',
+    `  ${w.upper()}: "${w.noun()}"`,
+    `  ${w.upper()}_URL: "https://${w.host()}/v1"`,
+  ],
+];
+
+const HELM_UNITS: Unit[] = [
+  (w) => [
+    `${w.noun()}:`,
+    '  enabled: true',
+    `  replicaCount: ${w.r.int(1, 5)}`,
+    '  image:',
+    `    repository: ${w.noun()}/${w.noun()}`,
+    `    tag: "${w.r.int(1, 9)}.${w.r.int(0, 9)}"`,
+  ],
+  (w) => [`  # ${w.sentence()}`, `  ${w.noun()}: ${w.r.pick(['true', 'false', String(w.num(100))])}`],
+  (w) => ['resources:', '  limits:', `    cpu: ${w.r.int(100, 2000)}m`, `    memory: ${w.r.int(128, 4096)}Mi`],
+];
+
+const CFN_YAML_UNIT: Unit = (w) => [
+  `  ${w.pascal()}${w.num(999)}:`,
+  '    Type: AWS::SQS::Queue',
+  '    Properties:',
+  `      QueueName: ${w.noun()}-${w.noun()}`,
+  `      VisibilityTimeout: ${w.r.int(30, 900)}`,
+];
+
+/**
+ * The lines of one clean JSON or YAML file of a given variant (see DataVariant).
+ * @example dataLines('package', createRng(1), 2_000, 0)
+ */
+export function dataLines(variant: DataVariant, r: Rng, targetBytes: number, minLines: number): string[] {
+  const w = new Words(r);
+  let lines: string[];
+  switch (variant) {
+    case 'package':
+      lines = packageJson(w, targetBytes, minLines);
+      break;
+    case 'tsconfig':
+      lines = tsconfigJson(w, targetBytes, minLines);
+      break;
+    case 'openapi':
+      lines = openapiJson(w, targetBytes, minLines);
+      break;
+    case 'lock':
+      lines = lockJson(w, targetBytes, minLines);
+      break;
+    case 'policy':
+      lines = policyJson(w, targetBytes, minLines);
+      break;
+    case 'cfn':
+      lines = cfnJson(w, targetBytes, minLines);
+      break;
+    case 'records':
+      lines = generate('json', r, targetBytes, minLines);
+      break;
+    case 'appconfig':
+      lines = fill(w, YAML_UNITS.slice(1, 2), targetBytes, minLines);
+      break;
+    case 'workflow':
+      lines = fill(w, [WORKFLOW_JOB], targetBytes, minLines, [
+        `name: ${w.verb()}`,
+        'on:',
+        '  push:',
+        '    branches: [main]',
+        '  pull_request:',
+        'permissions:',
+        '  contents: read',
+        'jobs:',
+      ]);
+      break;
+    case 'compose':
+      lines = fill(w, [COMPOSE_SERVICE], targetBytes, minLines, ['services:']);
+      break;
+    case 'k8s':
+      lines = fill(w, K8S_UNITS, targetBytes, minLines);
+      break;
+    case 'helm':
+      lines = fill(w, HELM_UNITS, targetBytes, minLines);
+      break;
+  }
+  return lines.flatMap((l) => (l.includes('\n') ? l.split('\n') : [l]));
+}
+
+/** A CloudFormation template in YAML (the cfn variant of a .yaml file). */
+export function cfnYamlLines(r: Rng, targetBytes: number, minLines: number): string[] {
+  const w = new Words(r);
+  return fill(w, [CFN_YAML_UNIT], targetBytes, minLines, [
+    "AWSTemplateFormatVersion: '2010-09-09'",
+    `Description: ${w.sentence()}`,
+    'Resources:',
+  ]);
+}
+
+/**
  * The lines of one clean file of `kind`, about `targetBytes` long and at least `minLines` lines (room
  * for the plants it will receive).
  * @example cleanLines('ts', createRng(1), 20_000, 0)

@@ -2,19 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { escapeControl, termSafe } from '../report/terminal.js';
 import { wardenVersion } from '../report/version.js';
-import { registerAuthz } from './authz-command.js';
-import { registerDemo } from './demo-command.js';
-import { registerDetect } from './detect-command.js';
-import { registerEvents } from './events-command.js';
-import { registerGraph } from './graph-command.js';
 import type { CliIO } from './io.js';
-import { registerPolicy } from './policy-command.js';
-import { registerReport } from './report-command.js';
-import { registerRespond } from './respond-command.js';
-import { registerRules } from './rules-command.js';
-import { registerBaseline, registerScan } from './scan-command.js';
-import { registerServe, registerWorker } from './serve-command.js';
-import { registerToken } from './token-command.js';
 
 export { type CliIO, memoryIO, processIO } from './io.js';
 
@@ -39,20 +27,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       'after',
       '\nExamples:\n  $ warden scan\n  $ warden scan --git --format sarif -o warden.sarif\n  $ warden rules list\n  $ warden events --replay vault_audit.log --stats\n  $ warden import scan.json cloudtrail/ && warden risk',
     );
-  registerScan(program, io, setExit);
-  registerBaseline(program, io, setExit);
-  registerRules(program, io, setExit);
-  registerEvents(program, io, setExit);
-  registerDetect(program, io, setExit);
-  registerDemo(program, io, setExit);
-  registerGraph(program, io, setExit);
-  registerPolicy(program, io, setExit);
-  registerAuthz(program, io, setExit);
-  registerRespond(program, io, setExit);
-  registerReport(program, io, setExit);
-  registerServe(program, io, setExit);
-  registerWorker(program, io, setExit);
-  registerToken(program, io, setExit);
+  for (const register of await registrars(argv[0])) register(program, io, setExit);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
@@ -71,4 +46,45 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     io.stderr(`warden: unexpected error: ${escapeControl((err as Error).stack ?? String(err)).replaceAll('\\n', '\n')}\n`);
     return 2;
   }
+}
+
+type Register = (program: Command, io: CliIO, setExit: (code: number) => void) => void;
+
+/**
+ * The commands to register. `scan` and `baseline` (what CI and the pre-commit hook run) load only their
+ * own module: loading every command's dependencies (database drivers, the server, detections) would
+ * cost each scan a few hundred milliseconds of start-up. Anything else (help, suggestions) gets all.
+ */
+async function registrars(first: string | undefined): Promise<Register[]> {
+  const scan = await import('./scan-command.js');
+  if (first === 'scan' || first === 'baseline') return [scan.registerScan, scan.registerBaseline];
+  const [rules, events, detect, demo, graph, policy, authz, respond, report, serve, token] = await Promise.all([
+    import('./rules-command.js'),
+    import('./events-command.js'),
+    import('./detect-command.js'),
+    import('./demo-command.js'),
+    import('./graph-command.js'),
+    import('./policy-command.js'),
+    import('./authz-command.js'),
+    import('./respond-command.js'),
+    import('./report-command.js'),
+    import('./serve-command.js'),
+    import('./token-command.js'),
+  ]);
+  return [
+    scan.registerScan,
+    scan.registerBaseline,
+    rules.registerRules,
+    events.registerEvents,
+    detect.registerDetect,
+    demo.registerDemo,
+    graph.registerGraph,
+    policy.registerPolicy,
+    authz.registerAuthz,
+    respond.registerRespond,
+    report.registerReport,
+    serve.registerServe,
+    serve.registerWorker,
+    token.registerToken,
+  ];
 }

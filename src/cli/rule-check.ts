@@ -45,6 +45,21 @@ function matches(id: string, selector: string): boolean {
 }
 
 /**
+ * Whether `checkRuleSelectors` has anything to check: without selectors the rule ids (the Sigma pack
+ * among them) need not be loaded, which a scan's start-up would otherwise pay every time.
+ */
+export function hasRuleSelectors(
+  flags: { rule?: readonly string[] | undefined; skipRule?: readonly string[] | undefined },
+  config: WardenConfig | undefined,
+  scope: { scan: boolean } = { scan: true },
+): boolean {
+  if ((flags.rule?.length ?? 0) > 0 || (flags.skipRule?.length ?? 0) > 0) return true;
+  if (config === undefined) return false;
+  if (scope.scan && (config.scan.rules.length > 0 || config.scan.skipRules.length > 0)) return true;
+  return Object.keys(config.severity).length > 0;
+}
+
+/**
  * Rule selectors that match nothing are errors, not a silent pass: `--rule 'secret.typo.*'` would
  * otherwise scan with no rules and report a clean tree. Checks flags (`--rule`, `--skip-rule`) and the
  * config (`scan.rules`, `scan.skipRules`, `severity:` keys) against the ids Warden knows, with a

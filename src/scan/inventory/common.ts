@@ -1,8 +1,9 @@
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
 import type { Positioned } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
+import { parseYamlDocuments } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,8 +101,7 @@ const MAX_NODES = 200_000;
  */
 export function parseYamlStream(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(body, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const { docs, lineCounter } = parseYamlDocuments(body);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
   const nodes = new WeakMap<object, YamlNode>();
   let budget = MAX_NODES;

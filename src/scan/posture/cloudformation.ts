@@ -1,6 +1,7 @@
 import { Type } from 'js-yaml';
 import {
   type CollectionTag,
+  type Document,
   isAlias,
   isMap,
   isPair,
@@ -24,6 +25,7 @@ import {
   toText,
   toTexts,
 } from './iam.js';
+import { recentByText } from './recent.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import { loadFast, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
 
@@ -103,12 +105,26 @@ function intrinsic(tag: string | undefined, inner: unknown): unknown {
  * array came from, so findings land on the line of the offending value.
  * @example const r = parseWithPositions('a:\n  - b\n'); r.ok && r.doc.line(r.doc.value, 'a') // 1
  */
-export function parseWithPositions(text: string): ParseResult {
+export const parseWithPositions: (text: string) => ParseResult = recentByText(positioned);
+
+/**
+ * One YAML document with CloudFormation's short-form tags known and a line counter, errors unprettified:
+ * the one parse the CloudFormation and GitHub Actions analyzers and their inventory extractors share.
+ */
+export const parseTaggedDocument: (text: string) => { doc: Document; lineCounter: LineCounter } = recentByText((text) => {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { customTags: CUSTOM_TAGS, lineCounter, uniqueKeys: false });
+  const doc = parseDocument(text, { customTags: CUSTOM_TAGS, lineCounter, uniqueKeys: false, prettyErrors: false });
+  return { doc, lineCounter };
+});
+
+function positioned(text: string): ParseResult {
+  const { doc, lineCounter } = parseTaggedDocument(text);
   if (doc.errors.length > 0) {
-    // Pretty errors end their first line with "at line L, column C:"; the rest is a source excerpt.
-    return { ok: false, reason: `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}` };
+    // The first line of the message, placed as the parser's pretty errors place it.
+    const e = doc.errors[0]!;
+    const first = e.message.split('\n')[0]!;
+    const at = e.pos[0] >= 0 ? lineCounter.linePos(e.pos[0]) : undefined;
+    return { ok: false, reason: `invalid YAML: ${at ? `${first} at line ${at.line}, column ${at.col}` : first}` };
   }
   const nodes = new WeakMap<object, YamlNode>();
   let budget = MAX_NODES;

@@ -1,4 +1,5 @@
-import { type Document, isMap, isScalar, parseDocument } from 'yaml';
+import { type Document, isMap, isScalar } from 'yaml';
+import { parseTaggedDocument } from './cloudformation.js';
 import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import { AstTree, isPlainMap, loadFast, quietOn, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
@@ -101,7 +102,8 @@ type Level = 'absent' | 'none' | 'read' | 'some-write' | 'write-all';
 type N = unknown;
 
 function parse(ctx: PostureContext): Document | undefined {
-  const doc = parseDocument(ctx.text, { prettyErrors: false, uniqueKeys: false });
+  // Shared with the inventory extractor (one parse per file); CloudFormation's tags change nothing here.
+  const { doc } = parseTaggedDocument(ctx.text);
   if (doc.errors.length > 0) {
     ctx.malformed(`invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
     return undefined;

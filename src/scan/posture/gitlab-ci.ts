@@ -1,9 +1,19 @@
 import { Type } from 'js-yaml';
-import { isMap, isScalar, parseAllDocuments } from 'yaml';
+import { isMap, isScalar } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { AstTree, isPlainMap, loadFast, quietOn, Tagged, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
+import {
+  AstTree,
+  isPlainMap,
+  loadFast,
+  parseYamlDocuments,
+  quietOn,
+  Tagged,
+  type Tree,
+  ValueTree,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 /**
  * GitLab CI posture: literal cloud keys in `variables:`, secrets printed by job scripts, debug
@@ -204,8 +214,7 @@ function analyzeDocument(t: Tree, root: N): void {
 function analyzeExact(ctx: PostureContext): void {
   // CI/CD component templates put `spec:` in a first document and the jobs after `---`. GitLab's
   // `!reference [job, key]` tag is unknown to the YAML library: a warning, not an error.
-  const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
-  if (!Array.isArray(docs)) return; // an empty stream
+  const { docs } = parseYamlDocuments(ctx.text);
   const broken = docs.find((d) => d.errors.length > 0);
   if (broken) {
     ctx.malformed(`invalid YAML: ${broken.errors[0]!.message.split('\n')[0]}`);

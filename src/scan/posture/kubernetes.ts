@@ -1,8 +1,8 @@
-import { isMap, isNode, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import { isReference, looksGenerated, secretName } from './mcp.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { documentHasError, isPlainMap, loadFast, plainGet, quietOn, YAML_CORE } from './yaml-fast.js';
+import { documentHasError, isPlainMap, loadFast, parseYamlDocuments, plainGet, quietOn, YAML_CORE } from './yaml-fast.js';
 
 /**
  * Kubernetes manifests: RBAC that hands service accounts more than they need, workloads that carry
@@ -501,8 +501,7 @@ function checkAll(ctx: PostureContext, roots: unknown[]): void {
 
 /** The analysis over the `yaml` tree: exact lines and messages. Every file went this way before the fast pass. */
 function analyzeExact(ctx: PostureContext): void {
-  const docs = parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false });
-  const list = Array.isArray(docs) ? docs : [];
+  const list = parseYamlDocuments(ctx.text).docs;
   const broken = list.find((d) => d.errors.length > 0);
   if (broken) {
     // A Helm template (`{{ ... }}`) is Go template text, not YAML: nothing to judge until rendered.

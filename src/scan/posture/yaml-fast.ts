@@ -8,11 +8,25 @@ import {
   isNode,
   isScalar,
   isSeq,
+  LineCounter,
   type Node,
   Parser,
   parseAllDocuments,
 } from 'yaml';
+import { recentByText } from './recent.js';
 import type { PostureContext } from './types.js';
+
+/**
+ * Every document of a YAML stream through the `yaml` package (positions kept, errors unprettified,
+ * duplicate keys allowed), with its line counter: the one exact parse the Kubernetes and GitLab CI
+ * analyzers and the Kubernetes inventory extractor share for a file. Read-only for callers.
+ */
+export const parseYamlDocuments: (text: string) => { docs: Document[]; lineCounter: LineCounter } = recentByText((text) => {
+  const lineCounter = new LineCounter();
+  const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  // An empty stream is not an array of documents: no documents.
+  return { docs: Array.isArray(parsed) ? parsed : [], lineCounter };
+});
 
 /**
  * A fast first pass for the YAML posture analyzers: "parse fast, locate lazily".

@@ -15,6 +15,14 @@ export interface KeywordAutomaton {
   readonly classOf: Uint8Array;
   /** Keyword ids that end at each (pre-multiplied) accepting state, including through failure links. */
   readonly outputs: ReadonlyMap<number, readonly number[]>;
+  /**
+   * The same, flat: the ids of state `s` (pre-multiplied) are outputIds[outputStart[s / classes] ..
+   * outputStart[s / classes + 1]).
+   */
+  readonly outputStart: Int32Array;
+  readonly outputIds: Int32Array;
+  /** Number of byte classes (the row width of `delta`). */
+  readonly classes: number;
   readonly keywords: readonly string[];
 }
 
@@ -78,7 +86,50 @@ export function buildKeywordAutomaton(keywords: readonly string[]): KeywordAutom
     const target = plain[i]! * C;
     delta[i] = outputs.has(target) ? ~target : target;
   }
-  return { delta, classOf, outputs, keywords };
+  const outputStart = new Int32Array(n + 1);
+  const ids: number[] = [];
+  for (let st = 0; st < n; st++) {
+    outputStart[st] = ids.length;
+    ids.push(...out[st]!);
+  }
+  outputStart[n] = ids.length;
+  return { delta, classOf, outputs, outputStart, outputIds: Int32Array.from(ids), classes: C, keywords };
+}
+
+/** A growable buffer of keyword hits, reused from file to file. */
+export interface KeywordHits {
+  buf: Int32Array;
+}
+
+/**
+ * Every keyword occurrence as (keywordId, endOffset) pairs in `hits.buf` (grown as needed); returns
+ * the number of ints written (twice the number of hits). The same results as findKeywords, without a
+ * call per hit: the byte loop stays tight, and the caller walks the hits afterwards.
+ * @example const hits = { buf: new Int32Array(1024) }; const n = collectKeywords(a, bytes, hits)
+ */
+export function collectKeywords(a: KeywordAutomaton, bytes: Uint8Array, hits: KeywordHits): number {
+  const { delta, classOf, outputStart, outputIds, classes } = a;
+  let buf = hits.buf;
+  let n = 0;
+  let s = 0;
+  for (let i = 0, end = bytes.length; i < end; i++) {
+    s = delta[s + classOf[bytes[i]!]!]!;
+    if (s < 0) {
+      s = ~s;
+      const st = s / classes;
+      const hi = outputStart[st + 1]!;
+      for (let j = outputStart[st]!; j < hi; j++) {
+        if (n + 2 > buf.length) {
+          const grown = new Int32Array(buf.length * 2);
+          grown.set(buf);
+          buf = hits.buf = grown;
+        }
+        buf[n++] = outputIds[j]!;
+        buf[n++] = i + 1;
+      }
+    }
+  }
+  return n;
 }
 
 /**

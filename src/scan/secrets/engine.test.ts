@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
-import { buildKeywordAutomaton, findKeywords } from './aho-corasick.js';
+import { buildKeywordAutomaton, collectKeywords, findKeywords } from './aho-corasick.js';
 import { createSecretScanner } from './engine.js';
 import { createRandom, expandExample } from './examples.js';
 import { loadSecretRules } from './load-rules.js';
@@ -35,6 +35,19 @@ describe('keyword automaton', () => {
     const lower = text.toLowerCase();
     for (const w of words) for (let i = lower.indexOf(w); i >= 0; i = lower.indexOf(w, i + 1)) want.push(`${w}@${i + w.length}`);
     assert.deepEqual(got.sort(), want.sort());
+  });
+
+  test('collectKeywords gives findKeywords hits in the same order, growing its buffer as needed', () => {
+    const words = ['key', 'token', 'akia', 'ghp_', 'secret', 'ey', 'y'];
+    const a = buildKeywordAutomaton(words);
+    const r = createRandom(5);
+    const text = Buffer.from(Array.from({ length: 20000 }, () => 'kteyoasgihp_ncrKET'[Math.floor(r() * 18)]).join(''));
+    const want: number[] = [];
+    findKeywords(a, text, (id, end) => want.push(id, end));
+    const hits = { buf: new Int32Array(4) };
+    const n = collectKeywords(a, text, hits);
+    assert.ok(want.length > 4);
+    assert.deepEqual([...hits.buf.subarray(0, n)], want);
   });
 });
 

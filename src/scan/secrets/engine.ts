@@ -1,6 +1,6 @@
 import type { CommitInfo, CredentialKey, Finding } from '../../model/finding.js';
 import { severityRank } from '../../model/severity.js';
-import { buildKeywordAutomaton, findKeywords, type KeywordAutomaton } from './aho-corasick.js';
+import { buildKeywordAutomaton, collectKeywords, type KeywordAutomaton, type KeywordHits } from './aho-corasick.js';
 import type { SecretRule } from './load-rules.js';
 import { isPlaceholder } from './placeholders.js';
 import { fingerprint, githubHashedToken, redact, vaultAuditHmac } from './redact.js';
@@ -46,6 +46,8 @@ export interface SecretScanner {
 }
 
 const IGNORE_MARKER = Buffer.from('warden:ignore');
+/** Ints of keyword hits a scanner keeps between files (4 MiB); a larger buffer is dropped after its file. */
+const MAX_KEPT_HITS = 1 << 20;
 const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
 
 /**
@@ -72,6 +74,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   });
   const allow = (options.allow ?? []).map((p) => new RegExp(p));
   const automaton: KeywordAutomaton = buildKeywordAutomaton([...keywordIds.keys()]);
+  // Keyword hits of the file being scanned; one buffer for every file this scanner sees.
+  const hits: KeywordHits = { buf: new Int32Array(4096) };
 
   function credentialKeyFor(rule: SecretRule, secret: string): CredentialKey | undefined {
     switch (rule.credentialKey) {
@@ -97,7 +101,13 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     const windows: Array<number[] | undefined> = new Array(rules.length);
     let lineLo = -1;
     let lineHi = -1;
-    findKeywords(automaton, bytes, (kw, end) => {
+    const hitCount = collectKeywords(automaton, bytes, hits);
+    const hitBuf = hits.buf;
+    // A buffer grown by one keyword-dense file is not kept for the rest of the scan.
+    if (hitBuf.length > MAX_KEPT_HITS) hits.buf = new Int32Array(4096);
+    for (let h = 0; h < hitCount; h += 2) {
+      const kw = hitBuf[h]!;
+      const end = hitBuf[h + 1]!;
       const kwStart = end - keywordLength[kw]!;
       for (const ri of keywordRules[kw]!) {
         const w = rules[ri]!.window;
@@ -123,7 +133,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
           list.push(ws, we);
         }
       }
-    });
+    }
 
     const matches: Match[] = [];
     for (let ri = 0; ri < rules.length; ri++) {

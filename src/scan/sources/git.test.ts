@@ -298,13 +298,15 @@ test('breaking out of gitHistoryItems leaves no git process behind', async (t) =
     t.skip('no /proc to inspect child processes');
     return;
   }
-  // Enough raw log output (~0.5 MB) that git log is still blocked writing it when the loop breaks.
+  // Enough raw output (~0.5 MB) that git diff-tree is still blocked writing it when the loop breaks.
   const dir = manyCommitsRepo(400, 10);
   let seen = 0;
   for await (const item of gitHistoryItems({ cwd: dir, maxFileSize: MAX, defaultExcludes: true })) {
     assert.ok(item.data);
     if (++seen === 3) {
-      assert.equal(gitChildren()?.length, 2, 'git log and git cat-file run side by side');
+      // rev-list may already have listed every commit; diff-tree and cat-file are still running.
+      const running = gitChildren()?.length ?? 0;
+      assert.ok(running === 2 || running === 3, `git diff-tree and git cat-file run side by side (${running} git processes)`);
       break;
     }
   }

@@ -296,7 +296,9 @@ async function* readBatch(stdout: Readable, maxSize: number): AsyncGenerator<Bat
     const oid = m[1]!;
     const size = Number(m[2]);
     // Over the limit, bytes are dropped as they stream past, so a huge blob never sits in memory.
-    const data = size <= maxSize ? Buffer.allocUnsafe(size) : undefined;
+    // Each blob owns its memory (not a slice of Node's shared pool), so the scan pool can hand it to a
+    // worker thread as is instead of copying it first.
+    const data = size <= maxSize ? Buffer.allocUnsafeSlow(size) : undefined;
     let filled = 0;
     while (filled < size) {
       if (buf.length === 0 && !(await more())) throw truncated();
@@ -440,13 +442,26 @@ async function* rawChanges(cwd: string, git: GitProcess, what: string, stopping:
 export async function* gitHistoryItems(opts: GitSourceOptions): AsyncGenerator<ScanItem> {
   await ensureRepository(opts.cwd);
   if (opts.since !== undefined) await ensureCommit(opts.cwd, opts.since);
-  const log = spawnGit(opts.cwd, [
-    'log',
+  // The commit walk (rev-list, oldest first) streams into diff-tree, which diffs each commit as it
+  // arrives: blobs reach the scanner while git is still diffing. `git log --reverse` gives the same
+  // bytes, but only once it has diffed the whole history.
+  const walk = spawnGit(opts.cwd, [
+    'rev-list',
     '--all',
     // Oldest first, parents before children, so the first sighting of a blob is its introduction.
     '--reverse',
     '--date-order',
+    ...(opts.since === undefined ? [] : [`^${opts.since}`]),
+    '--',
+  ]);
+  walk.child.stdin.end();
+  const log = spawnGit(opts.cwd, [
+    'diff-tree',
+    '--stdin',
+    '-r',
     '--root',
+    // A commit whose diff is empty still prints its header, as `git log` does.
+    '--always',
     '--raw',
     '--no-abbrev',
     '--no-renames',
@@ -454,20 +469,21 @@ export async function* gitHistoryItems(opts: GitSourceOptions): AsyncGenerator<S
     '-z',
     '--no-color',
     '--format=%x00%H%x00%an%x00%ae%x00%aI',
-    ...(opts.since === undefined ? [] : [`^${opts.since}`]),
-    '--',
   ]);
-  log.child.stdin.end();
+  walk.child.stdout.pipe(log.child.stdin);
   let stopping = false;
   try {
     yield* blobItems(
       opts,
-      rawChanges(opts.cwd, log, 'git log', () => stopping),
+      rawChanges(opts.cwd, log, 'git diff-tree', () => stopping),
       new Set(),
     );
+    const walked = await walk.closed;
+    if (failed(walked)) throw gitError(opts.cwd, 'git rev-list', walked, walk.stderr());
   } finally {
     stopping = true;
     await log.stop();
+    await walk.stop();
   }
 }
 
