@@ -9,7 +9,7 @@ import { createServerContext } from '../src/server/serve.js';
 import { createToken } from '../src/store/tokens.js';
 import { startLocalIssuer } from '../test/oidc-issuer.js';
 import { tempDir } from '../test/tmp.js';
-import type { BenchRequest } from './authz.js';
+import type { BenchRequest } from './lib/authz-fixture.js';
 
 export interface HttpResult {
   authorize: { offered: number; seconds: number; inFlight: number; perSec: number; p50Us: number; p99Us: number; errors: number };
