@@ -63,7 +63,7 @@ export async function startPipelineThread(
         if (m.ok) p.resolve(m.value);
         else
           p.reject(
-            m.code !== undefined && m.code.startsWith('WARDEN_')
+            m.code?.startsWith('WARDEN_')
               ? new WardenError(m.code as ErrorCode, m.message)
               : new Error(m.message),
           );
