@@ -61,12 +61,7 @@ export async function startPipelineThread(
         if (p === undefined) return;
         pending.delete(m.id);
         if (m.ok) p.resolve(m.value);
-        else
-          p.reject(
-            m.code?.startsWith('WARDEN_')
-              ? new WardenError(m.code as ErrorCode, m.message)
-              : new Error(m.message),
-          );
+        else p.reject(m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message) : new Error(m.message));
       } else if (m.op === 'started') resolve();
       else if (m.op === 'failed') {
         const error = new Error(`the detection pipeline did not start: ${m.message}`);
