@@ -143,6 +143,13 @@ export async function httpBench(manifest: Manifest, manifestText: string, reques
     const { policyServices } = await import('../src/server/policy-service.js');
     await policyServices(ctx).flush();
     const status = await ctx.pipeline.status();
+    // Issuance is measured once detection has caught up with the decisions (at most a minute): its
+    // store writes would otherwise queue behind the backlog's commits.
+    for (let i = 0; i < 600; i++) {
+      const s = await ctx.pipeline.status();
+      if (s.processed >= s.ingested) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
 
     const tokens = await Promise.all(
       Array.from({ length: 50 }, () => iss.token('repo:acme/api:environment:prod', { expiresIn: 3600 })),
