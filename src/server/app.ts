@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import { wardenVersion } from '../report/version.js';
 import { appendAudit } from '../store/audit.js';
-import { tokenHash, verifyToken } from '../store/tokens.js';
+import { type Role, tokenHash, verifyToken } from '../store/tokens.js';
 import { accessOf, allows, bearerToken, forbidden, type RouteAccess, unauthenticated } from './auth.js';
 import type { ServerContext } from './context.js';
 import { toProblem } from './problem.js';
@@ -88,6 +88,7 @@ export async function buildServer(ctx: ServerContext, options: BuildOptions = {}
     reply.code(404).type('application/problem+json').send(problem);
   });
 
+  const tokens = tokenCache(ctx.store);
   // Authentication and roles, one hook for every route: runs before body parsing, so an unauthenticated
   // caller cannot make the server read (or inflate) a large body.
   app.addHook('onRequest', async (request) => {
@@ -101,7 +102,7 @@ export async function buildServer(ctx: ServerContext, options: BuildOptions = {}
     }
     const token = bearerToken(request);
     if (token !== undefined) {
-      const who = await verifyToken(ctx.store, token);
+      const who = await tokens.verify(token);
       if (who === undefined) throw unauthenticated('the bearer token is unknown or revoked');
       request.principal = { name: who.name, role: who.role, via: 'token' };
     } else {
@@ -165,6 +166,35 @@ export async function buildServer(ctx: ServerContext, options: BuildOptions = {}
 
   app.get('/openapi.json', { config: { role: 'viewer' }, schema: { hide: true } as never }, async () => app.swagger());
   return app;
+}
+
+/** How long a verified bearer token is taken on trust before the store is asked again. */
+export const TOKEN_CACHE_MS = 1000;
+const TOKEN_CACHE_MAX = 10_000;
+
+/**
+ * Bearer-token checks with a short memory: a live token's name and role are kept by hash (never the
+ * token itself) for TOKEN_CACHE_MS, so a steady stream of requests from one caller (a workload asking
+ * for decisions) costs one store query a second rather than one per request. Unknown and revoked
+ * tokens are never kept, so a new token works at once; a revoked one stops within TOKEN_CACHE_MS.
+ */
+function tokenCache(store: ServerContext['store']): { verify(token: string): ReturnType<typeof verifyToken> } {
+  const live = new Map<string, { who: { name: string; role: Role }; until: number }>();
+  return {
+    async verify(token) {
+      const hash = tokenHash(token);
+      const now = Date.now();
+      const hit = live.get(hash);
+      if (hit !== undefined && hit.until > now) return hit.who;
+      live.delete(hash);
+      const who = await verifyToken(store, token);
+      if (who !== undefined) {
+        if (live.size >= TOKEN_CACHE_MAX) live.clear();
+        live.set(hash, { who, until: now + TOKEN_CACHE_MS });
+      }
+      return who;
+    },
+  };
 }
 
 /**

@@ -11,8 +11,13 @@ const BATCH = 5000;
 /**
  * After new records arrive, the loop waits this long for more before a pass: each commit writes the
  * partition's whole detector snapshot, so a steady stream of small requests is committed in groups.
+ * As the snapshots grow, so does the wait: at least PASS_DUTY times the last pass, up to
+ * MAX_GATHER_MS, so commits (which hold the store's write lock) take a bounded share of the time
+ * and batches grow instead.
  */
 const GATHER_MS = 100;
+const PASS_DUTY = 4;
+const MAX_GATHER_MS = 2000;
 
 /**
  * The embedded pipeline: accepted events go to the store's queue (durable when `accept` resolves);
@@ -64,13 +69,19 @@ export function createEmbeddedPipeline(
   }
 
   let hurry = false;
+  let lastPassMs = 0;
   const loop = (async () => {
     while (!closed) {
-      if (!hurry) await new Promise((r) => setTimeout(r, GATHER_MS));
+      if (!hurry) await new Promise((r) => setTimeout(r, Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, lastPassMs * PASS_DUTY))));
       hurry = false;
       pending = false;
       try {
-        if (await pass()) continue;
+        const started = Date.now();
+        const worked = await pass();
+        if (worked) {
+          lastPassMs = Date.now() - started;
+          continue;
+        }
       } catch (error) {
         // A failed commit leaves the runner ahead of what is stored: start it again from the store.
         runners.clear();

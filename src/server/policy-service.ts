@@ -43,9 +43,10 @@ export interface PolicyServiceOptions {
  * `./warden.policy.yaml` when present, else an empty one that denies everything), reloaded on SIGHUP
  * and when the file changes; the authorizer; and the JIT broker over the store's keys.
  *
- * Decision events go to the pipeline in batches (every 50 ms or 500 events), so a decision never
- * waits for a database commit: a crash loses at most the last batch of decision events, never a
- * decision. Credential issuance, revocation and reuse events are sent at once.
+ * Decision events go to the pipeline in batches (every 50 ms or 500 events), after the answer: a
+ * decision never waits for a database commit or for detection, and a crash loses at most the last
+ * batch of decision events, never a decision. Issuance events join the same batches; revocation,
+ * refusal and reuse events are sent at once.
  */
 export function policyServices(ctx: ServerContext, options: PolicyServiceOptions = {}): PolicyServices {
   const existing = services.get(ctx);
@@ -74,16 +75,23 @@ export function policyServices(ctx: ServerContext, options: PolicyServiceOptions
       queue = [];
       send(batch);
     }
+    if (graphQueue.length > 0) {
+      const batch = graphQueue;
+      graphQueue = [];
+      graphChain = graphChain
+        .then(() => importEvents(ctx.store, batch))
+        .catch((error: unknown) => ctx.log?.error({ err: error }, 'identity graph: credential events were not imported'));
+    }
     await inFlight;
     await graphChain;
   };
-  // Issuance and revocation also go into the identity graph at once: each credential becomes a
-  // short-lived credential of its identity (credential-of edge, issue and expiry times), revoked when revoked.
+  // Issuance and revocation also go into the identity graph with the next batch (the pipeline would
+  // import them too, later): each credential becomes a short-lived credential of its identity
+  // (credential-of edge, issue and expiry times), revoked when revoked.
   let graphChain: Promise<unknown> = Promise.resolve();
+  let graphQueue: IdentityEvent[] = [];
   const toGraph = (e: IdentityEvent) => {
-    graphChain = graphChain
-      .then(() => importEvents(ctx.store, [e]))
-      .catch((error: unknown) => ctx.log?.error({ err: error }, 'identity graph: a credential event was not imported'));
+    graphQueue.push(e);
   };
   const enqueue = (e: IdentityEvent, now = false) => {
     queue.push(e);
@@ -120,8 +128,11 @@ export function policyServices(ctx: ServerContext, options: PolicyServiceOptions
     issuer: env.WARDEN_ISSUER ?? 'warden',
     audience: env.WARDEN_AUDIENCE ?? 'warden',
     onEvent: (e) => {
-      enqueue(e, true);
-      if (e.tags.includes('credential.issued') || e.tags.includes('credential.revoked')) toGraph(e);
+      const issued = e.tags.includes('credential.issued');
+      if (issued || e.tags.includes('credential.revoked')) toGraph(e);
+      // Issuances join the next batch (within EVENT_FLUSH_MS); revocations, refusals and presentations
+      // (the reuse-after-revocation signal) go at once.
+      enqueue(e, !issued);
     },
   });
   const authorizer = createAuthorizer(manifest, { credentials: broker, onEvent: (e) => enqueue(e) });

@@ -9,9 +9,11 @@ import { rescoreGraph } from '../store/graph-query.js';
 import { learnedExceptions } from '../store/learned-exceptions.js';
 import { processedTotal } from '../store/partitions.js';
 import { openStore, type Store } from '../store/store.js';
+import { parseStoreUrl, type StoreLocation } from '../store/url.js';
 import { auditFor } from './app.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, type IngestPipeline, type ServerConfig, type ServerContext } from './context.js';
 import { createEmbeddedPipeline } from './embedded.js';
+import { startPipelineThread } from './pipeline-thread.js';
 
 export interface ContextOptions {
   /** Store URL or path (`--store`, else WARDEN_DATABASE_URL, else .warden/warden.db under cwd); or an open Store. */
@@ -29,9 +31,16 @@ export interface ContextOptions {
   onPipelineError?: ((error: unknown) => void) | undefined;
   /** How often the identity graph is rescored while records arrive (default 60 s). */
   rescoreMs?: number | undefined;
+  /**
+   * Runs the embedded pipeline on its own thread (default: yes when the store is a file or a URL;
+   * an in-memory store or an open Store handle keep it on the request thread).
+   */
+  pipelineThread?: boolean | undefined;
 }
 
 const RESCORE_MS = 60_000;
+
+const isMemory = (l: StoreLocation) => l.dialect === 'sqlite' && l.file === ':memory:';
 
 /**
  * Rescores the identity graph every `everyMs` while new events arrive (the pipeline imports them into
@@ -99,12 +108,33 @@ export async function createServerContext(options: ContextOptions = {}): Promise
   };
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
   const ctx: Partial<OwnedContext> = {};
+  const onPipelineError = (error: unknown) => {
+    options.onPipelineError?.(error);
+    ctx.log?.error({ err: error }, 'detection pipeline: commit failed; retrying from the stored state');
+  };
+  const storeUrl = typeof options.store === 'object' ? undefined : options.store;
+  // Detection off the request thread: an authorization decision or an ingest request never waits
+  // behind a detector pass or a commit of detector state. An in-memory store lives in one thread only.
+  const threaded =
+    options.pipeline === undefined &&
+    typeof options.store !== 'object' &&
+    (options.pipelineThread ?? !isMemory(parseStoreUrl(storeUrl, { dir: cwd })));
   const pipeline = options.pipeline
     ? await options.pipeline(store, detect, partitions)
-    : createEmbeddedPipeline(store, detect, partitions, (error) => {
-        options.onPipelineError?.(error);
-        ctx.log?.error({ err: error }, 'detection pipeline: commit failed; retrying from the stored state');
-      });
+    : threaded
+      ? await startPipelineThread(
+          {
+            store: storeUrl,
+            cwd,
+            partitions,
+            learnUntil: detect.learnUntil,
+            config: detect.config,
+            severity: detect.severity,
+            policyFile: options.policyFile,
+          },
+          onPipelineError,
+        )
+      : createEmbeddedPipeline(store, detect, partitions, onPipelineError);
   const rescorer = graphRescorer(store, options.rescoreMs ?? RESCORE_MS, (error) =>
     ctx.log?.error({ err: error }, 'graph rescore failed'),
   );

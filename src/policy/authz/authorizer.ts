@@ -79,6 +79,8 @@ interface Snapshot {
   /** The preparsed Cedar policy set of each identity's slice. */
   sets: Map<string, string>;
   windows: Map<string, CompiledWindows>;
+  /** Each identity's allow entries with action globs lower-cased, for explaining denials. */
+  allow: Map<string, ReadonlyArray<{ actions: string[]; resources: readonly string[] | undefined }>>;
   policies: number;
 }
 
@@ -123,11 +125,53 @@ let seq = 0;
 
 /** Longest principal name looked up in the manifest (a JWT may be longer). */
 const MAX_NAME = 1024;
+/** Principal names remembered per manifest load with the identity they resolve to (or none). */
+const MAX_RESOLVED = 10_000;
 
-/** Glob matching in linear time over request strings (see jit/glob.ts); actions case-insensitively. */
-const anyAction = (globs: readonly string[], action: string) =>
-  globs.some((g) => linearGlob(g.toLowerCase(), action.toLowerCase()));
-const anyResource = (globs: readonly string[], resource: string) => globs.some((g) => linearGlob(g, resource));
+/** IPv4 networks as [base, mask] pairs of unsigned 32-bit numbers, per network list; null for a list with IPv6. */
+const v4Nets = new WeakMap<readonly string[], Array<[number, number]> | null>();
+const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function v4(ip: string): number | undefined {
+  const m = DOTTED.exec(ip);
+  if (m === null) return undefined;
+  let n = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255 || (m[i]!.length > 1 && m[i]!.startsWith('0'))) return undefined;
+    n = n * 256 + octet;
+  }
+  return n;
+}
+
+/**
+ * inAnyNetwork with the common case (IPv4 address, IPv4 networks) in 32-bit arithmetic on networks
+ * parsed once per list; anything else goes to inAnyNetwork.
+ */
+function inNetworks(ip: string, nets: readonly string[]): boolean {
+  let parsed = v4Nets.get(nets);
+  if (parsed === undefined) {
+    parsed = [];
+    for (const n of nets) {
+      const slash = n.indexOf('/');
+      const base = v4(slash < 0 ? n : n.slice(0, slash));
+      const bits = slash < 0 ? 32 : Number(n.slice(slash + 1));
+      if (base === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+        parsed = null;
+        break;
+      }
+      const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+      parsed.push([(base & mask) >>> 0, mask]);
+    }
+    v4Nets.set(nets, parsed);
+  }
+  const a = parsed === null ? undefined : v4(ip);
+  if (parsed === null || a === undefined) return inAnyNetwork(ip, nets);
+  for (const [base, mask] of parsed) if ((a & mask) >>> 0 === base) return true;
+  return false;
+}
+
+/* Request strings are matched with a linear-time glob (see jit/glob.ts); actions lower-cased on both sides. */
 
 function cedarErrors(errors: Array<{ message: string }>): string {
   return errors.map((e) => e.message).join('; ');
@@ -180,11 +224,22 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       sets.set(name, psetId);
     }
     const byName = new Map(ids.map((i) => [i.name, i]));
+    const resolved = new Map<string, AuthzIdentity | null>();
     // Everything above and this swap are synchronous: no request sees half of each manifest.
     slot = next;
     current = {
       byName,
-      resolve: (name) => (name.length > MAX_NAME ? undefined : resolveIdentity(m, name)),
+      resolve: (name) => {
+        if (name.length > MAX_NAME) return undefined;
+        // Names the manifest resolves (an ARN, a service account) recur: remember them, bounded.
+        let hit = resolved.get(name);
+        if (hit === undefined) {
+          hit = resolveIdentity(m, name) ?? null;
+          if (resolved.size >= MAX_RESOLVED) resolved.clear();
+          resolved.set(name, hit);
+        }
+        return hit ?? undefined;
+      },
       qglobs: compiled.qglobs,
       sets,
       windows: new Map(
@@ -192,22 +247,50 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
           .filter((i) => i.windows !== undefined && i.windows.length > 0)
           .map((i) => [i.name, compileWindows(i.windows!)]),
       ),
+      allow: new Map(
+        m.identities.map((i) => [
+          i.name,
+          (i.allow ?? []).map((a) => ({ actions: a.actions.map((g) => g.toLowerCase()), resources: a.resources })),
+        ]),
+      ),
       policies: Object.keys(compiled.policies).length,
     };
     stats.loads++;
     stats.policies = current.policies;
   }
 
-  function event(req: AuthzRequest, d: Decision, client: ClientInfo | undefined, expiresAt?: number): void {
+  // Requests that carry the same time string (a client's clock reads the same second) parse it once.
+  let lastTimeText = '';
+  let lastTime = Number.NaN;
+  function parseTime(text: string): number {
+    if (text !== lastTimeText) {
+      lastTime = Date.parse(text);
+      lastTimeText = text;
+    }
+    return lastTime;
+  }
+
+  // Decisions within one millisecond share their time string.
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  function event(
+    req: AuthzRequest,
+    d: Decision,
+    client: ClientInfo | undefined,
+    expiresAt: number | undefined,
+    ipOk: boolean,
+    jwt: boolean,
+  ): void {
     if (emit === undefined) return;
     const ctx = req.context;
     const deny = d.decision === 'deny';
-    const tags = ['authz.decision', deny ? 'authz.deny' : 'authz.allow'];
-    if (SECRET_ACTION.test(req.action)) tags.push('secret.read');
-    const identity = d.identity ?? (JWT.test(req.principal) ? 'unknown-credential' : req.principal.slice(0, 256));
+    const tags = SECRET_ACTION.test(req.action)
+      ? ['authz.decision', deny ? 'authz.deny' : 'authz.allow', 'secret.read']
+      : ['authz.decision', deny ? 'authz.deny' : 'authz.allow'];
+    const identity = d.identity ?? (jwt ? 'unknown-credential' : req.principal.slice(0, 256));
     // Built by assignment rather than spreads: this runs once per decision.
     const c: IdentityEvent['client'] = {};
-    const ip = typeof ctx.sourceIp === 'string' && isIP(ctx.sourceIp) !== 0 ? ctx.sourceIp : client?.ip;
+    const ip = ipOk ? (ctx.sourceIp as string) : client?.ip;
     if (ip !== undefined) c.ip = ip;
     if (typeof ctx.region === 'string') c.region = ctx.region;
     if (typeof ctx.environment === 'string') c.environment = ctx.environment;
@@ -215,9 +298,14 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
     const extra: Record<string, unknown> = { decision: d.decision, policies: d.policies };
     if (ctx.time !== undefined) extra.contextTime = ctx.time;
     if (d.task !== undefined) extra.task = d.task;
+    const ms = now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
     const e: IdentityEvent = {
       id: `warden-authz-${RUN}-${++seq}`,
-      time: new Date(now()).toISOString(),
+      time: lastIso,
       source: 'warden-authz',
       identity: { id: identity, type: d.identity === undefined ? 'unknown' : 'app', name: identity },
       action: req.action,
@@ -236,19 +324,22 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
   }
 
   /** Why an identity's entries do not allow the request, in manifest terms (Cedar said deny). */
-  function explain(id: AuthzIdentity, req: AuthzRequest, when: number, inWindow: boolean | undefined): string[] {
-    const allow = id.allow ?? [];
+  function explain(snap: Snapshot, id: AuthzIdentity, req: AuthzRequest, when: number, inWindow: boolean | undefined): string[] {
+    const allow = snap.allow.get(id.name) ?? [];
     if (allow.length === 0) return [`${id.name} has no allow entries`];
-    const covering = allow.filter(
-      (a) => anyAction(a.actions, req.action) && (a.resources === undefined || anyResource(a.resources, req.resource)),
+    const action = req.action.toLowerCase();
+    const covers = allow.some(
+      (a) =>
+        a.actions.some((g) => linearGlob(g, action)) &&
+        (a.resources === undefined || a.resources.some((g) => linearGlob(g, req.resource))),
     );
-    if (covering.length === 0) return [`no allow entry of ${id.name} covers ${req.action} on ${req.resource}`];
+    if (!covers) return [`no allow entry of ${id.name} covers ${req.action} on ${req.resource}`];
     const out: string[] = [];
     const ctx = req.context;
     if (id.environments !== undefined && !id.environments.includes(String(ctx.environment)))
       out.push(`environment ${String(ctx.environment)} is not one of ${id.name}'s environments (${id.environments.join(', ')})`);
     const nets = id.sources?.networks;
-    if (nets !== undefined && !inAnyNetwork(String(ctx.sourceIp), nets))
+    if (nets !== undefined && !inNetworks(String(ctx.sourceIp), nets))
       out.push(`source ${String(ctx.sourceIp)} is outside ${id.name}'s networks`);
     const regions = id.sources?.regions;
     if (regions !== undefined && !regions.some((r) => linearGlob(r, String(ctx.region))))
@@ -257,22 +348,24 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
     return out.length > 0 ? out : [`no allow entry of ${id.name} holds for this request`];
   }
 
-  function required(id: AuthzIdentity, req: AuthzRequest): string[] {
+  function required(id: AuthzIdentity, req: AuthzRequest, ipOk: boolean, when: number): string[] | undefined {
     const ctx = req.context;
+    if (id.environments === undefined && id.sources === undefined && (id.windows === undefined || id.windows.length === 0))
+      return undefined;
     const out: string[] = [];
     if (id.environments !== undefined && typeof ctx.environment !== 'string')
       out.push(`context.environment is missing: ${id.name} declares environments`);
     if (id.sources?.networks !== undefined && typeof ctx.sourceIp !== 'string')
       out.push(`context.sourceIp is missing: ${id.name} declares source networks`);
-    else if (id.sources?.networks !== undefined && isIP(String(ctx.sourceIp)) === 0)
+    else if (id.sources?.networks !== undefined && !ipOk)
       out.push(`context.sourceIp ${String(ctx.sourceIp).slice(0, 64)} is not an IP address`);
     if (id.sources?.regions !== undefined && typeof ctx.region !== 'string')
       out.push(`context.region is missing: ${id.name} declares regions`);
     if (id.windows !== undefined && id.windows.length > 0) {
       if (typeof ctx.time !== 'string') out.push(`context.time is missing: ${id.name} declares time windows`);
-      else if (!Number.isFinite(Date.parse(ctx.time))) out.push(`context.time ${ctx.time.slice(0, 64)} is not an ISO 8601 time`);
+      else if (!Number.isFinite(when)) out.push(`context.time ${ctx.time.slice(0, 64)} is not an ISO 8601 time`);
     }
-    return out;
+    return out.length > 0 ? out : undefined;
   }
 
   async function authorize(input: unknown, client?: ClientInfo): Promise<Decision> {
@@ -286,29 +379,33 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       };
     }
     const req = parsed.data;
-    const deny = (reasons: string[], extra: Partial<Decision> = {}, exp?: number): Decision => {
-      const d: Decision = { decision: 'deny', reasons, policies: [], ...extra };
-      event(req, d, client, exp);
+    const ctx = req.context;
+    const jwt = JWT.test(req.principal);
+    const ipOk = typeof ctx.sourceIp === 'string' && isIP(ctx.sourceIp) !== 0;
+    let exp: number | undefined;
+    let credential: string | undefined;
+    let task: string | undefined;
+    const deny = (reasons: string[], identity?: string): Decision => {
+      const d: Decision = { decision: 'deny', reasons, policies: [] };
+      if (identity !== undefined) d.identity = identity;
+      if (credential !== undefined) d.credential = credential;
+      if (task !== undefined) d.task = task;
+      event(req, d, client, exp, ipOk, jwt);
       return d;
     };
 
     // A JIT credential as principal: its identity decides, and only while it lives.
     let name = req.principal;
-    let via: Partial<Decision> = {};
-    let exp: number | undefined;
-    if (JWT.test(req.principal)) {
+    if (jwt) {
       if (options.credentials === undefined) return deny(['unknown principal: credentials are not enabled']);
       const c = await options.credentials.check(req.principal);
       if (c.record === undefined) return deny([`unknown principal: ${c.reason}`]);
-      via = { credential: c.record.id, ...(c.record.task ? { task: c.record.task } : {}) };
+      credential = c.record.id;
+      if (c.record.task) task = c.record.task;
       exp = c.record.expiresAt;
       if (c.state !== 'active') {
         options.credentials.presented(c, 'warden-authz', client);
-        return deny(
-          [`${c.reason}: credential ${c.record.id} of ${c.record.identity}`],
-          { identity: c.record.identity, ...via },
-          exp,
-        );
+        return deny([`${c.reason}: credential ${c.record.id} of ${c.record.identity}`], c.record.identity);
       }
       name = c.record.identity;
     }
@@ -317,20 +414,18 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
     const snap = current;
     if (snap === undefined) return deny(['no policy loaded']);
     const id = snap.byName.get(name) ?? snap.resolve(name);
-    if (id === undefined) return deny([`unknown principal: ${name.slice(0, 256)} is not declared in the manifest`], via, exp);
-    via = { identity: id.name, ...via };
-    const missing = required(id, req);
-    if (missing.length > 0) return deny(missing, via, exp);
+    if (id === undefined) return deny([`unknown principal: ${name.slice(0, 256)} is not declared in the manifest`]);
+    const when = typeof ctx.time === 'string' ? parseTime(ctx.time) : now();
+    const missing = required(id, req, ipOk, when);
+    if (missing !== undefined) return deny(missing, id.name);
 
-    const ctx = req.context;
-    const when = typeof ctx.time === 'string' ? Date.parse(ctx.time) : now();
     if (exp !== undefined && when >= exp)
-      return deny([`the request time is after credential ${via.credential}'s expiry (${new Date(exp).toISOString()})`], via, exp);
+      return deny([`the request time is after credential ${credential}'s expiry (${new Date(exp).toISOString()})`], id.name);
 
-    const context: Record<string, cedar.CedarValueJson> = { action: req.action.toLowerCase(), resource: req.resource };
+    const action = req.action.toLowerCase();
+    const context: Record<string, cedar.CedarValueJson> = { action, resource: req.resource };
     if (typeof ctx.environment === 'string') context.environment = ctx.environment;
-    if (typeof ctx.sourceIp === 'string' && isIP(ctx.sourceIp) !== 0)
-      context.sourceIp = { __extn: { fn: 'ip', arg: ctx.sourceIp } };
+    if (ipOk) context.sourceIp = { __extn: { fn: 'ip', arg: ctx.sourceIp as string } };
     if (typeof ctx.region === 'string') context.region = ctx.region;
     let inWindow: boolean | undefined;
     const windows = snap.windows.get(id.name);
@@ -339,11 +434,10 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       context.inWindow = inWindow;
     }
     const q = snap.qglobs.get(id.name);
-    if (q !== undefined)
-      context.qmatch = q.filter((g) => linearGlob(g.glob, g.action ? (context.action as string) : req.resource)).map((g) => g.n);
+    if (q !== undefined) context.qmatch = q.filter((g) => linearGlob(g.glob, g.action ? action : req.resource)).map((g) => g.n);
 
     const psetId = snap.sets.get(id.name);
-    if (psetId === undefined) return deny(explain(id, req, when, inWindow), via, exp);
+    if (psetId === undefined) return deny(explain(snap, id, req, when, inWindow), id.name);
     const answer = cedar.statefulIsAuthorized({
       principal: { type: PRINCIPAL_TYPE, id: id.name },
       action: { type: ACTION_TYPE, id: ACTION_ID },
@@ -357,21 +451,21 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       // carries no entities: less to serialise across the WebAssembly boundary.
       entities: [],
     });
-    if (answer.type === 'failure') return deny([`authorization error: ${cedarErrors(answer.errors)}`], via, exp);
+    if (answer.type === 'failure') return deny([`authorization error: ${cedarErrors(answer.errors)}`], id.name);
     const r = answer.response;
     if (r.decision === 'allow') {
       const policies = r.diagnostics.reason;
-      const d: Decision = {
-        decision: 'allow',
-        reasons: policies.map((p) => `${p} allows ${req.action} on ${req.resource}`),
-        policies,
-        ...via,
-      };
-      event(req, d, client, exp);
+      const reasons: string[] = [];
+      for (const p of policies) reasons.push(`${p} allows ${req.action} on ${req.resource}`);
+      const d: Decision = { decision: 'allow', reasons, policies, identity: id.name };
+      if (credential !== undefined) d.credential = credential;
+      if (task !== undefined) d.task = task;
+      event(req, d, client, exp, ipOk, jwt);
       return d;
     }
-    const errs = r.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`);
-    return deny([...explain(id, req, when, inWindow), ...errs], via, exp);
+    const why = explain(snap, id, req, when, inWindow);
+    for (const e of r.diagnostics.errors) why.push(`${e.policyId}: ${e.error.message}`);
+    return deny(why, id.name);
   }
 
   load(manifest);

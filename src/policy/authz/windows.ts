@@ -31,17 +31,33 @@ export function weekMinute(ms: number, timezone: string): number {
   return (start + Math.floor((ms - bucket * QUARTER) / 60_000)) % WEEK_MIN;
 }
 
-/** A window set compiled to week-minute intervals per zone, once per manifest load. */
-export type CompiledWindows = Array<{ timezone: string; intervals: Array<[number, number]> }>;
+/**
+ * A window set compiled to week-minute intervals per zone, once per manifest load. Each entry keeps
+ * the last quarter hour it was asked about, so requests in the same quarter hour (nearly all of them)
+ * skip even the shared cache's key.
+ */
+export type CompiledWindows = Array<{
+  timezone: string;
+  intervals: Array<[number, number]>;
+  memo: { bucket: number; start: number };
+}>;
 
 export function compileWindows(windows: readonly Pick<PolicyWindow, 'days' | 'from' | 'to' | 'timezone'>[]): CompiledWindows {
-  return windows.map((w) => ({ timezone: w.timezone, intervals: windowIntervals(w) }));
+  return windows.map((w) => ({ timezone: w.timezone, intervals: windowIntervals(w), memo: { bucket: Number.NaN, start: 0 } }));
 }
 
 /** Whether an instant falls in any of the compiled windows. */
 export function inCompiledWindows(ms: number, windows: CompiledWindows): boolean {
+  const bucket = Math.floor(ms / QUARTER);
+  const offset = Math.floor((ms - bucket * QUARTER) / 60_000);
   for (const w of windows) {
-    const t = weekMinute(ms, w.timezone);
+    const memo = w.memo;
+    if (memo.bucket !== bucket) {
+      // The week minute at the start of the quarter hour (offset 0 from weekMinute).
+      memo.start = weekMinute(bucket * QUARTER, w.timezone);
+      memo.bucket = bucket;
+    }
+    const t = (memo.start + offset) % WEEK_MIN;
     for (const [a, b] of w.intervals) if (t >= a && t < b) return true;
   }
   return false;

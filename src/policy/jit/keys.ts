@@ -50,6 +50,9 @@ export async function generateSigningKey(kek: KeyEncryptionKey, at: number): Pro
   };
 }
 
+/** A key's published lifetime is extended this far past the credential that asked (see `extend`). */
+const EXTEND_SLACK_MS = 60_000;
+
 /**
  * Warden's signing keys over the store: private keys are unsealed only in memory and only for the key
  * that signs; verification needs only the public halves.
@@ -60,6 +63,8 @@ export function createKeyring(repo: JitRepository, kek: KeyEncryptionKey, now: (
   const publics = new Map<string, CryptoKey>();
   let signing: { kid: string; key: CryptoKey } | undefined;
   let lastMiss = 0;
+  /** How far this process has extended each key's published lifetime. */
+  const extended = new Map<string, number>();
 
   async function keys(fresh = false): Promise<SigningKeyRecord[]> {
     if (!fresh && cached !== undefined && now() - cached.at < KEYS_CACHE_MS) return cached.keys;
@@ -118,7 +123,12 @@ export function createKeyring(repo: JitRepository, kek: KeyEncryptionKey, now: (
       return { keys: published(await keys()).map((k) => k.publicJwk) };
     },
     async extend(kid, expiresAt) {
-      await repo.extendKey(kid, expiresAt);
+      // Published a minute past the asked expiry, so a stream of issuances writes once a minute, not
+      // once each (the stored value only grows; a retired key is published a minute longer at most).
+      if (expiresAt <= (extended.get(kid) ?? 0)) return;
+      const until = expiresAt + EXTEND_SLACK_MS;
+      await repo.extendKey(kid, until);
+      extended.set(kid, until);
     },
     async rotate() {
       const before = await keys(true);
