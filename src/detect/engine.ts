@@ -4,7 +4,7 @@ import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
 import { rawRecordOf } from '../telemetry/raw-record.js';
-import type { Detection, DetectionContext } from './detection.js';
+import type { Detection, DetectionContext, Trigger } from './detection.js';
 import { type FailureSlice, failuresThenSuccess } from './detections/failures-then-success/index.js';
 import { fleetChange } from './detections/fleet-change/index.js';
 import { DETECTIONS } from './detections/index.js';
@@ -196,7 +196,15 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const credentialUnits = detections.filter((d) => d.credentialSlice !== undefined);
   const identitySlot = detections.map((d) => identityUnits.indexOf(d));
   const credentialSlot = detections.map((d) => credentialUnits.indexOf(d));
+  // The hot path calls the steps from flat arrays: one property load per detection per event saved,
+  // and no lookup on detection objects of different shapes.
+  type Step = (e: IdentityEvent, ctx: DetectionContext, mine: unknown, myCredential: unknown) => unknown;
+  const evaluateSteps = detections.map((d) => d.evaluate.bind(d) as Step);
+  const firedSteps = detections.map((d) => (d.fired === undefined ? undefined : (d.fired.bind(d) as Step)));
   const learners = detections.map((_, k) => k).filter((k) => detections[k]!.learn !== undefined);
+  const learnSteps = learners.map((k) => detections[k]!.learn!.bind(detections[k]!) as Step);
+  const learnIdentitySlot = learners.map((k) => identitySlot[k]!);
+  const learnCredentialSlot = learners.map((k) => credentialSlot[k]!);
   /** The engine's novelty (new-source episodes) reads new-source's and failures-then-success's slices. */
   const sourceSlot = identityUnits.indexOf(newSource as Detection);
   const failureSlot = identityUnits.indexOf(failuresThenSuccess as Detection);
@@ -247,12 +255,12 @@ export function createDetector(options: DetectorOptions = {}): Detector {
 
   function newIdentity(): IdentityCore {
     const s = new IdentityCore();
-    for (const d of identityUnits) s.slices.push(d.identitySlice!());
+    s.slices = identityUnits.map((d) => d.identitySlice!());
     return s;
   }
   function newCredential(): CredentialCore {
     const c = new CredentialCore();
-    for (const d of credentialUnits) c.slices.push(d.credentialSlice!());
+    if (credentialUnits.length > 0) c.slices = credentialUnits.map((d) => d.credentialSlice!());
     return c;
   }
   /** A saved entry's slice for a detection: under `slices` by id (version 2), else the flat entry itself (version 1). */
@@ -743,17 +751,18 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (learning) {
       stats.learned++;
     } else {
-      for (let k = 0; k < detections.length; k++) {
-        const d = detections[k]!;
+      for (let k = 0; k < evaluateSteps.length; k++) {
         const is = identitySlot[k]!;
         const cs = credentialSlot[k]!;
         const mine = is < 0 ? undefined : iSlices[is];
         const myCredential = cs < 0 || cSlices === undefined ? undefined : cSlices[cs];
-        const tr = d.evaluate(e, ctx, mine, myCredential);
-        if (tr === undefined || excepted(d.meta.id, e)) continue;
+        const tr = evaluateSteps[k]!(e, ctx, mine, myCredential) as Trigger | undefined;
+        if (tr === undefined) continue;
+        const d = detections[k]!;
+        if (excepted(d.meta.id, e)) continue;
         out.push(...trigger(d, e, now, tr));
         // Detections that fire once per bucket or per day remember that they did.
-        d.fired?.(e, ctx, mine, myCredential);
+        firedSteps[k]?.(e, ctx, mine, myCredential);
       }
       const open = openNovelty.get(e.identity.id);
       if (open !== undefined) out.push(...observeNovelty(open, e, now, s, net, fam, rkey));
@@ -773,10 +782,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     }
     // Every detection learns from the event, after all have judged it: the hour profile and the rate
     // and network peaks commit late, so a burst never excuses itself while it happens.
-    for (const k of learners) {
-      const is = identitySlot[k]!;
-      const cs = credentialSlot[k]!;
-      detections[k]!.learn!(e, ctx, is < 0 ? undefined : iSlices[is], cs < 0 || cSlices === undefined ? undefined : cSlices[cs]);
+    for (let j = 0; j < learnSteps.length; j++) {
+      const is = learnIdentitySlot[j]!;
+      const cs = learnCredentialSlot[j]!;
+      learnSteps[j]!(e, ctx, is < 0 ? undefined : iSlices[is], cs < 0 || cSlices === undefined ? undefined : cSlices[cs]);
     }
     learnCore(e, now, s, c, net, rkey);
     lifecycle(e, now);
