@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createRandom } from '../src/model/random.js';
+import { gcpEntry, gcpKeyId } from '../src/scenario/gcp-entry.js';
 import {
   aksAudit,
   auditRecord,
@@ -13,7 +14,7 @@ import {
   keyDescription,
   signInRecord,
 } from '../src/telemetry/parsers/azure.samples.js';
-import { gcpAudit, gcpEntry, gcpKeyId, gkeAudit } from '../src/telemetry/parsers/gcp-audit.samples.js';
+import { gcpAudit, gkeAudit } from '../src/telemetry/parsers/gcp-audit.samples.js';
 import * as openai from '../src/telemetry/parsers/openai-audit.samples.js';
 import { cli, tempDir } from './helpers.js';
 

@@ -3,17 +3,21 @@ import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
 import type { Novelty } from './novelty.js';
-import type { CredentialState, IdentityState } from './state.js';
+import type { CredentialCore, IdentityCore } from './state.js';
 
-/** What a detection sees: the event, and the state as it was before this event. */
+/**
+ * What a detection sees besides its own state: the event's time and features, and the shared core
+ * of the identity and credential as they were before this event. The engine fills one context per
+ * event and hands the same object to every detection: read it, never keep it.
+ */
 export interface DetectionContext {
   readonly config: DetectConfig['thresholds'];
   readonly windows: DetectConfig['windows'];
   /** Event time, ms since the epoch. */
   readonly now: number;
-  readonly identity: IdentityState;
-  /** State of the credential the event presents, if any. */
-  readonly credential: CredentialState | undefined;
+  readonly identity: IdentityCore;
+  /** Shared state of the credential the event presents, if any. */
+  readonly credential: CredentialCore | undefined;
   /** The identity is past its warm-up: baseline detections may judge it. */
   readonly warm: boolean;
   /**
@@ -21,12 +25,14 @@ export interface DetectionContext {
    * programmatic tokens and no web sessions (see features.ts isNonHumanIdentity).
    */
   readonly nonHuman: boolean;
+  /** The event is before `learnUntil`: it only teaches (a `learn` step may treat it as normal). */
+  readonly learning: boolean;
   /** Generalised features of the event (see features.ts). */
   readonly net: string | undefined;
   readonly agentFamily: string | undefined;
   readonly resource: string | undefined;
-  /** State of any credential by key (lifecycle events name other credentials than the caller's). */
-  credentialState(key: string): CredentialState | undefined;
+  /** Shared state of any credential by key (lifecycle events name other credentials than the caller's). */
+  credentialState(key: string): CredentialCore | undefined;
 }
 
 /** A detection's verdict on one event. */
@@ -58,14 +64,32 @@ export interface DetectionMeta {
   type: 'rule' | 'behavioral';
   /** Episodes are per identity, or per identity and credential. */
   per: 'identity' | 'credential';
+  /** Maturity, as Sigma rules say it: stable, test, experimental. Absent for rules made at run time. */
+  status?: string | undefined;
   attacks: Array<{ id: string; name: string; tactic: string }>;
   frameworks: string[];
 }
 
-/** A detection: metadata plus one pure function of the event and the state before it. */
-export interface Detection {
+/**
+ * A detection: its metadata, its own slices of state, and three steps over them.
+ *
+ * - `identitySlice` / `credentialSlice` make a fresh slice (one per identity, one per credential).
+ *   A slice is a plain object of numbers, strings, arrays and Recent/Latest sets: the engine saves it
+ *   as JSON under the detection's id and restores it field by field (see state.ts restoreFields).
+ * - `evaluate` judges the event against the slices as they were before it; it must not change them.
+ * - `fired` (optional) runs when a trigger became an alert (not excepted): "remember that I alerted".
+ * - `learn` (optional) updates only the detection's own slices with the event, after every detection
+ *   has judged it, whether anything fired or not.
+ *
+ * `I` and `C` are the identity and credential slice types (`undefined` when the detection has none).
+ */
+export interface Detection<I = unknown, C = unknown> {
   meta: DetectionMeta;
-  evaluate(e: IdentityEvent, ctx: DetectionContext): Trigger | undefined;
+  identitySlice?: () => I;
+  credentialSlice?: () => C;
+  evaluate(e: IdentityEvent, ctx: DetectionContext, mine: I, myCredential: C | undefined): Trigger | undefined;
+  fired?(e: IdentityEvent, ctx: DetectionContext, mine: I, myCredential: C | undefined): void;
+  learn?(e: IdentityEvent, ctx: DetectionContext, mine: I, myCredential: C | undefined): void;
 }
 
 /** One step up or down the severity scale, clamped. */

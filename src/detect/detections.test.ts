@@ -307,7 +307,8 @@ describe('runtime.credential.reuse-after-revocation', () => {
 
 describe('runtime.credential.rotated-still-used', () => {
   const user = { identity: { id: 'arn:aws:iam::111122223333:user/deployer', type: 'iam-user' as const, name: 'deployer' } };
-  const k1 = { key: 'AKIAAAAAAAAAAAAAAAA1', type: 'aws-access-key', lifecycle: 'used' as const };
+  // As the CloudTrail parser marks them: an AKIA key is long-term (a newer one rotates it out).
+  const k1 = { key: 'AKIAAAAAAAAAAAAAAAA1', type: 'aws-access-key', lifecycle: 'used' as const, longTerm: true };
   test('a deactivated key presented again is high', () => {
     const off = ev(START + 2 * H, {
       ...user,
@@ -666,7 +667,8 @@ describe('GitHub token revocation', () => {
         ...gh,
         action: 'git.clone',
         tags: ['repo.read'],
-        credential: { key: 'HASHED=', type: 'github-pat-classic', lifecycle: 'used' },
+        // The parser names the token_id as the alias of the hashed_token in use.
+        credential: { key: 'HASHED=', type: 'github-pat-classic', lifecycle: 'used', alias: '4242' },
         raw: { extra: { token_id: 4242 } },
       });
     const revoke = ev(START + 2 * H, {

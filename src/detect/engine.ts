@@ -4,23 +4,22 @@ import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
 import { rawRecordOf } from '../telemetry/raw-record.js';
-import type { Detection, DetectionContext } from './detection.js';
-import { fleetChange } from './detections/fleet-change.js';
+import type { Detection, DetectionContext, Trigger } from './detection.js';
+import { type FailureSlice, failuresThenSuccess } from './detections/failures-then-success/index.js';
+import { fleetChange } from './detections/fleet-change/index.js';
 import { DETECTIONS } from './detections/index.js';
-import { BUCKET_MS } from './detections/rate-spike.js';
+import { newSource, type SourceSlice } from './detections/new-source/index.js';
 import {
   DAY_MS,
   type GlobTest,
   globToRegExp,
   HOUR_MS,
-  hourOfWeek,
   inCidr,
   isAnonymous,
   isInteractive,
   isNonHumanIdentity,
   networkOf,
   resourceKey,
-  resourceNamespace,
   userAgentFamily,
 } from './features.js';
 import {
@@ -34,8 +33,8 @@ import {
   noteSignals,
   noveltySeverity,
 } from './novelty.js';
-import { type SigmaRuleSet, sigmaDetection, sigmaRuleSetFor } from './sigma/index.js';
-import { CredentialState, IdentityState } from './state.js';
+import { type SigmaRuleSet, type SigmaSavedState, sigmaDetection, sigmaRuleSetFor } from './sigma/index.js';
+import { CredentialCore, IdentityCore, Recent, restoreFields } from './state.js';
 
 export interface DetectorOptions {
   config?: DetectConfig | undefined;
@@ -71,9 +70,16 @@ export interface DetectorOptions {
   baseDir?: string | undefined;
 }
 
-/** Serialisable detector state: what the store keeps between runs. */
+/**
+ * Serialisable detector state: what the store keeps between runs.
+ *
+ * Version 2: each identity and credential is its shared core's fields plus `slices`, the detections'
+ * own state by detection id (`{"first": …, "slices": {"runtime.identity.rate-spike": {"peak": 4, …}}}`).
+ * Version 1 kept every field flat on the identity or credential; an entry without `slices` is read
+ * that way, each slice taking the fields it knows by name.
+ */
 export interface DetectorSnapshot {
-  version: 1;
+  version: 1 | 2;
   identities: Array<[string, object]>;
   credentials: Array<[string, object]>;
   /** Time of the newest event processed, ms. */
@@ -85,6 +91,8 @@ export interface DetectorSnapshot {
   episodes?: SavedEpisode[] | undefined;
   /** When open episodes were last checked for closing, ms. */
   lastSweep?: number | undefined;
+  /** Open Sigma correlation windows, by correlation id (absent before version 2). */
+  sigma?: SigmaSavedState | undefined;
 }
 
 /** An open episode as the snapshot keeps it: the detection by id. */
@@ -136,9 +144,11 @@ const MAX_EVIDENCES = 5;
 const MAX_NOTICE_EVIDENCES = 20;
 /** How long a confirmed fleet move is remembered: members that reach the new network later (their next deploy) join it. */
 const MOVE_MEMORY_MS = 7 * 24 * 3_600_000;
-const NETWORK_WINDOW_MS = 10 * 60_000;
-/** Long-term credential types whose replacement by a newer one is a rotation (short-lived tokens are not). */
-const ROTATABLE = /^(aws-access-key|aws-access-key-id|okta-api-token|github-pat|github-oauth|gitlab|api-key)/;
+/** Novelty's evidence when the detector runs without new-source or failures-then-success (see observeNovelty). */
+const NO_SOURCES: Pick<SourceSlice, 'actions' | 'agents'> = { actions: new Recent(1), agents: new Recent(1) };
+const NO_FAILURES: Pick<FailureSlice, 'failBurstPeak'> = { failBurstPeak: 0 };
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface CompiledException {
   detections?: string[] | undefined;
@@ -166,7 +176,6 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const detections = options.detections ?? DETECTIONS;
   const sigma = options.sigma === false ? undefined : (options.sigma ?? sigmaRuleSetFor(config, options.rules, options.baseDir));
   const expectations = options.expectations ?? [];
-  const baseContext = { config: t, windows: config.windows, credentialState: (key: string) => credentials.get(key) };
   const emit = options.emit ?? 'final';
   const learnUntil = options.learnUntil ?? Number.NEGATIVE_INFINITY;
   const gapMs = t.episodeGapHours * HOUR_MS;
@@ -185,24 +194,44 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   /** New-source episodes by what was new (`net:…`, `region:…`), to find identities that moved together. */
   const sightings = new Map<string, Episode[]>();
 
-  const identities = new Map<string, IdentityState>();
-  const credentials = new Map<string, CredentialState>();
+  // Each detection's slices sit at a fixed position in its identity's or credential's `slices`.
+  const identityUnits = detections.filter((d) => d.identitySlice !== undefined);
+  const credentialUnits = detections.filter((d) => d.credentialSlice !== undefined);
+  const identitySlot = detections.map((d) => identityUnits.indexOf(d));
+  const credentialSlot = detections.map((d) => credentialUnits.indexOf(d));
+  // The hot path calls the steps from flat arrays: one property load per detection per event saved,
+  // and no lookup on detection objects of different shapes.
+  type Step = (e: IdentityEvent, ctx: DetectionContext, mine: unknown, myCredential: unknown) => unknown;
+  const evaluateSteps = detections.map((d) => d.evaluate.bind(d) as Step);
+  const firedSteps = detections.map((d) => (d.fired === undefined ? undefined : (d.fired.bind(d) as Step)));
+  const learners = detections.map((_, k) => k).filter((k) => detections[k]!.learn !== undefined);
+  const learnSteps = learners.map((k) => detections[k]!.learn!.bind(detections[k]!) as Step);
+  const learnIdentitySlot = learners.map((k) => identitySlot[k]!);
+  const learnCredentialSlot = learners.map((k) => credentialSlot[k]!);
+  /** The engine's novelty (new-source episodes) reads new-source's and failures-then-success's slices. */
+  const sourceSlot = identityUnits.indexOf(newSource as Detection);
+  const failureSlot = identityUnits.indexOf(failuresThenSuccess as Detection);
+
+  const identities = new Map<string, IdentityCore>();
+  const credentials = new Map<string, CredentialCore>();
   /** Long-term credentials by owning identity, to recognise a rotation. */
   const owned = new Map<string, Set<string>>();
-  for (const [id, o] of options.initial?.identities ?? [])
-    identities.set(id, IdentityState.fromJSON(o as Record<string, unknown>));
+  for (const [id, o] of options.initial?.identities ?? []) identities.set(id, restoreIdentity(o as Record<string, unknown>));
   /** Provider aliases of credentials (GitHub token_id → hashed_token). */
   const aliases = new Map<string, string>();
   for (const [key, o] of options.initial?.credentials ?? []) {
-    const c = CredentialState.fromJSON(o as Record<string, unknown>);
+    const c = restoreCredential(o as Record<string, unknown>);
     credentials.set(key, c);
     if (c.owner) own(c.owner, key);
     if (c.alias) aliases.set(c.alias, key);
   }
+  if (sigma !== undefined && options.initial?.sigma !== undefined) sigma.restore(options.initial.sigma);
   const episodes = new Map<string, Episode>();
   const byId = new Map([...detections, ...expectations].map((d) => [d.meta.id as string, d]));
   for (const saved of options.initial?.episodes ?? []) {
-    const detection = byId.get(saved.detection);
+    // Sigma episodes name their rule or correlation, looked up in the rule set this detector runs.
+    const rule = byId.has(saved.detection) ? undefined : sigma?.byId(saved.detection);
+    const detection = byId.get(saved.detection) ?? (rule === undefined ? undefined : sigmaDetection(rule));
     // A detection since removed or renamed: its open episode ends with it.
     if (detection === undefined) continue;
     const { novelty, ...rest } = saved;
@@ -227,20 +256,61 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     else set.add(key);
   }
 
-  function identityState(id: string): IdentityState {
+  function newIdentity(): IdentityCore {
+    const s = new IdentityCore();
+    s.slices = identityUnits.map((d) => d.identitySlice!());
+    return s;
+  }
+  function newCredential(): CredentialCore {
+    const c = new CredentialCore();
+    if (credentialUnits.length > 0) c.slices = credentialUnits.map((d) => d.credentialSlice!());
+    return c;
+  }
+  /** A saved entry's slice for a detection: under `slices` by id (version 2), else the flat entry itself (version 1). */
+  function savedSlice(o: Record<string, unknown>, id: string): Record<string, unknown> | undefined {
+    const slices = o.slices;
+    if (slices === undefined) return o;
+    const slice = slices !== null && typeof slices === 'object' ? (slices as Record<string, unknown>)[id] : undefined;
+    return slice !== null && typeof slice === 'object' ? (slice as Record<string, unknown>) : undefined;
+  }
+  function restoreIdentity(o: Record<string, unknown>): IdentityCore {
+    const s = restoreFields(new IdentityCore(), o);
+    for (const d of identityUnits) {
+      const saved = savedSlice(o, d.meta.id);
+      const fresh = d.identitySlice!() as object;
+      s.slices.push(saved === undefined ? fresh : restoreFields(fresh, saved));
+    }
+    return s;
+  }
+  function restoreCredential(o: Record<string, unknown>): CredentialCore {
+    const c = restoreFields(new CredentialCore(), o);
+    for (const d of credentialUnits) {
+      const saved = savedSlice(o, d.meta.id);
+      const fresh = d.credentialSlice!() as object;
+      c.slices.push(saved === undefined ? fresh : restoreFields(fresh, saved));
+    }
+    return c;
+  }
+  function saveEntry(core: IdentityCore | CredentialCore, units: readonly Detection[]): object {
+    const slices: Record<string, unknown> = {};
+    for (let i = 0; i < units.length; i++) slices[units[i]!.meta.id] = { ...(core.slices[i] as object) };
+    return { ...core.toJSON(), slices };
+  }
+
+  function identityState(id: string): IdentityCore {
     let s = identities.get(id);
     if (s === undefined) {
-      s = new IdentityState();
+      s = newIdentity();
       identities.set(id, s);
       if (identities.size > t.maxIdentities) evictIdentities();
     }
     return s;
   }
 
-  function credentialState(key: string): CredentialState {
+  function credentialState(key: string): CredentialCore {
     let c = credentials.get(key);
     if (c === undefined) {
-      c = new CredentialState();
+      c = newCredential();
       credentials.set(key, c);
       if (credentials.size > t.maxCredentials) evictCredentials();
     }
@@ -428,7 +498,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     ep: Episode,
     e: IdentityEvent,
     at: number,
-    s: IdentityState,
+    s: IdentityCore,
     net: string | undefined,
     fam: string | undefined,
     rkey: string | undefined,
@@ -439,7 +509,16 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       (e.client.region !== undefined && n.keys.includes(`region:${e.client.region}`));
     if (!fromNew) return [];
     const before = n.signals.size;
-    noteSignals(n, e, s, fam, rkey, config.hostingNetworks);
+    const src = (sourceSlot < 0 ? NO_SOURCES : s.slices[sourceSlot]) as Pick<SourceSlice, 'actions' | 'agents'>;
+    const fails = (failureSlot < 0 ? NO_FAILURES : s.slices[failureSlot]) as Pick<FailureSlice, 'failBurstPeak'>;
+    noteSignals(
+      n,
+      e,
+      { actions: src.actions, agents: src.agents, resources: s.resources, failBurstPeak: fails.failBurstPeak },
+      fam,
+      rkey,
+      config.hostingNetworks,
+    );
     if (n.signals.size === before) return [];
     if (options.severity?.[ep.detection.meta.id] === undefined) {
       const sev = noveltySeverity(n);
@@ -524,17 +603,16 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   }
 
   /**
-   * Updates state with an event, alerting or not: a novelty alerts once and is then part of the
-   * identity's history (the alert stands; a benign change does not alert forever). The hour profile
-   * and the rate and network peaks commit late, so a burst never excuses itself while it happens.
+   * Updates the shared core with an event, alerting or not (the detections' `learn` steps update their
+   * own slices): a novelty alerts once and is then part of the identity's history (the alert stands;
+   * a benign change does not alert forever).
    */
-  function learn(
+  function learnCore(
     e: IdentityEvent,
     now: number,
-    s: IdentityState,
-    c: CredentialState | undefined,
+    s: IdentityCore,
+    c: CredentialCore | undefined,
     net: string | undefined,
-    fam: string | undefined,
     rkey: string | undefined,
   ): void {
     if (s.first === 0) s.first = now;
@@ -542,123 +620,18 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     s.events++;
     const day = Math.floor(now / DAY_MS);
     s.activeDays.touch(String(day), now);
-    learnBaselines(e, now, s, net, fam, rkey);
-    learnCounters(e, now, s, c, net, day);
-  }
-
-  function learnBaselines(
-    e: IdentityEvent,
-    now: number,
-    s: IdentityState,
-    net: string | undefined,
-    fam: string | undefined,
-    rkey: string | undefined,
-  ): void {
-    const how = hourOfWeek(now);
-    const lastPending = s.hoursPending[s.hoursPending.length - 1];
-    if (lastPending === undefined || lastPending[1] !== how || now - lastPending[0] > HOUR_MS) s.hoursPending.push([now, how]);
-    if (s.hoursPending.length > 64) s.hoursPending.shift();
     if (net !== undefined) s.nets.touch(net, now);
-    if (e.client.region !== undefined) s.regions.touch(e.client.region, now);
-    if (fam !== undefined) s.agents.touch(fam, now);
     if (rkey !== undefined) s.resources.touch(rkey, now);
-    s.actions.touch(e.action, now);
-    const ns = resourceNamespace(e);
-    if (ns !== undefined) s.namespaces.touch(ns, now);
-    if (e.client.workload !== undefined) s.workloads.touch(e.client.workload, now);
-    if (
-      e.tags.includes('privilege.change') ||
-      (e.tags.includes('credential.issued') &&
-        (e.action.endsWith(':CreateAccessKey') ||
-          /^(?:gcp-service-account-key|entra-|openai-api-key)/.test(e.credential?.type ?? '')))
-    ) {
-      s.privileged.touch(e.action, now);
-      s.privileged.touch(`${e.action} ${e.resource?.id ?? ''}`, now);
-    }
-    const tool = e.agent?.tool;
-    if (tool !== undefined) {
-      const chain = e.agent?.traceId ?? e.identity.session ?? '';
-      const prev = s.lastTool.get(chain);
-      if (prev !== undefined) s.bigrams.touch(`${prev}>${tool}`, now);
-      s.tools.touch(tool, now);
-    }
-    if (e.agent?.destination !== undefined) s.destinations.touch(e.agent.destination, now);
-  }
-
-  function learnCounters(
-    e: IdentityEvent,
-    now: number,
-    s: IdentityState,
-    c: CredentialState | undefined,
-    net: string | undefined,
-    day: number,
-  ): void {
-    while (s.hoursPending.length > 0 && s.hoursPending[0]![0] < now - 2 * HOUR_MS) s.hours[s.hoursPending.shift()![1]]!++;
-    if (net !== undefined) {
-      s.recentNets.touch(net, now);
-      // How many networks at once is normal is committed one window late, so a burst that is
-      // happening now never raises its own bar.
-      const active = s.recentNets.countSince(now - NETWORK_WINDOW_MS);
-      if (active > s.netsAtOncePeak) s.netsPending.push([now, active]);
-      while (s.netsPending.length > 0 && s.netsPending[0]![0] < now - NETWORK_WINDOW_MS) {
-        const [, n] = s.netsPending.shift()!;
-        if (n > s.netsAtOncePeak) s.netsAtOncePeak = n;
-      }
-      if (s.netsPending.length > 64) s.netsPending.splice(0, s.netsPending.length - 64);
-    }
-    // Rate: close the open bucket when this event falls past it.
-    if (now - s.bucketStart >= BUCKET_MS) {
-      if (s.bucketStart !== 0) {
-        // The bucket before the one closing now joins the peak; a bucket that alerted never does.
-        s.peak *= 0.998;
-        if (!s.pendingBucketAlerted && s.pendingBucket > s.peak) s.peak = s.pendingBucket;
-        s.pendingBucket = s.bucketCount;
-        s.pendingBucketAlerted = s.bucketAlerted;
-        s.closedBuckets++;
-      }
-      s.bucketStart = now - (now % BUCKET_MS);
-      s.bucketCount = 0;
-      s.bucketAlerted = false;
-    }
-    s.bucketCount++;
     if (isInteractive(e)) s.interactive++;
     else if (e.credential?.lifecycle === 'used' && e.outcome !== 'failure') s.programmatic++;
-    // Failures: a success ends a run of failures; a run that ended without an alert is normal for this identity.
-    const windowMs = t.failureWindowMinutes * 60_000;
-    if (e.outcome === 'failure') {
-      s.failures = s.failures.filter(([tt]) => tt >= now - windowMs);
-      if (s.failures.length < 1000) s.failures.push([now, net ?? '']);
-    } else if (e.outcome === 'success' && s.failures.length > 0) {
-      s.failures = [];
-    }
-    // Agents: the previous tool of each chain, and the last secret read.
-    const tool = e.agent?.tool;
-    if (tool !== undefined) {
-      const chain = e.agent?.traceId ?? e.identity.session ?? '';
-      s.lastTool.set(chain, tool);
-      if (e.tags.includes('secret.read')) {
-        s.secretReadAt = now;
-        s.secretReadTrace = chain;
-      }
-    }
-
-    // Credentials: who presents them, from which workloads, how many minutes a day.
+    // Credentials: who last presented them, their lifetime as the log states it, their days of use.
     if (c !== undefined && e.credential !== undefined) {
       if (c.first === 0) c.first = now;
       if (now > c.last) c.last = now;
       // Issuance events name the issuer (an STS caller, an OIDC subject) next to the key they issue:
       // only presenting a credential says who holds it.
-      const presented = e.credential.lifecycle === 'used';
-      if (!isAnonymous(e.identity) && presented) {
-        c.own('identities').touch(e.identity.id, now);
-        if (c.holder?.id !== e.identity.id) {
-          c.holder = { id: e.identity.id, type: e.identity.type, ...(e.identity.name ? { name: e.identity.name } : {}) };
-        }
-      }
-      // Workloads and addresses matter for workload-bound tokens only (see the shared detection).
-      if (presented && e.credential.type === 'k8s-token') {
-        if (e.client.workload !== undefined) c.own('workloads').touch(e.client.workload, now);
-        if (e.client.ip !== undefined) c.own('addresses').touch(e.client.ip, now);
+      if (e.credential.lifecycle === 'used' && !isAnonymous(e.identity) && c.holder?.id !== e.identity.id) {
+        c.holder = { id: e.identity.id, type: e.identity.type, ...(e.identity.name ? { name: e.identity.name } : {}) };
       }
       if (e.credential.issuedAt !== undefined) {
         const issued = Date.parse(e.credential.issuedAt);
@@ -669,39 +642,27 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         if (!Number.isNaN(exp)) c.expiresAt = exp;
       }
       if (e.tags.includes('credential.no-expiry')) c.noExpiry = true;
-      if (e.outcome !== 'failure') {
-        if (c.today !== day) {
-          c.today = day;
-          c.usedDays++;
-          c.minutesToday = 0;
-        }
-        const minute = Math.floor(now / 60_000);
-        if (minute !== c.lastMinute) {
-          c.lastMinute = minute;
-          c.minutesToday++;
-          c.usedMinutes++;
-        }
+      if (e.outcome !== 'failure' && c.today !== day) {
+        c.today = day;
+        c.usedDays++;
       }
     }
-    lifecycle(e, now);
   }
 
-  /** Issuance, deactivation and revocation name a credential (the subject), often not the caller's. */
+  /**
+   * Issuance, deactivation and revocation name a credential (the subject), often not the caller's.
+   * Reads only normalised fields: the parsers say which name is an alias of which key
+   * (credential.alias) and which credentials are long-term ones a newer one rotates out (credential.longTerm).
+   */
   function lifecycle(e: IdentityEvent, now: number): void {
     const cred = e.credential;
     if (cred === undefined || e.outcome === 'failure') return;
-    // GitHub: a token in use carries both its hashed_token (the key) and its token_id; lifecycle
-    // events name only the token_id. Remember the pair so a revocation reaches the key in use.
-    const tokenId = e.source === 'github-audit' ? (e.raw.extra as Record<string, unknown> | undefined)?.token_id : undefined;
-    if (
-      cred.lifecycle === 'used' &&
-      (typeof tokenId === 'number' || typeof tokenId === 'string') &&
-      tokenId !== 0 &&
-      tokenId !== ''
-    ) {
+    // A token in use may carry the other name its lifecycle events use (GitHub's token_id): remember
+    // the pair so a revocation reaches the key in use.
+    if (cred.lifecycle === 'used' && cred.alias !== undefined && cred.alias !== '') {
       const c = credentials.get(cred.key);
       if (c !== undefined && c.alias === '') {
-        c.alias = String(tokenId);
+        c.alias = cred.alias;
         aliases.set(c.alias, cred.key);
       }
     }
@@ -716,8 +677,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         const exp = Date.parse(cred.expiresAt);
         if (!Number.isNaN(exp)) sub.expiresAt = exp;
       }
-      const rotatable = ROTATABLE.test(cred.type) && !subjectKey.startsWith('ASIA');
-      if (rotatable) {
+      if (cred.longTerm === true) {
         const owner = e.identity.id;
         // A new long-term credential for an identity that already has one: the old ones are being rotated out.
         for (const other of owned.get(owner) ?? []) {
@@ -732,7 +692,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (e.tags.includes('credential.deactivated')) credentialState(subjectKey).deactivatedAt = now;
     if (e.tags.includes('credential.revoked')) credentialState(subjectKey).revokedAt = now;
     // A long-term key seen in use becomes known as its identity's, so a later new key means rotation.
-    if (cred.lifecycle === 'used' && ROTATABLE.test(cred.type) && cred.key.startsWith('AKIA') && e.identity.type !== 'unknown') {
+    if (cred.lifecycle === 'used' && cred.longTerm === true && e.identity.type !== 'unknown') {
       const c = credentials.get(cred.key);
       if (c !== undefined && c.owner === '') {
         c.owner = e.identity.id;
@@ -740,6 +700,22 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       }
     }
   }
+
+  /** The one context handed to every detection, refilled per event (detections read it and never keep it). */
+  const ctx: Mutable<DetectionContext> = {
+    config: t,
+    windows: config.windows,
+    now: 0,
+    identity: new IdentityCore(),
+    credential: undefined,
+    warm: false,
+    nonHuman: false,
+    learning: false,
+    net: undefined,
+    agentFamily: undefined,
+    resource: undefined,
+    credentialState: (key) => credentials.get(key),
+  };
 
   function process(e: IdentityEvent): Alert[] {
     const now = Date.parse(e.time);
@@ -756,44 +732,40 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const net = networkOf(e.client.ip);
     const fam = userAgentFamily(e.client.userAgent);
     const rkey = resourceKey(e);
-    for (const d of expectations) {
-      const tr = d.evaluate(e, {
-        ...baseContext,
-        now,
-        identity: s,
-        credential: c,
-        warm: true,
-        nonHuman: isNonHumanIdentity(e.identity.type, s),
-        net,
-        agentFamily: fam,
-        resource: rkey,
-      });
-      if (tr !== undefined && !excepted(d.meta.id, e)) out.push(...trigger(d, e, now, tr));
+    const learning = now < learnUntil;
+    ctx.now = now;
+    ctx.identity = s;
+    ctx.credential = c;
+    ctx.nonHuman = isNonHumanIdentity(e.identity.type, s);
+    ctx.learning = learning;
+    ctx.net = net;
+    ctx.agentFamily = fam;
+    ctx.resource = rkey;
+    if (expectations.length > 0) {
+      ctx.warm = true;
+      for (const d of expectations) {
+        const tr = d.evaluate(e, ctx, undefined, undefined);
+        if (tr !== undefined && !excepted(d.meta.id, e)) out.push(...trigger(d, e, now, tr));
+      }
     }
-    if (now < learnUntil) {
+    ctx.warm = s.events >= t.warmupEvents && now - s.first >= t.warmupHours * HOUR_MS;
+    const iSlices = s.slices;
+    const cSlices = c?.slices;
+    if (learning) {
       stats.learned++;
     } else {
-      const ctx: DetectionContext = {
-        config: t,
-        windows: config.windows,
-        now,
-        identity: s,
-        credential: c,
-        warm: s.events >= t.warmupEvents && now - s.first >= t.warmupHours * HOUR_MS,
-        nonHuman: isNonHumanIdentity(e.identity.type, s),
-        net,
-        agentFamily: fam,
-        resource: rkey,
-        credentialState: (key) => credentials.get(key),
-      };
-      for (const d of detections) {
-        const tr = d.evaluate(e, ctx);
-        if (tr === undefined || excepted(d.meta.id, e)) continue;
+      for (let k = 0; k < evaluateSteps.length; k++) {
+        const is = identitySlot[k]!;
+        const cs = credentialSlot[k]!;
+        const mine = is < 0 ? undefined : iSlices[is];
+        const myCredential = cs < 0 || cSlices === undefined ? undefined : cSlices[cs];
+        const tr = evaluateSteps[k]!(e, ctx, mine, myCredential) as Trigger | undefined;
+        if (tr === undefined) continue;
+        const d = detections[k]!;
+        if (excepted(d.meta.id, e)) continue;
         out.push(...trigger(d, e, now, tr));
         // Detections that fire once per bucket or per day remember that they did.
-        if (d.meta.id === 'runtime.identity.rate-spike') s.bucketAlerted = now - s.bucketStart < BUCKET_MS;
-        if (d.meta.id === 'runtime.credential.long-lived-idle' && c !== undefined) c.idleAlertedDay = Math.floor(now / DAY_MS);
-        if (d.meta.id === 'runtime.auth.failures-then-success') s.failures = [];
+        firedSteps[k]?.(e, ctx, mine, myCredential);
       }
       const open = openNovelty.get(e.identity.id);
       if (open !== undefined) out.push(...observeNovelty(open, e, now, s, net, fam, rkey));
@@ -802,7 +774,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     // every detection they stay quiet while learning and honour exceptions.
     if (sigma !== undefined) {
       for (const m of sigma.evaluate(e, rawRecordOf(e), now)) {
-        if (now < learnUntil) continue;
+        if (learning) continue;
         const d = sigmaDetection(m.rule);
         if (excepted(d.meta.id, e)) continue;
         const earlier = m.events.filter((x) => x !== e);
@@ -811,13 +783,15 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         );
       }
     }
-    // A success after failures that raised no alert was normal: remember the size of that run.
-    if (e.outcome === 'success' && s.failures.length > 0) {
-      const windowMs = t.failureWindowMinutes * 60_000;
-      const run = s.failures.filter(([tt]) => tt >= now - windowMs).length;
-      if (run > s.failBurstPeak && (now < learnUntil || run < Math.max(t.failures, s.failBurstPeak * 3))) s.failBurstPeak = run;
+    // Every detection learns from the event, after all have judged it: the hour profile and the rate
+    // and network peaks commit late, so a burst never excuses itself while it happens.
+    for (let j = 0; j < learnSteps.length; j++) {
+      const is = learnIdentitySlot[j]!;
+      const cs = learnCredentialSlot[j]!;
+      learnSteps[j]!(e, ctx, is < 0 ? undefined : iSlices[is], cs < 0 || cSlices === undefined ? undefined : cSlices[cs]);
     }
-    learn(e, now, s, c, net, fam, rkey);
+    learnCore(e, now, s, c, net, rkey);
+    lifecycle(e, now);
     return out;
   }
 
@@ -825,9 +799,9 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     process,
     finish: () => sweep(Number.POSITIVE_INFINITY, true),
     snapshot: () => ({
-      version: 1,
-      identities: [...identities].map(([id, s]) => [id, s.toJSON()]),
-      credentials: [...credentials].map(([key, c]) => [key, c.toJSON()]),
+      version: 2,
+      identities: [...identities].map(([id, s]) => [id, saveEntry(s, identityUnits)]),
+      credentials: [...credentials].map(([key, c]) => [key, saveEntry(c, credentialUnits)]),
       watermark,
       episodes: [...episodes.values()].map(({ novelty, ...ep }) => ({
         ...ep,
@@ -835,6 +809,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         ...(novelty ? { novelty: { ...novelty, signals: [...novelty.signals] } } : {}),
       })),
       lastSweep,
+      ...(sigma === undefined ? {} : { sigma: sigma.snapshot() }),
     }),
     get stats() {
       stats.identities = identities.size;

@@ -84,83 +84,41 @@ export class Latest {
 }
 
 /**
- * Fills a fresh state with what `toJSON` saved: a Recent or Latest field is rebuilt with the fresh
- * field's capacity, any other field is taken when its type matches the fresh default, and fields the
- * state no longer has are dropped.
+ * Fills a fresh object with what `toJSON` saved: a Recent or Latest field is rebuilt with the fresh
+ * field's capacity (an empty one stays the fresh one, which may be a shared empty set), any other field
+ * is taken when its type matches the fresh default, and fields the object no longer has are dropped.
+ * Slices of detections and the shared cores are restored this way, so a slice restored from a
+ * snapshot of an older version (one flat object per identity) simply picks the fields it knows.
  */
-/**
- * Empty sets shared by every credential until it writes to one: tens of thousands of short-lived
- * credentials (STS sessions, Vault tokens, pod tokens) never need all three of their sets, and three
- * Maps each cost more than the rest of the credential.
- */
-const NO_IDENTITIES = new Recent(8);
-const NO_WORKLOADS = new Recent(32);
-const NO_ADDRESSES = new Recent(8);
-const SHARED_EMPTY = new Set<Recent>([NO_IDENTITIES, NO_WORKLOADS, NO_ADDRESSES]);
-
-function restore<T extends IdentityState | CredentialState>(s: T, o: Record<string, unknown>): T {
-  const fields = s as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(o)) {
+export function restoreFields<T extends object>(fresh: T, o: Record<string, unknown>): T {
+  const fields = fresh as unknown as Record<string, unknown>;
+  for (const k of Object.keys(fields)) {
+    if (k === 'slices' || !Object.hasOwn(o, k)) continue;
+    const v = o[k];
     const current = fields[k];
-    if (current instanceof Recent && Array.isArray(v)) {
-      // An empty set stays the shared empty one (see CredentialState.own).
-      if (v.length > 0 || !SHARED_EMPTY.has(current)) fields[k] = new Recent(current.cap, v as Array<[string, number]>);
-    } else if (current instanceof Latest && Array.isArray(v)) {
-      fields[k] = new Latest(current.cap, v as Array<[string, string]>);
-    } else if (current !== undefined && typeof current === typeof v) {
-      fields[k] = v;
+    if (current instanceof Recent) {
+      if (Array.isArray(v) && (v.length > 0 || current.size > 0))
+        fields[k] = new Recent(current.cap, v as Array<[string, number]>);
+    } else if (current instanceof Latest) {
+      if (Array.isArray(v)) fields[k] = new Latest(current.cap, v as Array<[string, string]>);
+    } else if (current === null ? typeof v === 'object' : current !== undefined && typeof current === typeof v) {
+      if (Array.isArray(current) === Array.isArray(v)) fields[k] = v;
     }
   }
-  return s;
+  return fresh;
 }
 
-/** Everything remembered about one identity. */
-export class IdentityState {
+/**
+ * The shared core of an identity: what the engine, eviction and several detections read. Everything
+ * else an identity remembers lives in the slices of the detections that need it (`slices`, in the
+ * order of the detector's list; see engine.ts).
+ */
+export class IdentityCore {
   first = 0;
   last = 0;
   events = 0;
-  nets = new Recent(64);
-  regions = new Recent(16);
-  agents = new Recent(32);
-  resources = new Recent(256);
-  actions = new Recent(256);
-  /** Privilege-changing actions with their target (`iam:AttachRolePolicy arn:…`), and without. */
-  privileged = new Recent(128);
-  namespaces = new Recent(64);
-  workloads = new Recent(128);
-  tools = new Recent(128);
-  bigrams = new Recent(512);
-  destinations = new Recent(128);
-  /** Event counts per hour of the week (UTC). */
-  hours: number[] = new Array(168).fill(0);
-  /**
-   * Activity not yet in `hours`: committed two hours late, so a login at 03:00 does not make 03:00
-   * "normal" for the secret read that follows it a minute later.
-   */
-  hoursPending: Array<[number, number]> = [];
   /** Days (epoch day numbers) on which the identity was active, for "how long have we known it". */
   activeDays = new Recent(64);
-  /** Five-minute rate buckets: the open bucket and a slowly decaying peak of closed ones. */
-  bucketStart = 0;
-  bucketCount = 0;
-  bucketAlerted = false;
-  peak = 0;
-  closedBuckets = 0;
-  /** The last closed bucket, committed to the peak one bucket later (a burst's first bucket must not raise its own bar). */
-  pendingBucket = 0;
-  pendingBucketAlerted = false;
-  /** Recent failures (time, network) for failure-then-success, and the largest burst seen while normal. */
-  failures: Array<[number, string]> = [];
-  failBurstPeak = 0;
-  /** Recent (time, network) for "many networks at once", and the largest count of them seen while normal. */
-  recentNets = new Recent(64);
-  netsAtOncePeak = 0;
-  /** Counts of networks at once waiting one window before they may raise the peak. */
-  netsPending: Array<[number, number]> = [];
-  /** Agent chains: last tool per trace or session, and a recent secret read. */
-  lastTool = new Latest(64);
-  secretReadAt = 0;
-  secretReadTrace = '';
   /**
    * How the identity authenticates: events that presented a token (programmatic access) and events
    * of a person at work (a sign-in, a browser, a web action with no token). A machine user is a
@@ -168,40 +126,33 @@ export class IdentityState {
    */
   programmatic = 0;
   interactive = 0;
+  /**
+   * Networks the identity used (generalised, see features.ts networkOf): new-source judges novelty
+   * against them, failures-then-success a success from a network never used, novelty its fleet.
+   */
+  nets = new Recent(64);
+  /** Resources the identity touched (features.ts resourceKey): resource-mismatch, and novelty's secret reads. */
+  resources = new Recent(256);
+  /** The detections' slices, by position in the detector's list; not part of the core's JSON. */
+  slices: unknown[] = [];
 
-  toJSON(): object {
-    return { ...this };
-  }
-
-  static fromJSON(o: Record<string, unknown>): IdentityState {
-    return restore(new IdentityState(), o);
+  toJSON(): Record<string, unknown> {
+    const { slices: _, ...rest } = this;
+    return rest;
   }
 }
 
-/** Everything remembered about one credential (by the key runtime logs name it with). */
-export class CredentialState {
+/** The shared core of a credential (by the key runtime logs name it with): lifecycle, holder, days of use. */
+export class CredentialCore {
   first = 0;
   last = 0;
-  identities: Recent = NO_IDENTITIES;
-  workloads: Recent = NO_WORKLOADS;
   /**
-   * Another name the provider uses for this credential in lifecycle events: GitHub logs a token's
-   * `hashed_token` when it is used but only its `token_id` when it is created or revoked.
+   * Another name the provider uses for this credential in lifecycle events (the parsers'
+   * credential.alias: GitHub names a token by its `token_id` when it is created or revoked).
    */
   alias = '';
   /** The identity that last presented it (a revoked token's later use is logged with no identity). */
   holder: { id: string; type: string; name?: string } | null = null;
-  /** Source addresses, exactly: a workload-bound token (Kubernetes JTI) comes from one pod address. */
-  addresses: Recent = NO_ADDRESSES;
-
-  /** The credential's own set for writing, made on first write (reads of the shared empty ones are fine). */
-  own(field: 'identities' | 'workloads' | 'addresses'): Recent {
-    const current = this[field];
-    if (!SHARED_EMPTY.has(current)) return current;
-    const fresh = new Recent(current.cap);
-    this[field] = fresh;
-    return fresh;
-  }
   /** Lifecycle, from issuance, deactivation, deletion and revocation events. */
   issuedAt = 0;
   expiresAt = 0;
@@ -212,19 +163,14 @@ export class CredentialState {
   replacedAt = 0;
   /** The identity the credential belongs to, when a lifecycle event said so. */
   owner = '';
-  /** Distinct minutes of use per day, for "alive for months, used minutes a day". */
-  minutesToday = 0;
+  /** Days of use (eviction forgets credentials used on one day only first) and the day last counted. */
   today = 0;
-  lastMinute = 0;
   usedDays = 0;
-  usedMinutes = 0;
-  idleAlertedDay = 0;
+  /** The detections' credential slices, by position; not part of the core's JSON. */
+  slices: unknown[] = [];
 
-  toJSON(): object {
-    return { ...this };
-  }
-
-  static fromJSON(o: Record<string, unknown>): CredentialState {
-    return restore(new CredentialState(), o);
+  toJSON(): Record<string, unknown> {
+    const { slices: _, ...rest } = this;
+    return rest;
   }
 }

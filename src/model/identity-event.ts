@@ -81,6 +81,20 @@ export const IdentityEventSchema = z.object({
       /** When the credential was issued, where the log says (Vault token_issue_time). */
       issuedAt: z.string().optional(),
       expiresAt: z.string().optional(),
+      /**
+       * Another name the provider gives the same credential (`key`) in its lifecycle events, where it
+       * logs both on use: GitHub's `token_id` beside the `hashed_token`. A later revocation by that name
+       * reaches the key in use.
+       */
+      alias: z.string().optional(),
+      /**
+       * The credential the event names (the subject of an issuance, else the key) is a long-term one of
+       * the acting identity, not a session or short-lived token: a newer one issued to the same identity
+       * rotates it out. Parsers set it where the log shows it: AWS access keys (AKIA…) in use, or issued
+       * by a caller presenting its own long-term key; GitHub personal access and OAuth tokens and Okta API
+       * tokens issued or revoked by the actor.
+       */
+      longTerm: z.boolean().optional(),
     })
     .optional(),
   /** Normalised `source:verb` style action: `s3:GetObject`, `vault:read`, `k8s:list`, `git.clone`. */

@@ -5,8 +5,8 @@
  * key minting a key for another service account and granting roles/owner.
  */
 import type { DetectionId } from '../model/alert.js';
-import { gcpEntry, gcpKeyId } from '../telemetry/parsers/gcp-audit.samples.js';
 import { type AttackPlanContext, EpisodeBuilder, type Variant } from './attacks.js';
+import { gcpEntry, gcpKeyId } from './gcp-entry.js';
 import { createRng, type Rng, seedOf } from './random.js';
 import { DAY, HOUR, MINUTE } from './types.js';
 import { attackerIp } from './world.js';

@@ -1,18 +1,22 @@
 import type { Detection } from '../detection.js';
-import { agentToolChain } from './agent-tool-chain.js';
-import { failuresThenSuccess } from './failures-then-success.js';
-import { fleetChange } from './fleet-change.js';
-import { longLivedIdle } from './long-lived-idle.js';
-import { newSource } from './new-source.js';
-import { offHours } from './off-hours.js';
-import { privilegeEscalation } from './privilege-escalation.js';
-import { rateSpike } from './rate-spike.js';
-import { resourceMismatch } from './resource-mismatch.js';
-import { reuseAfterRevocation } from './reuse-after-revocation.js';
-import { rotatedStillUsed } from './rotated-still-used.js';
-import { sharedCredential } from './shared-credential.js';
+import { agentToolChain } from './agent-tool-chain/index.js';
+import { failuresThenSuccess } from './failures-then-success/index.js';
+import { fleetChange } from './fleet-change/index.js';
+import { longLivedIdle } from './long-lived-idle/index.js';
+import { newSource } from './new-source/index.js';
+import { offHours } from './off-hours/index.js';
+import { privilegeEscalation } from './privilege-escalation/index.js';
+import { rateSpike } from './rate-spike/index.js';
+import { resourceMismatch } from './resource-mismatch/index.js';
+import { reuseAfterRevocation } from './reuse-after-revocation/index.js';
+import { rotatedStillUsed } from './rotated-still-used/index.js';
+import { sharedCredential } from './shared-credential/index.js';
 
-/** Every built-in detection, in one list; nothing registers itself on import. */
+/**
+ * Every built-in detection, in one list; nothing registers itself on import. Each is one folder of
+ * this directory: `meta.yaml` (what it is), `index.ts` (its state slices and steps), `examples/`
+ * (event sequences that must fire it and look-alikes that must not; run by examples.test.ts).
+ */
 export const DETECTIONS: readonly Detection[] = [
   newSource,
   reuseAfterRevocation,

@@ -22,7 +22,7 @@ export {
   type SigmaRule,
   type SigmaSource,
 } from './rule.js';
-export { createSigmaRuleSet, type SigmaMatch, type SigmaRuleSet } from './ruleset.js';
+export { createSigmaRuleSet, type SavedGroup, type SigmaMatch, type SigmaRuleSet, type SigmaSavedState } from './ruleset.js';
 
 /** The bundled NHI rule pack. */
 export function builtinRulesDir(): string {

@@ -42,6 +42,18 @@ interface Group {
   events: IdentityEvent[];
 }
 
+/** A correlation's open window for one group, as a snapshot keeps it. */
+export interface SavedGroup {
+  times: number[];
+  values: Array<[string, number]>;
+  seen: Array<[number, number]>;
+  chain: number[];
+  events: IdentityEvent[];
+}
+
+/** Open correlation windows by correlation id, then by group key: what a detector snapshot keeps of Sigma. */
+export type SigmaSavedState = Array<[string, Array<[string, SavedGroup]>]>;
+
 export interface SigmaRuleSet {
   readonly rules: readonly SigmaRule[];
   readonly correlations: readonly SigmaCorrelation[];
@@ -53,6 +65,12 @@ export interface SigmaRuleSet {
    * returns the rules and correlations that fire.
    */
   evaluate(e: IdentityEvent, raw: unknown, now: number): SigmaMatch[];
+  /** The rule or correlation with this id, if the set has one (episodes restored from a snapshot name theirs by id). */
+  byId(id: string): SigmaRule | SigmaCorrelation | undefined;
+  /** The open correlation windows, for a detector snapshot. */
+  snapshot(): SigmaSavedState;
+  /** Reopens saved windows; those of correlations the set no longer has are dropped. */
+  restore(state: SigmaSavedState): void;
 }
 
 function buildIndex(rules: readonly SigmaRule[]): Map<SigmaSource, SourceIndex> {
@@ -232,6 +250,50 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
     return out;
   }
 
+  const byId = new Map<string, SigmaRule | SigmaCorrelation>();
+  for (const r of loaded.rules) byId.set(r.id, r);
+  for (const c of loaded.correlations) byId.set(c.id, c);
+
+  function snapshot(): SigmaSavedState {
+    const out: SigmaSavedState = [];
+    for (const [c, byGroup] of groups) {
+      if (byGroup.size === 0) continue;
+      const list: Array<[string, SavedGroup]> = [];
+      for (const [key, g] of byGroup) {
+        list.push([
+          key,
+          { times: [...g.times], values: [...g.values], seen: [...g.seen], chain: [...g.chain], events: [...g.events] },
+        ]);
+      }
+      out.push([c.id, list]);
+    }
+    return out;
+  }
+
+  function restore(state: SigmaSavedState): void {
+    if (!Array.isArray(state)) return;
+    for (const entry of state) {
+      if (!Array.isArray(entry) || !Array.isArray(entry[1])) continue;
+      const c = byId.get(String(entry[0]));
+      if (c === undefined || c.kind !== 'correlation') continue;
+      let byGroup = groups.get(c);
+      if (byGroup === undefined) {
+        byGroup = new Map();
+        groups.set(c, byGroup);
+      }
+      for (const [key, g] of entry[1]) {
+        if (byGroup.size >= MAX_GROUPS) break;
+        byGroup.set(String(key), {
+          times: Array.isArray(g?.times) ? g.times.slice(0, MAX_EVENTS_PER_GROUP) : [],
+          values: new Map(Array.isArray(g?.values) ? g.values.slice(0, MAX_EVENTS_PER_GROUP) : []),
+          seen: new Map(Array.isArray(g?.seen) ? g.seen : []),
+          chain: Array.isArray(g?.chain) ? g.chain : [],
+          events: Array.isArray(g?.events) ? g.events.slice(-EVIDENCE) : [],
+        });
+      }
+    }
+  }
+
   return {
     rules: loaded.rules,
     correlations: loaded.correlations,
@@ -240,5 +302,8 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
       return checks;
     },
     evaluate,
+    byId: (id) => byId.get(id),
+    snapshot,
+    restore,
   };
 }

@@ -62,6 +62,7 @@ describe('cloudtrail identity', () => {
     assert.equal(e.credential?.type, 'aws-access-key');
     assert.ok(e.credential?.key.startsWith('AKIA'));
     assert.equal(e.credential?.lifecycle, 'used');
+    assert.equal(e.credential?.longTerm, true, 'an AKIA key in use is long-term');
   });
 
   test('assumed role: the role ARN across rotating sessions, session name kept', () => {
@@ -160,6 +161,7 @@ describe('cloudtrail credentials and tags', () => {
       assert.equal(e.credential?.lifecycle, 'issued');
       assert.ok(e.credential?.key.startsWith('AKIA'), 'the key is the caller’s');
       assert.ok(e.credential?.subject?.startsWith('ASIA'));
+      assert.equal(e.credential?.longTerm, undefined, 'a session key is never long-term');
       assert.equal(Date.parse(e.credential?.expiresAt ?? '') - Date.parse(e.time), 3600_000);
       assert.equal(e.resource?.id, 'arn:aws:iam::123456789012:role/service/app-deploy');
     } finally {
@@ -184,6 +186,8 @@ describe('cloudtrail credentials and tags', () => {
     assert.deepEqual(created.tags, ['credential.issued']);
     assert.ok(created.credential?.subject?.startsWith('AKIA'));
     assert.ok(created.credential?.key.startsWith('ASIA'));
+    // Issued from a session: the log does not show the new key to be the caller's own.
+    assert.equal(created.credential?.longTerm, undefined);
     assert.deepEqual(deactivated.tags, ['credential.deactivated']);
     assert.equal(deactivated.credential?.lifecycle, 'deactivated');
     assert.deepEqual(deleted.tags, ['credential.revoked']);

@@ -234,6 +234,10 @@ function parseCloudTrail(record: unknown, origin: RecordOrigin): IdentityEvent[]
   if (credential !== undefined) {
     if (subject !== undefined) credential.subject = subject;
     if (expiresAt !== undefined) credential.expiresAt = expiresAt;
+    // A long-term key (AKIA…) in use, or a key other than a session key issued by a caller presenting
+    // its own long-term key: rotation replaces these (STS session keys are never rotated).
+    if (credential.type === 'aws-access-key' && (lifecycle === 'used' || !subject?.startsWith('ASIA')))
+      credential.longTerm = true;
   }
 
   // --- client

@@ -58,7 +58,13 @@ describe('github audit identity and credential', () => {
     assert.equal(e.time, new Date(r['@timestamp'] as number).toISOString());
     assert.equal(e.source, 'github-audit');
     assert.deepEqual(e.identity, { id: 'svc-build', type: 'user', name: 'svc-build', scope: 'example-org' });
-    assert.deepEqual(e.credential, { key: r.hashed_token, type: 'github-pat-classic', lifecycle: 'used' });
+    // The token_id beside the hashed_token is the name its lifecycle events use: the alias.
+    assert.deepEqual(e.credential, {
+      key: r.hashed_token,
+      type: 'github-pat-classic',
+      lifecycle: 'used',
+      alias: String(r.token_id),
+    });
     assert.deepEqual(e.resource, { type: 'repo', id: 'example-org/payments' });
     assert.equal(e.client.ip, r.actor_ip);
     assert.equal(e.client.location, 'US');
@@ -104,14 +110,17 @@ describe('github audit identity and credential', () => {
       type: 'github-pat-fine-grained',
       lifecycle: 'issued',
       subject: String(r.token_id),
+      longTerm: true,
     });
     assert.deepEqual(find('personal_access_token.request_created').tags, ['credential.issued']);
     const revoked = find('personal_access_token.access_revoked');
     assert.deepEqual(revoked.tags, ['credential.revoked']);
     assert.equal(revoked.credential?.subject, String(r.token_id));
+    assert.equal(revoked.credential?.longTerm, true);
     // The later use of the revoked token carries the same token_id next to its hashed_token.
     const reuse = find('repo.download_zip', 1);
     assert.equal(reuse.raw.extra?.token_id, r.token_id);
+    assert.equal(reuse.credential?.alias, String(r.token_id));
     assert.equal(reuse.client.location, 'SG');
 
     assert.deepEqual(find('oauth_access.create').tags, ['credential.issued']);

@@ -239,9 +239,15 @@ function parseGitHubAudit(record: unknown, origin: RecordOrigin): IdentityEvent[
   if (hashed !== undefined) {
     credential = { key: hashed, type: tokenType ?? 'github-token', lifecycle };
     if (subject !== undefined) credential.subject = subject;
+    // A token in use is logged with its hashed_token and its token_id; its lifecycle events name only
+    // the token_id: that is the alias that joins them.
+    const alias = lifecycle === 'used' ? tokenAlias(r.token_id ?? data?.token_id) : undefined;
+    if (alias !== undefined) credential.alias = alias;
   } else if (subject !== undefined) {
     credential = { key: subject, type: subjectType ?? 'github-token', lifecycle, subject };
   }
+  // Personal access and OAuth tokens the actor issues or revokes are its long-term credentials.
+  if (credential?.subject !== undefined && LONG_TERM.test(credential.type)) credential.longTerm = true;
 
   // --- resource: the repository, else the org or enterprise.
   const repo = str(r.repo) ?? str(r.repository);
@@ -317,6 +323,16 @@ function tokenTypeOf(t: string): string {
     else if (!slug.endsWith('-')) slug += '-';
   }
   return slug.endsWith('-') ? slug.slice(0, -1) : slug;
+}
+
+/** Token types that live until revoked and that a newer token of the same user replaces. */
+const LONG_TERM = /^github-(?:pat|oauth)/;
+
+/** A token_id as the alias of a token in use: a non-zero number or a non-empty string, as raw.extra keeps it. */
+function tokenAlias(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.length > 0 ? v.slice(0, MAX_EXTRA_STRING) : undefined;
+  const n = num(v);
+  return n === undefined || n === 0 ? undefined : String(n);
 }
 
 function rawOf(r: Rec, data: Rec | undefined, origin: RecordOrigin): IdentityEvent['raw'] {

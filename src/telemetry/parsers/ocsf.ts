@@ -208,6 +208,8 @@ function pushEvent(record: unknown, origin: RecordOrigin): IdentityEvent[] | { r
       type: isAwsAccessKeyId(credKey) ? 'aws-access-key-id' : 'ocsf-credential-uid',
       lifecycle: 'used',
     };
+    // An AWS long-term key (AKIA…), not a session key (ASIA…).
+    if (credKey.startsWith('AKIA') && credential.type === 'aws-access-key-id') credential.longTerm = true;
     tags.push('credential.used');
   }
 

@@ -213,6 +213,8 @@ function pushLogEvent(o: Record<string, unknown>, origin: RecordOrigin): Identit
         credential.subject = subject.id;
         const exp = oktaTime(subject.expires);
         if (exp !== undefined) credential.expiresAt = exp;
+        // An API token issued or revoked with an API token: the actor's long-term credentials.
+        if (credential.type === 'okta-api-token') credential.longTerm = true;
       }
     }
     tags.push(lifecycle !== undefined ? `credential.${lifecycle}` : 'credential.used');

@@ -1,4 +1,7 @@
-import type { Detection } from '../detection.js';
+import type { Detection } from '../../detection.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'rotated-still-used';
 
 /**
  * 3. A deactivated or rotated-out key still being presented. Deactivation (AWS UpdateAccessKey
@@ -6,16 +9,7 @@ import type { Detection } from '../detection.js';
  * the same identity and still used after the grace period is medium: the rotation did not finish.
  */
 export const rotatedStillUsed: Detection = {
-  meta: {
-    id: 'runtime.credential.rotated-still-used',
-    title: 'Rotated or deactivated credential still presented',
-    description: 'A credential that was deactivated, or replaced by a newer one, keeps being presented.',
-    severity: 'high',
-    type: 'rule',
-    per: 'credential',
-    attacks: [{ id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Persistence' }],
-    frameworks: ['owasp-nhi/NHI7:2025', 'owasp-nhi/NHI2:2025', 'nist-csf-2/DE.CM-09', 'nist-csf-2/PR.AA-01'],
-  },
+  meta: loadMeta(FOLDER),
   evaluate(e, ctx) {
     const c = ctx.credential;
     if (c === undefined || e.tags.includes('credential.issued') || e.tags.includes('credential.deactivated')) return undefined;

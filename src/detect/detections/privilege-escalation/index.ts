@@ -1,5 +1,9 @@
-import type { IdentityEvent } from '../../model/identity-event.js';
-import { type Detection, type DetectionContext, shiftSeverity, type Trigger } from '../detection.js';
+import type { IdentityEvent } from '../../../model/identity-event.js';
+import { type Detection, shiftSeverity, type Trigger } from '../../detection.js';
+import { Recent } from '../../state.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'privilege-escalation';
 
 /** Policies and roles whose grant is administrator-equivalent. */
 const ADMIN = /AdministratorAccess|IAMFullAccess|PowerUserAccess|cluster-admin|\broot\b|sudo/i;
@@ -97,31 +101,21 @@ function inCi(e: IdentityEvent): boolean {
  * applies the same change to the same target is quiet; a first change, a change to itself, or an
  * administrator grant is not. Weighted up in CI runs.
  */
-export const privilegeEscalation: Detection = {
-  meta: {
-    id: 'runtime.identity.privilege-escalation',
-    title: 'Privilege escalation by an automation identity',
-    description:
-      'A non-human identity changed permissions or created credentials in a way it has not done before, for itself, or to an administrator level.',
-    severity: 'high',
-    type: 'behavioral',
-    per: 'identity',
-    attacks: [
-      { id: 'T1098.003', name: 'Account Manipulation: Additional Cloud Roles', tactic: 'Privilege Escalation' },
-      { id: 'T1098.001', name: 'Account Manipulation: Additional Cloud Credentials', tactic: 'Persistence' },
-    ],
-    frameworks: [
-      'owasp-nhi/NHI5:2025',
-      'owasp-nhi/NHI6:2025',
-      'nist-csf-2/DE.CM-09',
-      'nist-csf-2/PR.AA-05',
-      'nist-800-207/tenet-6',
-    ],
-  },
-  evaluate(e, ctx) {
+/** Privilege-changing actions the identity made, with their target (`iam:AttachRolePolicy arn:…`) and without. */
+export class PrivilegeSlice {
+  privileged = new Recent(128);
+}
+
+/** Issued credentials that count as privilege changes of their own (learned with the rest). */
+const KEY_ISSUANCE = /^(?:gcp-service-account-key|entra-|openai-api-key)/;
+
+export const privilegeEscalation: Detection<PrivilegeSlice, undefined> = {
+  meta: loadMeta(FOLDER),
+  identitySlice: () => new PrivilegeSlice(),
+  evaluate(e, ctx, mine) {
     const longLivedKey = e.tags.includes('credential.issued') && e.credential !== undefined && LONG_LIVED.test(e.credential.type);
     // A person minting a long-lived key for an automation identity is judged too (keyForAutomation).
-    if (!ctx.nonHuman) return longLivedKey ? keyForAutomation(e, ctx) : undefined;
+    if (!ctx.nonHuman) return longLivedKey ? keyForAutomation(e, mine) : undefined;
     const priv = e.tags.includes('privilege.change');
     const selfKey = (e.action.endsWith(':CreateAccessKey') && e.tags.includes('credential.issued')) || longLivedKey;
     if (!priv && !selfKey) return undefined;
@@ -135,10 +129,10 @@ export const privilegeEscalation: Detection = {
     const self = (SELF_SERVICE.test(e.action) && targetsSelf(e)) || (longLivedKey && keyForSelf(e));
     // A long-lived key minted by automation is persistence (T1098.001) the first time it happens, with
     // or without history: an identity that rotates keys for a living is quiet from its second one.
-    const firstKey = longLivedKey && !ctx.identity.privileged.has(e.action);
+    const firstKey = longLivedKey && !mine.privileged.has(e.action);
     const target = `${e.action} ${e.resource?.id ?? ''}`;
-    const seenExact = ctx.identity.privileged.has(target);
-    const seenAction = ctx.identity.privileged.has(e.action);
+    const seenExact = mine.privileged.has(target);
+    const seenAction = mine.privileged.has(e.action);
     // Routine: an action this identity already performs (a key rotator creating keys, a deployer
     // updating role policies) on a new target is its job; first-time actions, administrator grants
     // and changes to itself are not.
@@ -163,9 +157,19 @@ export const privilegeEscalation: Detection = {
         parameter: 'privilege change',
         pattern: seenAction ? 'RARE' : 'UNSEEN',
         observed: [target],
-        expected: [...ctx.identity.privileged.keys()].slice(0, 10),
+        expected: [...mine.privileged.keys()].slice(0, 10),
       },
     };
+  },
+  learn(e, ctx, s) {
+    if (
+      e.tags.includes('privilege.change') ||
+      (e.tags.includes('credential.issued') &&
+        (e.action.endsWith(':CreateAccessKey') || KEY_ISSUANCE.test(e.credential?.type ?? '')))
+    ) {
+      s.privileged.touch(e.action, ctx.now);
+      s.privileged.touch(`${e.action} ${e.resource?.id ?? ''}`, ctx.now);
+    }
   },
 };
 
@@ -184,8 +188,8 @@ function keyForSelf(e: IdentityEvent): boolean {
  * an Entra client secret, an AI platform API key): the first such key a person makes is worth a look,
  * since a stolen console session makes keys exactly this way. Medium: people also rotate keys by hand.
  */
-function keyForAutomation(e: IdentityEvent, ctx: DetectionContext): Trigger | undefined {
-  if (e.outcome === 'failure' || ctx.identity.privileged.has(e.action)) return undefined;
+function keyForAutomation(e: IdentityEvent, mine: PrivilegeSlice): Trigger | undefined {
+  if (e.outcome === 'failure' || mine.privileged.has(e.action)) return undefined;
   // A person's AI platform key is usually their own; the key's holder is not in the log.
   if (e.source === 'openai-audit') return undefined;
   return {

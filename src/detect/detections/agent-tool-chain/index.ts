@@ -1,4 +1,8 @@
-import type { Detection } from '../detection.js';
+import type { Detection } from '../../detection.js';
+import { Latest, Recent } from '../../state.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'agent-tool-chain';
 
 /** A secret read followed by an outbound call within this long (same trace or session) is a chain. */
 const CHAIN_MS = 15 * 60_000;
@@ -8,30 +12,23 @@ const CHAIN_MS = 15 * 60_000;
  * the agent never reached (exfiltration shape, high); a tool the agent never used (medium); a tool
  * sequence never seen (low). Baselines are per agent identity.
  */
-export const agentToolChain: Detection = {
-  meta: {
-    id: 'runtime.agent.anomalous-tool-chain',
-    title: 'Anomalous agent tool chain',
-    description:
-      'An AI agent used a tool or a sequence of tools it never used, or read a secret and then called out to a new destination.',
-    severity: 'medium',
-    type: 'behavioral',
-    per: 'identity',
-    attacks: [{ id: 'T1567', name: 'Exfiltration Over Web Service', tactic: 'Exfiltration' }],
-    frameworks: [
-      'owasp-asi/ASI02',
-      'owasp-asi/ASI03',
-      'owasp-asi/ASI10',
-      'csa-maestro/L3',
-      'nist-ai-rmf/MEASURE 2.4',
-      'nist-ai-rmf/MANAGE 2.4',
-      'nist-csf-2/DE.CM-09',
-    ],
-  },
-  evaluate(e, ctx) {
+/** An agent's tools, tool sequences and destinations, the last tool of each chain, and its last secret read. */
+export class AgentSlice {
+  tools = new Recent(128);
+  bigrams = new Recent(512);
+  destinations = new Recent(128);
+  /** The last tool per trace or session. */
+  lastTool = new Latest(64);
+  secretReadAt = 0;
+  secretReadTrace = '';
+}
+
+export const agentToolChain: Detection<AgentSlice, undefined> = {
+  meta: loadMeta(FOLDER),
+  identitySlice: () => new AgentSlice(),
+  evaluate(e, ctx, s) {
     const tool = e.agent?.tool;
     if (tool === undefined) return undefined;
-    const s = ctx.identity;
     const chainKey = e.agent?.traceId ?? e.identity.session ?? '';
     const dest = e.agent?.destination;
     if (
@@ -77,5 +74,21 @@ export const agentToolChain: Detection = {
       };
     }
     return undefined;
+  },
+  learn(e, ctx, s) {
+    const now = ctx.now;
+    const tool = e.agent?.tool;
+    if (tool !== undefined) {
+      const chain = e.agent?.traceId ?? e.identity.session ?? '';
+      const prev = s.lastTool.get(chain);
+      if (prev !== undefined) s.bigrams.touch(`${prev}>${tool}`, now);
+      s.tools.touch(tool, now);
+      s.lastTool.set(chain, tool);
+      if (e.tags.includes('secret.read')) {
+        s.secretReadAt = now;
+        s.secretReadTrace = chain;
+      }
+    }
+    if (e.agent?.destination !== undefined) s.destinations.touch(e.agent.destination, now);
   },
 };

@@ -1,5 +1,9 @@
-import type { Detection } from '../detection.js';
-import { resourceNamespace, serviceAccountNamespace } from '../features.js';
+import type { Detection } from '../../detection.js';
+import { resourceNamespace, serviceAccountNamespace } from '../../features.js';
+import { Recent } from '../../state.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'resource-mismatch';
 
 /** Azure operations that hand out an account's or a cluster's master credentials. */
 const ACCOUNT_KEYS =
@@ -11,35 +15,23 @@ const ACCOUNT_KEYS =
  * without a baseline unless the account is known to work across namespaces; other identities fire on
  * secret reads under a prefix they have never read, once their usual set is learned.
  */
-export const resourceMismatch: Detection = {
-  meta: {
-    id: 'runtime.identity.resource-mismatch',
-    title: 'Identity touching resources outside its scope',
-    description: 'A workload identity accessed resources outside its namespace, environment or usual set.',
-    severity: 'high',
-    type: 'behavioral',
-    per: 'identity',
-    attacks: [
-      { id: 'T1552.007', name: 'Unsecured Credentials: Container API', tactic: 'Credential Access' },
-      { id: 'T1613', name: 'Container and Resource Discovery', tactic: 'Discovery' },
-    ],
-    frameworks: [
-      'owasp-nhi/NHI5:2025',
-      'owasp-nhi/NHI8:2025',
-      'nist-csf-2/DE.CM-09',
-      'nist-csf-2/PR.AA-05',
-      'nist-800-207/tenet-3',
-    ],
-  },
-  evaluate(e, ctx) {
+/** Kubernetes namespaces whose resources the identity touched (its usual resources are in the shared core). */
+export class ScopeSlice {
+  namespaces = new Recent(64);
+}
+
+export const resourceMismatch: Detection<ScopeSlice, undefined> = {
+  meta: loadMeta(FOLDER),
+  identitySlice: () => new ScopeSlice(),
+  evaluate(e, ctx, mine) {
     if (!ctx.nonHuman || e.outcome === 'failure') return undefined;
     const s = ctx.identity;
     const home = serviceAccountNamespace(e.identity.id);
     const ns = resourceNamespace(e);
     const secretish = e.tags.includes('secret.read') || e.resource?.type === 'secrets';
-    if (home !== undefined && ns !== undefined && ns !== home && secretish && !s.namespaces.has(ns)) {
+    if (home !== undefined && ns !== undefined && ns !== home && secretish && !mine.namespaces.has(ns)) {
       // A controller that already works across many namespaces is cluster-scoped by design.
-      const clusterWide = s.namespaces.size >= 5;
+      const clusterWide = mine.namespaces.size >= 5;
       if (clusterWide && ns !== 'kube-system') return undefined;
       // Another team's namespace is news only once this account's own reach is known; kube-system always is.
       if (!ctx.warm && ns !== 'kube-system') return undefined;
@@ -50,7 +42,7 @@ export const resourceMismatch: Detection = {
           parameter: 'namespace',
           pattern: 'UNSEEN',
           observed: [ns],
-          expected: [home, ...[...s.namespaces.keys()].filter((x) => x !== home)].slice(0, 10),
+          expected: [home, ...[...mine.namespaces.keys()].filter((x) => x !== home)].slice(0, 10),
         },
       };
     }
@@ -89,5 +81,9 @@ export const resourceMismatch: Detection = {
         expected: [...s.resources.keys()].slice(0, 10),
       },
     };
+  },
+  learn(e, ctx, s) {
+    const ns = resourceNamespace(e);
+    if (ns !== undefined) s.namespaces.touch(ns, ctx.now);
   },
 };

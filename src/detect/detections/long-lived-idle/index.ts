@@ -1,40 +1,37 @@
-import type { Detection } from '../detection.js';
-import { DAY_MS } from '../features.js';
+import type { Detection } from '../../detection.js';
+import { DAY_MS } from '../../features.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'long-lived-idle';
 
 /**
  * 11. A credential whose lifetime is far beyond its use: issued (or first seen) months ago, or valid
  * for months or forever, but used only minutes a day. It should be a short-lived credential issued per
  * task. Judged once a day per credential, after at least two days of observed use.
  */
-export const longLivedIdle: Detection = {
-  meta: {
-    id: 'runtime.credential.long-lived-idle',
-    title: 'Long-lived credential used minutes a day',
-    description:
-      'A credential lives for months (or never expires) but is used only briefly each day: a candidate for short-lived, task-scoped credentials.',
-    severity: 'low',
-    type: 'behavioral',
-    per: 'credential',
-    attacks: [{ id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Persistence' }],
-    frameworks: [
-      'owasp-nhi/NHI7:2025',
-      'owasp-nhi/NHI1:2025',
-      'nist-csf-2/PR.AA-01',
-      'nist-csf-2/DE.CM-09',
-      'nist-800-207/tenet-3',
-    ],
-  },
-  evaluate(e, ctx) {
+/** Distinct minutes of use per day, for "alive for months, used minutes a day", and whether it was reported. */
+export class UsageSlice {
+  today = 0;
+  minutesToday = 0;
+  lastMinute = 0;
+  usedMinutes = 0;
+  idleAlertedDay = 0;
+}
+
+export const longLivedIdle: Detection<undefined, UsageSlice> = {
+  meta: loadMeta(FOLDER),
+  credentialSlice: () => new UsageSlice(),
+  evaluate(e, ctx, _mine, usage) {
     const c = ctx.credential;
-    if (c === undefined || e.outcome === 'failure' || c.usedDays < 2) return undefined;
+    if (c === undefined || usage === undefined || e.outcome === 'failure' || c.usedDays < 2) return undefined;
     const day = Math.floor(ctx.now / DAY_MS);
-    if (c.idleAlertedDay !== 0 || c.today === day) return undefined; // judged at the first use of a new day, once
+    if (usage.idleAlertedDay !== 0 || c.today === day) return undefined; // judged at the first use of a new day, once
     const born = c.issuedAt || c.first;
     const ageDays = (ctx.now - born) / DAY_MS;
     const lifetimeDays = c.noExpiry ? Number.POSITIVE_INFINITY : c.expiresAt > 0 ? (c.expiresAt - born) / DAY_MS : ageDays;
     const longLived = ageDays >= ctx.config.longLivedDays || lifetimeDays >= ctx.config.longLivedDays;
     if (!longLived) return undefined;
-    const perDay = c.usedMinutes / c.usedDays;
+    const perDay = usage.usedMinutes / c.usedDays;
     if (perDay > ctx.config.idleMinutesPerDay) return undefined;
     const life = Number.isFinite(lifetimeDays) ? `valid for ${Math.round(lifetimeDays)} days` : 'never expires';
     return {
@@ -47,5 +44,23 @@ export const longLivedIdle: Detection = {
         expected: [`lifetime under ${ctx.config.longLivedDays} days`],
       },
     };
+  },
+  // Reported once per credential.
+  fired(_e, ctx, _mine, usage) {
+    if (usage !== undefined) usage.idleAlertedDay = Math.floor(ctx.now / DAY_MS);
+  },
+  learn(e, ctx, _mine, usage) {
+    if (usage === undefined || e.outcome === 'failure') return;
+    const day = Math.floor(ctx.now / DAY_MS);
+    if (usage.today !== day) {
+      usage.today = day;
+      usage.minutesToday = 0;
+    }
+    const minute = Math.floor(ctx.now / 60_000);
+    if (minute !== usage.lastMinute) {
+      usage.lastMinute = minute;
+      usage.minutesToday++;
+      usage.usedMinutes++;
+    }
   },
 };

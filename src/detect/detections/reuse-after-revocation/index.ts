@@ -1,4 +1,7 @@
-import type { Detection } from '../detection.js';
+import type { Detection } from '../../detection.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'reuse-after-revocation';
 
 /** Clocks of different log sources disagree a little; a use within this of the revocation is not "after". */
 const SKEW_MS = 2_000;
@@ -8,26 +11,7 @@ const SKEW_MS = 2_000;
  * AWS access key deleted then presented, or the provider itself reporting refresh-token reuse (Okta).
  */
 export const reuseAfterRevocation: Detection = {
-  meta: {
-    id: 'runtime.credential.reuse-after-revocation',
-    title: 'Revoked credential presented again',
-    description:
-      'A credential was presented after it had been revoked or deleted: a copy of it survives somewhere it should not.',
-    severity: 'critical',
-    type: 'rule',
-    per: 'credential',
-    attacks: [
-      { id: 'T1550', name: 'Use Alternate Authentication Material', tactic: 'Defense Evasion' },
-      { id: 'T1528', name: 'Steal Application Access Token', tactic: 'Credential Access' },
-    ],
-    frameworks: [
-      'owasp-nhi/NHI1:2025',
-      'owasp-nhi/NHI2:2025',
-      'nist-csf-2/DE.CM-09',
-      'nist-csf-2/PR.AA-03',
-      'nist-800-207/tenet-6',
-    ],
-  },
+  meta: loadMeta(FOLDER),
   evaluate(e, ctx) {
     if (e.tags.includes('credential.reuse-detected')) {
       return {

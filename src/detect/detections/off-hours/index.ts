@@ -1,5 +1,8 @@
-import type { Detection, DetectionContext } from '../detection.js';
-import { globToRegExp, isSensitive } from '../features.js';
+import type { Detection, DetectionContext } from '../../detection.js';
+import { globToRegExp, HOUR_MS, hourOfWeek, isSensitive } from '../../features.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'off-hours';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 
@@ -28,19 +31,20 @@ function windowVerdict(identityId: string, name: string | undefined, ms: number,
  * outside a declared deployment window. "Normal hours" is the learned hour-of-week profile: an hour of
  * the day (± one hour) in which the identity has never been active on any day of the week.
  */
-export const offHours: Detection = {
-  meta: {
-    id: 'runtime.access.off-hours',
-    title: 'Sensitive access outside normal hours',
-    description:
-      'A secret read or privilege change happened at a time this identity is never active, or outside its declared deployment window.',
-    severity: 'medium',
-    type: 'behavioral',
-    per: 'identity',
-    attacks: [{ id: 'T1078', name: 'Valid Accounts', tactic: 'Defense Evasion' }],
-    frameworks: ['owasp-nhi/NHI5:2025', 'nist-csf-2/DE.CM-09', 'nist-csf-2/DE.AE-02', 'nist-800-207/tenet-4'],
-  },
-  evaluate(e, ctx) {
+/** The identity's hours: event counts per hour of the week (UTC), and activity not yet counted. */
+export class HoursSlice {
+  hours: number[] = new Array(168).fill(0);
+  /**
+   * Activity not yet in `hours`: committed two hours late, so a login at 03:00 does not make 03:00
+   * "normal" for the secret read that follows it a minute later.
+   */
+  hoursPending: Array<[number, number]> = [];
+}
+
+export const offHours: Detection<HoursSlice, undefined> = {
+  meta: loadMeta(FOLDER),
+  identitySlice: () => new HoursSlice(),
+  evaluate(e, ctx, s) {
     if (!ctx.nonHuman || !isSensitive(e)) return undefined;
     const inWindow = windowVerdict(e.identity.id, e.identity.name, ctx.now, ctx);
     const hour = new Date(ctx.now).getUTCHours();
@@ -57,7 +61,7 @@ export const offHours: Detection = {
       };
     }
     if (inWindow === true || !ctx.warm || ctx.identity.activeDays.size < ctx.config.offHoursMinDays) return undefined;
-    const h = ctx.identity.hours;
+    const h = s.hours;
     let around = 0;
     for (let day = 0; day < 7; day++) {
       for (const dh of [-1, 0, 1]) around += h[day * 24 + ((hour + dh + 24) % 24)]!;
@@ -81,5 +85,13 @@ export const offHours: Detection = {
         expected: active.slice(0, 24),
       },
     };
+  },
+  learn(_e, ctx, s) {
+    const now = ctx.now;
+    const how = hourOfWeek(now);
+    const lastPending = s.hoursPending[s.hoursPending.length - 1];
+    if (lastPending === undefined || lastPending[1] !== how || now - lastPending[0] > HOUR_MS) s.hoursPending.push([now, how]);
+    if (s.hoursPending.length > 64) s.hoursPending.shift();
+    while (s.hoursPending.length > 0 && s.hoursPending[0]![0] < now - 2 * HOUR_MS) s.hours[s.hoursPending.shift()![1]]!++;
   },
 };

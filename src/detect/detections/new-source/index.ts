@@ -1,6 +1,10 @@
-import type { Detection } from '../detection.js';
-import { isPrivateNetwork } from '../features.js';
-import { describeSignals, type Novelty, noveltySeverity } from '../novelty.js';
+import type { Detection } from '../../detection.js';
+import { isPrivateNetwork } from '../../features.js';
+import { describeSignals, type Novelty, noveltySeverity } from '../../novelty.js';
+import { Recent } from '../../state.js';
+import { loadMeta } from '../meta.js';
+
+const FOLDER = 'new-source';
 
 /**
  * 1. A credential used from a network or region this identity has never used. Networks are remembered
@@ -9,30 +13,25 @@ import { describeSignals, type Novelty, noveltySeverity } from '../novelty.js';
  * (novelty.ts): the engine adds what the rest of the episode shows and folds moves that a fleet of
  * identities makes together into one change notice.
  */
-export const newSource: Detection = {
-  meta: {
-    id: 'runtime.credential.new-source',
-    title: 'Credential used from a new source',
-    description:
-      'An identity presented its credential from a network or cloud region it has never used before; severity follows what came with it (a new client, first-ever actions, discovery calls, secret reads, failures).',
-    severity: 'medium',
-    type: 'behavioral',
-    per: 'identity',
-    attacks: [{ id: 'T1078.004', name: 'Valid Accounts: Cloud Accounts', tactic: 'Initial Access' }],
-    frameworks: [
-      'owasp-nhi/NHI2:2025',
-      'owasp-nhi/NHI3:2025',
-      'nist-csf-2/DE.CM-09',
-      'nist-csf-2/DE.AE-02',
-      'nist-800-207/tenet-4',
-    ],
-  },
-  evaluate(e, ctx) {
+/**
+ * What new-source and the novelty it opens judge against, besides the networks of the shared core:
+ * regions used, and (for the novelty's evidence, see novelty.ts) client families and actions.
+ */
+export class SourceSlice {
+  regions = new Recent(16);
+  agents = new Recent(32);
+  actions = new Recent(256);
+}
+
+export const newSource: Detection<SourceSlice, undefined> = {
+  meta: loadMeta(FOLDER),
+  identitySlice: () => new SourceSlice(),
+  evaluate(e, ctx, mine) {
     if (!ctx.warm || !ctx.nonHuman || e.outcome === 'failure') return undefined;
     const s = ctx.identity;
     const newNet = ctx.net !== undefined && s.nets.size > 0 && !s.nets.has(ctx.net);
     const region = e.client.region;
-    const newRegion = region !== undefined && s.regions.size > 0 && !s.regions.has(region);
+    const newRegion = region !== undefined && mine.regions.size > 0 && !mine.regions.has(region);
     if (!newNet && !newRegion) return undefined;
     // A new private range is a new subnet of the same estate; a new public network is someone else's,
     // unless the estate's own egress moved (the engine tells those apart by who else moved with it).
@@ -53,9 +52,14 @@ export const newSource: Detection = {
         parameter: publicNet ? 'source network' : 'region',
         pattern: 'UNSEEN',
         observed: novelty.keys.map((k) => k.slice(k.indexOf(':') + 1)),
-        expected: publicNet ? [...s.nets.keys()].slice(0, 10) : [...s.regions.keys()].slice(0, 10),
+        expected: publicNet ? [...s.nets.keys()].slice(0, 10) : [...mine.regions.keys()].slice(0, 10),
         signals: describeSignals(novelty),
       },
     };
+  },
+  learn(e, ctx, s) {
+    if (e.client.region !== undefined) s.regions.touch(e.client.region, ctx.now);
+    if (ctx.agentFamily !== undefined) s.agents.touch(ctx.agentFamily, ctx.now);
+    s.actions.touch(e.action, ctx.now);
   },
 };
