@@ -292,6 +292,35 @@ describe('runtime.credential.reuse-after-revocation', () => {
     assert.equal(a.severity, 'critical');
     assert.equal(a.credential?.key, 'hmac-sha256:aa');
   });
+  test('a token revoked before its holder ever used it, presented by nobody, is about whoever logged in for it', () => {
+    const login = ev(START + H, {
+      ...vault,
+      action: 'vault:update',
+      tags: ['auth.login', 'credential.issued'],
+      credential: { key: 'hmac-sha256:aa', type: 'vault-accessor', lifecycle: 'issued', subject: 'hmac-sha256:aa' },
+    });
+    const revoke = ev(START + 2 * H, {
+      ...vault,
+      action: 'vault:update',
+      tags: ['credential.revoked'],
+      credential: { key: 'hmac-sha256:ops', type: 'vault-accessor', lifecycle: 'revoked', subject: 'hmac-sha256:aa' },
+      identity: { id: 'ops', type: 'vault-token' },
+    });
+    const reuse = ev(START + 3 * H, {
+      ...vault,
+      outcome: 'failure',
+      identity: { id: 'unauthenticated', type: 'vault-token' },
+      credential: used,
+      client: { ip: '198.51.100.9' },
+    });
+    const a = run([login, revoke, reuse]).find((x) => x.detectionId === 'runtime.credential.reuse-after-revocation');
+    assert.equal(a?.identity.id, 'entity-1');
+    assert.equal(a?.identity.name, 'payments');
+    // Without the login nobody is known to hold it: the alert names the log's actor.
+    const b = run([revoke, reuse]).find((x) => x.detectionId === 'runtime.credential.reuse-after-revocation');
+    assert.equal(b?.identity.id, 'unauthenticated');
+  });
+
   test('use before the revocation is fine; the provider reporting token reuse alerts', () => {
     assert.deepEqual(ids(run([ev(START + H, { ...vault, credential: used })])), []);
     const okta = ev(START, {

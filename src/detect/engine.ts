@@ -670,6 +670,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     const subjectKey = aliases.get(named) ?? named;
     if (e.tags.includes('credential.issued') && cred.subject !== undefined) {
       const sub = credentialState(subjectKey);
+      // A login's token belongs to whoever logged in (a Vault login names its entity): it holds the
+      // token before presenting it, so a use of the token after a revocation is about that identity.
+      if (sub.holder === null && e.tags.includes('auth.login') && !isAnonymous(e.identity))
+        sub.holder = { id: e.identity.id, type: e.identity.type, ...(e.identity.name ? { name: e.identity.name } : {}) };
       sub.issuedAt = now;
       sub.deactivatedAt = 0;
       if (sub.first === 0) sub.first = now;

@@ -7,7 +7,7 @@ const FOLDER = 'long-lived-idle';
 /**
  * 11. A credential whose lifetime is far beyond its use: issued (or first seen) months ago, or valid
  * for months or forever, but used only minutes a day. It should be a short-lived credential issued per
- * task. Judged once a day per credential, after at least two days of observed use.
+ * task. Judged once, at the first use on a day after a day of observed use (so: used on two days).
  */
 /** Distinct minutes of use per day, for "alive for months, used minutes a day", and whether it was reported. */
 export class UsageSlice {
@@ -23,7 +23,7 @@ export const longLivedIdle: Detection<undefined, UsageSlice> = {
   credentialSlice: () => new UsageSlice(),
   evaluate(e, ctx, _mine, usage) {
     const c = ctx.credential;
-    if (c === undefined || usage === undefined || e.outcome === 'failure' || c.usedDays < 2) return undefined;
+    if (c === undefined || usage === undefined || e.outcome === 'failure' || c.usedDays < 1) return undefined;
     const day = Math.floor(ctx.now / DAY_MS);
     if (usage.idleAlertedDay !== 0 || c.today === day) return undefined; // judged at the first use of a new day, once
     const born = c.issuedAt || c.first;
