@@ -31,18 +31,42 @@ export class Recent {
       if (ms > seen) this.map.set(key, ms);
       return;
     }
-    if (this.map.size >= this.cap) {
-      let oldest: string | undefined;
-      let oldestMs = Number.POSITIVE_INFINITY;
-      for (const [k, t] of this.map) {
-        if (t < oldestMs) {
-          oldestMs = t;
-          oldest = k;
-        }
-      }
-      if (oldest !== undefined) this.map.delete(oldest);
-    }
+    if (this.map.size >= this.cap) this.evictOldest();
+    if (ms < this.insertedMin) this.insertedMin = ms;
     this.map.set(key, ms);
+  }
+  /**
+   * Candidates for eviction, oldest first, from the last scan of a full set (an eighth of the set), and
+   * the oldest time inserted since that scan. Times only grow for keys already present, so the first
+   * candidate still at its scanned time is the oldest of the set unless a newer insertion is older
+   * still; then, or when the candidates run out, the set is scanned again. The same entry goes as with
+   * a scan per eviction (ties: the first in iteration order), at a scan per eighth of the set.
+   */
+  private candidates: Array<[string, number]> | undefined;
+  private next = 0;
+  private insertedMin = Number.POSITIVE_INFINITY;
+
+  private evictOldest(): void {
+    const queue = this.candidates ?? [];
+    while (this.next < queue.length) {
+      const [k, t] = queue[this.next]!;
+      if (this.map.get(k) !== t) {
+        this.next++;
+        continue;
+      }
+      if (t > this.insertedMin) break;
+      this.next++;
+      this.map.delete(k);
+      return;
+    }
+    const all = [...this.map];
+    // A stable sort keeps iteration order among equal times, as the scan it replaces did.
+    all.sort((a, b) => a[1] - b[1]);
+    this.candidates = all.slice(0, Math.max(1, this.cap >> 3));
+    this.insertedMin = Number.POSITIVE_INFINITY;
+    this.next = 1;
+    const first = this.candidates[0];
+    if (first !== undefined) this.map.delete(first[0]);
   }
   keys(): IterableIterator<string> {
     return this.map.keys();
