@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DetectorOptions } from '../detect/engine.js';
-import { createPolicyViolation } from '../detect/policy-violation.js';
+import { manifestDetectorOptions } from '../detect/policy-violation.js';
+import { DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { loadManifest } from '../policy/load.js';
 import { openStore } from '../store/store.js';
@@ -18,11 +19,16 @@ async function main(): Promise<void> {
   const data = workerData as PipelineThreadData;
   const store = await openStore(data.store, { dir: data.cwd });
   const manifest = data.policyFile === undefined ? undefined : loadManifest(data.policyFile, data.cwd);
+  // The config arrives with the manifest's declared changes already in it; what cannot cross a thread
+  // (the expectations, who each identity is) is rebuilt here from the same manifest.
+  const declared = manifestDetectorOptions(manifest, data.config ?? DetectConfigSchema.parse({}));
   const detect: DetectorOptions = {
     learnUntil: data.learnUntil,
     config: data.config,
     severity: data.severity,
-    expectations: manifest ? [createPolicyViolation(manifest)] : [],
+    expectations: declared.expectations,
+    ownerOf: declared.ownerOf,
+    nameOf: declared.nameOf,
   };
   const pipeline = createEmbeddedPipeline(store, detect, data.partitions, (error) =>
     port.postMessage({ op: 'error', message: (error as Error).message } satisfies ThreadReply),

@@ -39,3 +39,22 @@ test('each event keeps the record it was parsed from; an EventList item is its o
   // A copy of an event (as from the store or the bus) has none.
   assert.equal(rawRecordOf({ ...events[0]! }), undefined);
 });
+
+test('records are kept for exactly the sources Sigma rules read', async () => {
+  const { SOURCE_OF_EVENT } = await import('../detect/sigma/ruleset.js');
+  const { RAW_RECORD_SOURCES } = await import('./raw-record.js');
+  assert.deepEqual([...RAW_RECORD_SOURCES].sort(), Object.keys(SOURCE_OF_EVENT).sort());
+  // A Vault audit record (no Sigma log source) is not held by its event.
+  const vault = {
+    time: '2026-03-02T10:00:00Z',
+    type: 'response',
+    auth: { client_token: 'hmac-sha256:aa', accessor: 'hmac-sha256:bb', display_name: 'kubernetes-x-y', entity_id: 'e1' },
+    request: { id: 'r1', operation: 'read', path: 'secret/data/x', remote_address: '10.0.0.1', client_token: 'hmac-sha256:aa' },
+    response: {},
+  };
+  const events = [];
+  for await (const e of normalizeRecords(records(vault), {}, emptyTelemetryStats())) events.push(e);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.source, 'vault');
+  assert.equal(rawRecordOf(events[0]!), undefined);
+});

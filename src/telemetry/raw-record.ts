@@ -11,9 +11,22 @@ const RAW: unique symbol = Symbol('warden.rawRecord');
 
 type WithRaw = IdentityEvent & { [RAW]?: unknown };
 
-/** Remembers the record an event was parsed from. */
+/**
+ * The sources whose records Sigma rules read (the log sources of CONTRACTS §6; the rule set's own map,
+ * src/detect/sigma/ruleset.ts, must name the same). Other sources' records are not kept: a Vault audit
+ * record is large, and holding it while events wait to be merged in time order costs memory and
+ * garbage-collection time for nothing.
+ */
+export const RAW_RECORD_SOURCES: ReadonlySet<IdentityEvent['source']> = new Set([
+  'cloudtrail',
+  'okta',
+  'github-audit',
+  'k8s-audit',
+]);
+
+/** Remembers the record an event was parsed from (for the sources Sigma reads). */
 export function attachRawRecord(e: IdentityEvent, record: unknown): void {
-  if (record !== null && typeof record === 'object')
+  if (record !== null && typeof record === 'object' && RAW_RECORD_SOURCES.has(e.source))
     Object.defineProperty(e, RAW, { value: record, enumerable: false, writable: true, configurable: true });
 }
 

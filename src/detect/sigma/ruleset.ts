@@ -9,7 +9,7 @@ import { asText } from './match.js';
 import { fieldOf, groupText, type LoadedRules, type SigmaCorrelation, type SigmaRule, type SigmaSource } from './rule.js';
 
 /** The Sigma source of a parsed event's raw record. */
-const SOURCE_OF_EVENT: Partial<Record<IdentityEvent['source'], SigmaSource>> = {
+export const SOURCE_OF_EVENT: Partial<Record<IdentityEvent['source'], SigmaSource>> = {
   cloudtrail: 'cloudtrail',
   okta: 'okta',
   'github-audit': 'github-audit',
