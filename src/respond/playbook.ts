@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { DETECTION_IDS } from '../model/alert.js';
+import { DETECTIONS } from '../detect/detections/index.js';
+import { POLICY_VIOLATION_ID } from '../model/alert.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { SeveritySchema, severityRank } from '../model/severity.js';
 import { ACTION_NAMES, type Incident } from './types.js';
@@ -16,8 +17,12 @@ const EXPOSURES = [
 
 const oneOrMany = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
-const DetectionPattern = z.string().refine((d) => d.endsWith('*') || (DETECTION_IDS as readonly string[]).includes(d), {
-  message: `unknown detection (known: ${DETECTION_IDS.join(', ')}; a trailing * matches a prefix)`,
+/** The detections a playbook may name: the built-in ones, the policy check, and Sigma rules by their UUID. */
+const KNOWN_DETECTIONS: readonly string[] = [...DETECTIONS.map((d) => d.meta.id), POLICY_VIOLATION_ID];
+const SIGMA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const DetectionPattern = z.string().refine((d) => d.endsWith('*') || KNOWN_DETECTIONS.includes(d) || SIGMA_ID.test(d), {
+  message: `unknown detection (known: ${KNOWN_DETECTIONS.join(', ')}, or a Sigma rule's id; a trailing * matches a prefix)`,
 });
 
 /** A playbook's trigger: every condition given must hold. */

@@ -568,5 +568,12 @@ describe('notify, review, playbooks and approval', async () => {
       bad('playbooks:\n  - id: p\n    when: { detections: [runtime.nope] }\n    steps: [{ action: notify.webhook }]\n')[0]!,
       /unknown detection/,
     );
+    // The policy check and Sigma rules (by their id) are detections a playbook may answer too.
+    const sigmaId = '93b50ff7-edfb-5028-81fb-d3eeb275e78c';
+    const ok = parsePlaybooks(
+      `playbooks:\n  - id: p\n    when: { detections: [runtime.policy.violation, ${sigmaId}, runtime.credential.new-source] }\n    steps: [{ action: notify.webhook }]\n`,
+      'warden.playbooks.yaml',
+    );
+    assert.deepEqual(ok[0]!.when.detections, ['runtime.policy.violation', sigmaId, 'runtime.credential.new-source']);
   });
 });

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DETECTION_IDS } from '../../model/alert.js';
 import { readYamlData } from '../../model/data-file.js';
 import { packageRoot } from '../../model/package-root.js';
 import { SEVERITIES } from '../../model/severity.js';
@@ -9,7 +8,8 @@ import type { DetectionMeta } from '../detection.js';
 /** A detection's `meta.yaml`: everything about it that is not code. */
 export const DetectionMetaSchema = z
   .object({
-    id: z.enum(DETECTION_IDS),
+    /** `runtime.<area>.<name>`: the id alerts, exceptions, severities and playbooks name it by. */
+    id: z.string().regex(/^runtime\.[a-z0-9-]+\.[a-z0-9-]+$/, 'an id like runtime.credential.new-source'),
     title: z.string().min(1),
     description: z.string().min(1),
     severity: z.enum(SEVERITIES),
