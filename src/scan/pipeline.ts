@@ -106,7 +106,7 @@ export async function* scanItems(
   const account = (r: ItemResult): Finding[] => {
     if (r.skip) recordSkip(summary, r.path, r.skip.reason, r.skip.detail);
     else {
-      summary.files++;
+      summary.files += r.files ?? 1;
       summary.bytes += r.bytes;
     }
     for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);

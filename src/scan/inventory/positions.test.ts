@@ -70,6 +70,7 @@ describe('fast positioned YAML parse', () => {
     ]) {
       assert.equal(parseFastPositioned(text, YAML_CORE), undefined, text);
     }
-    assert.ok(parseFastPositioned('run: echo ${{ secrets.X }}\n', YAML_FAILSAFE));
+    // GitHub's expressions (`$` then `{{`) are plain text to both parsers.
+    assert.ok(parseFastPositioned(['run: echo $', '{{ secrets.X }}\n'].join(''), YAML_FAILSAFE));
   });
 });
