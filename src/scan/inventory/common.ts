@@ -1,6 +1,6 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
-import { type ParseResult, type Positioned, parseWithPositions } from '../posture/cloudformation.js';
+import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
 import { parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
@@ -101,6 +101,8 @@ const MAX_NODES = 200_000;
  */
 export function parseYamlStream(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
+  // A posture analyzer that just read this file exactly left its parse: walking it costs little.
+  if (parseYamlDocuments.peek(body) !== undefined) return parseYamlStreamExact(body);
   return parseFastPositioned(body, YAML_CORE) ?? parseYamlStreamExact(body);
 }
 
@@ -109,6 +111,9 @@ export function parseYamlStream(body: string): { values: unknown[]; line: Positi
  * it is sure to agree, else through `parseWithPositions` itself (shared with the posture analyzers).
  */
 export function parseDocumentPositioned(body: string): ParseResult {
+  // A posture analyzer that just read this file exactly (it had something to report) left its parse.
+  if (parseWithPositions.peek(body) !== undefined || parseTaggedDocument.peek(body) !== undefined)
+    return parseWithPositions(body);
   const fast = parseFastPositioned(body, YAML_FAILSAFE);
   if (fast !== undefined && fast.values.length === 1) return { ok: true, doc: { value: fast.values[0], line: fast.line } };
   return parseWithPositions(body);

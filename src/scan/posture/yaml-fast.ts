@@ -21,7 +21,7 @@ import type { PostureContext } from './types.js';
  * duplicate keys allowed), with its line counter: the one exact parse the Kubernetes and GitLab CI
  * analyzers and the Kubernetes inventory extractor share for a file. Read-only for callers.
  */
-export const parseYamlDocuments: (text: string) => { docs: Document[]; lineCounter: LineCounter } = recentByText((text) => {
+export const parseYamlDocuments = recentByText((text): { docs: Document[]; lineCounter: LineCounter } => {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   // An empty stream is not an array of documents: no documents.
