@@ -67,12 +67,17 @@ export interface ScanEngineOptions {
    * extracted. Called on the calling thread, in no particular file order.
    */
   onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
-  /** Worker threads; 0 or 1 scans on the calling thread. Default: one per core, at most 8. */
+  /**
+   * Scanning threads, the calling thread included (it scans a batch whenever every worker is busy): 0 or
+   * 1 scans on the calling thread only, n starts n - 1 workers. Default: one per core, at most 8.
+   */
   threads?: number | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
 }
 
 const BATCH_ITEMS = 64;
+/** Files the calling thread scans between looks at the workers, when it scans for want of a free worker. */
+const LOCAL_STEP = 8;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -128,9 +133,19 @@ export async function* scanItems(
       batch.push(item);
       batchBytes += item.size ?? item.data?.length ?? 0;
       if (batch.length < BATCH_ITEMS && batchBytes < BATCH_BYTES) continue;
-      if (pool === undefined && threads > 1) pool = new WorkerPool(threads, options);
+      // The calling thread is one of the scanning threads: it hands a batch to a worker with room for
+      // it, else scans the batch itself (one worker fewer to start, load rules in and warm up).
+      if (pool === undefined && threads > 1) pool = new WorkerPool(threads - 1, options);
       if (pool) {
-        await pool.submit(batch);
+        // A few files at a time, so a worker that frees up gets the rest of the batch.
+        let rest = batch;
+        while (rest.length > 0 && !pool.post(rest)) {
+          for (const it of rest.slice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
+          rest = rest.slice(LOCAL_STEP);
+          // Let the workers' finished batches in (promises alone never reach the message queue).
+          await new Promise(setImmediate);
+          for (const r of pool.drain()) yield* account(r);
+        }
         for (const r of pool.drain()) yield* account(r);
       } else {
         for (const it of batch) yield* account(await scanLocally(it));
@@ -140,8 +155,14 @@ export async function* scanItems(
       batchBytes = 0;
     }
     if (batch.length > 0) {
-      if (pool) await pool.submit(batch);
-      else {
+      if (pool) {
+        let rest = batch;
+        while (rest.length > 0 && !pool.post(rest)) {
+          for (const it of rest.slice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
+          rest = rest.slice(LOCAL_STEP);
+          await new Promise(setImmediate);
+        }
+      } else {
         // The whole input fit in one batch: not worth starting threads for.
         for (const it of batch) yield* account(await scanLocally(it));
       }
@@ -220,30 +241,30 @@ class WorkerPool {
     });
   }
 
-  async submit(batch: ScanItem[]): Promise<void> {
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.workers.length; i++) {
-        if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
-      }
-      if (best >= 0) {
-        // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger
-        // ArrayBuffer (Node's pool, a slice) gets an exact copy of its own first.
-        const transfer = new Set<ArrayBuffer>();
-        const items = batch.map((it) => {
-          if (it.data === undefined) return it;
-          const d = it.data;
-          const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
-          transfer.add(own.buffer as ArrayBuffer);
-          return { ...it, data: own as Buffer };
-        });
-        this.inFlight[best]!++;
-        this.outstanding++;
-        this.workers[best]!.postMessage({ seq: this.seq++, items }, [...transfer]);
-        return;
-      }
-      await this.next();
+  /** Sends the batch to the least busy worker with room for it; false when every worker has two batches. */
+  post(batch: ScanItem[]): boolean {
+    if (this.failure) throw this.failure;
+    let best = -1;
+    for (let i = 0; i < this.workers.length; i++) {
+      if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
     }
+    if (best >= 0) {
+      // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger
+      // ArrayBuffer (Node's pool, a slice) gets an exact copy of its own first.
+      const transfer = new Set<ArrayBuffer>();
+      const items = batch.map((it) => {
+        if (it.data === undefined) return it;
+        const d = it.data;
+        const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
+        transfer.add(own.buffer as ArrayBuffer);
+        return { ...it, data: own as Buffer };
+      });
+      this.inFlight[best]!++;
+      this.outstanding++;
+      this.workers[best]!.postMessage({ seq: this.seq++, items }, [...transfer]);
+      return true;
+    }
+    return false;
   }
 
   drain(): ItemResult[] {
