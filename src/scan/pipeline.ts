@@ -78,6 +78,10 @@ export interface ScanEngineOptions {
 const BATCH_ITEMS = 64;
 /** Files the calling thread scans between looks at the workers, when it scans for want of a free worker. */
 const LOCAL_STEP = 8;
+/** Configuration files (by name) the calling thread keeps for itself before workers take a share. */
+const CONFIG_QUEUE = 256;
+/** Names a posture analyzer or inventory extractor may read; a hint for where to scan, never a filter. */
+const CONFIG_PATH = /\.(?:ya?ml|json[c5]?|tf|hcl|template|cfn)$|(?:^|\/)(?:[^/]*\.)?(?:docker|container)file[^/]*$/i;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -128,24 +132,42 @@ export async function* scanItems(
   let batch: ScanItem[] = [];
   let batchBytes = 0;
   let pool: WorkerPool | undefined;
+  // Files a posture analyzer or inventory extractor may read stay on this thread (when there are
+  // workers): then only one thread loads and warms up the YAML, JSON and HCL parsers; the workers scan
+  // the rest for secrets. Where the path says nothing, any thread gives the same result.
+  const analyzing = threads > 1 && ((options.posture?.size ?? 0) > 0 || options.onInventory !== undefined);
+  const config: ScanItem[] = [];
+  /** Scans a few files here: configuration files first, else the first of `rest` (which it shortens). */
+  async function* step(rest: ScanItem[]): AsyncGenerator<Finding> {
+    const from = config.length > 0 ? config : rest;
+    for (const it of from.splice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
+    if (pool) {
+      // Let the workers' finished batches in (promises alone never reach the message queue).
+      await new Promise(setImmediate);
+      for (const r of pool.drain()) yield* account(r);
+    }
+  }
   try {
     for await (const item of items) {
+      if (analyzing && item.data === undefined && CONFIG_PATH.test(item.path)) {
+        config.push(item);
+        if (config.length < CONFIG_QUEUE) continue;
+        // Mostly configuration: past the queue's bound, workers take a share too.
+        pool ??= new WorkerPool(threads - 1, options);
+        if (!pool.post(config.slice(0, BATCH_ITEMS))) yield* step(batch);
+        else config.splice(0, BATCH_ITEMS);
+        continue;
+      }
       batch.push(item);
       batchBytes += item.size ?? item.data?.length ?? 0;
       if (batch.length < BATCH_ITEMS && batchBytes < BATCH_BYTES) continue;
       // The calling thread is one of the scanning threads: it hands a batch to a worker with room for
-      // it, else scans the batch itself (one worker fewer to start, load rules in and warm up).
+      // it, else scans a few files itself (configuration files first) and looks again, so a worker
+      // that frees up gets the rest of the batch.
       if (pool === undefined && threads > 1) pool = new WorkerPool(threads - 1, options);
       if (pool) {
-        // A few files at a time, so a worker that frees up gets the rest of the batch.
-        let rest = batch;
-        while (rest.length > 0 && !pool.post(rest)) {
-          for (const it of rest.slice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
-          rest = rest.slice(LOCAL_STEP);
-          // Let the workers' finished batches in (promises alone never reach the message queue).
-          await new Promise(setImmediate);
-          for (const r of pool.drain()) yield* account(r);
-        }
+        const rest = batch;
+        while (rest.length > 0 && !pool.post(rest)) yield* step(rest);
         for (const r of pool.drain()) yield* account(r);
       } else {
         for (const it of batch) yield* account(await scanLocally(it));
@@ -154,18 +176,18 @@ export async function* scanItems(
       batch = [];
       batchBytes = 0;
     }
-    if (batch.length > 0) {
-      if (pool) {
-        let rest = batch;
-        while (rest.length > 0 && !pool.post(rest)) {
-          for (const it of rest.slice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
-          rest = rest.slice(LOCAL_STEP);
-          await new Promise(setImmediate);
-        }
-      } else {
-        // The whole input fit in one batch: not worth starting threads for.
-        for (const it of batch) yield* account(await scanLocally(it));
+    if (pool) {
+      const rest = batch;
+      while (rest.length > 0 || config.length > 0) {
+        if (rest.length > 0 && pool.post(rest)) rest.length = 0;
+        // Many configuration files left: the workers take a share rather than wait.
+        else if (rest.length === 0 && config.length > 2 * LOCAL_STEP && pool.post(config.slice(-2 * LOCAL_STEP)))
+          config.length -= 2 * LOCAL_STEP;
+        else yield* step(rest);
       }
+    } else {
+      // The whole input fit in one batch: not worth starting threads for.
+      for (const it of [...batch, ...config]) yield* account(await scanLocally(it));
     }
     if (pool) {
       summary.threads = threads;
