@@ -137,6 +137,8 @@ export async function* scanItems(
   // the rest for secrets. Where the path says nothing, any thread gives the same result.
   const analyzing = threads > 1 && ((options.posture?.size ?? 0) > 0 || options.onInventory !== undefined);
   const config: ScanItem[] = [];
+  /** Whether this thread scans too (a tree: files to read) rather than only feeding workers. */
+  let helping = true;
   /** Scans a few files here: configuration files first, else the first of `rest` (which it shortens). */
   async function* step(rest: ScanItem[]): AsyncGenerator<Finding> {
     const from = config.length > 0 ? config : rest;
@@ -161,13 +163,20 @@ export async function* scanItems(
       batch.push(item);
       batchBytes += item.size ?? item.data?.length ?? 0;
       if (batch.length < BATCH_ITEMS && batchBytes < BATCH_BYTES) continue;
-      // The calling thread is one of the scanning threads: it hands a batch to a worker with room for
-      // it, else scans a few files itself (configuration files first) and looks again, so a worker
-      // that frees up gets the rest of the batch.
-      if (pool === undefined && threads > 1) pool = new WorkerPool(threads - 1, options);
+      // Files to read (a tree): the calling thread is one of the scanning threads; it hands a batch to a
+      // worker with room for it, else scans a few files itself (configuration files first) and looks
+      // again, so a worker that frees up gets the rest of the batch. Bytes in hand (git blobs, stdin):
+      // this thread keeps the source flowing (git's pipes) and only hands batches out.
+      if (pool === undefined && threads > 1) {
+        helping = batch[0]!.data === undefined;
+        pool = new WorkerPool(helping ? threads - 1 : threads, options);
+      }
       if (pool) {
         const rest = batch;
-        while (rest.length > 0 && !pool.post(rest)) yield* step(rest);
+        while (rest.length > 0 && !pool.post(rest)) {
+          if (helping) yield* step(rest);
+          else await pool.next();
+        }
         for (const r of pool.drain()) yield* account(r);
       } else {
         for (const it of batch) yield* account(await scanLocally(it));
@@ -176,7 +185,9 @@ export async function* scanItems(
       batch = [];
       batchBytes = 0;
     }
-    if (pool) {
+    if (pool && !helping) {
+      while (batch.length > 0 && !pool.post(batch)) await pool.next();
+    } else if (pool) {
       const rest = batch;
       while (rest.length > 0 || config.length > 0) {
         if (rest.length > 0 && pool.post(rest)) rest.length = 0;
