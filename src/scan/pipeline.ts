@@ -68,8 +68,9 @@ export interface ScanEngineOptions {
    */
   onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
   /**
-   * Scanning threads, the calling thread included (it scans a batch whenever every worker is busy): 0 or
-   * 1 scans on the calling thread only, n starts n - 1 workers. Default: one per core, at most 8.
+   * Scanning threads: 0 or 1 scans on the calling thread only. For files to read (a tree) the calling
+   * thread is one of n (n - 1 workers; it scans whenever no worker has room); for bytes in hand (git
+   * blobs, stdin) n workers. Default: one per core, at most 8.
    */
   threads?: number | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
