@@ -77,7 +77,7 @@ function addSourceOptions(cmd: Command): Command {
     .option('--max-file-size <size>', 'skip files larger than this (e.g. 10MB)')
     .option('--exclude <patterns...>', 'gitignore-style patterns to skip')
     .option('--no-default-excludes', 'also scan vendored folders, lock files and binary extensions')
-    .option('--threads <n>', 'worker threads (default: one per core)')
+    .option('--threads <n>', 'scanning threads (default: one per core; a tree scan counts the main thread among them)')
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
     .option('--no-progress', 'no progress line on a terminal')
     .option(
@@ -161,9 +161,9 @@ export function registerScan(program: Command, io: CliIO, setExit: (code: number
         ...base,
         baseline: flags.baseline ? readBaseline(resolve(io.cwd, flags.baseline)) : undefined,
         onProgress: progress.update,
-        // The JSON report carries the identity inventory (tree and staged scans) beside the findings;
-        // policy drift reads it too.
-        inventory: flags.format === 'json' || manifest !== undefined,
+        // The JSON report carries the identity inventory (tree and staged scans) beside the findings when
+        // the rule selection keeps posture rules (the configuration side of a scan); policy drift always reads it.
+        inventory: manifest !== undefined ? true : flags.format === 'json' ? ('with-posture' as const) : false,
       };
       const drift = async (found: Finding[], relations: InventoryRelation[]): Promise<Finding[]> => {
         if (!manifest) return [];

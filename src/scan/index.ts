@@ -39,9 +39,10 @@ export interface ScanOptions {
   onProgress?: ((s: ScanSummary) => void) | undefined;
   /**
    * Also read the identity relations files declare (src/scan/inventory): tree and staged modes only,
-   * like posture. `runScan` returns them; `scanFindings` hands them to `onInventory`.
+   * like posture. `runScan` returns them; `scanFindings` hands them to `onInventory`. `'with-posture'`:
+   * only when the rule selection keeps some posture rule (a secrets-only scan reads no configuration).
    */
-  inventory?: boolean | undefined;
+  inventory?: boolean | 'with-posture' | undefined;
   /** With `inventory`: receives each file's relations as the file is scanned. */
   onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
 }
@@ -105,7 +106,10 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       allow: config.scan.allowlist.secrets,
       onProgress: opts.onProgress,
       onInventory:
-        opts.inventory && (opts.mode === 'tree' || opts.mode === 'staged') ? (opts.onInventory ?? (() => {})) : undefined,
+        (opts.inventory === true || (opts.inventory === 'with-posture' && (posture?.size ?? 0) > 0)) &&
+        (opts.mode === 'tree' || opts.mode === 'staged')
+          ? (opts.onInventory ?? (() => {}))
+          : undefined,
     },
     summary,
   )) {

@@ -67,12 +67,22 @@ export interface ScanEngineOptions {
    * extracted. Called on the calling thread, in no particular file order.
    */
   onInventory?: ((relations: InventoryRelation[]) => void) | undefined;
-  /** Worker threads; 0 or 1 scans on the calling thread. Default: one per core, at most 8. */
+  /**
+   * Scanning threads: 0 or 1 scans on the calling thread only. For files to read (a tree) the calling
+   * thread is one of n (n - 1 workers; it scans whenever no worker has room); for bytes in hand (git
+   * blobs, stdin) n workers. Default: one per core, at most 8.
+   */
   threads?: number | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
 }
 
 const BATCH_ITEMS = 64;
+/** Files the calling thread scans between looks at the workers, when it scans for want of a free worker. */
+const LOCAL_STEP = 8;
+/** Configuration files (by name) the calling thread keeps for itself before workers take a share. */
+const CONFIG_QUEUE = 256;
+/** Names a posture analyzer or inventory extractor may read; a hint for where to scan, never a filter. */
+const CONFIG_PATH = /\.(?:ya?ml|json[c5]?|tf|hcl|template|cfn)$|(?:^|\/)(?:[^/]*\.)?(?:docker|container)file[^/]*$/i;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -106,7 +116,7 @@ export async function* scanItems(
   const account = (r: ItemResult): Finding[] => {
     if (r.skip) recordSkip(summary, r.path, r.skip.reason, r.skip.detail);
     else {
-      summary.files++;
+      summary.files += r.files ?? 1;
       summary.bytes += r.bytes;
     }
     for (const reason of r.malformed ?? []) recordSkip(summary, r.path, 'malformed', reason);
@@ -123,14 +133,51 @@ export async function* scanItems(
   let batch: ScanItem[] = [];
   let batchBytes = 0;
   let pool: WorkerPool | undefined;
+  // Files a posture analyzer or inventory extractor may read stay on this thread (when there are
+  // workers): then only one thread loads and warms up the YAML, JSON and HCL parsers; the workers scan
+  // the rest for secrets. Where the path says nothing, any thread gives the same result.
+  const analyzing = threads > 1 && ((options.posture?.size ?? 0) > 0 || options.onInventory !== undefined);
+  const config: ScanItem[] = [];
+  /** Whether this thread scans too (a tree: files to read) rather than only feeding workers. */
+  let helping = true;
+  /** Scans a few files here: configuration files first, else the first of `rest` (which it shortens). */
+  async function* step(rest: ScanItem[]): AsyncGenerator<Finding> {
+    const from = config.length > 0 ? config : rest;
+    for (const it of from.splice(0, LOCAL_STEP)) yield* account(await scanLocally(it));
+    if (pool) {
+      // Let the workers' finished batches in (promises alone never reach the message queue).
+      await new Promise(setImmediate);
+      for (const r of pool.drain()) yield* account(r);
+    }
+  }
   try {
     for await (const item of items) {
+      if (analyzing && item.data === undefined && CONFIG_PATH.test(item.path)) {
+        config.push(item);
+        if (config.length < CONFIG_QUEUE) continue;
+        // Mostly configuration: past the queue's bound, workers take a share too.
+        pool ??= new WorkerPool(threads - 1, options);
+        if (!pool.post(config.slice(0, BATCH_ITEMS))) yield* step(batch);
+        else config.splice(0, BATCH_ITEMS);
+        continue;
+      }
       batch.push(item);
       batchBytes += item.size ?? item.data?.length ?? 0;
       if (batch.length < BATCH_ITEMS && batchBytes < BATCH_BYTES) continue;
-      if (pool === undefined && threads > 1) pool = new WorkerPool(threads, options);
+      // Files to read (a tree): the calling thread is one of the scanning threads; it hands a batch to a
+      // worker with room for it, else scans a few files itself (configuration files first) and looks
+      // again, so a worker that frees up gets the rest of the batch. Bytes in hand (git blobs, stdin):
+      // this thread keeps the source flowing (git's pipes) and only hands batches out.
+      if (pool === undefined && threads > 1) {
+        helping = batch[0]!.data === undefined;
+        pool = new WorkerPool(helping ? threads - 1 : threads, options);
+      }
       if (pool) {
-        await pool.submit(batch);
+        const rest = batch;
+        while (rest.length > 0 && !pool.post(rest)) {
+          if (helping) yield* step(rest);
+          else await pool.next();
+        }
         for (const r of pool.drain()) yield* account(r);
       } else {
         for (const it of batch) yield* account(await scanLocally(it));
@@ -139,12 +186,20 @@ export async function* scanItems(
       batch = [];
       batchBytes = 0;
     }
-    if (batch.length > 0) {
-      if (pool) await pool.submit(batch);
-      else {
-        // The whole input fit in one batch: not worth starting threads for.
-        for (const it of batch) yield* account(await scanLocally(it));
+    if (pool && !helping) {
+      while (batch.length > 0 && !pool.post(batch)) await pool.next();
+    } else if (pool) {
+      const rest = batch;
+      while (rest.length > 0 || config.length > 0) {
+        if (rest.length > 0 && pool.post(rest)) rest.length = 0;
+        // Many configuration files left: the workers take a share rather than wait.
+        else if (rest.length === 0 && config.length > 2 * LOCAL_STEP && pool.post(config.slice(-2 * LOCAL_STEP)))
+          config.length -= 2 * LOCAL_STEP;
+        else yield* step(rest);
       }
+    } else {
+      // The whole input fit in one batch: not worth starting threads for.
+      for (const it of [...batch, ...config]) yield* account(await scanLocally(it));
     }
     if (pool) {
       summary.threads = threads;
@@ -220,30 +275,30 @@ class WorkerPool {
     });
   }
 
-  async submit(batch: ScanItem[]): Promise<void> {
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < this.workers.length; i++) {
-        if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
-      }
-      if (best >= 0) {
-        // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger
-        // ArrayBuffer (Node's pool, a slice) gets an exact copy of its own first.
-        const transfer = new Set<ArrayBuffer>();
-        const items = batch.map((it) => {
-          if (it.data === undefined) return it;
-          const d = it.data;
-          const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
-          transfer.add(own.buffer as ArrayBuffer);
-          return { ...it, data: own as Buffer };
-        });
-        this.inFlight[best]!++;
-        this.outstanding++;
-        this.workers[best]!.postMessage({ seq: this.seq++, items }, [...transfer]);
-        return;
-      }
-      await this.next();
+  /** Sends the batch to the least busy worker with room for it; false when every worker has two batches. */
+  post(batch: ScanItem[]): boolean {
+    if (this.failure) throw this.failure;
+    let best = -1;
+    for (let i = 0; i < this.workers.length; i++) {
+      if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
     }
+    if (best >= 0) {
+      // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger
+      // ArrayBuffer (Node's pool, a slice) gets an exact copy of its own first.
+      const transfer = new Set<ArrayBuffer>();
+      const items = batch.map((it) => {
+        if (it.data === undefined) return it;
+        const d = it.data;
+        const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : new Uint8Array(d);
+        transfer.add(own.buffer as ArrayBuffer);
+        return { ...it, data: own as Buffer };
+      });
+      this.inFlight[best]!++;
+      this.outstanding++;
+      this.workers[best]!.postMessage({ seq: this.seq++, items }, [...transfer]);
+      return true;
+    }
+    return false;
   }
 
   drain(): ItemResult[] {

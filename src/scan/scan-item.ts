@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import type { Severity } from '../model/severity.js';
@@ -23,6 +23,20 @@ export interface ItemResult {
   inventory?: InventoryRelation[];
   /** Things the user should hear about once (a Vault server that would not hash). */
   warnings?: string[];
+  /** How many scanned files this result stands for (default 1): workers send clean files as one count. */
+  files?: number;
+}
+
+/** A scanned file with nothing to report beyond its size: counted, not sent between threads one by one. */
+export function isClean(r: ItemResult): boolean {
+  return (
+    r.skip === undefined &&
+    r.findings.length === 0 &&
+    r.suppressed === 0 &&
+    r.malformed === undefined &&
+    r.inventory === undefined &&
+    r.warnings === undefined
+  );
 }
 
 /**
@@ -43,7 +57,10 @@ export async function scanOneItem(
     if (item.absPath === undefined)
       return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'missing' } };
     try {
-      data = readFileSync(item.absPath);
+      const read = readReused(item.absPath, maxFileSize);
+      if (typeof read === 'number')
+        return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'too-large', detail: `${read} bytes` } };
+      data = read;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'unreadable', detail: code } };
@@ -63,6 +80,13 @@ export async function scanOneItem(
   if ((data[0] === 0x7b || data[0] === 0x20 || data[0] === 0x0a) && isWardenReport(data))
     return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'warden-report' } };
   const { findings, suppressed, vaultTokens } = scanner.scanBuffer(data, item.path, item.commit);
+  const bytes = data.length;
+  // Everything later steps need from the bytes is taken now: a file read into the reused buffer must not
+  // be touched after an await (another file may be read into it meanwhile).
+  const head = data.toString('latin1', 0, 512);
+  const wantPosture = posture !== undefined && posture.size > 0 && postureAccepts(item.path, head);
+  const wantInventory = inventory && inventoryAccepts(item.path, head);
+  const text = wantPosture || wantInventory ? data.toString('utf8') : '';
   // Vault tokens (scanner built with collectVaultTokens): their audit HMAC from the Vault server,
   // then the tokens go out of scope here; the result that crosses threads holds only the hash.
   if (vaultTokens !== undefined && vault !== undefined) {
@@ -71,20 +95,47 @@ export async function scanOneItem(
       if (hmac !== undefined) finding.credentialKey = { type: 'vault-hmac', value: hmac };
     }
   }
-  const result: ItemResult = { path: item.path, findings, suppressed, bytes: data.length };
+  const result: ItemResult = { path: item.path, findings, suppressed, bytes };
   if (vault?.error !== undefined && vaultTokens?.some((v) => v.finding.credentialKey === undefined))
     result.warnings = [`Vault audit-hash: ${vault.error}; Vault token findings carry no audit HMAC`];
-  const head = data.toString('latin1', 0, 512);
-  let text: string | undefined;
-  if (posture !== undefined && posture.size > 0 && postureAccepts(item.path, head)) {
-    text = data.toString('utf8');
+  if (wantPosture) {
     const p = await analyzePosture(item.path, text, { enabled: posture });
     findings.push(...p.findings);
     if (p.malformed.length > 0) result.malformed = p.malformed;
   }
-  if (inventory && inventoryAccepts(item.path, head)) {
-    const relations = await extractInventory(item.path, text ?? data.toString('utf8'));
+  if (wantInventory) {
+    const relations = await extractInventory(item.path, text);
     if (relations.length > 0) result.inventory = relations;
   }
   return result;
+}
+
+/** The read buffer files on disk are read into, one per thread, grown as needed (kept up to 16 MiB). */
+let readBuffer = Buffer.allocUnsafe(1 << 20);
+const KEPT_READ_BUFFER = 16 << 20;
+
+/**
+ * A file's bytes in the thread's reused buffer (valid until the next call), or its size when it has
+ * grown past `maxFileSize` since the walk saw it. Saves an allocation and its collection per file.
+ */
+function readReused(absPath: string, maxFileSize: number): Buffer | number {
+  if (readBuffer.length > KEPT_READ_BUFFER) readBuffer = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(absPath, 'r');
+  try {
+    let n = 0;
+    for (;;) {
+      if (n === readBuffer.length) {
+        if (n > maxFileSize) return fstatSync(fd).size;
+        const grown = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(grown, 0, 0, n);
+        readBuffer = grown;
+      }
+      const got = readSync(fd, readBuffer, n, readBuffer.length - n, null);
+      if (got === 0) break;
+      n += got;
+    }
+    return n > maxFileSize ? Math.max(n, fstatSync(fd).size) : readBuffer.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
 }

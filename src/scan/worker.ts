@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Severity } from '../model/severity.js';
-import { scanOneItem } from './scan-item.js';
+import { type ItemResult, isClean, scanOneItem } from './scan-item.js';
 import { createSecretScanner } from './secrets/engine.js';
 import { loadSecretRules } from './secrets/load-rules.js';
 import { createVaultAuditHasher, type VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
@@ -41,14 +41,21 @@ const scanner = createSecretScanner({
 const posture = config.posture.length > 0 ? new Map(config.posture) : undefined;
 
 parentPort!.on('message', async (msg: { seq: number; items: ScanItem[] }) => {
-  const results = [];
+  const results: ItemResult[] = [];
+  // Files with nothing to report travel back as one count: no object per file to clone and collect.
+  const clean: ItemResult = { path: '', findings: [], suppressed: 0, bytes: 0, files: 0 };
   for (const item of msg.items) {
     // A Buffer sent with its ArrayBuffer transferred arrives as a plain Uint8Array.
     if (item.data !== undefined && !Buffer.isBuffer(item.data)) {
       const u = item.data as Uint8Array;
       item.data = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
     }
-    results.push(await scanOneItem(scanner, item, config.maxFileSize, posture, config.inventory, vault));
+    const r = await scanOneItem(scanner, item, config.maxFileSize, posture, config.inventory, vault);
+    if (isClean(r)) {
+      clean.files!++;
+      clean.bytes += r.bytes;
+    } else results.push(r);
   }
+  if (clean.files! > 0) results.push(clean);
   parentPort!.postMessage({ seq: msg.seq, results });
 });

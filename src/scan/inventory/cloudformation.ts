@@ -1,10 +1,5 @@
 import type { InventoryNode, InventoryRelation } from '../../model/inventory.js';
-import {
-  cloudformationAnalyzer,
-  type Positioned,
-  parseJsonWithPositions,
-  parseWithPositions,
-} from '../posture/cloudformation.js';
+import { cloudformationAnalyzer, type Positioned, parseJsonWithPositions } from '../posture/cloudformation.js';
 import { normalizePolicy, parseLenientJson, toObjects, toTexts } from '../posture/iam.js';
 import { attachmentRelations, grantRelations, managedPolicyNode, positionedSite, trustRelations } from './aws.js';
 import {
@@ -17,6 +12,7 @@ import {
   node,
   type Obj,
   ownerRelations,
+  parseDocumentPositioned,
   relation,
   text,
   tooDeep,
@@ -90,7 +86,7 @@ function parse(path: string, body: string): Positioned | undefined {
     }
   }
   if (body.length > MAX_YAML_BYTES || tooDeep(body)) return undefined;
-  const parsed = parseWithPositions(body);
+  const parsed = parseDocumentPositioned(body);
   return parsed.ok ? parsed.doc : undefined;
 }
 

@@ -1,9 +1,9 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
-import type { Positioned } from '../posture/cloudformation.js';
+import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import { parseYamlDocuments } from '../posture/yaml-fast.js';
+import { parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -100,6 +100,27 @@ const MAX_NODES = 200_000;
  * @example parseYamlStream('a: 1\n---\nb: 2\n')?.values // [{ a: 1 }, { b: 2 }]
  */
 export function parseYamlStream(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
+  if (tooDeep(body)) return undefined;
+  // A posture analyzer that just read this file exactly left its parse: walking it costs little.
+  if (parseYamlDocuments.peek(body) !== undefined) return parseYamlStreamExact(body);
+  return parseFastPositioned(body, YAML_CORE) ?? parseYamlStreamExact(body);
+}
+
+/**
+ * One YAML (or JSON) document as `parseWithPositions` gives it, through the fast positioned parse when
+ * it is sure to agree, else through `parseWithPositions` itself (shared with the posture analyzers).
+ */
+export function parseDocumentPositioned(body: string): ParseResult {
+  // A posture analyzer that just read this file exactly (it had something to report) left its parse.
+  if (parseWithPositions.peek(body) !== undefined || parseTaggedDocument.peek(body) !== undefined)
+    return parseWithPositions(body);
+  const fast = parseFastPositioned(body, YAML_FAILSAFE);
+  if (fast !== undefined && fast.values.length === 1) return { ok: true, doc: { value: fast.values[0], line: fast.line } };
+  return parseWithPositions(body);
+}
+
+/** `parseYamlStream` through the `yaml` package only (source ranges for lines): the reference for the fast parse. */
+export function parseYamlStreamExact(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
   const { docs, lineCounter } = parseYamlDocuments(body);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;

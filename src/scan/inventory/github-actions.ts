@@ -1,8 +1,17 @@
 import type { InventoryRelation } from '../../model/inventory.js';
-import { parseWithPositions } from '../posture/cloudformation.js';
 import { isStaticCloudEntry, LOGIN_INPUTS } from '../posture/github-actions.js';
 import { normalizeIamArn } from './aws.js';
-import { awsRoleArn, credentialRelation, isObj, node, type Obj, relation, text, tooDeep } from './common.js';
+import {
+  awsRoleArn,
+  credentialRelation,
+  isObj,
+  node,
+  type Obj,
+  parseDocumentPositioned,
+  relation,
+  text,
+  tooDeep,
+} from './common.js';
 import type { InventoryExtractor } from './types.js';
 
 /**
@@ -64,7 +73,7 @@ function staticCloudLine(
 
 function extract(path: string, body: string): InventoryRelation[] {
   if (body.length > MAX_BYTES || tooDeep(body)) return [];
-  const parsed = parseWithPositions(body);
+  const parsed = parseDocumentPositioned(body);
   if (!parsed.ok || !isObj(parsed.doc.value)) return [];
   const pos = parsed.doc;
   const root = pos.value as Obj;

@@ -105,13 +105,13 @@ function intrinsic(tag: string | undefined, inner: unknown): unknown {
  * array came from, so findings land on the line of the offending value.
  * @example const r = parseWithPositions('a:\n  - b\n'); r.ok && r.doc.line(r.doc.value, 'a') // 1
  */
-export const parseWithPositions: (text: string) => ParseResult = recentByText(positioned);
+export const parseWithPositions = recentByText(positioned);
 
 /**
  * One YAML document with CloudFormation's short-form tags known and a line counter, errors unprettified:
  * the one parse the CloudFormation and GitHub Actions analyzers and their inventory extractors share.
  */
-export const parseTaggedDocument: (text: string) => { doc: Document; lineCounter: LineCounter } = recentByText((text) => {
+export const parseTaggedDocument = recentByText((text): { doc: Document; lineCounter: LineCounter } => {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { customTags: CUSTOM_TAGS, lineCounter, uniqueKeys: false, prettyErrors: false });
   return { doc, lineCounter };

@@ -5,13 +5,19 @@
  * as read-only.
  * @example const parse = recentByText((text) => parseAllDocuments(text)); parse(t) === parse(t) // true
  */
-export function recentByText<T>(compute: (text: string) => T, keep = 1): (text: string) => T {
+export function recentByText<T>(
+  compute: (text: string) => T,
+  keep = 1,
+): ((text: string) => T) & { peek(text: string): T | undefined } {
   const recent = new Map<string, T>();
-  return (text) => {
+  const get = (text: string): T => {
     if (recent.has(text)) return recent.get(text) as T;
     const value = compute(text);
     recent.set(text, value);
     if (recent.size > keep) recent.delete(recent.keys().next().value as string);
     return value;
   };
+  /** The kept result for this text, computing nothing. */
+  get.peek = (text: string): T | undefined => recent.get(text);
+  return get;
 }

@@ -21,7 +21,7 @@ import type { PostureContext } from './types.js';
  * duplicate keys allowed), with its line counter: the one exact parse the Kubernetes and GitLab CI
  * analyzers and the Kubernetes inventory extractor share for a file. Read-only for callers.
  */
-export const parseYamlDocuments: (text: string) => { docs: Document[]; lineCounter: LineCounter } = recentByText((text) => {
+export const parseYamlDocuments = recentByText((text): { docs: Document[]; lineCounter: LineCounter } => {
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   // An empty stream is not an array of documents: no documents.
@@ -476,4 +476,135 @@ const AROUND_DOCUMENT = new Set(['document', 'comment', 'newline', 'space', 'byt
 function inBlockContextAfter(root: CST.Token): boolean {
   if (root.type === 'block-map' || root.type === 'block-seq') return true;
   return root.type === 'flow-collection' && root.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Positions from the fast parse
+
+/** Where a collection starts, and where each of its keys (mappings) or items (sequences) starts. */
+interface Place {
+  start: number;
+  keys?: Map<string, number>;
+  items?: number[];
+}
+
+/** Values with lines, as `parseYamlStream` (inventory) and `parseWithPositions` (CloudFormation) give them. */
+export interface FastPositioned {
+  values: unknown[];
+  /** 1-based line of `key` in a map or array of `values`, or of the container itself; undefined when unknown. */
+  line(container: unknown, key?: string | number): number | undefined;
+}
+
+/** Text the position-keeping fast parse leaves to the exact parser: where its tree or lines could differ. */
+const UNSURE_TEXT = /[&!\r\uFEFF]|(?<!\$)\{\{|<</;
+/** Keys that one schema reads as text and another as a number, null or boolean: the key's text could differ. */
+const TYPED_KEY = /^(?:~|null|Null|NULL|[-+]?[0-9.]|0[xo]|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)/;
+/** Node budget: larger streams go to the exact parser, which enforces its own limits. */
+const MAX_FAST_NODES = 100_000;
+
+/**
+ * Every document of `text` through js-yaml (10x the `yaml` package's speed) with the line of every
+ * collection, key and item taken from js-yaml's open/close events, answering `line` exactly as the
+ * `yaml` tree's source ranges would. Undefined whenever the two could differ: anchors and aliases,
+ * tags (`!Ref`), directives, complex or typed keys, merge keys, Helm templates (`{{`, but GitHub's `${{`), CR line ends, a
+ * byte-order mark, empty sequence items, or text js-yaml refuses; callers then run the exact parse.
+ * With `YAML_FAILSAFE` every plain scalar stays its source text, as `parseWithPositions` keeps it.
+ * @example parseFastPositioned('a:\n  - b\n', YAML_CORE)?.line(…) // 2 for the item
+ */
+export function parseFastPositioned(text: string, schema: Schema): FastPositioned | undefined {
+  if (UNSURE_TEXT.test(text) || DIRECTIVE.test(text) || COMPLEX_KEY.test(text)) return undefined;
+  const places = new WeakMap<object, Place>();
+  // One frame per open node: its start offset, then its children as [start, value] pairs.
+  const starts: number[] = [];
+  const kids: Array<unknown[]> = [];
+  let nodes = 0;
+  let unsure = false;
+  const skip = (input: string, p: number): number => {
+    for (;;) {
+      const c = input.charCodeAt(p);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) p++;
+      else if (c === 0x23) {
+        const nl = input.indexOf('\n', p);
+        if (nl < 0) return input.length;
+        p = nl + 1;
+      } else return p;
+    }
+  };
+  const listener = (event: string, state: State): void => {
+    const s = state as State & { input: string; position: number; result: unknown };
+    if (event === 'open') {
+      if (++nodes > MAX_FAST_NODES || starts.length > 100) unsure = true;
+      starts.push(skip(s.input, s.position));
+      kids.push([]);
+      return;
+    }
+    const start = starts.pop()!;
+    const children = kids.pop()!;
+    const value = s.result;
+    if (typeof value === 'object' && value !== null && !places.has(value)) {
+      const place: Place = { start };
+      if (Array.isArray(value)) {
+        if (children.length !== value.length * 2 || value.some((v, i) => children[i * 2 + 1] !== v)) unsure = true;
+        else place.items = value.map((_, i) => children[i * 2] as number);
+      } else {
+        const keys = new Map<string, number>();
+        let at = 0;
+        for (const [k, v] of Object.entries(value)) {
+          if (TYPED_KEY.test(k)) unsure = true;
+          while (at < children.length && (typeof children[at + 1] === 'object' || String(children[at + 1]) !== k)) at += 2;
+          if (at >= children.length) {
+            unsure = true;
+            break;
+          }
+          keys.set(k, children[at] as number);
+          at += 2;
+          // The value's own node follows its key (an empty value still opens one).
+          if (at < children.length && children[at + 1] === v) at += 2;
+        }
+        place.keys = keys;
+      }
+      places.set(value, place);
+    }
+    kids[kids.length - 1]?.push(start, value);
+  };
+  let values: unknown[];
+  try {
+    kids.push([]);
+    // `json`: a repeated key keeps its last value, as the exact walk does, rather than failing.
+    values = loadAll(text, null, { schema, listener, json: true });
+  } catch {
+    return undefined;
+  }
+  if (unsure) return undefined;
+  let newlines: number[] | undefined;
+  const lineAt = (offset: number): number => {
+    if (newlines === undefined) {
+      newlines = [];
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) newlines.push(i);
+    }
+    // Lines before the offset's: newlines at offsets below it.
+    let lo = 0;
+    let hi = newlines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (newlines[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+  const line = (container: unknown, key?: string | number): number | undefined => {
+    if (typeof container !== 'object' || container === null) return undefined;
+    const place = places.get(container);
+    if (!place) return undefined;
+    if (key !== undefined && place.keys) {
+      const at = place.keys.get(String(key));
+      if (at !== undefined) return lineAt(at);
+    }
+    if (typeof key === 'number' && place.items) {
+      const at = place.items[key];
+      if (at !== undefined) return lineAt(at);
+    }
+    return lineAt(place.start);
+  };
+  return { values, line };
 }

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { WardenError } from '../../model/errors.js';
@@ -68,29 +68,24 @@ export function* walkTree(opts: WalkOptions): Generator<ScanItem> {
     const gitignore = readIgnoreFile(join(absDir, '.gitignore'));
     const pushed = gitignore !== undefined;
     if (pushed) scopes.push({ dir: relDir, ig: ignore({ ignorecase: false }).add(gitignore) });
-    let names: string[];
+    let entries: Dirent[];
     try {
-      names = readdirSync(absDir).sort();
+      // Entry types come with the names: no lstat per entry. A file's size is checked where it is read.
+      entries = readdirSync(absDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
       onSkip(relDir || '.', 'unreadable', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
       if (pushed) scopes.pop();
       return;
     }
-    for (const name of names) {
+    for (const entry of entries) {
+      const name = entry.name;
       const rel = relDir + name;
       const abs = join(absDir, name);
-      let st: Stats;
-      try {
-        st = lstatSync(abs);
-      } catch (err) {
-        onSkip(rel, 'unreadable', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
-        continue;
-      }
-      if (st.isSymbolicLink()) {
+      if (entry.isSymbolicLink()) {
         onSkip(rel, 'symlink');
         continue;
       }
-      if (st.isDirectory()) {
+      if (entry.isDirectory()) {
         if (name === '.git') continue;
         if (opts.defaultExcludes && VENDORED_DIRS.has(name)) {
           onSkip(`${rel}/`, 'excluded', `vendored (${name})`);
@@ -103,7 +98,7 @@ export function* walkTree(opts: WalkOptions): Generator<ScanItem> {
         yield* visit(abs, `${rel}/`);
         continue;
       }
-      if (!st.isFile()) continue; // sockets, FIFOs, devices: nothing to read
+      if (!entry.isFile()) continue; // sockets, FIFOs, devices: nothing to read
       if (ignoredBy(rel, false)) {
         onSkip(rel, 'ignored');
         continue;
@@ -115,11 +110,7 @@ export function* walkTree(opts: WalkOptions): Generator<ScanItem> {
           continue;
         }
       }
-      if (st.size > opts.maxFileSize) {
-        onSkip(rel, 'too-large', `${st.size} bytes`);
-        continue;
-      }
-      yield { path: rel, absPath: abs, size: st.size };
+      yield { path: rel, absPath: abs };
     }
     if (pushed) scopes.pop();
   }
