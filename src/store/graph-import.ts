@@ -23,6 +23,12 @@ import { inTransaction, queryable, type StoreTarget } from './store.js';
  * (`event:<id>`), so re-reading the same events never counts them twice; and the first new chunk of
  * an input (or the first after chunks already imported) is checked against those event claims, so a
  * log that grew since its last import adds only its new events.
+ *
+ * Throughput: the rows an import writes are the distinct nodes and edges of a flush window, not its
+ * events, so a window lasts until it holds FLUSH_ROWS rows (an estate of 100,000 identities has about
+ * 1.5 million): ten million events of such an estate write each row about once, where windows of a
+ * million events rewrote nearly all of them ten times. Memory is the window's rows plus at most
+ * HOLD_EVENTS events, whatever the input's length.
  */
 
 /** How many findings, relations or events an import added (those already in the graph are skipped). */
