@@ -32,7 +32,7 @@ import { importEvents, importFindings, importInventory } from '../src/store/grap
 import { blastRadius, evidenceOf, explainExposure, listIdentities, listRisk, rescoreGraph } from '../src/store/graph-query.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { type Backend, postgresBackend, sqliteBackend } from '../src/store/testing.js';
-import { fixed, formatTable, round } from './lib/report.js';
+import { fixed, formatTable, peakRssMb, round } from './lib/report.js';
 
 const DAY = 86_400_000;
 const env = (k: string, d: number) => (process.env[k] === undefined ? d : Number(process.env[k]));
@@ -739,6 +739,8 @@ interface BackendResult {
   bytes: number;
   rescore: { ms: number; identities: number; findings: number; posture: number };
   queries: QueryResult[];
+  /** Peak RSS of the bench process when this backend was done (a high-water mark: includes earlier phases). */
+  peakRssMb: number;
   check: {
     topIdentity: string | undefined;
     topIsAttacked: boolean;
@@ -787,7 +789,7 @@ async function runBackend(name: string, estate: Estate, total: number): Promise<
       bar.done();
       const eventsPerSec = (imp.value.imported / imp.ms) * 1000;
       console.log(
-        `  ${name} events: ${imp.value.imported} imported (${imp.value.skipped} skipped) in ${fixed(imp.ms / 1000, 1)} s, ${fixed(eventsPerSec, 0)} events/s`,
+        `  ${name} events: ${imp.value.imported} imported (${imp.value.skipped} skipped) in ${fixed(imp.ms / 1000, 1)} s, ${fixed(eventsPerSec, 0)} events/s; peak RSS so far ${fixed(peakRssMb(), 0)} MiB`,
       );
       const bytes = await sizeOf(store, fileOf(url), 'graph%');
       const rs = await timed(() => rescoreGraph(store, { now: END }));
@@ -851,6 +853,7 @@ async function runBackend(name: string, estate: Estate, total: number): Promise<
         bytes,
         rescore: { ms: rs.ms, identities: rs.value.identities, findings: rs.value.findings, posture: rs.value.posture },
         queries,
+        peakRssMb: peakRssMb(),
         check,
       };
     } finally {
@@ -882,7 +885,9 @@ async function main(): Promise<void> {
   const generateMs = performance.now() - t;
   bar.done();
   const generatePerSec = (generated / generateMs) * 1000;
-  console.log(`generate only: ${generated} events in ${fixed(generateMs / 1000, 1)} s, ${fixed(generatePerSec, 0)} events/s\n`);
+  console.log(
+    `generate only: ${generated} events in ${fixed(generateMs / 1000, 1)} s, ${fixed(generatePerSec, 0)} events/s; peak RSS so far ${fixed(peakRssMb(), 0)} MiB\n`,
+  );
 
   const results: BackendResult[] = [];
   for (const b of params.backends) {
@@ -917,6 +922,7 @@ async function main(): Promise<void> {
         row('graph DB MB', (r) => mb(r.bytes)),
         row('reference DB MB', (r) => mb(r.reference.bytes)),
         row('rescore s (risk + posture)', (r) => fixed(r.rescore.ms / 1000, 1)),
+        row('peak RSS MiB (process, when done)', (r) => fixed(r.peakRssMb, 0)),
       ],
     ),
   );
@@ -977,6 +983,7 @@ async function main(): Promise<void> {
           graphBytes: r.bytes,
           referenceBytes: r.reference.bytes,
           rescoreMs: round(r.rescore.ms, 0),
+          peakRssMb: round(r.peakRssMb, 0),
           queries: Object.fromEntries(
             r.queries.map((q) => [
               q.name,

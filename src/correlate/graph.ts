@@ -117,6 +117,58 @@ export function inventoryNodeId(n: InventoryNode): string {
   return NODE_PREFIX[n.kind] + (n.kind === 'owner' ? n.id.toLowerCase() : n.id);
 }
 
+function widenRow(row: { firstSeen: number; lastSeen: number }, t: number): void {
+  if (t < row.firstSeen) row.firstSeen = t;
+  if (t > row.lastSeen) row.lastSeen = t;
+}
+
+/** One more observation of an edge: counts add, times widen, the latest observation's props win. */
+function bumpEdge(row: GraphEdgeRow, t: number, props: Record<string, unknown> | undefined, count = 1): void {
+  row.count += count;
+  if (t < row.firstSeen) row.firstSeen = t;
+  if (t >= row.lastSeen) {
+    row.lastSeen = t;
+    if (props !== undefined) row.props = props;
+  }
+}
+
+function credentialProps(c: NonNullable<IdentityEvent['credential']>): Record<string, unknown> {
+  const props: Record<string, unknown> = { type: c.type };
+  if (c.issuedAt !== undefined) props.issuedAt = Date.parse(c.issuedAt);
+  if (c.expiresAt !== undefined) props.expiresAt = Date.parse(c.expiresAt);
+  return props;
+}
+
+/** Where the raw record of a credential use is: the event id, file and line, and the address beside a workload. */
+function pointerOf(e: IdentityEvent, workload: string | undefined): Record<string, unknown> {
+  const pointer: Record<string, unknown> = { event: e.id };
+  if (e.raw.file !== undefined) pointer.file = e.raw.file;
+  if (e.raw.line !== undefined) pointer.line = e.raw.line;
+  if (e.client.ip !== undefined && workload !== undefined) pointer.ip = e.client.ip;
+  return pointer;
+}
+
+/** The rows one identity's events touch, keyed by the events' own strings: canonical rows of the builder's maps. */
+interface IdentityRows {
+  id: string;
+  row: GraphNodeRow;
+  performed: Map<string, GraphEdgeRow>;
+  actsIn?: Map<string, GraphEdgeRow>;
+  resources: Map<string, { node: GraphNodeRow; used: GraphEdgeRow }>;
+  workloads: Map<string, { id: string; node: GraphNodeRow; runsAs: GraphEdgeRow }>;
+  credentials: Map<string, CredentialRows>;
+}
+
+interface CredentialRows {
+  id: string;
+  /** The event source the join key was derived with (keys depend on it). */
+  source: string;
+  row: GraphNodeRow;
+  of: GraphEdgeRow;
+  fromWorkload: Map<string, GraphEdgeRow>;
+  fromNetwork: Map<string, { node: GraphNodeRow; used: GraphEdgeRow }>;
+}
+
 /**
  * Accumulates graph rows in memory, folding repeats (nodes by id, edges by src/kind/dst) so a batch
  * of a million events becomes one row per distinct node and edge. `take()` hands the rows over and
@@ -130,6 +182,8 @@ export class GraphBuilder {
   private nodes = new Map<string, GraphNodeRow>();
   private edges = new Map<string, GraphEdgeRow>();
   private revoked = new Map<string, number>();
+  /** Per identity (by the events' identity id): the rows its events touch (see addEvent). */
+  private byIdentity = new Map<string, IdentityRows>();
 
   /** Distinct rows held: a cue for when to flush. */
   get size(): number {
@@ -164,49 +218,82 @@ export class GraphBuilder {
     }
   }
 
-  /** Adds or widens an edge; the props of the latest observation win. */
-  edge(src: string, kind: string, dst: string, props: Record<string, unknown> | undefined, t: number, count = 1): void {
+  /** Adds or widens an edge (and returns its row); the props of the latest observation win. */
+  edge(src: string, kind: string, dst: string, props: Record<string, unknown> | undefined, t: number, count = 1): GraphEdgeRow {
     const key = `${kind}\u0000${src}\u0000${dst}`;
     const prev = this.edges.get(key);
     if (prev === undefined) {
-      this.edges.set(key, { src, dst, kind, props: props ?? {}, count, firstSeen: t, lastSeen: t });
-      return;
+      const row = { src, dst, kind, props: props ?? {}, count, firstSeen: t, lastSeen: t };
+      this.edges.set(key, row);
+      return row;
     }
-    prev.count += count;
-    if (t < prev.firstSeen) prev.firstSeen = t;
-    if (t >= prev.lastSeen) {
-      prev.lastSeen = t;
-      if (props !== undefined) prev.props = props;
-    }
+    bumpEdge(prev, t, props, count);
+    return prev;
   }
 
   /**
    * One identity event: identity, credential, workload, resource and network nodes; used,
    * credential-of, runs-as, performed, acts-in, assumes and human-use edges. A successful revocation
    * or deactivation records the credential it acted on (see `take().revoked`).
+   *
+   * The rows an identity's events touch are cached per identity, keyed by the event's own strings
+   * (action, resource id, workload, credential key, address): a repeat costs a few lookups in small
+   * maps rather than building `<kind>:<id>` strings and probing the builder's large maps. The cached
+   * rows are the ones in those maps, so every other caller folds into them as before.
    */
   addEvent(e: IdentityEvent): void {
     const t = millis(e.time, `event ${e.id} time`);
-    const identity = `identity:${e.identity.id}`;
-    // Events of one identity repeat its type and scope: props are built once per flush.
-    if (!this.widen(identity, t))
-      this.node(
-        identity,
-        'identity',
-        e.identity.name ?? e.identity.id,
-        e.identity.scope === undefined ? { type: e.identity.type } : { type: e.identity.type, scope: e.identity.scope },
-        t,
-      );
+    let ent = this.byIdentity.get(e.identity.id);
+    if (ent === undefined) {
+      const id = `identity:${e.identity.id}`;
+      // Events of one identity repeat its type and scope: props are built once per flush.
+      if (!this.widen(id, t))
+        this.node(
+          id,
+          'identity',
+          e.identity.name ?? e.identity.id,
+          e.identity.scope === undefined ? { type: e.identity.type } : { type: e.identity.type, scope: e.identity.scope },
+          t,
+        );
+      ent = {
+        id,
+        row: this.nodes.get(id)!,
+        performed: new Map(),
+        resources: new Map(),
+        workloads: new Map(),
+        credentials: new Map(),
+      };
+      this.byIdentity.set(e.identity.id, ent);
+    } else widenRow(ent.row, t);
+    const identity = ent.id;
     const success = e.outcome !== 'failure';
-    this.edge(identity, 'performed', `action:${e.action}`, undefined, t);
+    let performed = ent.performed.get(e.action);
+    if (performed === undefined) {
+      performed = this.edge(identity, 'performed', `action:${e.action}`, undefined, t);
+      ent.performed.set(e.action, performed);
+    } else bumpEdge(performed, t, undefined);
     const env = e.client.environment;
-    if (env !== undefined) this.edge(identity, 'acts-in', `environment:${env}`, undefined, t);
+    if (env !== undefined) {
+      ent.actsIn ??= new Map();
+      const row = ent.actsIn.get(env);
+      if (row === undefined) ent.actsIn.set(env, this.edge(identity, 'acts-in', `environment:${env}`, undefined, t));
+      else bumpEdge(row, t, undefined);
+    }
 
     const workloadName = e.client.workload;
-    const workload = workloadName === undefined ? undefined : `workload:${workloadName}`;
-    if (workload !== undefined) {
-      if (!this.widen(workload, t)) this.node(workload, 'workload', workloadName!, undefined, t);
-      this.edge(workload, 'runs-as', identity, undefined, t);
+    let workload: string | undefined;
+    if (workloadName !== undefined) {
+      const w = ent.workloads.get(workloadName);
+      if (w === undefined) {
+        workload = `workload:${workloadName}`;
+        if (!this.widen(workload, t)) this.node(workload, 'workload', workloadName, undefined, t);
+        const runsAs = this.edge(workload, 'runs-as', identity, undefined, t);
+        ent.workloads.set(workloadName, { id: workload, node: this.nodes.get(workload)!, runsAs });
+      } else {
+        workload = w.id;
+        widenRow(w.node, t);
+        bumpEdge(w.runsAs, t, undefined);
+      }
     }
     if (e.identity.via !== undefined && e.identity.via !== e.identity.id) {
       this.edge(`identity:${e.identity.via}`, 'assumes', identity, { observed: true }, t);
@@ -214,10 +301,17 @@ export class GraphBuilder {
 
     const res = e.resource;
     if (res !== undefined) {
-      const resource = `resource:${res.id}`;
-      if (!this.widen(resource, t))
-        this.node(resource, 'resource', res.id, res.type === undefined ? undefined : { type: res.type }, t);
-      this.edge(identity, 'used', resource, undefined, t);
+      const r = ent.resources.get(res.id);
+      if (r === undefined) {
+        const resource = `resource:${res.id}`;
+        if (!this.widen(resource, t))
+          this.node(resource, 'resource', res.id, res.type === undefined ? undefined : { type: res.type }, t);
+        const used = this.edge(identity, 'used', resource, undefined, t);
+        ent.resources.set(res.id, { node: this.nodes.get(resource)!, used });
+      } else {
+        widenRow(r.node, t);
+        bumpEdge(r.used, t, undefined);
+      }
       if (success && res.type === 'AWS::IAM::Role' && /:AssumeRole/.test(e.action)) {
         const role = `identity:${res.id}`;
         this.node(role, 'identity', res.id.slice(res.id.lastIndexOf('/') + 1), { type: 'iam-role' }, t);
@@ -225,31 +319,55 @@ export class GraphBuilder {
       }
     }
 
-    let source = workload;
-    if (source === undefined) {
-      const ip = e.client.ip;
-      source = `network:${ip ?? 'unknown'}`;
-    }
+    const ip = e.client.ip;
     if (isHumanAgent(e.client.userAgent) || (e.identity.type === 'user' && e.credential !== undefined)) {
-      this.edge(identity, 'human-use', source, { userAgent: (e.client.userAgent ?? '').slice(0, 200) }, t);
+      this.edge(
+        identity,
+        'human-use',
+        workload ?? `network:${ip ?? 'unknown'}`,
+        { userAgent: (e.client.userAgent ?? '').slice(0, 200) },
+        t,
+      );
     }
 
     const c = e.credential;
-    const key = c === undefined ? undefined : credentialKeysOfEvent(e)[0];
-    if (c !== undefined && key !== undefined) {
-      const credential = `credential:${key}`;
-      const props: Record<string, unknown> = { type: c.type };
-      if (c.issuedAt !== undefined) props.issuedAt = Date.parse(c.issuedAt);
-      if (c.expiresAt !== undefined) props.expiresAt = Date.parse(c.expiresAt);
-      if (!this.widen(credential, t) || c.issuedAt !== undefined || c.expiresAt !== undefined)
-        this.node(credential, 'credential', c.key, props, t);
-      this.edge(credential, 'credential-of', identity, undefined, t);
-      if (source.startsWith('network:') && !this.widen(source, t)) this.node(source, 'network', source.slice(8), undefined, t);
-      const pointer: Record<string, unknown> = { event: e.id };
-      if (e.raw.file !== undefined) pointer.file = e.raw.file;
-      if (e.raw.line !== undefined) pointer.line = e.raw.line;
-      if (e.client.ip !== undefined && workload !== undefined) pointer.ip = e.client.ip;
-      this.edge(credential, 'used', source, pointer, t);
+    if (c !== undefined) {
+      let cred = ent.credentials.get(c.key);
+      if (cred !== undefined && cred.source !== e.source) cred = undefined;
+      if (cred === undefined) {
+        const key = credentialKeysOfEvent(e)[0];
+        if (key !== undefined) {
+          const id = `credential:${key}`;
+          if (!this.widen(id, t) || c.issuedAt !== undefined || c.expiresAt !== undefined)
+            this.node(id, 'credential', c.key, credentialProps(c), t);
+          const of = this.edge(id, 'credential-of', identity, undefined, t);
+          cred = { id, source: e.source, row: this.nodes.get(id)!, of, fromWorkload: new Map(), fromNetwork: new Map() };
+          if (!ent.credentials.has(c.key)) ent.credentials.set(c.key, cred);
+        }
+      } else {
+        if (c.issuedAt !== undefined || c.expiresAt !== undefined) this.node(cred.id, 'credential', c.key, credentialProps(c), t);
+        else widenRow(cred.row, t);
+        bumpEdge(cred.of, t, undefined);
+      }
+      if (cred !== undefined) {
+        // The latest event's pointer: built only when this event is the latest.
+        let used: GraphEdgeRow | undefined;
+        if (workload !== undefined) used = cred.fromWorkload.get(workload);
+        else {
+          const n = cred.fromNetwork.get(ip ?? 'unknown');
+          if (n !== undefined) {
+            widenRow(n.node, t);
+            used = n.used;
+          }
+        }
+        if (used === undefined) {
+          const source = workload ?? `network:${ip ?? 'unknown'}`;
+          if (workload === undefined && !this.widen(source, t)) this.node(source, 'network', source.slice(8), undefined, t);
+          used = this.edge(cred.id, 'used', source, pointerOf(e, workload), t);
+          if (workload !== undefined) cred.fromWorkload.set(workload, used);
+          else cred.fromNetwork.set(ip ?? 'unknown', { node: this.nodes.get(source)!, used });
+        } else bumpEdge(used, t, t >= used.lastSeen ? pointerOf(e, workload) : undefined);
+      }
     }
 
     const lifecycle = c?.lifecycle;
@@ -360,6 +478,7 @@ export class GraphBuilder {
     this.nodes = new Map();
     this.edges = new Map();
     this.revoked = new Map();
+    this.byIdentity = new Map();
     return out;
   }
 }

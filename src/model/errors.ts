@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'WARDEN_INTERNAL',
   'WARDEN_OUTPUT_UNWRITABLE',
   'WARDEN_STORE_MISSING',
+  'WARDEN_IMPORT_CONFLICT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

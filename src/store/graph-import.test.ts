@@ -406,6 +406,44 @@ function graphSuite(backend: Backend): void {
       assert.equal(await total(), 7000);
     });
 
+    test('a large import checks chunks as they come: same counts, re-imports add nothing, a concurrent import fails it', async () => {
+      const events = (who: string, n: number) =>
+        Array.from({ length: n }, (_, i) => ({
+          ...ev(
+            'cloudtrail',
+            new Date(Date.parse('2025-08-01T00:00:00Z') + i * 1000).toISOString(),
+            `arn:aws:iam::1:user/${who}`,
+            undefined,
+            {},
+            `arn:aws:s3:::${who}/${i % 10}`,
+          ),
+          id: `${who}-${i}`,
+        }));
+      const total = async (who: string) =>
+        (await listGraphEdges(store, `identity:arn:aws:iam::1:user/${who}`, { kind: 'used' })).reduce((a, e) => a + e.count, 0);
+      // Held 300 events at most, a flush every 2,500: several windows, each checked before it is folded.
+      const small = { holdEvents: 300, flushEvents: 2500 };
+      const first = await importEvents(store, events('held', 6000), small);
+      assert.deepEqual(first, { imported: 6000, skipped: 0 });
+      assert.equal(await total('held'), 6000);
+      assert.deepEqual(await importEvents(store, events('held', 6000), small), { imported: 0, skipped: 6000 });
+      const grown = await importEvents(store, events('held', 9000), small);
+      assert.deepEqual(grown, { imported: 3000, skipped: 6000 });
+      assert.equal(await total('held'), 9000);
+
+      // Another import stores the same events while this one reads them: this one fails, nothing counts twice.
+      const racing = events('race', 5000);
+      async function* withRace(): AsyncGenerator<IdentityEvent> {
+        for (const [i, e] of racing.entries()) {
+          if (i === 4000) assert.equal((await importEvents(store, racing)).imported, 5000);
+          yield e;
+        }
+      }
+      await assert.rejects(importEvents(store, withRace(), { holdEvents: 300 }), { code: 'WARDEN_IMPORT_CONFLICT' });
+      assert.equal(await total('race'), 5000);
+      assert.deepEqual(await importEvents(store, racing, small), { imported: 0, skipped: 5000 });
+    });
+
     test('identities page riskiest first, then the ones added since the last rescore, by id', async () => {
       await rescoreGraph(store, { now: Date.parse('2025-06-01T00:00:00Z') });
       await importEvents(store, [

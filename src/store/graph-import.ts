@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { findingId, GraphBuilder, millis, type Visibility } from '../correlate/graph.js';
 import { credentialKeysOfFinding } from '../correlate/keys.js';
+import { WardenError } from '../model/errors.js';
 import type { Finding } from '../model/finding.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { InventoryRelation } from '../model/inventory.js';
@@ -22,6 +23,12 @@ import { inTransaction, queryable, type StoreTarget } from './store.js';
  * (`event:<id>`), so re-reading the same events never counts them twice; and the first new chunk of
  * an input (or the first after chunks already imported) is checked against those event claims, so a
  * log that grew since its last import adds only its new events.
+ *
+ * Throughput: the rows an import writes are the distinct nodes and edges of a flush window, not its
+ * events, so a window lasts until it holds FLUSH_ROWS rows (an estate of 100,000 identities has about
+ * 1.5 million): ten million events of such an estate write each row about once, where windows of a
+ * million events rewrote nearly all of them ten times. Memory is the window's rows plus at most
+ * HOLD_EVENTS events, whatever the input's length.
  */
 
 /** How many findings, relations or events an import added (those already in the graph are skipped). */
@@ -31,17 +38,21 @@ export interface ImportResult {
 }
 
 export interface ImportEventsOptions {
-  /** Called after each stored flush with the number of events read so far. */
+  /** Called as the import goes (about every 65,536 events, and after each flush) with the number of events read so far. */
   onProgress?: ((events: number) => void) | undefined;
-  /** Events held in memory before a flush (default 200,000); rows fold within a flush. */
+  /** Events folded before a flush at the latest (default 20,000,000); a flush also comes when FLUSH_ROWS rows are held. */
   flushEvents?: number | undefined;
+  /** Events held before they are checked against stored claims and folded (default 65,536; smaller in tests). */
+  holdEvents?: number | undefined;
 }
 
 const CHUNK_MAX = 8192;
 const BOUNDARY_MASK = 0x3ff;
-const FLUSH_EVENTS = 1_000_000;
-/** Flush early when this many distinct rows are held, whatever the event count. */
-const FLUSH_ROWS = 1_500_000;
+const FLUSH_EVENTS = 20_000_000;
+/** Flush when this many distinct rows are held, whatever the event count: what bounds the memory of a window. */
+const FLUSH_ROWS = 2_000_000;
+/** Events held (not yet folded) at most: a smaller input is claimed and folded inside its flush transaction. */
+const HOLD_EVENTS = 65_536;
 
 /** FNV-1a of a string: cheap, stable, good enough to place chunk boundaries. */
 function fnv1a(s: string): number {
@@ -93,6 +104,14 @@ async function flushBuilder(trx: StoreTarget, builder: GraphBuilder): Promise<vo
  * the edges between them (see src/correlate/graph.ts), folded in memory and upserted in batches, one
  * transaction per flush. A successful revocation or deactivation marks the credential it acted on
  * with `revokedAt`. Chunks already imported are skipped (see the module comment).
+ *
+ * Memory holds at most HOLD_EVENTS events and the folded rows of one flush window: a window ends when
+ * it holds FLUSH_ROWS distinct rows (or `flushEvents` events), so a busy estate folds many events into
+ * each stored row and memory does not grow with the number of events. Chunks of a small input are
+ * claimed and folded inside the flush transaction. Past HOLD_EVENTS, chunks are checked against the
+ * claims already stored as they come (read only), folded, and claimed in the flush transaction: if
+ * another import claimed one of them in between, the transaction rolls back and the import fails with
+ * WARDEN_IMPORT_CONFLICT (what committed before stays; importing again adds only what is missing).
  * @example
  * const { imported } = await importEvents(store, readEvents(files));
  */
@@ -102,10 +121,18 @@ export async function importEvents(
   options: ImportEventsOptions = {},
 ): Promise<ImportResult> {
   const flushAt = options.flushEvents ?? FLUSH_EVENTS;
+  const holdAt = Math.min(options.holdEvents ?? HOLD_EVENTS, flushAt);
   const result: ImportResult = { imported: 0, skipped: 0 };
   let read = 0;
-  let pending: Chunk[] = [];
-  let pendingEvents = 0;
+  /** Closed chunks not yet checked: their events are still in memory. */
+  let held: Chunk[] = [];
+  let heldEvents = 0;
+  /** Chunks checked and folded into the builder, to claim at the flush. */
+  let folded: string[] = [];
+  /** Events folded (or held) since the last flush. */
+  let windowEvents = 0;
+  /** Chunk keys folded by this import: the same chunk twice in one input is imported once. */
+  const taken = new Set<string>();
   let ids: string[] = [];
   let current: IdentityEvent[] = [];
   const builder = new GraphBuilder();
@@ -115,24 +142,79 @@ export async function importEvents(
   const closeChunk = (tail: boolean) => {
     if (current.length === 0) return;
     const key = `events:${createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 40)}`;
-    pending.push({ key, events: current, tail });
-    pendingEvents += current.length;
+    held.push({ key, events: current, tail });
+    heldEvents += current.length;
+    windowEvents += current.length;
     ids = [];
     current = [];
   };
+
+  /** Folds a chunk's events that are new; `counted`: event claims of an earlier import's last chunk. */
+  const foldChunk = (chunk: Chunk, counted: Set<string> | undefined, fresh?: Set<string>) => {
+    const seen = new Set<string>();
+    for (const e of chunk.events) {
+      if (seen.has(e.id) || (chunk.tail && !fresh!.delete(`event:${e.id}`)) || counted?.has(`event:${e.id}`)) {
+        result.skipped++;
+        continue;
+      }
+      seen.add(e.id);
+      builder.addEvent(e);
+      result.imported++;
+    }
+  };
+
+  /** The held chunks (never the tail), checked against stored claims outside any transaction, folded. */
+  const settle = async () => {
+    const chunks = held;
+    held = [];
+    heldEvents = 0;
+    const db = queryable(target);
+    const stored = await alreadyClaimed(
+      db,
+      chunks.map((c) => c.key),
+    );
+    for (const chunk of chunks) {
+      if (stored.has(chunk.key) || taken.has(chunk.key)) {
+        result.skipped += chunk.events.length;
+        afterSkipped = true;
+        continue;
+      }
+      const counted = afterSkipped
+        ? await alreadyClaimed(
+            db,
+            chunk.events.map((e) => `event:${e.id}`),
+          )
+        : undefined;
+      afterSkipped = false;
+      taken.add(chunk.key);
+      folded.push(chunk.key);
+      foldChunk(chunk, counted);
+    }
+    options.onProgress?.(read);
+  };
+
   const flush = async () => {
-    if (pending.length === 0) return;
-    const chunks = pending;
-    pending = [];
-    pendingEvents = 0;
+    const chunks = held;
+    const keys = folded;
+    held = [];
+    heldEvents = 0;
+    folded = [];
+    windowEvents = 0;
+    if (chunks.length === 0 && keys.length === 0 && builder.size === 0) return;
     await inTransaction(target, async (trx) => {
-      const fresh = await claimImported(
-        trx,
-        chunks.flatMap((c) => (c.tail ? c.events.map((e) => `event:${e.id}`) : [c.key])),
-      );
+      const fresh = await claimImported(trx, [
+        ...keys,
+        ...chunks.flatMap((c) => (c.tail ? c.events.map((e) => `event:${e.id}`) : [c.key])),
+      ]);
+      const lost = keys.filter((k) => !fresh.delete(k));
+      if (lost.length > 0)
+        throw new WardenError(
+          'WARDEN_IMPORT_CONFLICT',
+          `another import stored ${lost.length} of the same event chunks while this one read them; nothing since the last stored batch was kept; import again to add what is missing`,
+        );
       for (const chunk of chunks) {
         // delete: the same chunk twice in one input is imported once.
-        if (!chunk.tail && !fresh.delete(chunk.key)) {
+        if (!chunk.tail && (taken.has(chunk.key) || !fresh.delete(chunk.key))) {
           result.skipped += chunk.events.length;
           afterSkipped = true;
           continue;
@@ -147,17 +229,8 @@ export async function importEvents(
               )
             : undefined;
         afterSkipped = false;
-        const seen = new Set<string>();
-        for (const e of chunk.events) {
-          if (seen.has(e.id) || (chunk.tail && !fresh.delete(`event:${e.id}`)) || counted?.has(`event:${e.id}`)) {
-            result.skipped++;
-            continue;
-          }
-          seen.add(e.id);
-          builder.addEvent(e);
-          result.imported++;
-        }
-        if (builder.size >= FLUSH_ROWS) await flushBuilder(trx, builder);
+        if (!chunk.tail) taken.add(chunk.key);
+        foldChunk(chunk, counted, fresh);
       }
       await flushBuilder(trx, builder);
     });
@@ -170,7 +243,11 @@ export async function importEvents(
     current.push(e);
     if ((fnv1a(e.id) & BOUNDARY_MASK) === 0 || current.length >= CHUNK_MAX) {
       closeChunk(false);
-      if (pendingEvents >= flushAt) await flush();
+      if (windowEvents >= flushAt || builder.size >= FLUSH_ROWS) await flush();
+      else if (heldEvents >= holdAt) {
+        await settle();
+        if (builder.size >= FLUSH_ROWS) await flush();
+      }
     }
   }
   closeChunk(true);

@@ -32,61 +32,81 @@ function propsJson(props: Record<string, unknown>): string {
   return JSON.stringify(props, (_k, v: unknown) => (typeof v === 'string' ? cleanText(v) : v)) ?? '{}';
 }
 
-function edgeKey(e: { src: string; dst: string; kind: string }): string {
-  return `${e.kind}\u0000${e.src}\u0000${e.dst}`;
-}
+const byId = (a: GraphNodeRow, b: GraphNodeRow) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+/** Primary-key order (src, dst, kind). */
+const byEdgeKey = (a: GraphEdgeRow, b: GraphEdgeRow) =>
+  a.src !== b.src
+    ? a.src < b.src
+      ? -1
+      : 1
+    : a.dst !== b.dst
+      ? a.dst < b.dst
+        ? -1
+        : 1
+      : a.kind < b.kind
+        ? -1
+        : a.kind > b.kind
+          ? 1
+          : 0;
 
 /**
  * Folds rows with the same id into one (earliest first_seen, latest last_seen, the first row's label,
- * props merged): PostgreSQL refuses an INSERT … ON CONFLICT that touches the same row twice.
+ * props merged in input order): PostgreSQL refuses an INSERT … ON CONFLICT that touches the same row
+ * twice. Sorted by id (a stable sort, so repeats stay in input order and fold as they come), so
+ * consecutive upserts touch neighbouring B-tree pages; no map, as a builder's rows come folded already.
  */
 function foldNodes(nodes: readonly GraphNodeRow[]): GraphNodeRow[] {
-  const byId = new Map<string, GraphNodeRow>();
-  for (const n of nodes) {
-    const prev = byId.get(n.id);
-    if (!prev) byId.set(n.id, { ...n });
-    else {
+  const sorted = [...nodes].sort(byId);
+  const out: GraphNodeRow[] = [];
+  let prev: GraphNodeRow | undefined;
+  let copied = false;
+  for (const n of sorted) {
+    if (prev !== undefined && prev.id === n.id) {
+      // The caller's rows are never changed: the first repeat folds into a copy.
+      if (!copied) {
+        prev = { ...prev };
+        out[out.length - 1] = prev;
+        copied = true;
+      }
       prev.props = { ...prev.props, ...n.props };
       prev.firstSeen = Math.min(prev.firstSeen, n.firstSeen);
       prev.lastSeen = Math.max(prev.lastSeen, n.lastSeen);
+    } else {
+      prev = n;
+      copied = false;
+      out.push(n);
     }
   }
-  // Key order: consecutive upserts touch neighbouring B-tree pages.
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return out;
 }
 
-/** Folds edges with the same (src, dst, kind): counts add up, times widen, the latest props win. */
+/** Folds edges with the same (src, dst, kind): counts add up, times widen, the latest props win (ties: the later row). */
 function foldEdges(edges: readonly GraphEdgeRow[]): GraphEdgeRow[] {
-  const byKey = new Map<string, GraphEdgeRow>();
-  for (const e of edges) {
-    const key = edgeKey(e);
-    const prev = byKey.get(key);
-    if (!prev) byKey.set(key, { ...e });
-    else {
+  const sorted = [...edges].sort(byEdgeKey);
+  const out: GraphEdgeRow[] = [];
+  let prev: GraphEdgeRow | undefined;
+  let copied = false;
+  for (const e of sorted) {
+    if (prev !== undefined && prev.src === e.src && prev.dst === e.dst && prev.kind === e.kind) {
+      // The caller's rows are never changed: the first repeat folds into a copy.
+      if (!copied) {
+        prev = { ...prev };
+        out[out.length - 1] = prev;
+        copied = true;
+      }
       prev.count += e.count;
       prev.firstSeen = Math.min(prev.firstSeen, e.firstSeen);
       if (e.lastSeen >= prev.lastSeen) {
         prev.lastSeen = e.lastSeen;
         prev.props = e.props;
       }
+    } else {
+      prev = e;
+      copied = false;
+      out.push(e);
     }
   }
-  // Primary-key order (src, dst, kind): consecutive upserts touch neighbouring B-tree pages.
-  return [...byKey.values()].sort((a, b) =>
-    a.src !== b.src
-      ? a.src < b.src
-        ? -1
-        : 1
-      : a.dst !== b.dst
-        ? a.dst < b.dst
-          ? -1
-          : 1
-        : a.kind < b.kind
-          ? -1
-          : a.kind > b.kind
-            ? 1
-            : 0,
-  );
+  return out;
 }
 
 /** Whether a kysely instance (or transaction) talks to PostgreSQL. */
