@@ -4,8 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import cedar from '@cedar-policy/cedar-wasm/nodejs';
-import { ACTION_ID, ACTION_TYPE, compileToCedar, PRINCIPAL_TYPE, RESOURCE_TYPE } from '../src/policy/authz/compile.js';
-import { inAnyWindow } from '../src/policy/index.js';
+import { compileToCedar } from '../src/policy/authz/compile.js';
 import type { Manifest } from '../src/policy/schema.js';
 import { buildServer } from '../src/server/app.js';
 import { createServerContext } from '../src/server/serve.js';
@@ -13,7 +12,7 @@ import { createToken } from '../src/store/tokens.js';
 import { startLocalIssuer } from '../test/oidc-issuer.js';
 import { tempDir } from '../test/tmp.js';
 import { type LoadResult, runLoad } from './authz-load.js';
-import type { BenchRequest } from './lib/authz-fixture.js';
+import { type BenchRequest, rawCedarRequest } from './lib/authz-fixture.js';
 
 export interface HttpResult {
   offered: number;
@@ -57,22 +56,7 @@ async function bareServer(manifest: Manifest): Promise<Server> {
       let body: string;
       if (id === undefined) body = '{"decision":"deny","policies":[]}';
       else {
-        const a = cedar.statefulIsAuthorized({
-          principal: { type: PRINCIPAL_TYPE, id: id.name },
-          action: { type: ACTION_TYPE, id: ACTION_ID },
-          resource: { type: RESOURCE_TYPE, id: r.resource },
-          context: {
-            action: r.action.toLowerCase(),
-            resource: r.resource,
-            environment: r.context.environment,
-            sourceIp: { __extn: { fn: 'ip', arg: r.context.sourceIp } },
-            region: r.context.region,
-            inWindow: inAnyWindow(Date.parse(r.context.time), id.windows ?? []),
-          },
-          preparsedPolicySetId: `bench-bare/${id.name}`,
-          validateRequest: false,
-          entities: [],
-        });
+        const a = cedar.statefulIsAuthorized(rawCedarRequest(r, id, 'bench-bare'));
         body =
           a.type === 'success'
             ? JSON.stringify({ decision: a.response.decision, policies: a.response.diagnostics.reason })

@@ -22,11 +22,10 @@ import { performance } from 'node:perf_hooks';
 import cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { generateKeyPair, SignJWT } from 'jose';
 import { createAuthorizer } from '../src/policy/authz/authorizer.js';
-import { ACTION_ID, ACTION_TYPE, compileToCedar, PRINCIPAL_TYPE, RESOURCE_TYPE } from '../src/policy/authz/compile.js';
-import { inAnyWindow } from '../src/policy/index.js';
+import { compileToCedar } from '../src/policy/authz/compile.js';
 import { httpBench } from './authz-http.js';
 import type { LoadResult } from './authz-load.js';
-import { benchManifest, benchManifestText, benchRequests, percentile } from './lib/authz-fixture.js';
+import { benchManifest, benchManifestText, benchRequests, percentile, rawCedarRequest } from './lib/authz-fixture.js';
 import { fixed, formatTable, round } from './lib/report.js';
 
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 200);
@@ -113,22 +112,7 @@ async function main(): Promise<void> {
   const prepared = requests.map((r) => {
     const name = byMatch.get(r.principal)!;
     const id = manifest.identities.find((x) => x.name === name)!;
-    return {
-      principal: { type: PRINCIPAL_TYPE, id: name },
-      action: { type: ACTION_TYPE, id: ACTION_ID },
-      resource: { type: RESOURCE_TYPE, id: r.resource },
-      context: {
-        action: r.action.toLowerCase(),
-        resource: r.resource,
-        environment: r.context.environment,
-        sourceIp: { __extn: { fn: 'ip', arg: r.context.sourceIp } },
-        region: r.context.region,
-        inWindow: inAnyWindow(Date.parse(r.context.time), id.windows ?? []),
-      },
-      preparsedPolicySetId: `bench-raw/${name}`,
-      validateRequest: false,
-      entities: [],
-    };
+    return rawCedarRequest(r, id, 'bench-raw');
   });
   // Agreement first (Warden and raw Cedar decide every request the same way); it also warms both up.
   let disagree = 0;

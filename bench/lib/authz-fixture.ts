@@ -1,6 +1,8 @@
 /** The bench:authz fixture: a manifest of generated identities and a deterministic request mix. */
-import { parseManifest } from '../../src/policy/index.js';
-import type { Manifest } from '../../src/policy/schema.js';
+
+import { ACTION_ID, ACTION_TYPE, PRINCIPAL_TYPE, RESOURCE_TYPE } from '../../src/policy/authz/compile.js';
+import { inAnyWindow, parseManifest } from '../../src/policy/index.js';
+import type { Manifest, ManifestIdentity } from '../../src/policy/schema.js';
 
 /** The manifest text: the contract's identity and `count` generated ones. */
 export function benchManifestText(count: number): string {
@@ -97,4 +99,28 @@ export function benchRequests(count: number, identities: number): BenchRequest[]
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * The raw Cedar request for a bench request, built as the reference implementations (the in-process
+ * loop and the bare HTTP server) call Cedar directly: the same context Warden's authorizer builds, the
+ * identity's policy set prepared under `prefix/NAME`.
+ */
+export function rawCedarRequest(r: BenchRequest, id: ManifestIdentity, prefix: string) {
+  return {
+    principal: { type: PRINCIPAL_TYPE, id: id.name },
+    action: { type: ACTION_TYPE, id: ACTION_ID },
+    resource: { type: RESOURCE_TYPE, id: r.resource },
+    context: {
+      action: r.action.toLowerCase(),
+      resource: r.resource,
+      environment: r.context.environment,
+      sourceIp: { __extn: { fn: 'ip', arg: r.context.sourceIp } },
+      region: r.context.region,
+      inWindow: inAnyWindow(Date.parse(r.context.time), id.windows ?? []),
+    },
+    preparsedPolicySetId: `${prefix}/${id.name}`,
+    validateRequest: false,
+    entities: [],
+  };
 }
