@@ -29,73 +29,109 @@ export type ThreadReply =
   | { op: 'failed'; message: string }
   | { op: 'error'; message: string };
 
+/** A thread that dies is started again after this long, doubling up to the maximum while it keeps dying. */
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 30_000;
+
 /**
  * The embedded pipeline on its own thread: the request thread only hands events over (a message),
  * while queueing them in the store, reading them back, the identity-graph import, detection and the
  * commit of each partition's detector state run on the pipeline thread with its own connection to the
  * store. Same contract as createEmbeddedPipeline: `accept` resolves once the events are durable.
- * If the thread dies, every call fails with WARDEN_UNAVAILABLE (nothing is acknowledged that was not stored).
+ * If the thread dies, calls fail with WARDEN_UNAVAILABLE (nothing is acknowledged that was not stored)
+ * until a new thread has started from the stored state: it is started again at once, then with a
+ * doubling delay (up to 30 s) while it keeps dying. A thread that cannot start at all stops the server's
+ * start instead.
  * @example const pipeline = await startPipelineThread({ store: '.warden/warden.db', cwd, partitions: 16, ... });
  */
 export async function startPipelineThread(
   data: PipelineThreadData,
   onError: (error: unknown) => void = () => {},
-): Promise<IngestPipeline & { idle(): Promise<void> }> {
-  const worker = new Worker(new URL('./pipeline-worker.js', import.meta.url), { workerData: data });
+): Promise<IngestPipeline & { idle(): Promise<void>; restart(): Promise<void> }> {
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   let next = 0;
   let dead: Error | undefined;
   let closing = false;
+  let worker: Worker | undefined;
+  let delay = 0;
+  let timer: NodeJS.Timeout | undefined;
+  /** Waiters for the next thread to start (restart()). */
+  let onStarted: Array<() => void> = [];
 
+  const unavailable = (why: string) => new WardenError('WARDEN_UNAVAILABLE', `the detection pipeline is not running: ${why}`);
   const fail = (error: Error) => {
     dead ??= error;
     for (const p of pending.values()) p.reject(unavailable(error.message));
     pending.clear();
   };
-  const unavailable = (why: string) => new WardenError('WARDEN_UNAVAILABLE', `the detection pipeline is not running: ${why}`);
 
-  const started = new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: ThreadReply) => {
-      if ('id' in m) {
-        const p = pending.get(m.id);
-        if (p === undefined) return;
-        pending.delete(m.id);
-        if (m.ok) p.resolve(m.value);
-        else p.reject(m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message) : new Error(m.message));
-      } else if (m.op === 'started') resolve();
-      else if (m.op === 'failed') {
-        const error = new Error(`the detection pipeline did not start: ${m.message}`);
+  /** Starts a thread; resolves when it reports started, rejects when it cannot start. */
+  const spawn = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL('./pipeline-worker.js', import.meta.url), { workerData: data });
+      worker = w;
+      let started = false;
+      w.on('message', (m: ThreadReply) => {
+        if ('id' in m) {
+          const p = pending.get(m.id);
+          if (p === undefined) return;
+          pending.delete(m.id);
+          if (m.ok) p.resolve(m.value);
+          else p.reject(m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message) : new Error(m.message));
+        } else if (m.op === 'started') {
+          started = true;
+          dead = undefined;
+          for (const f of onStarted) f();
+          onStarted = [];
+          resolve();
+        } else if (m.op === 'failed') {
+          const error = new Error(`the detection pipeline did not start: ${m.message}`);
+          fail(error);
+          reject(error);
+          // A replacement that cannot start ends, and is tried again later (the first start's failure is the caller's).
+          if (running) void w.terminate();
+        } else onError(new Error(m.message));
+      });
+      w.on('error', (error) => {
         fail(error);
         reject(error);
-      } else onError(new Error(m.message));
+        onError(error);
+      });
+      w.on('exit', (code) => {
+        const error = new Error(`the pipeline thread exited (${code})`);
+        fail(error);
+        reject(error);
+        if (closing || !running || worker !== w) return;
+        onError(error);
+        // A thread that ran is started again at once; one that keeps dying waits longer each time.
+        delay = started ? 0 : Math.min(RESTART_MAX_MS, Math.max(RESTART_MIN_MS, delay * 2));
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (!closing) spawn().catch(() => {});
+        }, delay);
+      });
     });
-    worker.on('error', (error) => {
-      fail(error);
-      reject(error);
-      onError(error);
-    });
-    worker.on('exit', (code) => {
-      const error = new Error(`the pipeline thread exited (${code})`);
-      fail(error);
-      reject(error);
-      if (!closing) onError(error);
-    });
-  });
+
+  /** The first thread started: from then on, a thread that dies is replaced. */
+  let running = false;
   try {
-    await started;
+    await spawn();
+    running = true;
   } catch (error) {
-    await worker.terminate();
+    closing = true;
+    await worker?.terminate();
     throw error;
   }
 
   const call = <T>(
     request: ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never,
   ): Promise<T> => {
-    if (dead !== undefined) return Promise.reject(unavailable(dead.message));
+    if (dead !== undefined || worker === undefined) return Promise.reject(unavailable(dead?.message ?? 'not started'));
     const id = next++;
+    const w = worker;
     return new Promise<T>((resolve, reject) => {
       pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...request, id });
+      w.postMessage({ ...request, id });
     });
   };
 
@@ -109,13 +145,21 @@ export async function startPipelineThread(
     status: () => call<PipelineStatus>({ op: 'status' }),
     ready: async () => dead === undefined && !closing && (await call<boolean>({ op: 'ready' }).catch(() => false)),
     idle: () => call<void>({ op: 'idle' }),
+    /** Stops the thread as a crash would and waits for its replacement (operations; tests of the recovery). */
+    async restart() {
+      if (closing) throw new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down');
+      const started = new Promise<void>((resolve) => onStarted.push(resolve));
+      await worker?.terminate();
+      await started;
+    },
     async close() {
       if (closing) return;
       closing = true;
+      if (timer !== undefined) clearTimeout(timer);
       try {
         if (dead === undefined) await call<void>({ op: 'close' });
       } finally {
-        await worker.terminate();
+        await worker?.terminate();
       }
     },
   };

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { startPipelineThread } from './pipeline-thread.js';
+
+let n = 0;
+function event(): IdentityEvent {
+  n++;
+  return {
+    id: `pt-${n}`,
+    time: new Date(Date.parse('2026-03-02T10:00:00Z') + n * 1000).toISOString(),
+    source: 'cloudtrail',
+    action: 's3:GetObject',
+    outcome: 'success',
+    tags: [],
+    raw: { file: 'trail.json', line: n },
+    identity: { id: 'arn:aws:iam::111122223333:role/app', type: 'iam-role', name: 'app' },
+    client: { ip: '10.0.0.1' },
+  } as IdentityEvent;
+}
+
+test('a pipeline thread that dies is replaced, resumes from the stored state, and loses nothing acknowledged', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-pipeline-thread-'));
+  const errors: string[] = [];
+  const pipeline = await startPipelineThread(
+    {
+      store: join(dir, 'w.db'),
+      cwd: dir,
+      partitions: 2,
+      learnUntil: undefined,
+      config: undefined,
+      severity: undefined,
+      policyFile: undefined,
+    },
+    (e) => errors.push((e as Error).message),
+  );
+  try {
+    await pipeline.accept([event(), event(), event()]);
+    await pipeline.idle();
+    assert.equal((await pipeline.status()).processed, 3);
+    // The thread ends as a crash would; a new one takes over from the store.
+    await pipeline.restart();
+    assert.ok(
+      errors.some((m) => /pipeline thread exited/.test(m)),
+      errors.join('; '),
+    );
+    assert.equal(await pipeline.ready(), true);
+    await pipeline.accept([event(), event()]);
+    await pipeline.idle();
+    const status = await pipeline.status();
+    assert.equal(status.ingested, 5);
+    assert.equal(status.processed, 5);
+  } finally {
+    await pipeline.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Closed: calls are refused, nothing is restarted.
+  await assert.rejects(pipeline.accept([event()]), /shutting down/);
+});
