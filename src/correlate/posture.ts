@@ -4,7 +4,7 @@ import { readValidatedYamlDir } from '../model/data-file.js';
 import { type Issue, WardenError } from '../model/errors.js';
 import { packageRoot } from '../model/package-root.js';
 import { type Severity, severityRank } from '../model/severity.js';
-import { wildcard } from '../model/wildcard.js';
+import { wildcardMatch } from '../model/wildcard.js';
 import { PostureRuleSchema } from '../scan/posture/rule-schema.js';
 import type { CredentialProfile, IdentityProfile } from './profile.js';
 
@@ -126,20 +126,18 @@ export function isLiveCredential(c: CredentialProfile, now: number): boolean {
   return (c.revokedAt === undefined || c.revokedAt > now) && (c.expiresAt === undefined || c.expiresAt > now);
 }
 
-const glob = (pattern: string, flags: '' | 'i') => wildcard(pattern, flags);
-
 /**
  * Whether a granted action (wildcards `*` and `?` as IAM writes them) covers a used action. Action
  * names compare case-insensitively, as IAM evaluates them (AWS IAM JSON policy reference, "Action").
  * @example actionCovers('s3:*', 's3:GetObject') // true
  */
 export function actionCovers(granted: string, used: string): boolean {
-  return glob(granted, 'i').test(used);
+  return wildcardMatch(granted, used, true);
 }
 
 /** Whether a grant's resource node id (wildcards kept) covers a resource node id the identity touched. */
 function resourceCovers(granted: string, used: string): boolean {
-  return glob(granted, '').test(used);
+  return wildcardMatch(granted, used);
 }
 
 const isWildcard = (action: string) => /[*?]/.test(action);

@@ -10,9 +10,9 @@ import { fleetChange } from './detections/fleet-change/index.js';
 import { DETECTIONS } from './detections/index.js';
 import { newSource, type SourceSlice } from './detections/new-source/index.js';
 import {
+  compileGlob,
   DAY_MS,
   type GlobTest,
-  globToRegExp,
   HOUR_MS,
   inCidr,
   isAnonymous,
@@ -181,10 +181,10 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const gapMs = t.episodeGapHours * HOUR_MS;
   const exceptions: CompiledException[] = config.exceptions.map((x) => ({
     detections: x.detections,
-    identity: x.identity === undefined ? undefined : globToRegExp(x.identity),
+    identity: x.identity === undefined ? undefined : compileGlob(x.identity),
     network: x.network,
     region: x.region,
-    resource: x.resource === undefined ? undefined : globToRegExp(x.resource),
+    resource: x.resource === undefined ? undefined : compileGlob(x.resource),
   }));
 
   const changes: CompiledChange[] = compileChanges(config.changes);

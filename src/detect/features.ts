@@ -205,7 +205,7 @@ export type { GlobTest } from '../model/wildcard.js';
  * A glob with `*` wildcards, anchored, as config exceptions write identities and resources; matched in
  * linear time (identity and resource names come from logs), and `?` is a plain character here.
  */
-export function globToRegExp(glob: string): GlobTest {
+export function compileGlob(glob: string): GlobTest {
   return { test: (value) => wildcardMatch(glob, value, false, false) };
 }
 

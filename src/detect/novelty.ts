@@ -1,7 +1,7 @@
 import type { DetectConfig } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
-import { type GlobTest, globToRegExp, inCidr } from './features.js';
+import { compileGlob, type GlobTest, inCidr } from './features.js';
 
 /**
  * Novelty judged by what comes with it. A credential seen from a new network or region is ordinary
@@ -125,7 +125,7 @@ export function compileChanges(changes: readonly Change[]): CompiledChange[] {
   return changes.map((c) => ({
     from: Date.parse(c.from),
     to: Date.parse(c.to),
-    identities: c.identities?.map(globToRegExp),
+    identities: c.identities?.map(compileGlob),
     owner: c.owner,
     networks: c.networks,
     regions: c.regions,

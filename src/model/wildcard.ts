@@ -35,14 +35,3 @@ export function wildcardMatch(glob: string, value: string, caseInsensitive = fal
 export interface GlobTest {
   test(value: string): boolean;
 }
-
-/**
- * A glob as a tester, `*` any run and `?` one character (case-insensitive with `i`), for the places
- * that compile a pattern once and test many values.
- * @example wildcard('iam:Pass*', 'i').test('iam:passrole') // true
- */
-export function wildcard(pattern: string, flags: '' | 'i' = ''): GlobTest {
-  const ci = flags === 'i';
-  const p = ci ? pattern.toLowerCase() : pattern;
-  return { test: (value) => wildcardMatch(p, value, ci) };
-}

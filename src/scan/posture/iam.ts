@@ -9,7 +9,7 @@
  * (Spencer Gietzen), as catalogued in salesforce/cloudsplaining.
  */
 
-import { wildcard } from '../../model/wildcard.js';
+import { wildcardMatch } from '../../model/wildcard.js';
 
 /** Rule ids this module and the IAM analyzers report; their metadata is rules/posture/iam.yaml. */
 export const IAM_RULES = {
@@ -229,15 +229,15 @@ export function normalizePolicy(doc: unknown): PolicyDocument | undefined {
 // Matching
 
 /** IAM action globbing: `*` any run, `?` one character, case-insensitive; linear time (policies come from the scanned tree). */
-const glob = (pattern: string) => wildcard(pattern, 'i');
+const glob = (pattern: string, value: string) => wildcardMatch(pattern, value, true);
 
 function matchesAny(patterns: readonly string[], action: string): boolean {
-  return patterns.some((p) => glob(p).test(action));
+  return patterns.some((p) => glob(p, action));
 }
 
 /** The pattern of a statement that allows `action`, or undefined. NotAction allows what it does not list. */
 function allowingPattern(s: Statement, action: string): string | undefined {
-  if (s.actions) return s.actions.find((p) => glob(p).test(action));
+  if (s.actions) return s.actions.find((p) => glob(p, action));
   if (s.notActions) return matchesAny(s.notActions, action) ? undefined : `NotAction`;
   return undefined;
 }
@@ -454,7 +454,7 @@ function checkIdentityStatement(s: Statement, i: number, out: IamIssue[]): boole
   if (admin || broad || !unscoped || restricted(s) || s.notActions || s.notResources) return admin;
   const specific = actions.filter((a) => !isAllActions(a) && !SERVICE_WILDCARD.test(a));
   for (const target of SENSITIVE_ON_ANY_RESOURCE) {
-    const p = specific.find((a) => glob(a).test(target));
+    const p = specific.find((a) => glob(a, target));
     if (p === undefined) continue;
     out.push({
       ruleId: IAM_RULES.wildcardResource,
@@ -466,7 +466,7 @@ function checkIdentityStatement(s: Statement, i: number, out: IamIssue[]): boole
     });
     break;
   }
-  const assume = specific.find((a) => glob(a).test('sts:AssumeRole'));
+  const assume = specific.find((a) => glob(a, 'sts:AssumeRole'));
   if (assume !== undefined) {
     out.push({
       ruleId: IAM_RULES.assumeAnyRole,
@@ -567,7 +567,7 @@ function grant(doc: PolicyDocument, action: string, unscoped: boolean, passTo?: 
     if (passTo) {
       // iam:PassedToService narrows which service may receive the role (not which role).
       const c = s.conditions.find((x) => x.key.toLowerCase() === 'iam:passedtoservice');
-      if (c && !c.values.some((v) => glob(v).test(`${passTo}.amazonaws.com`))) continue;
+      if (c && !c.values.some((v) => glob(v, `${passTo}.amazonaws.com`))) continue;
     }
     return { statement: i, pattern };
   }
@@ -623,7 +623,7 @@ const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 /** Whether a statement grants role assumption to principals (a trust policy statement). */
 export function isTrustStatement(s: Statement): boolean {
   if (!s.principal && !s.notPrincipal) return false;
-  return (s.actions ?? []).some((a) => ASSUME_ACTIONS.some((x) => glob(a).test(x)));
+  return (s.actions ?? []).some((a) => ASSUME_ACTIONS.some((x) => glob(a, x)));
 }
 
 /** Keys that pin who may call: an organisation, account, principal, source or external ID. */
@@ -666,7 +666,7 @@ function checkGithub(s: Statement, i: number, out: IamIssue[]): void {
     federated.some((f) => f.includes(GITHUB_ISSUER) || /github/i.test(f)) ||
     s.conditions.some((c) => c.key.toLowerCase().startsWith(GITHUB_ISSUER));
   if (!viaGithub) return;
-  if (!(s.actions ?? []).some((a) => glob(a).test('sts:AssumeRoleWithWebIdentity'))) return;
+  if (!(s.actions ?? []).some((a) => glob(a, 'sts:AssumeRoleWithWebIdentity'))) return;
   const pins = s.conditions.filter((c) => GITHUB_PIN_CLAIM.test(c.key) && !/not/i.test(c.operator));
   const pinned = pins.some((c) => c.values.length > 0 && c.values.every((v) => pinsRepository(c.key, c.operator, v)));
   if (!pinned) {
@@ -708,7 +708,7 @@ function checkTrustStatement(s: Statement, i: number, out: IamIssue[]): void {
       value: s.notPrincipal ? undefined : '*',
     });
   }
-  if ((s.actions ?? []).some((a) => glob(a).test('sts:AssumeRole'))) {
+  if ((s.actions ?? []).some((a) => glob(a, 'sts:AssumeRole'))) {
     const bounded = s.conditions.some((c) => ACCOUNT_TRUST_KEYS.test(c.key) && meaningful(c));
     const account = (s.principal?.aws ?? []).find((p) => ROOT_ARN.test(p) || /^\d{12}$/.test(p));
     if (account !== undefined && !bounded) {

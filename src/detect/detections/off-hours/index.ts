@@ -1,5 +1,5 @@
 import type { Detection, DetectionContext } from '../../detection.js';
-import { globToRegExp, HOUR_MS, hourOfWeek, isSensitive } from '../../features.js';
+import { compileGlob, HOUR_MS, hourOfWeek, isSensitive } from '../../features.js';
 import { loadMeta } from '../meta.js';
 
 const FOLDER = 'off-hours';
@@ -9,7 +9,7 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 /** The declared window that governs this identity, if any, and whether `ms` falls inside it. */
 function windowVerdict(identityId: string, name: string | undefined, ms: number, ctx: DetectionContext): boolean | undefined {
   const windows = ctx.windows.filter((w) => {
-    const re = globToRegExp(w.identity);
+    const re = compileGlob(w.identity);
     return re.test(identityId) || (name !== undefined && re.test(name));
   });
   if (windows.length === 0) return undefined;
