@@ -1,5 +1,6 @@
 import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
+import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Authorizer, createAuthorizer } from '../policy/authz/authorizer.js';
 import { DEFAULT_POLICY_FILE, loadManifest, type Manifest } from '../policy/index.js';
@@ -36,6 +37,16 @@ export interface PolicyServiceOptions {
   /** The workload-token verifier (tests and benchmarks inject one with a short cooldown). */
   verifier?: WorkloadVerifier;
   env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** `WARDEN_DECISION_CACHE`: on (the default) or off; anything else is a configuration error. */
+export function decisionCacheSetting(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new WardenError(
+    'WARDEN_CONFIG_INVALID',
+    `WARDEN_DECISION_CACHE must be on or off, not ${JSON.stringify(value.slice(0, 40))}`,
+  );
 }
 
 /**
@@ -135,7 +146,11 @@ export function policyServices(ctx: ServerContext, options: PolicyServiceOptions
       enqueue(e, !issued);
     },
   });
-  const authorizer = createAuthorizer(manifest, { credentials: broker, onEvent: (e) => enqueue(e) });
+  const authorizer = createAuthorizer(manifest, {
+    credentials: broker,
+    onEvent: (e) => enqueue(e),
+    decisionCache: decisionCacheSetting(env.WARDEN_DECISION_CACHE),
+  });
 
   const reload = (): Error | undefined => {
     if (file === undefined) return undefined;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { WardenError } from '../model/errors.js';
 import { sampleRecords } from '../telemetry/parsers/cloudtrail.samples.js';
+import { decisionCacheSetting } from './policy-service.js';
 import { createServerContext } from './serve.js';
 import { testServer } from './testing.js';
 
@@ -63,5 +64,15 @@ test('a broken manifest stops the server before it starts', async () => {
   await assert.rejects(
     createServerContext({ store: ':memory:', policyFile: join(dir, 'bad.yaml'), cwd: dir }),
     (err: unknown) => err instanceof WardenError && err.code === 'WARDEN_POLICY_INVALID',
+  );
+});
+
+test('WARDEN_DECISION_CACHE is on or off; any other value is a configuration error', () => {
+  assert.equal(decisionCacheSetting(undefined), true);
+  assert.equal(decisionCacheSetting('on'), true);
+  assert.equal(decisionCacheSetting('off'), false);
+  assert.throws(
+    () => decisionCacheSetting('no'),
+    (e: unknown) => e instanceof WardenError && e.code === 'WARDEN_CONFIG_INVALID' && /on or off/.test(e.message),
   );
 });

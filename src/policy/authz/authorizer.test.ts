@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { IdentityEvent } from '../../model/identity-event.js';
+import { createRandom } from '../../model/random.js';
 import type { CredentialCheck } from '../jit/broker.js';
 import type { CredentialRecord } from '../jit/types.js';
 import { parseManifest } from '../load.js';
@@ -216,4 +217,138 @@ test('the fast request check accepts exactly what the schema accepts', () => {
     if (fast !== undefined) assert.ok(schema.success, JSON.stringify(input));
     if (!schema.success) assert.equal(fast, undefined, JSON.stringify(input));
   }
+});
+
+describe('remembered decisions', () => {
+  const blocks = [
+    CI_DEPLOYER,
+    `  svc:
+    owner: data-team
+    match: ["arn:aws:iam::123456789012:role/svc"]
+    environments: [prod, staging]
+    allow:
+      - actions: ["s3:Get*", "s3:List*"]
+        resources: ["arn:aws:s3:::data-*/in/*", "arn:aws:s3:::shared/*"]
+      - actions: ["sqs:*Message"]
+        resources: ["arn:aws:sqs:*:123456789012:q-?"]
+    sources:
+      networks: ["10.1.0.0/16", "192.0.2.8", "198.51.100.0/25"]
+      regions: ["eu-*", "us-east-1"]
+`,
+    `  v6:
+    owner: data-team
+    allow:
+      - actions: ["s3:GetObject"]
+        resources: ["*"]
+    sources:
+      networks: ["2001:db8::/32"]
+`,
+    READER('s3:Get*'),
+  ];
+  const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const principals = ['ci-deployer', 'svc', 'arn:aws:iam::123456789012:role/svc', 'v6', 'reader', 'nobody'];
+  const actions = [
+    's3:GetObject',
+    'S3:LISTBUCKET',
+    's3:PutObject',
+    'ecr:BatchGetImage',
+    'vault:read',
+    'sqs:SendMessage',
+    'sqs:Purge',
+    'iam:CreateAccessKey',
+  ];
+  const resources = [
+    'arn:aws:s3:::acme-artifacts/app.zip',
+    'arn:aws:s3:::data-7/in/x.csv',
+    'arn:aws:s3:::data-7/out/x.csv',
+    'arn:aws:s3:::shared/readme',
+    'arn:aws:s3:::public/a',
+    'arn:aws:sqs:eu-west-1:123456789012:q-1',
+    'arn:aws:sqs:eu-west-1:123456789012:q-12',
+    'secret/ci/db-1',
+    'secret/ci/db-12',
+    'arn:aws:s3:::data-\uD83D\uDE00/in/x',
+  ];
+  const ips = [
+    '203.0.113.7',
+    '10.1.200.3',
+    '10.2.0.1',
+    '192.0.2.8',
+    '192.0.2.9',
+    '198.51.100.127',
+    '198.51.100.128',
+    '2001:db8::1',
+    '::ffff:10.1.0.1',
+    'not-an-ip',
+    undefined,
+  ];
+  const regions = ['eu-west-1', 'eu-central-1', 'us-east-1', 'us-west-2', undefined];
+  const envs = ['prod', 'staging', 'dev', undefined];
+  const times = ['2026-12-07T09:30:00Z', '2026-12-07T23:30:00Z', '2026-12-05T10:00:00Z', undefined];
+
+  test('decide exactly as Cedar asked every time, on a mixed stream', async () => {
+    const m = manifest(...blocks);
+    const cached = createAuthorizer(m);
+    const direct = createAuthorizer(m, { decisionCache: false });
+    const rnd = createRandom(7);
+    for (let k = 0; k < 3000; k++) {
+      const context: Record<string, string> = {};
+      for (const [name, pool] of [
+        ['sourceIp', ips],
+        ['region', regions],
+        ['environment', envs],
+        ['time', times],
+      ] as const) {
+        const v = pick(rnd, pool);
+        if (v !== undefined) context[name] = v;
+      }
+      const r = { principal: pick(rnd, principals), action: pick(rnd, actions), resource: pick(rnd, resources), context };
+      assert.deepEqual(await cached.authorize(r), await direct.authorize(r), JSON.stringify(r));
+    }
+    const c = cached.stats;
+    const d = direct.stats;
+    assert.equal(d.cacheHits, 0);
+    assert.equal(c.cedarCalls + c.cacheHits, d.cedarCalls, 'both reached Cedar’s step equally often');
+    assert.ok(c.cacheHits > d.cedarCalls / 4, `answers remembered (${c.cacheHits} of ${d.cedarCalls})`);
+  });
+
+  test('IPv6 networks, addresses Cedar alone reads and surrogates always go to Cedar', async () => {
+    const a = createAuthorizer(manifest(...blocks));
+    const v6 = { principal: 'v6', action: 's3:GetObject', resource: 'x', context: { sourceIp: '2001:db8::1' } };
+    await a.authorize(v6);
+    await a.authorize(v6);
+    assert.equal(a.stats.cacheHits, 0);
+    const mapped = {
+      principal: 'reader',
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::public/a',
+      context: { sourceIp: '::ffff:10.1.0.1' },
+    };
+    await a.authorize(mapped);
+    await a.authorize(mapped);
+    assert.equal(a.stats.cacheHits, 0);
+    const astral = { principal: 'reader', action: 's3:GetObject', resource: 'arn:aws:s3:::public/\uD83D\uDE00' };
+    assert.equal((await a.authorize(astral)).decision, 'allow');
+    assert.equal((await a.authorize(astral)).decision, 'allow');
+    assert.equal(a.stats.cacheHits, 0);
+    const plain = {
+      principal: 'reader',
+      action: 's3:GetObject',
+      resource: 'arn:aws:s3:::public/b',
+      context: { sourceIp: '10.9.9.9' },
+    };
+    await a.authorize(plain);
+    await a.authorize({ ...plain, resource: 'arn:aws:s3:::public/c', context: { sourceIp: '10.9.9.10' } });
+    assert.equal(a.stats.cacheHits, 1, 'an IPv4 request of the same shape is answered from memory');
+  });
+
+  test('a reload forgets every answer: the new policies decide', async () => {
+    const a = createAuthorizer(manifest(READER('s3:Get*')));
+    const r = { principal: 'reader', action: 's3:GetObject', resource: 'arn:aws:s3:::public/a' };
+    assert.equal((await a.authorize(r)).decision, 'allow');
+    assert.equal((await a.authorize(r)).decision, 'allow');
+    assert.equal(a.stats.cacheHits, 1);
+    a.load(manifest(READER('s3:List*')));
+    assert.equal((await a.authorize(r)).decision, 'deny');
+  });
 });

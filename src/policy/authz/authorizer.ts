@@ -4,6 +4,7 @@ import cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { z } from 'zod';
 import { WardenError } from '../../model/errors.js';
 import type { IdentityEvent } from '../../model/identity-event.js';
+import { wildcardMatch } from '../../model/wildcard.js';
 import type { ClientInfo, CredentialCheck } from '../jit/broker.js';
 import { jitCredentialKey } from '../jit/broker.js';
 import { globMatch as linearGlob } from '../jit/glob.js';
@@ -59,6 +60,11 @@ export interface CredentialChecker {
 
 export interface AuthorizerOptions {
   credentials?: CredentialChecker;
+  /**
+   * Remember Cedar's answer per identity and truth assignment of the policies' conditions (default
+   * true); false asks Cedar for every request (the bench's comparison with raw Cedar).
+   */
+  decisionCache?: boolean;
   /** Every decision, as an IdentityEvent (source `warden-authz`). */
   onEvent?: (e: IdentityEvent) => void;
   now?: () => number;
@@ -68,8 +74,11 @@ export interface Authorizer {
   authorize(request: unknown, client?: ClientInfo): Promise<Decision>;
   /** Compiles and swaps in a new set of identities; the old set keeps serving until this returns. */
   load(manifest: Manifest): void;
-  /** How many times policies were (re)loaded, and how many policies are live. */
-  readonly stats: { loads: number; policies: number };
+  /**
+   * How many times policies were (re)loaded and how many policies are live; of the requests that
+   * reached Cedar's step, how many Cedar decided and how many a remembered answer did.
+   */
+  readonly stats: { loads: number; policies: number; cedarCalls: number; cacheHits: number };
 }
 
 interface Snapshot {
@@ -81,8 +90,39 @@ interface Snapshot {
   windows: Map<string, CompiledWindows>;
   /** Each identity's allow entries with action globs lower-cased, for explaining denials. */
   allow: Map<string, ReadonlyArray<{ actions: string[]; resources: readonly string[] | undefined }>>;
+  /** Each identity's condition atoms, for the decision cache (absent: that identity is never cached). */
+  atoms: Map<string, Atoms>;
+  /** Cedar's answers by identity and atom key; this snapshot's own, so a reload starts empty. */
+  answers: Map<string, Map<string, CedarAnswer>>;
   policies: number;
 }
+
+/** What of Cedar's answer a decision uses. */
+interface CedarAnswer {
+  decision: 'allow' | 'deny';
+  reasons: readonly string[];
+  errors: ReadonlyArray<{ policyId: string; message: string }>;
+}
+
+/**
+ * The conditions an identity's compiled policies test, as the request facts they read. Every Cedar
+ * condition the compiler writes is one of these atoms (a `like` over the lower-cased action, the
+ * resource or the region; environment membership; a network range; the window flag; the `?`-glob
+ * numbers), so an identity's policies decide the same for two requests whose atoms all agree.
+ */
+interface Atoms {
+  actions: string[];
+  resources: string[];
+  environments: readonly string[] | undefined;
+  /** IPv4 networks as [base, mask]; undefined when the identity declares none. */
+  networks: Array<[number, number]> | undefined;
+  regions: string[] | undefined;
+}
+
+/** Answers remembered per manifest load; the map is emptied when it reaches this size. */
+const MAX_ANSWERS = 50_000;
+/** Lone or paired surrogates: Cedar sees scalar values, the JavaScript matcher UTF-16 units. */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Cedar keeps preparsed sets per thread by id: each authorizer gets its own pair of ids. */
 let instances = 0;
@@ -148,7 +188,7 @@ function v4(ip: string): number | undefined {
  * inAnyNetwork with the common case (IPv4 address, IPv4 networks) in 32-bit arithmetic on networks
  * parsed once per list; anything else goes to inAnyNetwork.
  */
-function inNetworks(ip: string, nets: readonly string[]): boolean {
+function parseV4Nets(nets: readonly string[]): Array<[number, number]> | null {
   let parsed = v4Nets.get(nets);
   if (parsed === undefined) {
     parsed = [];
@@ -165,6 +205,11 @@ function inNetworks(ip: string, nets: readonly string[]): boolean {
     }
     v4Nets.set(nets, parsed);
   }
+  return parsed;
+}
+
+function inNetworks(ip: string, nets: readonly string[]): boolean {
+  const parsed = parseV4Nets(nets);
   const a = parsed === null ? undefined : v4(ip);
   if (parsed === null || a === undefined) return inAnyNetwork(ip, nets);
   for (const [base, mask] of parsed) if ((a & mask) >>> 0 === base) return true;
@@ -172,6 +217,74 @@ function inNetworks(ip: string, nets: readonly string[]): boolean {
 }
 
 /* Request strings are matched with a linear-time glob (see jit/glob.ts); actions lower-cased on both sides. */
+
+/**
+ * An identity's condition atoms, or undefined when its decisions are not to be remembered: a network
+ * that is not IPv4 (Cedar's IPv6 parsing is not repeated here) or a pattern with surrogates.
+ */
+function atomsOf(id: AuthzIdentity): Atoms | undefined {
+  const actions = new Set<string>();
+  const resources = new Set<string>();
+  for (const entry of id.allow ?? []) {
+    // `?` globs reach Cedar as numbers in context.qmatch, which is part of the key as it is.
+    for (const a of entry.actions) if (!a.includes('?')) actions.add(a.toLowerCase());
+    for (const r of entry.resources ?? []) if (!r.includes('?')) resources.add(r);
+  }
+  const nets = id.sources?.networks;
+  const networks = nets === undefined ? undefined : parseV4Nets(nets);
+  if (networks === null) return undefined;
+  const atoms: Atoms = {
+    actions: [...actions],
+    resources: [...resources],
+    environments: id.environments,
+    networks,
+    regions: id.sources?.regions === undefined ? undefined : [...id.sources.regions],
+  };
+  const strings = [...atoms.actions, ...atoms.resources, ...(atoms.environments ?? []), ...(atoms.regions ?? [])];
+  return strings.some((x) => SURROGATE.test(x)) ? undefined : atoms;
+}
+
+/**
+ * The truth value of every atom for one request, as a short string; undefined sends the request to
+ * Cedar uncached (surrogates in the request, or an address only Cedar's own parser should read).
+ */
+function atomKey(
+  a: Atoms,
+  action: string,
+  req: AuthzRequest,
+  ipOk: boolean,
+  inWindow: boolean | undefined,
+  qmatch: number[] | undefined,
+): string | undefined {
+  const ctx = req.context;
+  const env = typeof ctx.environment === 'string' ? ctx.environment : undefined;
+  const region = typeof ctx.region === 'string' ? ctx.region : undefined;
+  if (SURROGATE.test(action) || SURROGATE.test(req.resource) || (env !== undefined && SURROGATE.test(env))) return undefined;
+  if (region !== undefined && SURROGATE.test(region)) return undefined;
+  // Any address Cedar is given must be one whose reading here is certain, even when no policy tests it:
+  // an address Cedar refuses fails the whole request.
+  const ip = ipOk ? v4(ctx.sourceIp as string) : undefined;
+  if (ipOk && ip === undefined) return undefined;
+  let key = '';
+  for (const g of a.actions) key += wildcardMatch(g, action, false, false) ? '1' : '0';
+  key += '|';
+  for (const g of a.resources) key += wildcardMatch(g, req.resource, false, false) ? '1' : '0';
+  key += '|';
+  if (a.environments !== undefined) key += env === undefined ? 'x' : a.environments.includes(env) ? '1' : '0';
+  key += '|';
+  if (a.networks !== undefined) {
+    if (ip === undefined) key += 'x';
+    else for (const [base, mask] of a.networks) key += (ip & mask) >>> 0 === base ? '1' : '0';
+  }
+  key += '|';
+  if (a.regions !== undefined) {
+    if (region === undefined) key += 'x';
+    else for (const g of a.regions) key += wildcardMatch(g, region, false, false) ? '1' : '0';
+  }
+  key += inWindow === undefined ? '|x|' : inWindow ? '|1|' : '|0|';
+  if (qmatch !== undefined) key += qmatch.join(',');
+  return key;
+}
 
 function cedarErrors(errors: Array<{ message: string }>): string {
   return errors.map((e) => e.message).join('; ');
@@ -188,7 +301,8 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
   const now = options.now ?? Date.now;
   const emit = options.onEvent;
   let current: Snapshot | undefined;
-  const stats = { loads: 0, policies: 0 };
+  const stats = { loads: 0, policies: 0, cedarCalls: 0, cacheHits: 0 };
+  const caching = options.decisionCache !== false;
   const base = `warden-authz-${instances++}`;
 
   let slot = 0;
@@ -253,6 +367,15 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
           (i.allow ?? []).map((a) => ({ actions: a.actions.map((g) => g.toLowerCase()), resources: a.resources })),
         ]),
       ),
+      atoms: new Map(
+        caching
+          ? ids.flatMap((i) => {
+              const a = atomsOf(i);
+              return a === undefined ? [] : [[i.name, a] as const];
+            })
+          : [],
+      ),
+      answers: new Map(),
       policies: Object.keys(compiled.policies).length,
     };
     stats.loads++;
@@ -434,27 +557,39 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       context.inWindow = inWindow;
     }
     const q = snap.qglobs.get(id.name);
-    if (q !== undefined) context.qmatch = q.filter((g) => linearGlob(g.glob, g.action ? action : req.resource)).map((g) => g.n);
+    let qmatch: number[] | undefined;
+    if (q !== undefined)
+      context.qmatch = qmatch = q.filter((g) => linearGlob(g.glob, g.action ? action : req.resource)).map((g) => g.n);
 
     const psetId = snap.sets.get(id.name);
     if (psetId === undefined) return deny(explain(snap, id, req, when, inWindow), id.name);
-    const answer = cedar.statefulIsAuthorized({
-      principal: { type: PRINCIPAL_TYPE, id: id.name },
-      action: { type: ACTION_TYPE, id: ACTION_ID },
-      resource: { type: RESOURCE_TYPE, id: req.resource },
-      context,
-      preparsedPolicySetId: psetId,
-      // The context is built here from a parsed request and the policies were validated against the
-      // schema at load, so per-request validation would only repeat that work.
-      validateRequest: false,
-      // Policies read no entity attributes or hierarchy (everything is in the context), so the request
-      // carries no entities: less to serialise across the WebAssembly boundary.
-      entities: [],
-    });
-    if (answer.type === 'failure') return deny([`authorization error: ${cedarErrors(answer.errors)}`], id.name);
-    const r = answer.response;
+    // Cedar's answer depends on the request only through the atoms its policies test: a request whose
+    // atoms all agree with an earlier one's gets the answer Cedar gave then.
+    const atoms = snap.atoms.get(id.name);
+    const key = atoms === undefined ? undefined : atomKey(atoms, action, req, ipOk, inWindow, qmatch);
+    const known = key === undefined ? undefined : snap.answers.get(id.name)?.get(key);
+    let r: CedarAnswer;
+    if (known !== undefined) {
+      stats.cacheHits++;
+      r = known;
+    } else {
+      stats.cedarCalls++;
+      const a = askCedar(id.name, req.resource, context, psetId);
+      if (a === undefined) return deny([`authorization error: ${lastError}`], id.name);
+      r = a;
+      if (key !== undefined) {
+        if (answerCount >= MAX_ANSWERS) {
+          snap.answers.clear();
+          answerCount = 0;
+        }
+        const mine = snap.answers.get(id.name) ?? new Map<string, CedarAnswer>();
+        snap.answers.set(id.name, mine);
+        mine.set(key, r);
+        answerCount++;
+      }
+    }
     if (r.decision === 'allow') {
-      const policies = r.diagnostics.reason;
+      const policies = [...r.reasons];
       const reasons: string[] = [];
       for (const p of policies) reasons.push(`${p} allows ${req.action} on ${req.resource}`);
       const d: Decision = { decision: 'allow', reasons, policies, identity: id.name };
@@ -464,8 +599,42 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       return d;
     }
     const why = explain(snap, id, req, when, inWindow);
-    for (const e of r.diagnostics.errors) why.push(`${e.policyId}: ${e.error.message}`);
+    for (const e of r.errors) why.push(`${e.policyId}: ${e.message}`);
     return deny(why, id.name);
+  }
+
+  let answerCount = 0;
+  let lastError = '';
+  /** One Cedar decision; undefined when Cedar fails (the message in lastError). */
+  function askCedar(
+    name: string,
+    resource: string,
+    context: Record<string, cedar.CedarValueJson>,
+    psetId: string,
+  ): CedarAnswer | undefined {
+    const answer = cedar.statefulIsAuthorized({
+      principal: { type: PRINCIPAL_TYPE, id: name },
+      action: { type: ACTION_TYPE, id: ACTION_ID },
+      resource: { type: RESOURCE_TYPE, id: resource },
+      context,
+      preparsedPolicySetId: psetId,
+      // The context is built here from a parsed request and the policies were validated against the
+      // schema at load, so per-request validation would only repeat that work.
+      validateRequest: false,
+      // Policies read no entity attributes or hierarchy (everything is in the context), so the request
+      // carries no entities: less to serialise across the WebAssembly boundary.
+      entities: [],
+    });
+    if (answer.type === 'failure') {
+      lastError = cedarErrors(answer.errors);
+      return undefined;
+    }
+    const r = answer.response;
+    return {
+      decision: r.decision,
+      reasons: r.diagnostics.reason,
+      errors: r.diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
+    };
   }
 
   load(manifest);
