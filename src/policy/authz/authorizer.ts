@@ -577,7 +577,8 @@ export function createAuthorizer(manifest: Manifest, options: AuthorizerOptions 
       const a = askCedar(id.name, req.resource, context, psetId);
       if (a === undefined) return deny([`authorization error: ${lastError}`], id.name);
       r = a;
-      if (key !== undefined) {
+      // An answer with evaluation errors is not kept: its messages could name this request's values.
+      if (key !== undefined && r.errors.length === 0) {
         if (answerCount >= MAX_ANSWERS) {
           snap.answers.clear();
           answerCount = 0;
