@@ -54,7 +54,8 @@ const MAX_KEPT_HITS = 1 << 20;
 const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
 
 /**
- * Builds a scanner over a rule set: one keyword automaton for all rules, then each rule's expression
+ * Builds a scanner over a rule set: one keyword pass for all rules (the native Hyperscan prefilter where it
+ * is built, else the JavaScript automaton: see native-keywords.ts), then each rule's expression
  * only in windows around its keywords.
  * @example createSecretScanner({ rules: loadSecretRules() }).scanBuffer(Buffer.from(text), 'a.env')
  */
