@@ -25,6 +25,9 @@ typedef struct {
   hs_scratch_t *scratch;
 } instance_t;
 
+/* Marks the externals compile() returns, so collect() never takes another addon's pointer for one. */
+static const napi_type_tag DATABASE_TAG = {0x77617264656e6b77ULL, 0x68797065727363aeULL};
+
 typedef struct {
   hs_database_t *db;
   uint32_t count;
@@ -173,7 +176,11 @@ static napi_value compile(napi_env env, napi_callback_info info) {
   if (error == NULL) {
     d->count = count;
     d->len = klen;
-    if (napi_create_external(env, d, free_database, NULL, &result) == napi_ok) return result;
+    if (napi_create_external(env, d, free_database, NULL, &result) == napi_ok) {
+      /* From here the finalizer owns d. */
+      if (napi_type_tag_object(env, result, &DATABASE_TAG) != napi_ok) THROW(env, "compile: cannot tag the database");
+      return result;
+    }
     error = "compile: napi_create_external failed";
   }
   if (d != NULL && d->db != NULL) hs_free_database(d->db);
@@ -192,7 +199,9 @@ static napi_value collect(napi_env env, napi_callback_info info) {
   if (argc < 4) THROW(env, "collect: expected (database, bytes, buf, hits)");
   napi_valuetype type;
   CHECK(env, napi_typeof(env, argv[0], &type));
-  if (type != napi_external) THROW(env, "collect: not a database");
+  bool tagged = false;
+  if (type != napi_external || napi_check_object_type_tag(env, argv[0], &DATABASE_TAG, &tagged) != napi_ok || !tagged)
+    THROW(env, "collect: not a database");
   CHECK(env, napi_get_value_external(env, argv[0], (void **)&d));
 
   napi_typedarray_type bytes_type, buf_type;
