@@ -178,6 +178,16 @@ describe('JavaScript keyword fallback', () => {
     assert.deepEqual(got.buf, want.buf);
   });
 
+  test('keywords outside printable ASCII, or none, stay with the automaton', () => {
+    const accented = withNativeEnv(undefined, () => createKeywordMatcher(['caf\u00e9']));
+    assert.equal(accented.engine, 'js');
+    assert.equal(accented.fallbackReason, 'keywords outside printable ASCII');
+    const hits: KeywordHits = { buf: new Int32Array(4) };
+    assert.equal(accented.collect(Buffer.from('CAF\u00e9', 'latin1'), hits), 2);
+    assert.deepEqual([...hits.buf.subarray(0, 2)], [0, 4]);
+    assert.equal(withNativeEnv(undefined, () => createKeywordMatcher([])).engine, 'js');
+  });
+
   test('the engine in use says why when it is the automaton', () => {
     const matcher = withNativeEnv(undefined, () => createKeywordMatcher(ruleKeywords));
     if (matcher.engine === 'js') assert.match(matcher.fallbackReason ?? '', /native keyword addon|WARDEN_NATIVE/);

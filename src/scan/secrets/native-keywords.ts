@@ -96,8 +96,9 @@ export function createKeywordMatcher(keywords: readonly string[]): KeywordMatche
   if (process.env.WARDEN_NATIVE === '0') return js('WARDEN_NATIVE=0');
   const { addon, reason } = loadAddon();
   if (addon === undefined) return js(reason ?? 'the native keyword addon is unavailable');
-  if (keywords.length === 0 || keywords.some((k) => k.length === 0 || /[^\x20-\x7e]/.test(k)))
-    return js('keywords outside printable ASCII');
+  if (keywords.length === 0) return js('no keywords');
+  // Hyperscan folds the case of ASCII letters only, as the automaton does; other bytes are not tried.
+  if (keywords.some((k) => k.length === 0 || /[^\x20-\x7e]/.test(k))) return js('keywords outside printable ASCII');
   try {
     const database = addon.compile(keywords.map((k) => Buffer.from(k.toLowerCase(), 'latin1')));
     const collect = (bytes: Uint8Array, hits: KeywordHits): number =>
