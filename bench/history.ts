@@ -23,6 +23,7 @@ import { packageRoot } from '../src/model/package-root.js';
 import { runScan } from '../src/scan/index.js';
 import { catFileBatch, gitHistoryItems } from '../src/scan/sources/git.js';
 import { ensureHistoryRepo, type HistoryManifest } from './lib/history-repo.js';
+import { keywordEngineLine } from './lib/keyword-engine.js';
 import { envInt, median, rssMethod, runMeasured } from './lib/measure.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';
 
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
     `repository ${repo} (${reused ? 'reused' : 'new'}): ${params.commits} commits, ${manifest.plants.length} planted secrets; ${runs} run(s) each`,
   );
 
+  log(keywordEngineLine());
   log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))

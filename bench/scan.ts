@@ -16,6 +16,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../src/model/package-root.js';
 import { ensureCorpus, type Manifest } from './lib/corpus.js';
+import { keywordEngineLine } from './lib/keyword-engine.js';
 import { envInt, median, type RunResult, rssMethod, runMeasured } from './lib/measure.js';
 import { fixed, formatTable, ratio, round } from './lib/report.js';
 import { type Hit, type Score, scorePlants } from './lib/score.js';
@@ -379,6 +380,7 @@ async function main(): Promise<void> {
   log(
     `corpus ${corpus} (${reused ? 'reused' : 'new'}): ${manifest.files} files, ${mb.toFixed(1)} MB, ${planted} planted secrets over ${rules} rules, ${decoys} decoys`,
   );
+  log(keywordEngineLine());
   log(
     `load average ${loadavg()
       .map((x) => x.toFixed(2))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { packageRoot } from '../src/model/package-root.js';
@@ -59,6 +59,26 @@ describe('the published package', () => {
       assert.ok(files.includes(f), f);
     assert.ok(files.some((f) => f.startsWith('rules/secrets/')));
     assert.ok(files.some((f) => f.startsWith('frameworks/')));
+  });
+
+  test('carries the native keyword prefilter as source, and its build step builds it where Hyperscan is', () => {
+    for (const f of ['native/keywords/binding.gyp', 'native/keywords/keywords.c', 'scripts/build-native.mjs'])
+      assert.ok(files.includes(f), f);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith('native/keywords/build/')),
+      [],
+      'no build output is packed',
+    );
+    // What the package's postinstall runs; it never fails, and says in one line what it did.
+    const r = spawnSync(process.execPath, ['scripts/build-native.mjs'], {
+      cwd: pkgDir,
+      encoding: 'utf8',
+      env: { ...process.env, WARDEN_NATIVE: '' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^warden: native keyword prefilter (built \(Hyperscan\)|not built \(.*\); using JavaScript)\n$/);
+    const canBuild = process.platform === 'linux' && process.arch === 'x64' && existsSync('/usr/include/hs/hs.h');
+    assert.equal(existsSync(join(pkgDir, 'native/keywords/build/Release/warden_keywords.node')), canBuild, r.stdout);
   });
 
   test("import { runScan } from 'warden' works from the unpacked tarball, and deep imports are closed", () => {

@@ -1,7 +1,8 @@
 import type { CommitInfo, CredentialKey, Finding } from '../../model/finding.js';
 import { severityRank } from '../../model/severity.js';
-import { buildKeywordAutomaton, collectKeywords, type KeywordAutomaton, type KeywordHits } from './aho-corasick.js';
+import type { KeywordHits } from './aho-corasick.js';
 import type { SecretRule } from './load-rules.js';
+import { createKeywordMatcher, type KeywordEngine } from './native-keywords.js';
 import { isPlaceholder } from './placeholders.js';
 import { fingerprint, githubHashedToken, redact, vaultAuditHmac } from './redact.js';
 
@@ -43,6 +44,8 @@ export interface SecretScanner {
    * byte offsets; every credential format Warden knows is ASCII.
    */
   scanBuffer(bytes: Buffer, path: string, commit?: CommitInfo): BufferScanResult;
+  /** Which engine runs the keyword pass: the native Hyperscan addon or the JavaScript automaton. */
+  readonly keywordEngine: KeywordEngine;
 }
 
 const IGNORE_MARKER = Buffer.from('warden:ignore');
@@ -51,7 +54,8 @@ const MAX_KEPT_HITS = 1 << 20;
 const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
 
 /**
- * Builds a scanner over a rule set: one keyword automaton for all rules, then each rule's expression
+ * Builds a scanner over a rule set: one keyword pass for all rules (the native Hyperscan prefilter where it
+ * is built, else the JavaScript automaton: see native-keywords.ts), then each rule's expression
  * only in windows around its keywords.
  * @example createSecretScanner({ rules: loadSecretRules() }).scanBuffer(Buffer.from(text), 'a.env')
  */
@@ -73,7 +77,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     }
   });
   const allow = (options.allow ?? []).map((p) => new RegExp(p));
-  const automaton: KeywordAutomaton = buildKeywordAutomaton([...keywordIds.keys()]);
+  const keywordMatcher = createKeywordMatcher([...keywordIds.keys()]);
   // Keyword hits of the file being scanned; one buffer for every file this scanner sees.
   const hits: KeywordHits = { buf: new Int32Array(4096) };
 
@@ -101,7 +105,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     const windows: Array<number[] | undefined> = new Array(rules.length);
     let lineLo = -1;
     let lineHi = -1;
-    const hitCount = collectKeywords(automaton, bytes, hits);
+    const hitCount = keywordMatcher.collect(bytes, hits);
     const hitBuf = hits.buf;
     // A buffer grown by one keyword-dense file is not kept for the rest of the scan.
     if (hitBuf.length > MAX_KEPT_HITS) hits.buf = new Int32Array(4096);
@@ -254,7 +258,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     return finding;
   }
 
-  return { rules, scanBuffer };
+  return { rules, scanBuffer, keywordEngine: keywordMatcher.engine };
 }
 
 const GENERIC = 'secret.generic.';
