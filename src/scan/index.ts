@@ -150,5 +150,9 @@ export async function runScan(
   for await (const f of scanFindings({ ...opts, onInventory }, summary)) findings.push(f);
   findings.sort(compareFindings);
   inventory.sort(compareRelations);
+  // Threads report skips as they meet them: in path order, a report is the same from run to run.
+  summary.skippedFiles.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0,
+  );
   return { findings, summary, inventory };
 }
