@@ -130,16 +130,19 @@ async function main(): Promise<void> {
     if (w.decision === 'allow') allowed++;
   }
 
+  /** Raw Cedar beside one authorizer over the same requests, paired. */
+  const besideRaw = (a: ReturnType<typeof createAuthorizer>) =>
+    pairedLoops(
+      N,
+      CHUNK,
+      (k) => cedar.statefulIsAuthorized(prepared[k]!),
+      (k) => a.authorize(requests[k]),
+    );
   const warden: Timing[] = [];
   const raw: Timing[] = [];
   const overheads: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const [r, w] = await pairedLoops(
-      N,
-      CHUNK,
-      (k) => cedar.statefulIsAuthorized(prepared[k]!),
-      (k) => authz.authorize(requests[k]),
-    );
+    const [r, w] = await besideRaw(authz);
     raw.push(r);
     warden.push(w);
     overheads.push(r.perSec / w.perSec - 1);
@@ -156,12 +159,7 @@ async function main(): Promise<void> {
   let cachedDisagree = 0;
   for (let round = 0; round < ROUNDS; round++) {
     const cachedAuthz = createAuthorizer(manifest, { onEvent: () => events++ });
-    const [r2, c] = await pairedLoops(
-      N,
-      CHUNK,
-      (k) => cedar.statefulIsAuthorized(prepared[k]!),
-      (k) => cachedAuthz.authorize(requests[k]),
-    );
+    const [r2, c] = await besideRaw(cachedAuthz);
     rawAgain.push(r2);
     cachedRuns.push(c);
     hits += cachedAuthz.stats.cacheHits;
