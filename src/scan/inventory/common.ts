@@ -3,7 +3,7 @@ import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '..
 import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import { parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
+import { firstDocumentError, parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,6 +122,8 @@ export function parseDocumentPositioned(body: string): ParseResult {
 /** `parseYamlStream` through the `yaml` package only (source ranges for lines): the reference for the fast parse. */
 export function parseYamlStreamExact(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
+  // The Kubernetes analyzer that just read this file found a broken document: nothing to walk.
+  if (firstDocumentError.peek(body)) return undefined;
   const { docs, lineCounter } = parseYamlDocuments(body);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
   const nodes = new WeakMap<object, YamlNode>();

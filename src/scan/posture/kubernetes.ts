@@ -2,7 +2,16 @@ import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import { isReference, looksGenerated, secretName } from './mcp.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { documentHasError, isPlainMap, loadFast, parseYamlDocuments, plainGet, quietOn, YAML_CORE } from './yaml-fast.js';
+import {
+  documentHasError,
+  firstDocumentError,
+  isPlainMap,
+  loadFast,
+  parseYamlDocuments,
+  plainGet,
+  quietOn,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 /**
  * Kubernetes manifests: RBAC that hands service accounts more than they need, workloads that carry
@@ -500,7 +509,16 @@ function checkAll(ctx: PostureContext, roots: unknown[]): void {
 }
 
 /** The analysis over the `yaml` tree: exact lines and messages. Every file went this way before the fast pass. */
-function analyzeExact(ctx: PostureContext): void {
+function analyzeExact(ctx: PostureContext, refused = false): void {
+  if (refused && !ctx.text.includes('{{')) {
+    // js-yaml refused the stream: most likely the `yaml` package does too, and its reason is all there
+    // is to report, which the documents after the first broken one cannot change.
+    const error = firstDocumentError(ctx.text);
+    if (error) {
+      ctx.malformed(`not valid YAML: ${error.message.split('\n')[0]}`);
+      return;
+    }
+  }
   const list = parseYamlDocuments(ctx.text).docs;
   const broken = list.find((d) => d.errors.length > 0);
   if (broken) {
@@ -554,7 +572,7 @@ function likelyFinding(text: string): boolean {
  * or it is a Helm template that does not parse. Anchors send a file to the exact pass, which leaves
  * aliases unresolved (an aliased field reads as unreadable there, as the anchored value here).
  */
-function settledFast(ctx: PostureContext): boolean {
+function settledFast(ctx: PostureContext): boolean | 'broken' {
   const template = ctx.text.includes('{{');
   // With `{{` in the text the exact pass reports nothing for a stream that does not parse and only
   // findings for one that does: without the words any finding needs, there is nothing to parse for.
@@ -562,9 +580,11 @@ function settledFast(ctx: PostureContext): boolean {
   if (!template && likelyFinding(ctx.text)) return false;
   const fast = loadFast(ctx.text, { schema: YAML_CORE, anchors: 'none' });
   if (fast.ok) return quietOn(ctx, (probe) => checkAll(probe, fast.docs));
+  if (fast.why !== 'error') return false;
   // Unrendered Helm templates are most of the broken manifests; the exact pass drops any stream with an
   // error when the text has `{{`, and the one document where js-yaml stopped is enough to know that.
-  return fast.why === 'error' && template && documentHasError(ctx.text, fast.at);
+  if (template) return documentHasError(ctx.text, fast.at) || 'broken';
+  return 'broken';
 }
 
 /**
@@ -578,9 +598,10 @@ export const kubernetesAnalyzer: PostureAnalyzer = {
     return /\.ya?ml$/i.test(path) && HEAD_API_VERSION.test(head) && HEAD_KIND.test(head);
   },
   analyze(ctx) {
-    if (!settledFast(ctx)) analyzeExact(ctx);
+    const settled = settledFast(ctx);
+    if (settled !== true) analyzeExact(ctx, settled === 'broken');
   },
 };
 
 /** The same analyzer without the fast pass: for tests that hold the two to the same results. */
-export const kubernetesExactAnalyzer: PostureAnalyzer = { ...kubernetesAnalyzer, analyze: analyzeExact };
+export const kubernetesExactAnalyzer: PostureAnalyzer = { ...kubernetesAnalyzer, analyze: (ctx) => analyzeExact(ctx) };

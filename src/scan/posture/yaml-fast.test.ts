@@ -4,7 +4,7 @@ import { parseAllDocuments, parseDocument, parse as parseYaml, type Scalar, type
 import { createPostureContext } from './context.js';
 import { fixtureSamples } from './fast-path-agreement.js';
 import { loadPostureRules } from './load-rules.js';
-import { documentHasError, loadFast, quietOn, YAML_CORE } from './yaml-fast.js';
+import { documentHasError, firstDocumentError, loadFast, quietOn, YAML_CORE } from './yaml-fast.js';
 
 describe('yaml-fast', () => {
   test('plain scalars resolve as the yaml package resolves them', () => {
@@ -158,5 +158,37 @@ describe('yaml-fast', () => {
       }
     }
     assert.ok(claims > 200, `${claims}`);
+  });
+  test('firstDocumentError gives the error the whole stream gives, and stops at the broken document', () => {
+    // The reference: the first error of the first broken document of parseAllDocuments.
+    const reference = (text: string): string | null => {
+      const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+      const broken = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
+      return broken ? broken.errors[0]!.message : null;
+    };
+    // An unclosed quote cut by the next `---` (the `yaml` lexer reads it otherwise when the text simply ends there).
+    const stream = 'a: 1\n---\nb: 2\n"open\n---\nc: [\n---\nd: 4\n';
+    assert.equal(firstDocumentError(stream)?.message, reference(stream));
+    assert.equal(firstDocumentError('a: 1\n---\nb: 2\n'), null);
+    assert.equal(firstDocumentError(''), null);
+    for (const t of ['%YAML 1.1\n---\na: [\n', 'a: 1\n...\nb: [\n', 'a: "x\r\n---\nb: 1\r\n']) {
+      assert.notEqual(reference(t), null);
+      assert.equal(firstDocumentError(t)?.message, reference(t));
+    }
+    const texts = ['kubernetes', 'github-actions', 'gitlab-ci', 'cloudformation'].flatMap((d) =>
+      fixtureSamples(d).map((s) => s.text),
+    );
+    const inserts = ['X=1\n', '"open\n', '[', ': ', '\n  ', '\n- ', '|\n', '---\n', '...\n', '\t'];
+    let broken = 0;
+    for (const [i, text] of texts.entries()) {
+      for (let k = 0; k < 12; k++) {
+        const at = (i * 7919 + k * 104729) % (text.length + 1);
+        const mutated = text.slice(0, at) + inserts[(i + k) % inserts.length] + text.slice(at);
+        const want = reference(mutated);
+        if (want !== null) broken++;
+        assert.equal(firstDocumentError(mutated)?.message ?? null, want, mutated);
+      }
+    }
+    assert.ok(broken > 100, `${broken}`);
   });
 });

@@ -469,6 +469,24 @@ export function documentHasError(text: string, at: number | undefined): boolean 
   return Array.isArray(docs) && docs.some((d) => d.errors.length > 0);
 }
 
+/**
+ * The first error of the first document of a stream that has one, as `parseYamlDocuments` would give
+ * it (`{ message }` of that document's first error), or null when no document has an error: the
+ * Kubernetes analyzer's reason for a broken manifest. The `yaml` package's own pipeline (lexer, parser,
+ * composer: what `parseAllDocuments` runs) is consumed lazily and left at the first broken document, so
+ * the documents after it are never lexed nor composed. The composer hands a document over only once the
+ * next one begins or the input ends, complete with its errors. Shared by text with the inventory
+ * extractor, which only needs to know that a document is broken; use it where the stream is likely
+ * broken (js-yaml refused it), since for a clean stream it is a whole parse kept nowhere.
+ * @example firstDocumentError('a: 1\n---\nb: [\n---\nc: 2\n')?.message // the flow sequence's error
+ */
+export const firstDocumentError = recentByText((text): { message: string } | null => {
+  const cached = parseYamlDocuments.peek(text);
+  const docs = cached ? cached.docs : new Composer({ uniqueKeys: false, prettyErrors: false }).compose(new Parser().parse(text));
+  for (const doc of docs) if (doc.errors.length > 0) return { message: doc.errors[0]!.message };
+  return null;
+});
+
 /** CST tokens a one-document prefix may hold: the document and what may stand before it. */
 const AROUND_DOCUMENT = new Set(['document', 'comment', 'newline', 'space', 'byte-order-mark']);
 
