@@ -2,9 +2,20 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseAllDocuments, parseDocument, parse as parseYaml, type Scalar, type YAMLMap } from 'yaml';
 import { createPostureContext } from './context.js';
-import { fixtureSamples } from './fast-path-agreement.js';
+import { fixtureSamples, variants } from './fast-path-agreement.js';
 import { loadPostureRules } from './load-rules.js';
-import { documentHasError, firstDocumentError, loadFast, quietOn, YAML_CORE } from './yaml-fast.js';
+import {
+  AstTree,
+  documentHasError,
+  firstDocumentError,
+  loadFast,
+  PNode,
+  PositionedTree,
+  parsePositionedTree,
+  quietOn,
+  type Tree,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 describe('yaml-fast', () => {
   test('plain scalars resolve as the yaml package resolves them', () => {
@@ -190,5 +201,87 @@ describe('yaml-fast', () => {
       }
     }
     assert.ok(broken > 100, `${broken}`);
+  });
+  test('PositionedTree reads every node as AstTree does, with the same start lines', () => {
+    // Everything a check can ask of a node, walked in both trees at once; lines of empty values are not
+    // answered (they throw), every other line must match the yaml package's source ranges.
+    const describeNode = (t: Tree, n: unknown, depth: number): unknown => {
+      if (depth > 40) return '…';
+      let line: number | string;
+      try {
+        line = t.line(n);
+      } catch {
+        line = 'unplaced';
+      }
+      if (t.isMap(n)) {
+        return {
+          line,
+          map: t.entries(n).map((e) => {
+            let keyLine: number | string;
+            try {
+              keyLine = t.line(e.keyNode);
+            } catch {
+              keyLine = 'unplaced';
+            }
+            return [e.key, keyLine, describeNode(t, e.value, depth + 1)];
+          }),
+        };
+      }
+      if (t.isSeq(n)) return { line, seq: t.items(n).map((i) => describeNode(t, i, depth + 1)) };
+      return { line, str: t.str(n), text: t.text(n) };
+    };
+    // Lines of empty values are compared only where the positioned tree answers.
+    const dropUnplaced = (want: unknown, got: unknown): unknown => {
+      if (got === 'unplaced') return 'unplaced';
+      if (Array.isArray(want) && Array.isArray(got)) return want.map((w, i) => dropUnplaced(w, got[i]));
+      if (want && got && typeof want === 'object' && typeof got === 'object') {
+        return Object.fromEntries(
+          Object.entries(want).map(([k, v]) => [k, dropUnplaced(v, (got as Record<string, unknown>)[k])]),
+        );
+      }
+      return want;
+    };
+    const samples = ['kubernetes', 'github-actions', 'gitlab-ci', 'cloudformation', 'mcp'].flatMap((d) =>
+      fixtureSamples(d).flatMap(variants),
+    );
+    const extra = [
+      'a:\n  b: |\n    x\n  c: >-\n    y\n  d: "q"\n  e: \'r\'\n  f:\n  g: ~\n  h: [1, "2", {i: j}]\n',
+      '- a\n-\n  - b\n- {x: 1}\n# end\n',
+      'on: push\njobs:\n  a:\n    steps:\n      - uses: x/y@v1 # pin\n        with: {ref: main}\n',
+      'k: 0o17\nl: 0x1F\nm: 1e3\nn: .inf\no: true\np: 012\n"1": x\n',
+    ];
+    let compared = 0;
+    for (const text of [...samples.map((s) => s.text), ...extra]) {
+      const roots = parsePositionedTree(text);
+      const root = roots?.length === 1 ? roots[0] : undefined;
+      if (root === undefined) continue;
+      const ctx = createPostureContext('x.yaml', text, loadPostureRules()).ctx;
+      const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
+      assert.equal(doc.errors.length, 0, text);
+      const want = describeNode(new AstTree(doc, ctx), doc.contents, 0);
+      const got = describeNode(new PositionedTree(ctx), root, 0);
+      assert.deepEqual(got, dropUnplaced(want, got), text);
+      compared++;
+    }
+    assert.ok(compared > 300, `${compared}`);
+  });
+
+  test('parsePositionedTree leaves to the exact parse what it cannot place alike', () => {
+    assert.equal(parsePositionedTree('a: &x 1\nb: *x\n'), undefined);
+    assert.equal(parsePositionedTree('a: !Ref x\n'), undefined);
+    assert.equal(parsePositionedTree('a: 1\r\nb: 2\r\n'), undefined);
+    assert.equal(parsePositionedTree('<<: {a: 1}\n'), undefined);
+    assert.equal(parsePositionedTree('{a, b: c}\n'), undefined);
+    assert.equal(parsePositionedTree('1: x\n'), undefined);
+    // Refused by js-yaml: null, as the fast pass would be refused.
+    assert.equal(parsePositionedTree('a: 1\na: 2\n'), null);
+    assert.equal(parsePositionedTree('a: [\n'), null);
+    const [root] = parsePositionedTree('a:\n  - b\nc:\n')!;
+    assert.ok(root instanceof PNode && root.kind === 'map');
+    const ctx = createPostureContext('x.yaml', 'a:\n  - b\nc:\n', loadPostureRules()).ctx;
+    const t = new PositionedTree(ctx);
+    assert.equal(t.line(t.items(t.get(root, 'a'))[0]), 2);
+    assert.throws(() => t.line(t.get(root, 'c')));
+    assert.throws(() => t.source(root));
   });
 });

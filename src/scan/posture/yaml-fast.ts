@@ -626,3 +626,184 @@ export function parseFastPositioned(text: string, schema: Schema): FastPositione
   };
   return { values, line };
 }
+
+// ---------------------------------------------------------------------------------------------------
+// A positioned tree from the fast parse
+
+/**
+ * A node of `parsePositionedTree`: js-yaml's value with the offset where the node starts, mappings
+ * with their key nodes, sequences with their item nodes. Scalars keep js-yaml's value (`YAML_CORE`).
+ */
+export class PNode {
+  constructor(
+    readonly kind: 'map' | 'seq' | 'scalar',
+    readonly start: number,
+    readonly value: unknown,
+    readonly pairs: ReadonlyArray<{ key: string; keyNode: PNode; value: PNode }> = [],
+    readonly items: readonly PNode[] = [],
+  ) {}
+}
+
+/**
+ * Every document of `text` as a tree of nodes that know where they start, as the `yaml` AST's source
+ * ranges place them, through js-yaml (`YAML_CORE`): the `yaml` package reads about a tenth as fast. The
+ * same guards as `parseFastPositioned` (anchors, tags, directives, complex or typed keys, merge keys,
+ * Helm `{{`, CR line ends, a byte-order mark: undefined), and undefined as well whenever a mapping's or
+ * sequence's nodes do not pair one to one with js-yaml's value (a repeated key, a flow mapping key
+ * without a value); null when js-yaml refuses the text (as `loadFast` with `YAML_CORE` would). An empty (null) scalar's start is not the `yaml`
+ * package's (js-yaml looks past the line end for it): `PositionedTree` does not place one.
+ * @example parsePositionedTree('a:\n  - b\n')?.[0]?.pairs[0]?.value.items[0]?.start // 7
+ */
+export function parsePositionedTree(text: string): PNode[] | undefined | null {
+  if (UNSURE_TEXT.test(text) || DIRECTIVE.test(text) || COMPLEX_KEY.test(text)) return undefined;
+  const starts: number[] = [];
+  const kids: PNode[][] = [[]];
+  let nodes = 0;
+  let unsure = false;
+  const skip = (input: string, p: number): number => {
+    for (;;) {
+      const c = input.charCodeAt(p);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) p++;
+      else if (c === 0x23) {
+        const nl = input.indexOf('\n', p);
+        if (nl < 0) return input.length;
+        p = nl + 1;
+      } else return p;
+    }
+  };
+  const listener = (event: string, state: State): void => {
+    const s = state as State & { input: string; position: number; result: unknown };
+    if (event === 'open') {
+      if (++nodes > MAX_FAST_NODES || starts.length > 100) unsure = true;
+      starts.push(skip(s.input, s.position));
+      kids.push([]);
+      return;
+    }
+    const start = starts.pop()!;
+    const children = kids.pop()!;
+    const value = s.result;
+    let node: PNode;
+    if (Array.isArray(value)) {
+      if (children.length !== value.length || value.some((v, i) => children[i]!.value !== v)) unsure = true;
+      node = new PNode('seq', start, value, [], children);
+    } else if (isPlainMap(value)) {
+      const entries = Object.entries(value);
+      const pairs: Array<{ key: string; keyNode: PNode; value: PNode }> = [];
+      if (children.length !== entries.length * 2) unsure = true;
+      else {
+        for (const [i, [k, v]] of entries.entries()) {
+          const keyNode = children[i * 2]!;
+          const valueNode = children[i * 2 + 1]!;
+          if (TYPED_KEY.test(k) || keyNode.kind !== 'scalar' || String(keyNode.value) !== k || valueNode.value !== v) {
+            unsure = true;
+            break;
+          }
+          pairs.push({ key: k, keyNode, value: valueNode });
+        }
+      }
+      node = new PNode('map', start, value, pairs);
+    } else {
+      if (typeof value === 'object' && value !== null) unsure = true;
+      node = new PNode('scalar', start, value);
+    }
+    kids[kids.length - 1]!.push(node);
+  };
+  let docs: unknown[];
+  try {
+    docs = loadAll(text, null, { schema: YAML_CORE, listener });
+  } catch {
+    return null;
+  }
+  const roots = kids[0]!;
+  if (unsure || kids.length !== 1 || roots.length !== docs.length || roots.some((r, i) => r.value !== docs[i])) return undefined;
+  return roots;
+}
+
+/** Thrown by `PositionedTree` where it cannot answer as `AstTree` would; never escapes `settledPositioned`. */
+const UNPLACED = Symbol('unplaced');
+
+/**
+ * `parsePositionedTree`'s nodes read as `AstTree` reads the `yaml` AST: the same values, keys and start
+ * lines. No aliases or merge keys can occur (the parse refuses anchors and `<<`). What it cannot tell
+ * alike (a node's source text or end, the line of an empty value) throws, and the file goes to the
+ * exact pass.
+ */
+export class PositionedTree extends Tree {
+  node(n: unknown): PNode | undefined {
+    return n instanceof PNode ? n : undefined;
+  }
+
+  isMap(n: unknown): boolean {
+    return n instanceof PNode && n.kind === 'map';
+  }
+
+  isSeq(n: unknown): boolean {
+    return n instanceof PNode && n.kind === 'seq';
+  }
+
+  str(n: unknown): string | undefined {
+    if (!(n instanceof PNode) || n.kind !== 'scalar') return undefined;
+    const v = n.value;
+    return v === null || v === undefined || typeof v === 'object' ? undefined : String(v);
+  }
+
+  text(n: unknown): string | undefined {
+    return n instanceof PNode && n.kind === 'scalar' && typeof n.value === 'string' ? n.value : undefined;
+  }
+
+  tag(): string | undefined {
+    return undefined;
+  }
+
+  line(n: unknown): number {
+    if (!(n instanceof PNode)) return this.ctx.lineOf(0);
+    if (n.kind === 'scalar' && (n.value === null || n.value === undefined)) throw UNPLACED;
+    return this.ctx.lineOf(n.start);
+  }
+
+  source(_n: unknown): string {
+    throw UNPLACED;
+  }
+
+  lineWithin(_n: unknown, _needle: string): number {
+    throw UNPLACED;
+  }
+
+  protected pairs(map: unknown): Entry[] {
+    return map instanceof PNode ? map.pairs.map((p) => ({ key: p.key, keyNode: p.keyNode, value: p.value })) : [];
+  }
+
+  protected rawItems(seq: unknown): unknown[] {
+    return seq instanceof PNode ? [...seq.items] : [];
+  }
+}
+
+/**
+ * Runs `check` against a context that keeps its reports aside; when the check runs to its end they are
+ * passed on to `ctx` in order and the answer is true. Any throw (`PositionedTree` unable to answer, or
+ * anything else) drops them and answers false: the caller then runs its exact pass.
+ */
+export function settledPositioned(ctx: PostureContext, check: (recorder: PostureContext) => void): boolean {
+  const reports: Array<Parameters<PostureContext['report']>[0]> = [];
+  const malformed: string[] = [];
+  const recorder: PostureContext = {
+    path: ctx.path,
+    text: ctx.text,
+    lineOf: (offset) => ctx.lineOf(offset),
+    findLine: (needle, fromLine) => ctx.findLine(needle, fromLine),
+    report: (finding) => {
+      reports.push(finding);
+    },
+    malformed: (reason) => {
+      malformed.push(reason);
+    },
+  };
+  try {
+    check(recorder);
+  } catch {
+    return false;
+  }
+  for (const r of reports) ctx.report(r);
+  for (const m of malformed) ctx.malformed(m);
+  return true;
+}
