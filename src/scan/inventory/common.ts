@@ -3,7 +3,13 @@ import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '..
 import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import { firstDocumentError, parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
+import {
+  firstDocumentError,
+  parseFastCore,
+  parseFastPositioned,
+  parseYamlDocuments,
+  YAML_FAILSAFE,
+} from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,7 +109,8 @@ export function parseYamlStream(body: string): { values: unknown[]; line: Positi
   if (tooDeep(body)) return undefined;
   // A posture analyzer that just read this file exactly left its parse: walking it costs little.
   if (parseYamlDocuments.peek(body) !== undefined) return parseYamlStreamExact(body);
-  return parseFastPositioned(body, YAML_CORE) ?? parseYamlStreamExact(body);
+  // Shared with the Kubernetes analyzer's fast pass, which read this file just before.
+  return parseFastCore(body).fast ?? parseYamlStreamExact(body);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   firstDocumentError,
   isPlainMap,
   loadFast,
+  parseFastCore,
   parseYamlDocuments,
   plainGet,
   quietOn,
@@ -578,6 +579,16 @@ function settledFast(ctx: PostureContext): boolean | 'broken' {
   // findings for one that does: without the words any finding needs, there is nothing to parse for.
   if (template && !mayReport(ctx.text)) return true;
   if (!template && likelyFinding(ctx.text)) return false;
+  if (!template) {
+    // The parse the inventory extractor reads next (one js-yaml parse for both), when it reads as
+    // `loadFast` would: no anchors (it takes none), no repeated key; refused, as `loadFast` would be.
+    const core = parseFastCore(ctx.text);
+    if (core.fast && core.strict) {
+      const docs = core.fast.values;
+      return quietOn(ctx, (probe) => checkAll(probe, docs));
+    }
+    if (core.refused) return 'broken';
+  }
   const fast = loadFast(ctx.text, { schema: YAML_CORE, anchors: 'none' });
   if (fast.ok) return quietOn(ctx, (probe) => checkAll(probe, fast.docs));
   if (fast.why !== 'error') return false;

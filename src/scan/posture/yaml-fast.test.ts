@@ -11,6 +11,8 @@ import {
   loadFast,
   PNode,
   PositionedTree,
+  parseFastCore,
+  parseFastPositioned,
   parsePositionedTree,
   quietOn,
   type Tree,
@@ -283,5 +285,36 @@ describe('yaml-fast', () => {
     assert.equal(t.line(t.items(t.get(root, 'a'))[0]), 2);
     assert.throws(() => t.line(t.get(root, 'c')));
     assert.throws(() => t.source(root));
+  });
+  test('parseFastCore reads as loadFast where it says strict, and keeps parseFastPositioned answers', () => {
+    const texts = [
+      ...['kubernetes', 'gitlab-ci', 'github-actions'].flatMap((d) => fixtureSamples(d).flatMap(variants)).map((s) => s.text),
+      'a: 1\na: 2\n',
+      'a: 1\nb: [\n',
+      'a: 1\nb: {c: 1, c: 2}\nd: [\n',
+    ];
+    let strict = 0;
+    let repeated = 0;
+    let refused = 0;
+    for (const text of texts) {
+      const core = parseFastCore(text);
+      const fast = loadFast(text, { schema: YAML_CORE, anchors: 'none' });
+      // The inventory's answer is unchanged: parseFastPositioned's values and lines.
+      const positioned = parseFastPositioned(text, YAML_CORE);
+      assert.deepEqual(core.fast?.values, positioned?.values, text);
+      if (core.strict) {
+        strict++;
+        assert.ok(fast.ok, text);
+        assert.deepEqual(core.fast!.values, fast.docs, text);
+      } else if (core.fast) {
+        repeated++;
+        assert.ok(!fast.ok && fast.why === 'error', text);
+      }
+      if (core.refused) {
+        refused++;
+        assert.ok(!fast.ok && fast.why === 'error', text);
+      }
+    }
+    assert.ok(strict > 100 && repeated >= 1 && refused > 20, `${strict} ${repeated} ${refused}`);
   });
 });

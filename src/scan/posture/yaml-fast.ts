@@ -530,6 +530,29 @@ const MAX_FAST_NODES = 100_000;
  * @example parseFastPositioned('a:\n  - b\n', YAML_CORE)?.line(…) // 2 for the item
  */
 export function parseFastPositioned(text: string, schema: Schema): FastPositioned | undefined {
+  const r = fastPositioned(text, schema, true);
+  return typeof r === 'object' ? r : undefined;
+}
+
+/**
+ * `parseFastPositioned` with `YAML_CORE`, once per text for the Kubernetes analyzer's fast pass and the
+ * Kubernetes inventory extractor. `strict`: read without repeated keys, so `values` are what `loadFast`
+ * gives (js-yaml refuses a repeated key unless told to keep the last value, as `parseFastPositioned`
+ * is). `refused`: js-yaml refused the text for another reason, as `loadFast` would. Read-only for callers.
+ */
+export const parseFastCore = recentByText((text): { fast: FastPositioned | undefined; strict: boolean; refused: boolean } => {
+  const r = fastPositioned(text, YAML_CORE, false);
+  if (typeof r === 'object') return { fast: r, strict: true, refused: false };
+  if (r === 'repeated') return { fast: parseFastPositioned(text, YAML_CORE), strict: false, refused: false };
+  return { fast: undefined, strict: false, refused: r === 'refused' };
+});
+
+/**
+ * The parse behind `parseFastPositioned`; `json` keeps a repeated key's last value. Besides the result:
+ * undefined where the two parsers could differ, `refused` when js-yaml refuses the text, `repeated`
+ * when (without `json`) it refuses it for a repeated key.
+ */
+function fastPositioned(text: string, schema: Schema, json: boolean): FastPositioned | undefined | 'refused' | 'repeated' {
   if (UNSURE_TEXT.test(text) || DIRECTIVE.test(text) || COMPLEX_KEY.test(text)) return undefined;
   const places = new WeakMap<object, Place>();
   // One frame per open node: its start offset, then its children as [start, value] pairs.
@@ -589,9 +612,9 @@ export function parseFastPositioned(text: string, schema: Schema): FastPositione
   try {
     kids.push([]);
     // `json`: a repeated key keeps its last value, as the exact walk does, rather than failing.
-    values = loadAll(text, null, { schema, listener, json: true });
-  } catch {
-    return undefined;
+    values = loadAll(text, null, { schema, listener, json });
+  } catch (err) {
+    return (err as { reason?: string }).reason === 'duplicated mapping key' ? 'repeated' : 'refused';
   }
   if (unsure) return undefined;
   let newlines: number[] | undefined;
