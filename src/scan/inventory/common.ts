@@ -1,15 +1,15 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
-import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
+import {
+  type ParseResult,
+  type Positioned,
+  parseTaggedDocument,
+  parseTemplateFast,
+  parseWithPositions,
+} from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import {
-  firstDocumentError,
-  parseFastCore,
-  parseFastPositioned,
-  parseYamlDocuments,
-  YAML_FAILSAFE,
-} from '../posture/yaml-fast.js';
+import { firstDocumentError, parseFastCore, parseYamlDocuments } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,9 +121,8 @@ export function parseDocumentPositioned(body: string): ParseResult {
   // A posture analyzer that just read this file exactly (it had something to report) left its parse.
   if (parseWithPositions.peek(body) !== undefined || parseTaggedDocument.peek(body) !== undefined)
     return parseWithPositions(body);
-  const fast = parseFastPositioned(body, YAML_FAILSAFE);
-  if (fast !== undefined && fast.values.length === 1) return { ok: true, doc: { value: fast.values[0], line: fast.line } };
-  return parseWithPositions(body);
+  const fast = parseTemplateFast(body);
+  return fast ? { ok: true, doc: fast } : parseWithPositions(body);
 }
 
 /** `parseYamlStream` through the `yaml` package only (source ranges for lines): the reference for the fast parse. */

@@ -515,6 +515,10 @@ export interface FastPositioned {
 
 /** Text the position-keeping fast parse leaves to the exact parser: where its tree or lines could differ. */
 const UNSURE_TEXT = /[&!\r\uFEFF]|(?<!\$)\{\{|<</;
+/** The same where the caller names the tags it takes (each tag is then checked where it stands). */
+const UNSURE_UNTAGGED = /[&\r\uFEFF]|(?<!\$)\{\{|<</;
+/** A short tag at a node's start: `!Ref ` (the value follows after white space or on the next line). */
+const TAG = /!([A-Za-z0-9]+)(?=[ \t\n])/y;
 /** Keys that one schema reads as text and another as a number, null or boolean: the key's text could differ. */
 const TYPED_KEY = /^(?:~|null|Null|NULL|[-+]?[0-9.]|0[xo]|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)/;
 /** Node budget: larger streams go to the exact parser, which enforces its own limits. */
@@ -527,10 +531,13 @@ const MAX_FAST_NODES = 100_000;
  * tags (`!Ref`), directives, complex or typed keys, merge keys, Helm templates (`{{`, but GitHub's `${{`), CR line ends, a
  * byte-order mark, empty sequence items, or text js-yaml refuses; callers then run the exact parse.
  * With `YAML_FAILSAFE` every plain scalar stays its source text, as `parseWithPositions` keeps it.
+ * `tags`: short tags (`Ref` for `!Ref`) that `schema` constructs as a one-key wrapper around the tagged
+ * value (CloudFormation's `!Ref x` → `{ Ref: 'x' }`); such a node starts where its value starts, and
+ * the wrapper is placed as the value is. Any other tag still leaves the text to the exact parser.
  * @example parseFastPositioned('a:\n  - b\n', YAML_CORE)?.line(…) // 2 for the item
  */
-export function parseFastPositioned(text: string, schema: Schema): FastPositioned | undefined {
-  const r = fastPositioned(text, schema, true);
+export function parseFastPositioned(text: string, schema: Schema, tags?: ReadonlySet<string>): FastPositioned | undefined {
+  const r = fastPositioned(text, schema, true, tags);
   return typeof r === 'object' ? r : undefined;
 }
 
@@ -552,8 +559,13 @@ export const parseFastCore = recentByText((text): { fast: FastPositioned | undef
  * undefined where the two parsers could differ, `refused` when js-yaml refuses the text, `repeated`
  * when (without `json`) it refuses it for a repeated key.
  */
-function fastPositioned(text: string, schema: Schema, json: boolean): FastPositioned | undefined | 'refused' | 'repeated' {
-  if (UNSURE_TEXT.test(text) || DIRECTIVE.test(text) || COMPLEX_KEY.test(text)) return undefined;
+function fastPositioned(
+  text: string,
+  schema: Schema,
+  json: boolean,
+  tags?: ReadonlySet<string>,
+): FastPositioned | undefined | 'refused' | 'repeated' {
+  if ((tags ? UNSURE_UNTAGGED : UNSURE_TEXT).test(text) || DIRECTIVE.test(text) || COMPLEX_KEY.test(text)) return undefined;
   const places = new WeakMap<object, Place>();
   // One frame per open node: its start offset, then its children as [start, value] pairs.
   const starts: number[] = [];
@@ -579,11 +591,40 @@ function fastPositioned(text: string, schema: Schema, json: boolean): FastPositi
       kids.push([]);
       return;
     }
-    const start = starts.pop()!;
+    let start = starts.pop()!;
     const children = kids.pop()!;
     const value = s.result;
-    if (typeof value === 'object' && value !== null && !places.has(value)) {
+    // The object the children describe: the value itself, or inside a tag's wrapper.
+    let shaped: unknown = value;
+    if (tags && s.input.charCodeAt(start) === 0x21) {
+      TAG.lastIndex = start;
+      const m = TAG.exec(s.input);
+      const inner = typeof value === 'object' && value !== null ? Object.values(value) : [];
+      const kind = (s as State & { kind: string | null }).kind;
+      // js-yaml composes a tagged plain scalar in block context twice, one inside the other (and
+      // constructs it twice, from the same text).
+      const child = children[1];
+      const twice =
+        children.length === 2 &&
+        typeof child === 'object' &&
+        child !== null &&
+        inner.length === 1 &&
+        JSON.stringify(Object.entries(child)) === JSON.stringify(Object.entries(value as object));
+      if (!m || !tags.has(m[1]!) || inner.length !== 1) unsure = true;
+      else {
+        // The `yaml` package starts a tagged node where its value starts, after the tag.
+        start = skip(s.input, start + m[0].length);
+        if (kind === 'scalar') {
+          if (children.length > 0 && !twice) unsure = true;
+          places.set(value as object, { start });
+          shaped = undefined;
+        } else if (typeof inner[0] === 'object' && inner[0] !== null) shaped = inner[0];
+        else unsure = true;
+      }
+    }
+    if (typeof shaped === 'object' && shaped !== null && !places.has(shaped)) {
       const place: Place = { start };
+      const value = shaped;
       if (Array.isArray(value)) {
         if (children.length !== value.length * 2 || value.some((v, i) => children[i * 2 + 1] !== v)) unsure = true;
         else place.items = value.map((_, i) => children[i * 2] as number);
@@ -605,6 +646,8 @@ function fastPositioned(text: string, schema: Schema, json: boolean): FastPositi
         place.keys = keys;
       }
       places.set(value, place);
+      // A tag's wrapper is placed as the node it wraps (`parseWithPositions` maps both to that node).
+      if (s.result !== value) places.set(s.result as object, place);
     }
     kids[kids.length - 1]?.push(start, value);
   };
