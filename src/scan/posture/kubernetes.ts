@@ -7,10 +7,14 @@ import {
   firstDocumentError,
   isPlainMap,
   loadFast,
+  PNode,
   parseFastCore,
+  parsePositionedTree,
   parseYamlDocuments,
+  placedStart,
   plainGet,
   quietOn,
+  settledPositioned,
   YAML_CORE,
 } from './yaml-fast.js';
 
@@ -30,6 +34,7 @@ import {
 
 /** A field of a mapping node, or undefined. */
 function get(node: unknown, key: string): unknown {
+  if (node instanceof PNode) return node.pairs.find((p) => p.key === key)?.value;
   return isMap(node) ? node.get(key, true) : plainGet(node, key);
 }
 
@@ -42,13 +47,20 @@ function dig(node: unknown, ...keys: string[]): unknown {
 
 /** A scalar's value as a string (numbers and booleans too), or undefined. */
 function str(node: unknown): string | undefined {
-  const v = isScalar(node) ? node.value : node;
+  const v = scalarValue(node);
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** Absent, or present with an empty (null) value. */
 function empty(node: unknown): boolean {
-  return node === undefined || node === null || (isScalar(node) && node.value === null);
+  return node === undefined || node === null || ((isScalar(node) || node instanceof PNode) && scalarValue(node) === null);
+}
+
+/** A `yaml` or positioned scalar's value; any other node as it is (a collection node is never a scalar value). */
+function scalarValue(node: unknown): unknown {
+  if (isScalar(node)) return node.value;
+  if (node instanceof PNode) return node.kind === 'scalar' ? node.value : node;
+  return node;
 }
 
 /** A string field that Helm has not left as an expression; `null` when present but unreadable. */
@@ -61,7 +73,7 @@ function plainStr(node: unknown): string | undefined | null {
 /** true/false, undefined when absent, `null` when present but not a boolean (a template, say). */
 function flag(node: unknown): boolean | undefined | null {
   if (empty(node)) return undefined;
-  const v = isScalar(node) ? node.value : node;
+  const v = scalarValue(node);
   if (typeof v === 'boolean') return v;
   // YAML 1.1 spellings that the Kubernetes decoder (yaml.v2 heritage) still reads as booleans.
   const s = str(node)?.toLowerCase();
@@ -70,10 +82,12 @@ function flag(node: unknown): boolean | undefined | null {
   return null;
 }
 
-const isMapNode = (node: unknown): boolean => isMap(node) || isPlainMap(node);
-const isSeqNode = (node: unknown): boolean => isSeq(node) || Array.isArray(node);
+const isMapNode = (node: unknown): boolean => isMap(node) || isPlainMap(node) || (node instanceof PNode && node.kind === 'map');
+const isSeqNode = (node: unknown): boolean =>
+  isSeq(node) || Array.isArray(node) || (node instanceof PNode && node.kind === 'seq');
 
 function seq(node: unknown): unknown[] {
+  if (node instanceof PNode) return node.kind === 'seq' ? [...node.items] : [];
   return isSeq(node) ? node.items : Array.isArray(node) ? node : [];
 }
 
@@ -89,6 +103,7 @@ function strings(node: unknown): string[] {
 
 function pairs(node: unknown): Array<{ key: string; value: unknown; at: number | undefined }> {
   if (isPlainMap(node)) return Object.entries(node).map(([key, value]) => ({ key, value, at: undefined }));
+  if (node instanceof PNode) return node.pairs.map((p) => ({ key: p.key, value: p.value, at: offsetOf(p.keyNode) }));
   if (!isMap(node)) return [];
   const out: Array<{ key: string; value: unknown; at: number | undefined }> = [];
   for (const p of node.items) {
@@ -100,11 +115,13 @@ function pairs(node: unknown): Array<{ key: string; value: unknown; at: number |
 
 /** Source offset of a `yaml` node; plain values have none. */
 function offsetOf(node: unknown): number | undefined {
+  if (node instanceof PNode) return placedStart(node);
   return isNode(node) ? node.range?.[0] : undefined;
 }
 
 /** The first key of a mapping (where a pod spec's findings go when no field is more precise). */
 function firstKey(node: unknown): unknown {
+  if (node instanceof PNode) return node.pairs[0]?.keyNode;
   return isMap(node) ? node.items[0]?.key : undefined;
 }
 
@@ -599,6 +616,17 @@ function settledFast(ctx: PostureContext): boolean | 'broken' {
 }
 
 /**
+ * The analysis over js-yaml's tree with start offsets (`parsePositionedTree`, yaml-fast.ts), read by the
+ * same helpers: the exact pass's findings and lines at js-yaml's speed. False, with nothing reported,
+ * where that tree cannot be had (anchors, tags, Helm `{{`, …) or cannot place a finding alike (on an
+ * empty value).
+ */
+function analyzePositioned(ctx: PostureContext): boolean {
+  const roots = parsePositionedTree(ctx.text);
+  return roots ? settledPositioned(ctx, (recorder) => checkAll(recorder, roots)) : false;
+}
+
+/**
  * Kubernetes manifest analyzer. Accepts `.yaml`/`.yml` files whose head has `apiVersion:` and `kind:`.
  * Helm chart templates that are not YAML until rendered are skipped without a finding.
  * @example await analyzePosture('deploy/rbac.yaml', text) // posture.kubernetes.* findings
@@ -610,7 +638,8 @@ export const kubernetesAnalyzer: PostureAnalyzer = {
   },
   analyze(ctx) {
     const settled = settledFast(ctx);
-    if (settled !== true) analyzeExact(ctx, settled === 'broken');
+    if (settled === true || (settled === false && analyzePositioned(ctx))) return;
+    analyzeExact(ctx, settled === 'broken');
   },
 };
 

@@ -755,7 +755,10 @@ export function parsePositionedTree(text: string): PNode[] | undefined | null {
     } else if (isPlainMap(value)) {
       const entries = Object.entries(value);
       const pairs: Array<{ key: string; keyNode: PNode; value: PNode }> = [];
-      if (children.length !== entries.length * 2) unsure = true;
+      // js-yaml looks for one more key where a block mapping ends before a `---` line: an empty node after the pairs.
+      const trailing =
+        children.length === entries.length * 2 + 1 && children.at(-1)!.kind === 'scalar' && children.at(-1)!.value === null;
+      if (children.length !== entries.length * 2 && !trailing) unsure = true;
       else {
         for (const [i, [k, v]] of entries.entries()) {
           const keyNode = children[i * 2]!;
@@ -787,6 +790,15 @@ export function parsePositionedTree(text: string): PNode[] | undefined | null {
 
 /** Thrown by `PositionedTree` where it cannot answer as `AstTree` would; never escapes `settledPositioned`. */
 const UNPLACED = Symbol('unplaced');
+
+/**
+ * Where a `parsePositionedTree` node starts, as the `yaml` AST's range would have it; throws for an empty
+ * (null) scalar, whose start the two parsers place differently (only `settledPositioned` catches it).
+ */
+export function placedStart(n: PNode): number {
+  if (n.kind === 'scalar' && (n.value === null || n.value === undefined)) throw UNPLACED;
+  return n.start;
+}
 
 /**
  * `parsePositionedTree`'s nodes read as `AstTree` reads the `yaml` AST: the same values, keys and start
@@ -822,9 +834,7 @@ export class PositionedTree extends Tree {
   }
 
   line(n: unknown): number {
-    if (!(n instanceof PNode)) return this.ctx.lineOf(0);
-    if (n.kind === 'scalar' && (n.value === null || n.value === undefined)) throw UNPLACED;
-    return this.ctx.lineOf(n.start);
+    return this.ctx.lineOf(n instanceof PNode ? placedStart(n) : 0);
   }
 
   source(_n: unknown): string {
