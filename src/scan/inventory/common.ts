@@ -1,9 +1,15 @@
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node as YamlNode } from 'yaml';
 import type { InventoryNode, InventoryRelation, InventoryRelationKind } from '../../model/inventory.js';
-import { type ParseResult, type Positioned, parseTaggedDocument, parseWithPositions } from '../posture/cloudformation.js';
+import {
+  type ParseResult,
+  type Positioned,
+  parseTaggedDocument,
+  parseTemplateFast,
+  parseWithPositions,
+} from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import { parseFastPositioned, parseYamlDocuments, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
+import { firstDocumentError, parseFastCore, parseYamlDocuments } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,7 +109,8 @@ export function parseYamlStream(body: string): { values: unknown[]; line: Positi
   if (tooDeep(body)) return undefined;
   // A posture analyzer that just read this file exactly left its parse: walking it costs little.
   if (parseYamlDocuments.peek(body) !== undefined) return parseYamlStreamExact(body);
-  return parseFastPositioned(body, YAML_CORE) ?? parseYamlStreamExact(body);
+  // Shared with the Kubernetes analyzer's fast pass, which read this file just before.
+  return parseFastCore(body).fast ?? parseYamlStreamExact(body);
 }
 
 /**
@@ -114,14 +121,15 @@ export function parseDocumentPositioned(body: string): ParseResult {
   // A posture analyzer that just read this file exactly (it had something to report) left its parse.
   if (parseWithPositions.peek(body) !== undefined || parseTaggedDocument.peek(body) !== undefined)
     return parseWithPositions(body);
-  const fast = parseFastPositioned(body, YAML_FAILSAFE);
-  if (fast !== undefined && fast.values.length === 1) return { ok: true, doc: { value: fast.values[0], line: fast.line } };
-  return parseWithPositions(body);
+  const fast = parseTemplateFast(body);
+  return fast ? { ok: true, doc: fast } : parseWithPositions(body);
 }
 
 /** `parseYamlStream` through the `yaml` package only (source ranges for lines): the reference for the fast parse. */
 export function parseYamlStreamExact(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
+  // The Kubernetes analyzer that just read this file found a broken document: nothing to walk.
+  if (firstDocumentError.peek(body)) return undefined;
   const { docs, lineCounter } = parseYamlDocuments(body);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
   const nodes = new WeakMap<object, YamlNode>();

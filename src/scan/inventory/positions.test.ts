@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseWithPositions } from '../posture/cloudformation.js';
+import { parseTemplateFast, parseWithPositions } from '../posture/cloudformation.js';
+import { fixtureSamples, variants } from '../posture/fast-path-agreement.js';
 import { parseFastPositioned, YAML_CORE, YAML_FAILSAFE } from '../posture/yaml-fast.js';
 import { parseYamlStreamExact } from './common.js';
 
@@ -72,5 +73,45 @@ describe('fast positioned YAML parse', () => {
     }
     // GitHub's expressions (`$` then `{{`) are plain text to both parsers.
     assert.ok(parseFastPositioned(['run: echo $', '{{ secrets.X }}\n'].join(''), YAML_FAILSAFE));
+  });
+  it('reads CloudFormation short-form tags as parseWithPositions does, or leaves them to it', () => {
+    const tagged = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own ${} syntax
+      'Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Sub "${AWS::StackName}-r"\n      Arn: !GetAtt Other.Arn\n      Policies:\n        - !If\n          - Cond\n          - PolicyName: a\n          - !Ref AWS::NoValue\n      List: !Join [",", [!Ref A, b]]\n      Map: !Transform {Name: x, Parameters: {a: 1}}\n      Block: !Sub |\n        line ${A}\n      Next: !Select\n        - 0\n        - !GetAZs ""\n',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own ${} syntax
+      'a: !Ref x # comment\nb:\n  - !Sub\n    - "${x}"\n    - {x: !Ref y}\nc: !Base64\n  Fn::Sub: z\n',
+      'a: "not !Ref a tag"\nb: x!y\n',
+    ];
+    const texts = [
+      ...fixtureSamples('cloudformation')
+        .flatMap(variants)
+        .map((v) => v.text),
+      ...tagged,
+    ];
+    let fast = 0;
+    for (const text of texts) {
+      const got = parseTemplateFast(text);
+      if (!got) continue;
+      fast++;
+      const exact = parseWithPositions(text);
+      assert.ok(exact.ok, text);
+      assert.equal(JSON.stringify(got.value), JSON.stringify(exact.doc.value), text);
+      assert.deepEqual(flatten(got.value, got.line), flatten(exact.doc.value, exact.doc.line), text);
+    }
+    assert.ok(fast > 100, `${fast}`);
+    for (const text of tagged) assert.ok(parseTemplateFast(text), text);
+    // Where the two could differ: the exact parse decides.
+    for (const text of [
+      'a: &x !Ref y\nb: *x\n',
+      'a: !!str 1\n',
+      'a: !Custom x\n',
+      'a: !Ref\n',
+      'a: !Ref\n  x\n',
+      'a: !Ref x\n---\nb: 1\n',
+      '%TAG ! tag:x,2000:\n---\na: !Ref x\n',
+      'a: !If [c, {<<: {a: 1}}, b]\n',
+    ]) {
+      assert.equal(parseTemplateFast(text), undefined, text);
+    }
   });
 });

@@ -27,7 +27,7 @@ import {
 } from './iam.js';
 import { recentByText } from './recent.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { loadFast, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
+import { loadFast, parseFastPositioned, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
 
 /**
  * Templates above these sizes are skipped as malformed rather than parsed: the YAML parser reads
@@ -504,7 +504,23 @@ function settledFast(ctx: PostureContext): boolean {
   return quietOn(ctx, (probe) => analyzeTemplate(probe, withoutPositions(value)));
 }
 
-/** One template, YAML or JSON; `fast` lets the fast pass settle a YAML template that has nothing to report. */
+const INTRINSIC_TAGS: ReadonlySet<string> = new Set(INTRINSICS);
+
+/**
+ * A YAML template (or GitHub Actions workflow) as `parseWithPositions` gives it, through js-yaml with
+ * positions (`parseFastPositioned` with the intrinsic tags), or undefined where the two could differ:
+ * anchors, other tags, more than one document, … (yaml-fast.ts). Shared by text with the inventory
+ * extractors. Read-only for callers.
+ */
+export const parseTemplateFast = recentByText((text): Positioned | undefined => {
+  const fast = parseFastPositioned(text, FAST_SCHEMA, INTRINSIC_TAGS);
+  return fast !== undefined && fast.values.length === 1 ? { value: fast.values[0], line: fast.line } : undefined;
+});
+
+/**
+ * One template, YAML or JSON; `fast` lets the fast pass settle a YAML template that has nothing to
+ * report, and place the findings of one that has through js-yaml when it reads as the exact parse would.
+ */
 function analyzeFile(ctx: PostureContext, fast: boolean): void {
   const json = /^\uFEFF?\s*\{/.test(ctx.text);
   const max = json ? MAX_JSON_BYTES : MAX_YAML_BYTES;
@@ -527,7 +543,8 @@ function analyzeFile(ctx: PostureContext, fast: boolean): void {
     }
   } else {
     if (fast && settledFast(ctx)) return;
-    parsed = parseWithPositions(ctx.text);
+    const positioned = fast ? parseTemplateFast(ctx.text) : undefined;
+    parsed = positioned ? { ok: true, doc: positioned } : parseWithPositions(ctx.text);
   }
   if (!parsed.ok) {
     ctx.malformed(parsed.reason);

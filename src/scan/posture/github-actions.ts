@@ -2,7 +2,18 @@ import { type Document, isMap, isScalar } from 'yaml';
 import { parseTaggedDocument } from './cloudformation.js';
 import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { AstTree, isPlainMap, loadFast, quietOn, type Tree, ValueTree, YAML_CORE } from './yaml-fast.js';
+import {
+  AstTree,
+  isPlainMap,
+  loadFast,
+  PositionedTree,
+  parsePositionedTree,
+  quietOn,
+  settledPositioned,
+  type Tree,
+  ValueTree,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 /**
  * GitHub Actions posture: static cloud keys where OIDC fits, token permissions, "pwn request"
@@ -595,6 +606,24 @@ function settledFast(ctx: PostureContext): boolean {
 }
 
 /**
+ * The whole analysis over js-yaml's tree with start offsets (yaml-fast.ts, `PositionedTree`): the exact
+ * pass's findings, lines and messages at js-yaml's speed, for one document that is empty or a mapping.
+ * False when that tree cannot be had or cannot answer a check (a finding's evidence taken from the
+ * source text, the line of an empty value), `refused` when js-yaml refuses the text (so would the fast
+ * pass): nothing was reported then.
+ */
+function analyzePositioned(ctx: PostureContext): boolean | 'refused' {
+  const roots = parsePositionedTree(ctx.text);
+  if (roots === null) return 'refused';
+  // More than one document is an error for the exact pass (it reads one); it reports that.
+  if (roots === undefined || roots.length > 1) return false;
+  const root = roots[0];
+  if (root === undefined || (root.kind === 'scalar' && (root.value === null || root.value === ''))) return true; // empty file
+  if (root.kind !== 'map') return false;
+  return settledPositioned(ctx, (recorder) => checkFile(new PositionedTree(recorder), root));
+}
+
+/**
  * GitHub Actions workflows (`.github/workflows/*.yml`) and composite actions (`action.yml`).
  * @example await analyzePosture('.github/workflows/deploy.yml', text, { analyzers: [githubActionsAnalyzer] })
  */
@@ -602,7 +631,9 @@ export const githubActionsAnalyzer: PostureAnalyzer = {
   id: 'github-actions',
   accepts: (path) => WORKFLOW_PATH.test(path) || ACTION_PATH.test(path),
   analyze(ctx) {
-    if (!settledFast(ctx)) analyzeExact(ctx);
+    const positioned = analyzePositioned(ctx);
+    if (positioned === true) return;
+    if (positioned === 'refused' || !settledFast(ctx)) analyzeExact(ctx);
   },
 };
 

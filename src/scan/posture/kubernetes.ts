@@ -2,7 +2,21 @@ import { isMap, isNode, isScalar, isSeq } from 'yaml';
 import { redact } from '../secrets/redact.js';
 import { isReference, looksGenerated, secretName } from './mcp.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { documentHasError, isPlainMap, loadFast, parseYamlDocuments, plainGet, quietOn, YAML_CORE } from './yaml-fast.js';
+import {
+  documentHasError,
+  firstDocumentError,
+  isPlainMap,
+  loadFast,
+  PNode,
+  parseFastCore,
+  parsePositionedTree,
+  parseYamlDocuments,
+  placedStart,
+  plainGet,
+  quietOn,
+  settledPositioned,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 /**
  * Kubernetes manifests: RBAC that hands service accounts more than they need, workloads that carry
@@ -20,6 +34,7 @@ import { documentHasError, isPlainMap, loadFast, parseYamlDocuments, plainGet, q
 
 /** A field of a mapping node, or undefined. */
 function get(node: unknown, key: string): unknown {
+  if (node instanceof PNode) return node.pairs.find((p) => p.key === key)?.value;
   return isMap(node) ? node.get(key, true) : plainGet(node, key);
 }
 
@@ -32,13 +47,20 @@ function dig(node: unknown, ...keys: string[]): unknown {
 
 /** A scalar's value as a string (numbers and booleans too), or undefined. */
 function str(node: unknown): string | undefined {
-  const v = isScalar(node) ? node.value : node;
+  const v = scalarValue(node);
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 
 /** Absent, or present with an empty (null) value. */
 function empty(node: unknown): boolean {
-  return node === undefined || node === null || (isScalar(node) && node.value === null);
+  return node === undefined || node === null || ((isScalar(node) || node instanceof PNode) && scalarValue(node) === null);
+}
+
+/** A `yaml` or positioned scalar's value; any other node as it is (a collection node is never a scalar value). */
+function scalarValue(node: unknown): unknown {
+  if (isScalar(node)) return node.value;
+  if (node instanceof PNode) return node.kind === 'scalar' ? node.value : node;
+  return node;
 }
 
 /** A string field that Helm has not left as an expression; `null` when present but unreadable. */
@@ -51,7 +73,7 @@ function plainStr(node: unknown): string | undefined | null {
 /** true/false, undefined when absent, `null` when present but not a boolean (a template, say). */
 function flag(node: unknown): boolean | undefined | null {
   if (empty(node)) return undefined;
-  const v = isScalar(node) ? node.value : node;
+  const v = scalarValue(node);
   if (typeof v === 'boolean') return v;
   // YAML 1.1 spellings that the Kubernetes decoder (yaml.v2 heritage) still reads as booleans.
   const s = str(node)?.toLowerCase();
@@ -60,10 +82,12 @@ function flag(node: unknown): boolean | undefined | null {
   return null;
 }
 
-const isMapNode = (node: unknown): boolean => isMap(node) || isPlainMap(node);
-const isSeqNode = (node: unknown): boolean => isSeq(node) || Array.isArray(node);
+const isMapNode = (node: unknown): boolean => isMap(node) || isPlainMap(node) || (node instanceof PNode && node.kind === 'map');
+const isSeqNode = (node: unknown): boolean =>
+  isSeq(node) || Array.isArray(node) || (node instanceof PNode && node.kind === 'seq');
 
 function seq(node: unknown): unknown[] {
+  if (node instanceof PNode) return node.kind === 'seq' ? [...node.items] : [];
   return isSeq(node) ? node.items : Array.isArray(node) ? node : [];
 }
 
@@ -79,6 +103,7 @@ function strings(node: unknown): string[] {
 
 function pairs(node: unknown): Array<{ key: string; value: unknown; at: number | undefined }> {
   if (isPlainMap(node)) return Object.entries(node).map(([key, value]) => ({ key, value, at: undefined }));
+  if (node instanceof PNode) return node.pairs.map((p) => ({ key: p.key, value: p.value, at: offsetOf(p.keyNode) }));
   if (!isMap(node)) return [];
   const out: Array<{ key: string; value: unknown; at: number | undefined }> = [];
   for (const p of node.items) {
@@ -90,11 +115,13 @@ function pairs(node: unknown): Array<{ key: string; value: unknown; at: number |
 
 /** Source offset of a `yaml` node; plain values have none. */
 function offsetOf(node: unknown): number | undefined {
+  if (node instanceof PNode) return placedStart(node);
   return isNode(node) ? node.range?.[0] : undefined;
 }
 
 /** The first key of a mapping (where a pod spec's findings go when no field is more precise). */
 function firstKey(node: unknown): unknown {
+  if (node instanceof PNode) return node.pairs[0]?.keyNode;
   return isMap(node) ? node.items[0]?.key : undefined;
 }
 
@@ -500,7 +527,16 @@ function checkAll(ctx: PostureContext, roots: unknown[]): void {
 }
 
 /** The analysis over the `yaml` tree: exact lines and messages. Every file went this way before the fast pass. */
-function analyzeExact(ctx: PostureContext): void {
+function analyzeExact(ctx: PostureContext, refused = false): void {
+  if (refused && !ctx.text.includes('{{')) {
+    // js-yaml refused the stream: most likely the `yaml` package does too, and its reason is all there
+    // is to report, which the documents after the first broken one cannot change.
+    const error = firstDocumentError(ctx.text);
+    if (error) {
+      ctx.malformed(`not valid YAML: ${error.message.split('\n')[0]}`);
+      return;
+    }
+  }
   const list = parseYamlDocuments(ctx.text).docs;
   const broken = list.find((d) => d.errors.length > 0);
   if (broken) {
@@ -554,17 +590,40 @@ function likelyFinding(text: string): boolean {
  * or it is a Helm template that does not parse. Anchors send a file to the exact pass, which leaves
  * aliases unresolved (an aliased field reads as unreadable there, as the anchored value here).
  */
-function settledFast(ctx: PostureContext): boolean {
+function settledFast(ctx: PostureContext): boolean | 'broken' {
   const template = ctx.text.includes('{{');
   // With `{{` in the text the exact pass reports nothing for a stream that does not parse and only
   // findings for one that does: without the words any finding needs, there is nothing to parse for.
   if (template && !mayReport(ctx.text)) return true;
   if (!template && likelyFinding(ctx.text)) return false;
+  if (!template) {
+    // The parse the inventory extractor reads next (one js-yaml parse for both), when it reads as
+    // `loadFast` would: no anchors (it takes none), no repeated key; refused, as `loadFast` would be.
+    const core = parseFastCore(ctx.text);
+    if (core.fast && core.strict) {
+      const docs = core.fast.values;
+      return quietOn(ctx, (probe) => checkAll(probe, docs));
+    }
+    if (core.refused) return 'broken';
+  }
   const fast = loadFast(ctx.text, { schema: YAML_CORE, anchors: 'none' });
   if (fast.ok) return quietOn(ctx, (probe) => checkAll(probe, fast.docs));
+  if (fast.why !== 'error') return false;
   // Unrendered Helm templates are most of the broken manifests; the exact pass drops any stream with an
   // error when the text has `{{`, and the one document where js-yaml stopped is enough to know that.
-  return fast.why === 'error' && template && documentHasError(ctx.text, fast.at);
+  if (template) return documentHasError(ctx.text, fast.at) || 'broken';
+  return 'broken';
+}
+
+/**
+ * The analysis over js-yaml's tree with start offsets (`parsePositionedTree`, yaml-fast.ts), read by the
+ * same helpers: the exact pass's findings and lines at js-yaml's speed. False, with nothing reported,
+ * where that tree cannot be had (anchors, tags, Helm `{{`, …) or cannot place a finding alike (on an
+ * empty value).
+ */
+function analyzePositioned(ctx: PostureContext): boolean {
+  const roots = parsePositionedTree(ctx.text);
+  return roots ? settledPositioned(ctx, (recorder) => checkAll(recorder, roots)) : false;
 }
 
 /**
@@ -578,9 +637,11 @@ export const kubernetesAnalyzer: PostureAnalyzer = {
     return /\.ya?ml$/i.test(path) && HEAD_API_VERSION.test(head) && HEAD_KIND.test(head);
   },
   analyze(ctx) {
-    if (!settledFast(ctx)) analyzeExact(ctx);
+    const settled = settledFast(ctx);
+    if (settled === true || (settled === false && analyzePositioned(ctx))) return;
+    analyzeExact(ctx, settled === 'broken');
   },
 };
 
 /** The same analyzer without the fast pass: for tests that hold the two to the same results. */
-export const kubernetesExactAnalyzer: PostureAnalyzer = { ...kubernetesAnalyzer, analyze: analyzeExact };
+export const kubernetesExactAnalyzer: PostureAnalyzer = { ...kubernetesAnalyzer, analyze: (ctx) => analyzeExact(ctx) };

@@ -2,9 +2,22 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseAllDocuments, parseDocument, parse as parseYaml, type Scalar, type YAMLMap } from 'yaml';
 import { createPostureContext } from './context.js';
-import { fixtureSamples } from './fast-path-agreement.js';
+import { fixtureSamples, variants } from './fast-path-agreement.js';
 import { loadPostureRules } from './load-rules.js';
-import { documentHasError, loadFast, quietOn, YAML_CORE } from './yaml-fast.js';
+import {
+  AstTree,
+  documentHasError,
+  firstDocumentError,
+  loadFast,
+  PNode,
+  PositionedTree,
+  parseFastCore,
+  parseFastPositioned,
+  parsePositionedTree,
+  quietOn,
+  type Tree,
+  YAML_CORE,
+} from './yaml-fast.js';
 
 describe('yaml-fast', () => {
   test('plain scalars resolve as the yaml package resolves them', () => {
@@ -158,5 +171,163 @@ describe('yaml-fast', () => {
       }
     }
     assert.ok(claims > 200, `${claims}`);
+  });
+  test('firstDocumentError gives the error the whole stream gives, and stops at the broken document', () => {
+    // The reference: the first error of the first broken document of parseAllDocuments.
+    const reference = (text: string): string | null => {
+      const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+      const broken = Array.isArray(docs) ? docs.find((d) => d.errors.length > 0) : undefined;
+      return broken ? broken.errors[0]!.message : null;
+    };
+    // An unclosed quote cut by the next `---` (the `yaml` lexer reads it otherwise when the text simply ends there).
+    const stream = 'a: 1\n---\nb: 2\n"open\n---\nc: [\n---\nd: 4\n';
+    assert.equal(firstDocumentError(stream)?.message, reference(stream));
+    assert.equal(firstDocumentError('a: 1\n---\nb: 2\n'), null);
+    assert.equal(firstDocumentError(''), null);
+    for (const t of ['%YAML 1.1\n---\na: [\n', 'a: 1\n...\nb: [\n', 'a: "x\r\n---\nb: 1\r\n']) {
+      assert.notEqual(reference(t), null);
+      assert.equal(firstDocumentError(t)?.message, reference(t));
+    }
+    const texts = ['kubernetes', 'github-actions', 'gitlab-ci', 'cloudformation'].flatMap((d) =>
+      fixtureSamples(d).map((s) => s.text),
+    );
+    const inserts = ['X=1\n', '"open\n', '[', ': ', '\n  ', '\n- ', '|\n', '---\n', '...\n', '\t'];
+    let broken = 0;
+    for (const [i, text] of texts.entries()) {
+      for (let k = 0; k < 12; k++) {
+        const at = (i * 7919 + k * 104729) % (text.length + 1);
+        const mutated = text.slice(0, at) + inserts[(i + k) % inserts.length] + text.slice(at);
+        const want = reference(mutated);
+        if (want !== null) broken++;
+        assert.equal(firstDocumentError(mutated)?.message ?? null, want, mutated);
+      }
+    }
+    assert.ok(broken > 100, `${broken}`);
+  });
+  test('PositionedTree reads every node as AstTree does, with the same start lines', () => {
+    // Everything a check can ask of a node, walked in both trees at once; lines of empty values are not
+    // answered (they throw), every other line must match the yaml package's source ranges.
+    const describeNode = (t: Tree, n: unknown, depth: number): unknown => {
+      if (depth > 40) return '…';
+      let line: number | string;
+      try {
+        line = t.line(n);
+      } catch {
+        line = 'unplaced';
+      }
+      if (t.isMap(n)) {
+        return {
+          line,
+          map: t.entries(n).map((e) => {
+            let keyLine: number | string;
+            try {
+              keyLine = t.line(e.keyNode);
+            } catch {
+              keyLine = 'unplaced';
+            }
+            return [e.key, keyLine, describeNode(t, e.value, depth + 1)];
+          }),
+        };
+      }
+      if (t.isSeq(n)) return { line, seq: t.items(n).map((i) => describeNode(t, i, depth + 1)) };
+      return { line, str: t.str(n), text: t.text(n) };
+    };
+    // Lines of empty values are compared only where the positioned tree answers.
+    const dropUnplaced = (want: unknown, got: unknown): unknown => {
+      if (got === 'unplaced') return 'unplaced';
+      if (Array.isArray(want) && Array.isArray(got)) return want.map((w, i) => dropUnplaced(w, got[i]));
+      if (want && got && typeof want === 'object' && typeof got === 'object') {
+        return Object.fromEntries(
+          Object.entries(want).map(([k, v]) => [k, dropUnplaced(v, (got as Record<string, unknown>)[k])]),
+        );
+      }
+      return want;
+    };
+    const samples = ['kubernetes', 'github-actions', 'gitlab-ci', 'cloudformation', 'mcp'].flatMap((d) =>
+      fixtureSamples(d).flatMap(variants),
+    );
+    const extra = [
+      'a:\n  b: |\n    x\n  c: >-\n    y\n  d: "q"\n  e: \'r\'\n  f:\n  g: ~\n  h: [1, "2", {i: j}]\n',
+      '- a\n-\n  - b\n- {x: 1}\n# end\n',
+      'on: push\njobs:\n  a:\n    steps:\n      - uses: x/y@v1 # pin\n        with: {ref: main}\n',
+      'k: 0o17\nl: 0x1F\nm: 1e3\nn: .inf\no: true\np: 012\n"1": x\n',
+      '---\nkind: Pod\nspec:\n  containers:\n    - name: a\n      image: x\n---\nkind: Role\nrules: []\n---\n',
+    ];
+    let compared = 0;
+    for (const text of [...samples.map((s) => s.text), ...extra]) {
+      const roots = parsePositionedTree(text);
+      if (!roots) continue;
+      const ctx = createPostureContext('x.yaml', text, loadPostureRules()).ctx;
+      const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+      const list = Array.isArray(docs) ? docs : [];
+      assert.ok(
+        list.every((d) => d.errors.length === 0),
+        text,
+      );
+      // The yaml package may count an empty document js-yaml leaves out; an empty one holds nothing to check.
+      const want = list
+        .filter((d) => d.contents !== null || list.length === roots.length)
+        .map((d) => describeNode(new AstTree(d, ctx), d.contents, 0));
+      const got = roots.map((r) => describeNode(new PositionedTree(ctx), r, 0));
+      assert.deepEqual(got, dropUnplaced(want, got), text);
+      compared++;
+    }
+    assert.ok(compared > 300, `${compared}`);
+  });
+
+  test('parsePositionedTree leaves to the exact parse what it cannot place alike', () => {
+    assert.equal(parsePositionedTree('a: &x 1\nb: *x\n'), undefined);
+    assert.equal(parsePositionedTree('a: !Ref x\n'), undefined);
+    assert.equal(parsePositionedTree('a: 1\r\nb: 2\r\n'), undefined);
+    assert.equal(parsePositionedTree('<<: {a: 1}\n'), undefined);
+    assert.equal(parsePositionedTree('{a, b: c}\n'), undefined);
+    assert.equal(parsePositionedTree('1: x\n'), undefined);
+    // Refused by js-yaml: null, as the fast pass would be refused.
+    assert.equal(parsePositionedTree('a: 1\na: 2\n'), null);
+    assert.equal(parsePositionedTree('a: [\n'), null);
+    // A mapping that ends at a `---` line: js-yaml's extra empty node after the pairs is no pair.
+    const stream = parsePositionedTree('a: 1\n---\nb: 2\n')!;
+    assert.deepEqual(
+      stream.map((r) => r.pairs.map((p) => p.key)),
+      [['a'], ['b']],
+    );
+    const [root] = parsePositionedTree('a:\n  - b\nc:\n')!;
+    assert.ok(root instanceof PNode && root.kind === 'map');
+    const ctx = createPostureContext('x.yaml', 'a:\n  - b\nc:\n', loadPostureRules()).ctx;
+    const t = new PositionedTree(ctx);
+    assert.equal(t.line(t.items(t.get(root, 'a'))[0]), 2);
+    assert.throws(() => t.line(t.get(root, 'c')));
+    assert.throws(() => t.source(root));
+  });
+  test('parseFastCore reads as loadFast where it says strict, and keeps parseFastPositioned answers', () => {
+    const texts = [
+      ...['kubernetes', 'gitlab-ci', 'github-actions'].flatMap((d) => fixtureSamples(d).flatMap(variants)).map((s) => s.text),
+      'a: 1\na: 2\n',
+      'a: 1\nb: [\n',
+      'a: 1\nb: {c: 1, c: 2}\nd: [\n',
+    ];
+    let strict = 0;
+    let repeated = 0;
+    let refused = 0;
+    for (const text of texts) {
+      const core = parseFastCore(text);
+      const fast = loadFast(text, { schema: YAML_CORE, anchors: 'none' });
+      // The inventory's answer is unchanged: parseFastPositioned's values and lines.
+      const positioned = parseFastPositioned(text, YAML_CORE);
+      assert.deepEqual(core.fast?.values, positioned?.values, text);
+      if (core.strict) {
+        strict++;
+        assert.ok(fast.ok, text);
+        assert.deepEqual(core.fast!.values, fast.docs, text);
+      } else if (core.fast) {
+        repeated++;
+        assert.ok(!fast.ok && fast.why === 'error', text);
+      }
+      if (core.refused) {
+        refused++;
+        assert.ok(!fast.ok && fast.why === 'error', text);
+      }
+    }
+    assert.ok(strict > 100 && repeated >= 1 && refused > 20, `${strict} ${repeated} ${refused}`);
   });
 });
