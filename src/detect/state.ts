@@ -4,14 +4,40 @@
  * the store can keep it between runs.
  */
 
-/** A capped set of values with the time each was last seen; the oldest go first when full. */
+/** What a free slot of `Recent.times` holds: no comparison with a time is true of it. */
+const FREE = Number.NaN;
+
+/**
+ * A capped set of values with the time each was last seen; the oldest go first when full.
+ *
+ * The times live in a plain array of doubles, the map holding each key's slot in it: touching a
+ * known key (the hot path, several times per event) is one map lookup and a store into the array.
+ * A map of key → time stored a fresh heap number on every touch (times in ms do not fit a small
+ * integer), garbage that reached the old generation because the map lives there.
+ */
 export class Recent {
+  /** Key → slot in `times`, in insertion order (the order keys(), toJSON and ties in eviction use). */
   private readonly map: Map<string, number>;
+  private readonly times: number[] = [];
+  /** Slots of evicted keys, reused by the next insertion. */
+  private readonly free: number[] = [];
   constructor(
     readonly cap: number,
     entries?: Array<[string, number]>,
   ) {
-    this.map = new Map(entries ?? []);
+    this.map = new Map();
+    // As `new Map(entries)` read them: a repeated key keeps its first position and its last time.
+    for (const entry of entries ?? []) {
+      if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function'))
+        throw new TypeError(`Iterator value ${String(entry)} is not an entry object`);
+      const key = entry[0];
+      const slot = this.map.get(key);
+      if (slot !== undefined) this.times[slot] = entry[1];
+      else {
+        this.map.set(key, this.times.length);
+        this.times.push(entry[1]);
+      }
+    }
   }
   has(key: string): boolean {
     return this.map.has(key);
@@ -21,19 +47,27 @@ export class Recent {
   }
   /** Last-seen time of a key, or undefined. */
   get(key: string): number | undefined {
-    return this.map.get(key);
+    const slot = this.map.get(key);
+    return slot === undefined ? undefined : this.times[slot];
   }
   touch(key: string, ms: number): void {
-    const seen = this.map.get(key);
-    if (seen !== undefined) {
+    const slot = this.map.get(key);
+    if (slot !== undefined) {
       // Updating in place is the hot path (most touches are of known keys); order is not kept, so
       // eviction looks for the oldest when the set is full, which is rare.
-      if (ms > seen) this.map.set(key, ms);
+      if (ms > this.times[slot]!) this.times[slot] = ms;
       return;
     }
     if (this.map.size >= this.cap) this.evictOldest();
     if (ms < this.insertedMin) this.insertedMin = ms;
-    this.map.set(key, ms);
+    const reuse = this.free.pop();
+    if (reuse === undefined) {
+      this.map.set(key, this.times.length);
+      this.times.push(ms);
+    } else {
+      this.map.set(key, reuse);
+      this.times[reuse] = ms;
+    }
   }
   /**
    * Candidates for eviction, oldest first, from the last scan of a full set (an eighth of the set), and
@@ -46,39 +80,51 @@ export class Recent {
   private next = 0;
   private insertedMin = Number.POSITIVE_INFINITY;
 
+  private remove(key: string): void {
+    const slot = this.map.get(key);
+    if (slot === undefined) return;
+    this.map.delete(key);
+    this.times[slot] = FREE;
+    this.free.push(slot);
+  }
+
   private evictOldest(): void {
     const queue = this.candidates ?? [];
     while (this.next < queue.length) {
       const [k, t] = queue[this.next]!;
-      if (this.map.get(k) !== t) {
+      if (this.get(k) !== t) {
         this.next++;
         continue;
       }
       if (t > this.insertedMin) break;
       this.next++;
-      this.map.delete(k);
+      this.remove(k);
       return;
     }
-    const all = [...this.map];
+    const all = this.toJSON();
     // A stable sort keeps iteration order among equal times, as the scan it replaces did.
     all.sort((a, b) => a[1] - b[1]);
     this.candidates = all.slice(0, Math.max(1, this.cap >> 3));
     this.insertedMin = Number.POSITIVE_INFINITY;
     this.next = 1;
     const first = this.candidates[0];
-    if (first !== undefined) this.map.delete(first[0]);
+    if (first !== undefined) this.remove(first[0]);
   }
   keys(): IterableIterator<string> {
     return this.map.keys();
   }
   /** Keys seen at or after `sinceMs`. */
   countSince(sinceMs: number): number {
+    // Free slots hold NaN, which no comparison counts.
+    const times = this.times;
     let n = 0;
-    for (const t of this.map.values()) if (t >= sinceMs) n++;
+    for (let i = 0; i < times.length; i++) if (times[i]! >= sinceMs) n++;
     return n;
   }
   toJSON(): Array<[string, number]> {
-    return [...this.map];
+    const out: Array<[string, number]> = [];
+    for (const [k, slot] of this.map) out.push([k, this.times[slot]!]);
+    return out;
   }
 }
 
