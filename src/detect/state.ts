@@ -21,6 +21,9 @@ export class Recent {
   private readonly times: number[] = [];
   /** Slots of evicted keys, reused by the next insertion. */
   private readonly free: number[] = [];
+  /** The key touched last and its slot (undefined after it is evicted). */
+  private lastKey: string | undefined;
+  private lastSlot = 0;
   constructor(
     readonly cap: number,
     entries?: Array<[string, number]>,
@@ -51,8 +54,11 @@ export class Recent {
     return slot === undefined ? undefined : this.times[slot];
   }
   touch(key: string, ms: number): void {
-    const slot = this.map.get(key);
+    // The same key as last time (an identity's day, network, region) skips the map.
+    const slot = key === this.lastKey ? this.lastSlot : this.map.get(key);
     if (slot !== undefined) {
+      this.lastKey = key;
+      this.lastSlot = slot;
       // Updating in place is the hot path (most touches are of known keys); order is not kept, so
       // eviction looks for the oldest when the set is full, which is rare.
       if (ms > this.times[slot]!) this.times[slot] = ms;
@@ -61,13 +67,12 @@ export class Recent {
     if (this.map.size >= this.cap) this.evictOldest();
     if (ms < this.insertedMin) this.insertedMin = ms;
     const reuse = this.free.pop();
-    if (reuse === undefined) {
-      this.map.set(key, this.times.length);
-      this.times.push(ms);
-    } else {
-      this.map.set(key, reuse);
-      this.times[reuse] = ms;
-    }
+    const at = reuse ?? this.times.length;
+    this.map.set(key, at);
+    if (reuse === undefined) this.times.push(ms);
+    else this.times[at] = ms;
+    this.lastKey = key;
+    this.lastSlot = at;
   }
   /**
    * Candidates for eviction, oldest first, from the last scan of a full set (an eighth of the set), and
@@ -84,6 +89,7 @@ export class Recent {
     const slot = this.map.get(key);
     if (slot === undefined) return;
     this.map.delete(key);
+    if (key === this.lastKey) this.lastKey = undefined;
     this.times[slot] = FREE;
     this.free.push(slot);
   }
