@@ -63,18 +63,27 @@ export function userAgentFamily(ua: string | undefined): string | undefined {
   let s = ua.trim();
   if (s.startsWith('[')) s = s.slice(1);
   if (s.length === 0) return undefined;
-  const lower = s.toLowerCase();
-  if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
   let end = s.length;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '/' || c === ' ' || c === ';' || c === '(' || c === ']') {
+    const c = s.charCodeAt(i);
+    if (c === 47 /* / */ || c === 32 || c === 59 /* ; */ || c === 40 /* ( */ || c === 93 /* ] */) {
       end = i;
       break;
     }
   }
+  // Only the head is lower-cased (a user agent runs to hundreds of characters): the product token,
+  // and at least the 8 characters the browser test reads. Outside ASCII, lower case may change the
+  // length, so the whole string is lower-cased as before.
+  const head = s.length <= Math.max(end, 8) ? s : s.slice(0, Math.max(end, 8));
+  const lower = isAscii(head) ? head.toLowerCase() : s.toLowerCase();
+  if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
   const token = lower.slice(0, end);
   return token.length > 0 ? token.slice(0, 40) : undefined;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**
@@ -94,8 +103,13 @@ export function resourceKey(e: IdentityEvent): string | undefined {
       const ns = slash > 0 ? id.slice(0, slash) : '*';
       return `k8s:${ns}/${r.type ?? 'unknown'}`;
     }
-    case 'vault':
-      return `vault:${id.split('/').slice(0, 3).join('/')}`;
+    case 'vault': {
+      // Up to the third slash: id.split('/').slice(0, 3).join('/') without the arrays.
+      const a = id.indexOf('/');
+      const b = a < 0 ? -1 : id.indexOf('/', a + 1);
+      const c = b < 0 ? -1 : id.indexOf('/', b + 1);
+      return `vault:${c < 0 ? id : id.slice(0, c)}`;
+    }
     case 'github-audit':
       return `${r.type ?? 'gh'}:${id}`;
     case 'agent-trace':
@@ -153,8 +167,14 @@ export const DAY_MS = 24 * HOUR_MS;
 
 /** Hour of the week in UTC, 0 (Sunday 00:00) to 167. */
 export function hourOfWeek(ms: number): number {
-  const d = new Date(ms);
-  return d.getUTCDay() * 24 + d.getUTCHours();
+  if (!(ms >= 0 && ms <= 8.64e15)) {
+    const d = new Date(ms);
+    return d.getUTCDay() * 24 + d.getUTCHours();
+  }
+  // Arithmetic, as Date computes it: 1970-01-01 was a Thursday (day 4).
+  const hours = Math.floor(ms / HOUR_MS);
+  const day = Math.floor(hours / 24);
+  return ((day + 4) % 7) * 24 + (hours - day * 24);
 }
 
 /** An identity the log could not name (a revoked token, an anonymous request): it claims nothing. */

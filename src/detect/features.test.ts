@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { hourOfWeek, resourceKey, userAgentFamily } from './features.js';
+
+/** The plain definitions the fast versions must agree with. */
+const reference = {
+  userAgentFamily(ua: string | undefined): string | undefined {
+    if (ua === undefined) return undefined;
+    let s = ua.trim();
+    if (s.startsWith('[')) s = s.slice(1);
+    if (s.length === 0) return undefined;
+    const lower = s.toLowerCase();
+    if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
+    let end = s.length;
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (c === '/' || c === ' ' || c === ';' || c === '(' || c === ']') {
+        end = i;
+        break;
+      }
+    }
+    const token = lower.slice(0, end);
+    return token.length > 0 ? token.slice(0, 40) : undefined;
+  },
+  hourOfWeek(ms: number): number {
+    const d = new Date(ms);
+    return d.getUTCDay() * 24 + d.getUTCHours();
+  },
+};
+
+test('userAgentFamily agrees with lower-casing the whole string, inside and outside ASCII', () => {
+  const uas = [
+    undefined,
+    '',
+    '   ',
+    '[',
+    '[aws-sdk-go-v2/1.30 os/linux]',
+    'aws-cli/2.15 Python/3.11',
+    'Boto3/1.34.34 md/Botocore#1.34.34 ua/2.0 os/linux#5.10',
+    'Mozilla/5.0 (X11; Linux x86_64)',
+    'MOZILLA/5.0',
+    'Opera/9.80',
+    'mozilla',
+    'curl',
+    'Vault Agent/1.17.2 (+https://www.vaultproject.io/; go1.22.5)',
+    'İstanbul-Client/1.0',
+    'Client/İ',
+    'ΣΑΣ/1',
+    'JGit/6.9.0.202403050737-r',
+    `${'x'.repeat(60)}/1`,
+    'a;b',
+    '(x',
+    ']y',
+  ];
+  for (const ua of uas) assert.equal(userAgentFamily(ua), reference.userAgentFamily(ua), String(ua));
+});
+
+test('hourOfWeek agrees with Date across the range, at day and week edges, and outside it', () => {
+  const times = [
+    0,
+    1,
+    3_599_999,
+    3_600_000,
+    86_399_999,
+    86_400_000,
+    1_749_549_663_395,
+    8.64e15,
+    8.64e15 + 1,
+    -1,
+    -86_400_001,
+    Number.NaN,
+  ];
+  for (let ms = 1_700_000_000_000; ms < 1_700_000_000_000 + 30 * 86_400_000; ms += 1_234_567) times.push(ms);
+  for (const ms of times) assert.equal(hourOfWeek(ms), reference.hourOfWeek(ms), String(ms));
+});
+
+test('a Vault path keeps its first three segments', () => {
+  const key = (id: string) => resourceKey({ source: 'vault', resource: { type: 'vault-path', id } } as unknown as IdentityEvent);
+  for (const id of ['secret/data/payments/db', 'secret/data/payments', 'secret/data', 'secret', '', '/a/b/c', 'a//b/c', 'a/b/c/'])
+    assert.equal(key(id), `vault:${id.split('/').slice(0, 3).join('/')}`, id);
+});
