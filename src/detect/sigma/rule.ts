@@ -198,18 +198,16 @@ function planOf(path: string): Plan {
   return plan;
 }
 
-/** Whether a string has a character outside ASCII (whose lower case may differ in length). */
-function nonAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return true;
-  return false;
-}
+/** U+0130 (İ), the one character whose lower case is longer (two code units); none is shorter. */
+const DOTTED_CAPITAL_I = '\u0130';
 
 function child(o: Doc, key: string, lower: string): unknown {
   const v = o[key];
   if (v !== undefined) return v;
   for (const k of Object.keys(o)) {
-    // An ASCII key keeps its length in lower case: one of another length cannot match.
-    if (k.length !== lower.length && !nonAscii(k)) continue;
+    // Lower case keeps a key's length, but for İ, which adds one: a key of another length cannot
+    // match unless it is shorter and holds an İ. Most keys are skipped without lower-casing them.
+    if (k.length !== lower.length && (k.length > lower.length || !k.includes(DOTTED_CAPITAL_I))) continue;
     if (k.toLowerCase() === lower) return o[k];
   }
   return undefined;

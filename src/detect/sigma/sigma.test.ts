@@ -62,6 +62,12 @@ describe('sigma detection semantics', () => {
     };
     assert.ok(r.match(rec));
     assert.equal(fieldOf({ eventType: 'x' }, 'eventtype'), 'x');
+    // Case-insensitive steps, flat dotted keys, and the one character whose lower case is longer.
+    assert.equal(fieldOf({ ObjectRef: { Resource: 'pods' } }, 'objectref.resource'), 'pods');
+    assert.equal(fieldOf({ 'ObjectRef.Resource': 'flat' }, 'objectref.resource'), 'flat');
+    assert.equal(fieldOf({ İd: 'dotted' }, 'i̇d'), 'dotted');
+    assert.equal(fieldOf({ İd: 'dotted' }, 'id'), undefined);
+    assert.deepEqual(fieldOf({ a: [{ B: 1 }, { b: 2 }, {}] }, 'a.b'), [1, 2]);
     const n = rule('  sel:\n    errorCode: null\n    userIdentity.arn|exists: true\n  condition: sel');
     assert.ok(n.match({ userIdentity: { arn: 'a' } }));
     assert.ok(!n.match({ userIdentity: { arn: 'a' }, errorCode: 'AccessDenied' }));
