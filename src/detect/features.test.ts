@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { IdentityEvent } from '../model/identity-event.js';
-import { hourOfWeek, resourceKey, userAgentFamily } from './features.js';
+import { hourOfWeek, isPrivateIpv4, networkOf, resourceKey, userAgentFamily } from './features.js';
 
 /** The plain definitions the fast versions must agree with. */
 const reference = {
@@ -22,6 +22,14 @@ const reference = {
     }
     const token = lower.slice(0, end);
     return token.length > 0 ? token.slice(0, 40) : undefined;
+  },
+  networkOf(ip: string): string | undefined {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+    if (!m) return 'not v4';
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a > 255 || b > 255) return undefined;
+    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${m[3]}.0/24`;
   },
   hourOfWeek(ms: number): number {
     const d = new Date(ms);
@@ -79,4 +87,47 @@ test('a Vault path keeps its first three segments', () => {
   const key = (id: string) => resourceKey({ source: 'vault', resource: { type: 'vault-path', id } } as unknown as IdentityEvent);
   for (const id of ['secret/data/payments/db', 'secret/data/payments', 'secret/data', 'secret', '', '/a/b/c', 'a//b/c', 'a/b/c/'])
     assert.equal(key(id), `vault:${id.split('/').slice(0, 3).join('/')}`, id);
+});
+
+test('networkOf reads IPv4 as the pattern did: leading zeros, parts out of range, and near misses', () => {
+  const ips = [
+    '10.244.3.7',
+    '198.51.100.7',
+    '010.001.002.003',
+    '8.8.8.008',
+    '256.1.1.1',
+    '1.256.1.1',
+    '1.1.256.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1..2.3',
+    '.1.2.3',
+    '1.2.3.',
+    '1234.1.1.1',
+    '1.2.3.4\n',
+    ' 1.2.3.4',
+    '1.2.3.4a',
+    '١.٢.٣.٤',
+    '',
+    '.',
+    '...',
+    'AWS Internal',
+  ];
+  let seed = 3;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = '0123456789.x';
+  for (let i = 0; i < 5000; i++) {
+    let s = '';
+    for (let k = rnd(16); k > 0; k--) s += alphabet[rnd(alphabet.length)];
+    ips.push(s);
+  }
+  for (const ip of ips) {
+    const want = reference.networkOf(ip);
+    // What is not IPv4 goes on to the IPv6 reading, unchanged.
+    if (want !== 'not v4') assert.equal(networkOf(ip), want, ip);
+    else if (!ip.includes(':')) assert.equal(networkOf(ip), undefined, ip);
+  }
 });

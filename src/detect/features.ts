@@ -10,6 +10,26 @@ import { type GlobTest, wildcardMatch } from '../model/wildcard.js';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/**
+ * Whether a string is four groups of 1 to 3 ASCII digits joined by dots (what IPV4 matches), without
+ * a match array: the index of the third dot, or -1.
+ */
+function dottedQuad(s: string): number {
+  let part = 0;
+  let digits = 0;
+  let third = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+    } else if (c === 46 && digits > 0 && part < 3) {
+      if (++part === 3) third = i;
+      digits = 0;
+    } else return -1;
+  }
+  return part === 3 && digits > 0 ? third : -1;
+}
+
 /** RFC 1918, loopback, link-local and carrier-grade NAT (RFC 6598) ranges. */
 export function isPrivateIpv4(a: number, b: number): boolean {
   return (
@@ -30,12 +50,15 @@ export function isPrivateIpv4(a: number, b: number): boolean {
  */
 export function networkOf(ip: string | undefined): string | undefined {
   if (ip === undefined) return undefined;
-  const m = IPV4.exec(ip);
-  if (m) {
-    const a = Number(m[1]);
-    const b = Number(m[2]);
+  const v4 = dottedQuad(ip);
+  if (v4 >= 0) {
+    // v4: the end of the third part (the second dot is found again from it).
+    const d1 = ip.indexOf('.');
+    const d2 = ip.indexOf('.', d1 + 1);
+    const a = Number(ip.slice(0, d1));
+    const b = Number(ip.slice(d1 + 1, d2));
     if (a > 255 || b > 255) return undefined;
-    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${m[3]}.0/24`;
+    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${ip.slice(d2 + 1, v4)}.0/24`;
   }
   if (ip.includes(':')) {
     const v4mapped = ip.lastIndexOf(':');

@@ -92,7 +92,14 @@ function stringTest(pattern: string, mode: Mode, cased: boolean): (s: string) =>
     const lit = fold(pieces.map((p) => (p as { lit: string }).lit).join(''));
     switch (mode) {
       case 'exact':
-        return (s) => fold(s) === lit;
+        // Lower case lengthens a string only by one unit per İ and never shortens it: a string of
+        // another length is told apart without lower-casing it.
+        return cased
+          ? (s) => s === lit
+          : (s) =>
+              s.length === lit.length
+                ? s.toLowerCase() === lit
+                : s.length < lit.length && s.includes('\u0130') && s.toLowerCase() === lit;
       case 'contains':
         return (s) => fold(s).includes(lit);
       case 'startswith':
@@ -279,7 +286,16 @@ export function compileItem(
   const all = has('all');
   const combine = (tests: Array<(v: unknown, r: unknown) => boolean>) => {
     if (tests.length === 0) return () => false;
-    return all ? (v: unknown, r: unknown) => tests.every((t) => t(v, r)) : (v: unknown, r: unknown) => tests.some((t) => t(v, r));
+    // Loops, not every/some with a closure: these run per field per record.
+    return all
+      ? (v: unknown, r: unknown) => {
+          for (let i = 0; i < tests.length; i++) if (!tests[i]!(v, r)) return false;
+          return true;
+        }
+      : (v: unknown, r: unknown) => {
+          for (let i = 0; i < tests.length; i++) if (tests[i]!(v, r)) return true;
+          return false;
+        };
   };
 
   if (has('exists')) {

@@ -204,7 +204,9 @@ const DOTTED_CAPITAL_I = '\u0130';
 function child(o: Doc, key: string, lower: string): unknown {
   const v = o[key];
   if (v !== undefined) return v;
-  for (const k of Object.keys(o)) {
+  // for…in walks the enumeration cache with no array per call; own keys come first, in Object.keys order.
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
     // Lower case keeps a key's length, but for İ, which adds one: a key of another length cannot
     // match unless it is shorter and holds an İ. Most keys are skipped without lower-casing them.
     if (k.length !== lower.length && (k.length > lower.length || !k.includes(DOTTED_CAPITAL_I))) continue;
@@ -269,7 +271,13 @@ function compileMap(m: Doc): CompiledSelection {
       requires.push({ field, values: vals.map((v) => unescapeSigma(String(v)).toLowerCase()) });
     }
   }
-  return { match: (r) => items.every((t) => t(r)), requires };
+  return {
+    match: (r) => {
+      for (let i = 0; i < items.length; i++) if (!items[i]!(r)) return false;
+      return true;
+    },
+    requires,
+  };
 }
 
 /** Requirements every alternative shares a field for: their values united. */
