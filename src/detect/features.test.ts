@@ -131,3 +131,54 @@ test('networkOf reads IPv4 as the pattern did: leading zeros, parts out of range
     else if (!ip.includes(':')) assert.equal(networkOf(ip), undefined, ip);
   }
 });
+
+test('an ARN resource is cut as splitting it would: service, then the first segments of what follows the fifth colon', () => {
+  const plain = (id: string): string => {
+    const parts = id.split(':');
+    const service = parts[2] ?? '';
+    const rest = parts.slice(5).join(':');
+    if (service === 's3') return `s3:${rest.split('/')[0]}`;
+    if (service === 'secretsmanager') {
+      const name = rest.replace(/^secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
+      const slash = name.lastIndexOf('/');
+      return `secretsmanager:${slash > 0 ? name.slice(0, slash) : name}`;
+    }
+    if (service === 'ssm') {
+      const segs = rest
+        .replace(/^parameter/, '')
+        .split('/')
+        .filter(Boolean);
+      return `ssm:/${segs.slice(0, Math.max(1, segs.length - 1)).join('/')}`;
+    }
+    return `${service}:${rest.split(/[/:]/).slice(0, 2).join('/')}`;
+  };
+  const key = (id: string) => resourceKey({ source: 'cloudtrail', resource: { type: 'x', id } } as unknown as IdentityEvent);
+  const ids = [
+    'arn:',
+    'arn:aws',
+    'arn:aws:',
+    'arn:aws:s3',
+    'arn:aws:s3:::bucket/key/more',
+    'arn:aws:s3:::bucket',
+    'arn:aws:iam::123456789012:role/service-role/ci',
+    'arn:aws:lambda:eu-west-1:123456789012:function:name:alias',
+    'arn:aws:secretsmanager:eu-west-1:1:secret:prod/db-AbCdEf',
+    'arn:aws:ssm:eu-west-1:1:parameter/prod/app/key',
+    'arn:aws:logs:eu-west-1:1:log-group:/aws/x:*',
+    'arn:aws:kms:eu-west-1:1:key/',
+    'arn:aws:kms:eu-west-1:1:/',
+    'arn:aws:kms:eu-west-1:1::',
+  ];
+  let seed = 5;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = 'ab:/s3';
+  for (let i = 0; i < 5000; i++) {
+    let tail = '';
+    for (let k = rnd(20); k > 0; k--) tail += alphabet[rnd(alphabet.length)];
+    ids.push(`arn:${tail}`);
+  }
+  for (const id of ids) assert.equal(key(id), plain(id), id);
+});

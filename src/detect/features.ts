@@ -142,10 +142,18 @@ export function resourceKey(e: IdentityEvent): string | undefined {
   }
   if (id.startsWith('arn:')) {
     // arn:partition:service:region:account:resource — keep the service and the first resource segment.
-    const parts = id.split(':');
-    const service = parts[2] ?? '';
-    const rest = parts.slice(5).join(':');
-    if (service === 's3') return `s3:${rest.split('/')[0]}`;
+    // As id.split(':') would cut it, by index: the service is the third part, the rest follows the fifth colon.
+    const c1 = id.indexOf(':');
+    const c2 = id.indexOf(':', c1 + 1);
+    const c3 = c2 < 0 ? -1 : id.indexOf(':', c2 + 1);
+    const c4 = c3 < 0 ? -1 : id.indexOf(':', c3 + 1);
+    const c5 = c4 < 0 ? -1 : id.indexOf(':', c4 + 1);
+    const service = c2 < 0 ? '' : id.slice(c2 + 1, c3 < 0 ? id.length : c3);
+    const rest = c5 < 0 ? '' : id.slice(c5 + 1);
+    if (service === 's3') {
+      const slash = rest.indexOf('/');
+      return `s3:${slash < 0 ? rest : rest.slice(0, slash)}`;
+    }
     if (service === 'secretsmanager') {
       // secret:name-AbCdEf — the six-character suffix is random per secret version.
       const name = rest.replace(/^secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
@@ -157,10 +165,31 @@ export function resourceKey(e: IdentityEvent): string | undefined {
       const segs = path.split('/').filter(Boolean);
       return `ssm:/${segs.slice(0, Math.max(1, segs.length - 1)).join('/')}`;
     }
-    const firstSeg = rest.split(/[/:]/).slice(0, 2).join('/');
-    return `${service}:${firstSeg}`;
+    return `${service}:${firstTwoSegments(rest)}`;
   }
   return `${r.type ?? 'resource'}:${id.replace(/\d{3,}/g, '#').slice(0, 120)}`;
+}
+
+/** rest.split(/[/:]/).slice(0, 2).join('/') without the arrays: the first two segments of an ARN resource. */
+function firstTwoSegments(rest: string): string {
+  let p1 = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 47 /* / */ || c === 58 /* : */) {
+      p1 = i;
+      break;
+    }
+  }
+  if (p1 < 0) return rest;
+  let p2 = rest.length;
+  for (let i = p1 + 1; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 47 || c === 58) {
+      p2 = i;
+      break;
+    }
+  }
+  return `${rest.slice(0, p1)}/${rest.slice(p1 + 1, p2)}`;
 }
 
 /** Kubernetes namespace of a service account identity (`system:serviceaccount:NS:NAME`), if it is one. */

@@ -84,10 +84,24 @@ export function unescapeSigma(s: string): string {
 
 type Mode = 'exact' | 'contains' | 'startswith' | 'endswith';
 
+/**
+ * The lower case of the last string asked for: the rules of a record test the same field value many
+ * times (each value of a list, each rule naming the field), and lower-casing it once is enough.
+ */
+let foldedIn: string | undefined;
+let foldedOut = '';
+function lowerOnce(s: string): string {
+  if (s !== foldedIn) {
+    foldedOut = s.toLowerCase();
+    foldedIn = s;
+  }
+  return foldedOut;
+}
+
 /** A string test for one Sigma pattern (wildcards allowed) in a mode, cased or not. */
 function stringTest(pattern: string, mode: Mode, cased: boolean): (s: string) => boolean {
   const pieces = parseWildcards(pattern);
-  const fold = (x: string) => (cased ? x : x.toLowerCase());
+  const fold = (x: string) => (cased ? x : lowerOnce(x));
   if (pieces.every((p) => 'lit' in p)) {
     const lit = fold(pieces.map((p) => (p as { lit: string }).lit).join(''));
     switch (mode) {
@@ -98,8 +112,8 @@ function stringTest(pattern: string, mode: Mode, cased: boolean): (s: string) =>
           ? (s) => s === lit
           : (s) =>
               s.length === lit.length
-                ? s.toLowerCase() === lit
-                : s.length < lit.length && s.includes('\u0130') && s.toLowerCase() === lit;
+                ? lowerOnce(s) === lit
+                : s.length < lit.length && s.includes('\u0130') && lowerOnce(s) === lit;
       case 'contains':
         return (s) => fold(s).includes(lit);
       case 'startswith':
@@ -397,7 +411,9 @@ export function compileItem(
     const read = mode === 'exact' ? asText : searchText;
     return anyElement((v) => {
       const s = read(v);
-      return s !== undefined && compiled.some((t) => t(s));
+      if (s === undefined) return false;
+      for (let i = 0; i < compiled.length; i++) if (compiled[i]!(s)) return true;
+      return false;
     });
   });
   return combine(tests.map((t) => (v: unknown) => t(v)));
