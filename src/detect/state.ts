@@ -6,6 +6,8 @@
 
 /** What a free slot of `Recent.times` holds: no comparison with a time is true of it. */
 const FREE = Number.NaN;
+/** The times of a set that never held a key (never written: the first key replaces it). */
+const NO_TIMES: number[] = [];
 
 /**
  * A capped set of values with the time each was last seen; the oldest go first when full.
@@ -18,9 +20,14 @@ const FREE = Number.NaN;
 export class Recent {
   /** Key → slot in `times`, in insertion order (the order keys(), toJSON and ties in eviction use). */
   private readonly map: Map<string, number>;
-  private readonly times: number[] = [];
-  /** Slots of evicted keys, reused by the next insertion. */
-  private readonly free: number[] = [];
+  /**
+   * Times by slot, slots [0, used) handed out. The array's length is its capacity, doubled as it fills
+   * (a pushed array grows by half plus 16, so a set of one key held 17 doubles; most sets are small).
+   */
+  private times: number[] = NO_TIMES;
+  private used = 0;
+  /** Slots of evicted keys, reused by the next insertion (made at the first eviction). */
+  private free: number[] | undefined;
   /** The key touched last and its slot (undefined after it is evicted). */
   private lastKey: string | undefined;
   private lastSlot = 0;
@@ -36,10 +43,7 @@ export class Recent {
       const key = entry[0];
       const slot = this.map.get(key);
       if (slot !== undefined) this.times[slot] = entry[1];
-      else {
-        this.map.set(key, this.times.length);
-        this.times.push(entry[1]);
-      }
+      else this.map.set(key, this.append(entry[1]));
     }
   }
   has(key: string): boolean {
@@ -66,13 +70,26 @@ export class Recent {
     }
     if (this.map.size >= this.cap) this.evictOldest();
     if (ms < this.insertedMin) this.insertedMin = ms;
-    const reuse = this.free.pop();
-    const at = reuse ?? this.times.length;
+    const reuse = this.free?.pop();
+    let at: number;
+    if (reuse === undefined) at = this.append(ms);
+    else {
+      at = reuse;
+      this.times[at] = ms;
+    }
     this.map.set(key, at);
-    if (reuse === undefined) this.times.push(ms);
-    else this.times[at] = ms;
     this.lastKey = key;
     this.lastSlot = at;
+  }
+  /** A new slot holding `ms`, growing the array to twice its size when it is full. */
+  private append(ms: unknown): number {
+    if (this.used === this.times.length) {
+      const grown: number[] = new Array(Math.max(2, this.used * 2));
+      for (let i = 0; i < this.used; i++) grown[i] = this.times[i]!;
+      this.times = grown;
+    }
+    this.times[this.used] = ms as number;
+    return this.used++;
   }
   /**
    * Candidates for eviction, oldest first, from the last scan of a full set (an eighth of the set), and
@@ -91,7 +108,7 @@ export class Recent {
     this.map.delete(key);
     if (key === this.lastKey) this.lastKey = undefined;
     this.times[slot] = FREE;
-    this.free.push(slot);
+    (this.free ??= []).push(slot);
   }
 
   private evictOldest(): void {
@@ -124,7 +141,7 @@ export class Recent {
     // Free slots hold NaN, which no comparison counts.
     const times = this.times;
     let n = 0;
-    for (let i = 0; i < times.length; i++) if (times[i]! >= sinceMs) n++;
+    for (let i = 0; i < this.used; i++) if (times[i]! >= sinceMs) n++;
     return n;
   }
   toJSON(): Array<[string, number]> {
