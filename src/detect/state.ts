@@ -108,7 +108,8 @@ export class Recent {
     this.map.delete(key);
     if (key === this.lastKey) this.lastKey = undefined;
     this.times[slot] = FREE;
-    (this.free ??= []).push(slot);
+    if (this.free === undefined) this.free = [slot];
+    else this.free.push(slot);
   }
 
   private evictOldest(): void {
