@@ -3,7 +3,7 @@ import type { Alert, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
-import { rawRecordOf } from '../telemetry/raw-record.js';
+import { rawRecordOf, rawRecordShared } from '../telemetry/raw-record.js';
 import type { Detection, DetectionContext, Trigger } from './detection.js';
 import { type FailureSlice, failuresThenSuccess } from './detections/failures-then-success/index.js';
 import { fleetChange } from './detections/fleet-change/index.js';
@@ -777,7 +777,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     // Sigma rules judge single records (and correlations over them) and need no baseline, but like
     // every detection they stay quiet while learning and honour exceptions.
     if (sigma !== undefined) {
-      for (const m of sigma.evaluate(e, rawRecordOf(e), now)) {
+      for (const m of sigma.evaluate(e, rawRecordOf(e), now, rawRecordShared(e))) {
         if (learning) continue;
         const d = sigmaDetection(m.rule);
         if (excepted(d.meta.id, e)) continue;

@@ -10,6 +10,26 @@ import { type GlobTest, wildcardMatch } from '../model/wildcard.js';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+/**
+ * Whether a string is four groups of 1 to 3 ASCII digits joined by dots (what IPV4 matches), without
+ * a match array: the index of the third dot, or -1.
+ */
+function dottedQuad(s: string): number {
+  let part = 0;
+  let digits = 0;
+  let third = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return -1;
+    } else if (c === 46 && digits > 0 && part < 3) {
+      if (++part === 3) third = i;
+      digits = 0;
+    } else return -1;
+  }
+  return part === 3 && digits > 0 ? third : -1;
+}
+
 /** RFC 1918, loopback, link-local and carrier-grade NAT (RFC 6598) ranges. */
 export function isPrivateIpv4(a: number, b: number): boolean {
   return (
@@ -30,12 +50,15 @@ export function isPrivateIpv4(a: number, b: number): boolean {
  */
 export function networkOf(ip: string | undefined): string | undefined {
   if (ip === undefined) return undefined;
-  const m = IPV4.exec(ip);
-  if (m) {
-    const a = Number(m[1]);
-    const b = Number(m[2]);
+  const v4 = dottedQuad(ip);
+  if (v4 >= 0) {
+    // v4: the end of the third part (the second dot is found again from it).
+    const d1 = ip.indexOf('.');
+    const d2 = ip.indexOf('.', d1 + 1);
+    const a = Number(ip.slice(0, d1));
+    const b = Number(ip.slice(d1 + 1, d2));
     if (a > 255 || b > 255) return undefined;
-    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${m[3]}.0/24`;
+    return isPrivateIpv4(a, b) ? `${a}.${b}.0.0/16` : `${a}.${b}.${ip.slice(d2 + 1, v4)}.0/24`;
   }
   if (ip.includes(':')) {
     const v4mapped = ip.lastIndexOf(':');
@@ -63,18 +86,27 @@ export function userAgentFamily(ua: string | undefined): string | undefined {
   let s = ua.trim();
   if (s.startsWith('[')) s = s.slice(1);
   if (s.length === 0) return undefined;
-  const lower = s.toLowerCase();
-  if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
   let end = s.length;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '/' || c === ' ' || c === ';' || c === '(' || c === ']') {
+    const c = s.charCodeAt(i);
+    if (c === 47 /* / */ || c === 32 || c === 59 /* ; */ || c === 40 /* ( */ || c === 93 /* ] */) {
       end = i;
       break;
     }
   }
+  // Only the head is lower-cased (a user agent runs to hundreds of characters): the product token,
+  // and at least the 8 characters the browser test reads. Outside ASCII, lower case may change the
+  // length, so the whole string is lower-cased as before.
+  const head = s.length <= Math.max(end, 8) ? s : s.slice(0, Math.max(end, 8));
+  const lower = isAscii(head) ? head.toLowerCase() : s.toLowerCase();
+  if (lower.startsWith('mozilla/') || lower.startsWith('opera/')) return 'browser';
   const token = lower.slice(0, end);
   return token.length > 0 ? token.slice(0, 40) : undefined;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**
@@ -94,8 +126,13 @@ export function resourceKey(e: IdentityEvent): string | undefined {
       const ns = slash > 0 ? id.slice(0, slash) : '*';
       return `k8s:${ns}/${r.type ?? 'unknown'}`;
     }
-    case 'vault':
-      return `vault:${id.split('/').slice(0, 3).join('/')}`;
+    case 'vault': {
+      // Up to the third slash: id.split('/').slice(0, 3).join('/') without the arrays.
+      const a = id.indexOf('/');
+      const b = a < 0 ? -1 : id.indexOf('/', a + 1);
+      const c = b < 0 ? -1 : id.indexOf('/', b + 1);
+      return `vault:${c < 0 ? id : id.slice(0, c)}`;
+    }
     case 'github-audit':
       return `${r.type ?? 'gh'}:${id}`;
     case 'agent-trace':
@@ -105,10 +142,18 @@ export function resourceKey(e: IdentityEvent): string | undefined {
   }
   if (id.startsWith('arn:')) {
     // arn:partition:service:region:account:resource — keep the service and the first resource segment.
-    const parts = id.split(':');
-    const service = parts[2] ?? '';
-    const rest = parts.slice(5).join(':');
-    if (service === 's3') return `s3:${rest.split('/')[0]}`;
+    // As id.split(':') would cut it, by index: the service is the third part, the rest follows the fifth colon.
+    const c1 = id.indexOf(':');
+    const c2 = id.indexOf(':', c1 + 1);
+    const c3 = c2 < 0 ? -1 : id.indexOf(':', c2 + 1);
+    const c4 = c3 < 0 ? -1 : id.indexOf(':', c3 + 1);
+    const c5 = c4 < 0 ? -1 : id.indexOf(':', c4 + 1);
+    const service = c2 < 0 ? '' : id.slice(c2 + 1, c3 < 0 ? id.length : c3);
+    const rest = c5 < 0 ? '' : id.slice(c5 + 1);
+    if (service === 's3') {
+      const slash = rest.indexOf('/');
+      return `s3:${slash < 0 ? rest : rest.slice(0, slash)}`;
+    }
     if (service === 'secretsmanager') {
       // secret:name-AbCdEf — the six-character suffix is random per secret version.
       const name = rest.replace(/^secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '');
@@ -120,10 +165,31 @@ export function resourceKey(e: IdentityEvent): string | undefined {
       const segs = path.split('/').filter(Boolean);
       return `ssm:/${segs.slice(0, Math.max(1, segs.length - 1)).join('/')}`;
     }
-    const firstSeg = rest.split(/[/:]/).slice(0, 2).join('/');
-    return `${service}:${firstSeg}`;
+    return `${service}:${firstTwoSegments(rest)}`;
   }
   return `${r.type ?? 'resource'}:${id.replace(/\d{3,}/g, '#').slice(0, 120)}`;
+}
+
+/** rest.split(/[/:]/).slice(0, 2).join('/') without the arrays: the first two segments of an ARN resource. */
+function firstTwoSegments(rest: string): string {
+  let p1 = -1;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 47 /* / */ || c === 58 /* : */) {
+      p1 = i;
+      break;
+    }
+  }
+  if (p1 < 0) return rest;
+  let p2 = rest.length;
+  for (let i = p1 + 1; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c === 47 || c === 58) {
+      p2 = i;
+      break;
+    }
+  }
+  return `${rest.slice(0, p1)}/${rest.slice(p1 + 1, p2)}`;
 }
 
 /** Kubernetes namespace of a service account identity (`system:serviceaccount:NS:NAME`), if it is one. */
@@ -153,8 +219,14 @@ export const DAY_MS = 24 * HOUR_MS;
 
 /** Hour of the week in UTC, 0 (Sunday 00:00) to 167. */
 export function hourOfWeek(ms: number): number {
-  const d = new Date(ms);
-  return d.getUTCDay() * 24 + d.getUTCHours();
+  if (!(ms >= 0 && ms <= 8.64e15)) {
+    const d = new Date(ms);
+    return d.getUTCDay() * 24 + d.getUTCHours();
+  }
+  // Arithmetic, as Date computes it: 1970-01-01 was a Thursday (day 4).
+  const hours = Math.floor(ms / HOUR_MS);
+  const day = Math.floor(hours / 24);
+  return ((day + 4) % 7) * 24 + (hours - day * 24);
 }
 
 /** An identity the log could not name (a revoked token, an anonymous request): it claims nothing. */

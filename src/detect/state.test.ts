@@ -43,7 +43,13 @@ test('a full set evicts exactly what a scan per eviction would, with out-of-orde
       const key = `k${rnd(rnd(4) === 0 ? cap * 4 : cap + 4)}`;
       fast.touch(key, ms);
       ref.touch(key, ms);
-      if (i % 97 === 0) assert.deepEqual(fast.toJSON(), [...ref.map], `cap ${cap}, step ${i}`);
+      if (i % 97 === 0) {
+        assert.deepEqual(fast.toJSON(), [...ref.map], `cap ${cap}, step ${i}`);
+        // Reads agree too: a key's time, and how many were seen since a moment.
+        assert.equal(fast.get(key), ref.map.get(key));
+        const since = clock - rnd(5_000);
+        assert.equal(fast.countSince(since), [...ref.map.values()].filter((t) => t >= since).length);
+      }
     }
     assert.deepEqual(fast.toJSON(), [...ref.map], `cap ${cap}`);
     assert.equal(fast.size, Math.min(cap, fast.size));
@@ -59,4 +65,30 @@ test('a late entry older than every remaining candidate goes before them', () =>
   const keys = [...r.keys()];
   assert.ok(!keys.includes('k0') && !keys.includes('k1') && !keys.includes('late'), keys.join());
   assert.ok(keys.includes('k2') && keys.includes('y'));
+});
+
+test('a set restored from its JSON reads as a map built from those entries would (a repeated key keeps its first place and last time)', () => {
+  const r = new Recent(4, [
+    ['a', 10],
+    ['b', 20],
+    ['a', 30],
+  ]);
+  assert.deepEqual(r.toJSON(), [
+    ['a', 30],
+    ['b', 20],
+  ]);
+  assert.equal(r.size, 2);
+  r.touch('b', 25);
+  r.touch('c', 5);
+  r.touch('d', 40);
+  r.touch('e', 50); // full: c (5) goes, its slot is reused
+  assert.deepEqual(r.toJSON(), [
+    ['a', 30],
+    ['b', 25],
+    ['d', 40],
+    ['e', 50],
+  ]);
+  assert.equal(r.get('c'), undefined);
+  assert.equal(r.countSince(30), 3);
+  assert.throws(() => new Recent(4, ['x' as unknown as [string, number]]), TypeError);
 });

@@ -4,14 +4,47 @@
  * the store can keep it between runs.
  */
 
-/** A capped set of values with the time each was last seen; the oldest go first when full. */
+/** What a free slot of `Recent.times` holds: no comparison with a time is true of it. */
+const FREE = Number.NaN;
+/** The times of a set that never held a key (never written: the first key replaces it). */
+const NO_TIMES: number[] = [];
+
+/**
+ * A capped set of values with the time each was last seen; the oldest go first when full.
+ *
+ * The times live in a plain array of doubles, the map holding each key's slot in it: touching a
+ * known key (the hot path, several times per event) is one map lookup and a store into the array.
+ * A map of key → time stored a fresh heap number on every touch (times in ms do not fit a small
+ * integer), garbage that reached the old generation because the map lives there.
+ */
 export class Recent {
+  /** Key → slot in `times`, in insertion order (the order keys(), toJSON and ties in eviction use). */
   private readonly map: Map<string, number>;
+  /**
+   * Times by slot, slots [0, used) handed out. The array's length is its capacity, doubled as it fills
+   * (a pushed array grows by half plus 16, so a set of one key held 17 doubles; most sets are small).
+   */
+  private times: number[] = NO_TIMES;
+  private used = 0;
+  /** Slots of evicted keys, reused by the next insertion (made at the first eviction). */
+  private free: number[] | undefined;
+  /** The key inserted last and its slot (undefined after it is evicted). */
+  private lastKey: string | undefined;
+  private lastSlot = 0;
   constructor(
     readonly cap: number,
     entries?: Array<[string, number]>,
   ) {
-    this.map = new Map(entries ?? []);
+    this.map = new Map();
+    // As `new Map(entries)` read them: a repeated key keeps its first position and its last time.
+    for (const entry of entries ?? []) {
+      if (entry === null || (typeof entry !== 'object' && typeof entry !== 'function'))
+        throw new TypeError(`Iterator value ${String(entry)} is not an entry object`);
+      const key = entry[0];
+      const slot = this.map.get(key);
+      if (slot !== undefined) this.times[slot] = entry[1];
+      else this.map.set(key, this.append(entry[1]));
+    }
   }
   has(key: string): boolean {
     return this.map.has(key);
@@ -21,19 +54,42 @@ export class Recent {
   }
   /** Last-seen time of a key, or undefined. */
   get(key: string): number | undefined {
-    return this.map.get(key);
+    const slot = this.map.get(key);
+    return slot === undefined ? undefined : this.times[slot];
   }
   touch(key: string, ms: number): void {
-    const seen = this.map.get(key);
-    if (seen !== undefined) {
+    // The key inserted last (today, an identity's one network or region) skips the map. Only the map's
+    // own key object is kept: remembering the caller's string on every hit kept a copy of it alive
+    // per set (3 MiB of heap on the bench estate).
+    const slot = key === this.lastKey ? this.lastSlot : this.map.get(key);
+    if (slot !== undefined) {
       // Updating in place is the hot path (most touches are of known keys); order is not kept, so
       // eviction looks for the oldest when the set is full, which is rare.
-      if (ms > seen) this.map.set(key, ms);
+      if (ms > this.times[slot]!) this.times[slot] = ms;
       return;
     }
     if (this.map.size >= this.cap) this.evictOldest();
     if (ms < this.insertedMin) this.insertedMin = ms;
-    this.map.set(key, ms);
+    const reuse = this.free?.pop();
+    let at: number;
+    if (reuse === undefined) at = this.append(ms);
+    else {
+      at = reuse;
+      this.times[at] = ms;
+    }
+    this.map.set(key, at);
+    this.lastKey = key;
+    this.lastSlot = at;
+  }
+  /** A new slot holding `ms`, growing the array to twice its size when it is full. */
+  private append(ms: unknown): number {
+    if (this.used === this.times.length) {
+      const grown: number[] = new Array(Math.max(2, this.used * 2));
+      for (let i = 0; i < this.used; i++) grown[i] = this.times[i]!;
+      this.times = grown;
+    }
+    this.times[this.used] = ms as number;
+    return this.used++;
   }
   /**
    * Candidates for eviction, oldest first, from the last scan of a full set (an eighth of the set), and
@@ -46,39 +102,53 @@ export class Recent {
   private next = 0;
   private insertedMin = Number.POSITIVE_INFINITY;
 
+  private remove(key: string): void {
+    const slot = this.map.get(key);
+    if (slot === undefined) return;
+    this.map.delete(key);
+    if (key === this.lastKey) this.lastKey = undefined;
+    this.times[slot] = FREE;
+    if (this.free === undefined) this.free = [slot];
+    else this.free.push(slot);
+  }
+
   private evictOldest(): void {
     const queue = this.candidates ?? [];
     while (this.next < queue.length) {
       const [k, t] = queue[this.next]!;
-      if (this.map.get(k) !== t) {
+      if (this.get(k) !== t) {
         this.next++;
         continue;
       }
       if (t > this.insertedMin) break;
       this.next++;
-      this.map.delete(k);
+      this.remove(k);
       return;
     }
-    const all = [...this.map];
+    const all = this.toJSON();
     // A stable sort keeps iteration order among equal times, as the scan it replaces did.
     all.sort((a, b) => a[1] - b[1]);
     this.candidates = all.slice(0, Math.max(1, this.cap >> 3));
     this.insertedMin = Number.POSITIVE_INFINITY;
     this.next = 1;
     const first = this.candidates[0];
-    if (first !== undefined) this.map.delete(first[0]);
+    if (first !== undefined) this.remove(first[0]);
   }
   keys(): IterableIterator<string> {
     return this.map.keys();
   }
   /** Keys seen at or after `sinceMs`. */
   countSince(sinceMs: number): number {
+    // Free slots hold NaN, which no comparison counts.
+    const times = this.times;
     let n = 0;
-    for (const t of this.map.values()) if (t >= sinceMs) n++;
+    for (let i = 0; i < this.used; i++) if (times[i]! >= sinceMs) n++;
     return n;
   }
   toJSON(): Array<[string, number]> {
-    return [...this.map];
+    const out: Array<[string, number]> = [];
+    for (const [k, slot] of this.map) out.push([k, this.times[slot]!]);
+    return out;
   }
 }
 

@@ -136,8 +136,11 @@ class Normalizer {
     // A list record (a Kubernetes EventList) made one event per item: each item is that event's record.
     const items = (record as { items?: unknown } | null)?.items;
     if (Array.isArray(items) && (record as { kind?: unknown }).kind === 'EventList') {
-      if (items.length === got.length) for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, items[k]);
-    } else for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, record);
+      if (items.length === got.length) for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, items[k], true);
+    } else {
+      const alone = got.length === 1;
+      for (let k = 0; k < got.length; k++) attachRawRecord(got[k]!, record, alone);
+    }
     let good = 0;
     for (let k = 0; k < got.length; k++) {
       const e = got[k]!;

@@ -24,13 +24,36 @@ export const RAW_RECORD_SOURCES: ReadonlySet<IdentityEvent['source']> = new Set(
   'k8s-audit',
 ]);
 
-/** Remembers the record an event was parsed from (for the sources Sigma reads). */
-export function attachRawRecord(e: IdentityEvent, record: unknown): void {
+/**
+ * A record several events hold (one CloudTrail record can make several events): Sigma matches it
+ * with the first of them only, so it must remember it. A record one event holds alone needs no such
+ * memory, and is held as it is.
+ */
+class Shared {
+  constructor(readonly record: object) {}
+}
+
+/**
+ * Remembers the record an event was parsed from (for the sources Sigma reads). `alone`: no other
+ * event holds this record (the normaliser knows when a record became one event).
+ */
+export function attachRawRecord(e: IdentityEvent, record: unknown, alone = false): void {
   if (record !== null && typeof record === 'object' && RAW_RECORD_SOURCES.has(e.source))
-    Object.defineProperty(e, RAW, { value: record, enumerable: false, writable: true, configurable: true });
+    Object.defineProperty(e, RAW, {
+      value: alone ? record : new Shared(record),
+      enumerable: false,
+      writable: true,
+      configurable: true,
+    });
 }
 
 /** The record an event was parsed from, if it is still in memory. */
 export function rawRecordOf(e: IdentityEvent): unknown {
-  return (e as WithRaw)[RAW];
+  const r = (e as WithRaw)[RAW];
+  return r instanceof Shared ? r.record : r;
+}
+
+/** Whether the event's record may be held by other events too (false when it has none). */
+export function rawRecordShared(e: IdentityEvent): boolean {
+  return (e as WithRaw)[RAW] instanceof Shared;
 }

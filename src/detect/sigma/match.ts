@@ -84,15 +84,36 @@ export function unescapeSigma(s: string): string {
 
 type Mode = 'exact' | 'contains' | 'startswith' | 'endswith';
 
+/**
+ * The lower case of the last string asked for: the rules of a record test the same field value many
+ * times (each value of a list, each rule naming the field), and lower-casing it once is enough.
+ */
+let foldedIn: string | undefined;
+let foldedOut = '';
+function lowerOnce(s: string): string {
+  if (s !== foldedIn) {
+    foldedOut = s.toLowerCase();
+    foldedIn = s;
+  }
+  return foldedOut;
+}
+
 /** A string test for one Sigma pattern (wildcards allowed) in a mode, cased or not. */
 function stringTest(pattern: string, mode: Mode, cased: boolean): (s: string) => boolean {
   const pieces = parseWildcards(pattern);
-  const fold = (x: string) => (cased ? x : x.toLowerCase());
+  const fold = (x: string) => (cased ? x : lowerOnce(x));
   if (pieces.every((p) => 'lit' in p)) {
     const lit = fold(pieces.map((p) => (p as { lit: string }).lit).join(''));
     switch (mode) {
       case 'exact':
-        return (s) => fold(s) === lit;
+        // Lower case lengthens a string only by one unit per İ and never shortens it: a string of
+        // another length is told apart without lower-casing it.
+        return cased
+          ? (s) => s === lit
+          : (s) =>
+              s.length === lit.length
+                ? lowerOnce(s) === lit
+                : s.length < lit.length && s.includes('\u0130') && lowerOnce(s) === lit;
       case 'contains':
         return (s) => fold(s).includes(lit);
       case 'startswith':
@@ -279,7 +300,16 @@ export function compileItem(
   const all = has('all');
   const combine = (tests: Array<(v: unknown, r: unknown) => boolean>) => {
     if (tests.length === 0) return () => false;
-    return all ? (v: unknown, r: unknown) => tests.every((t) => t(v, r)) : (v: unknown, r: unknown) => tests.some((t) => t(v, r));
+    // Loops, not every/some with a closure: these run per field per record.
+    return all
+      ? (v: unknown, r: unknown) => {
+          for (let i = 0; i < tests.length; i++) if (!tests[i]!(v, r)) return false;
+          return true;
+        }
+      : (v: unknown, r: unknown) => {
+          for (let i = 0; i < tests.length; i++) if (tests[i]!(v, r)) return true;
+          return false;
+        };
   };
 
   if (has('exists')) {
@@ -381,7 +411,9 @@ export function compileItem(
     const read = mode === 'exact' ? asText : searchText;
     return anyElement((v) => {
       const s = read(v);
-      return s !== undefined && compiled.some((t) => t(s));
+      if (s === undefined) return false;
+      for (let i = 0; i < compiled.length; i++) if (compiled[i]!(s)) return true;
+      return false;
     });
   });
   return combine(tests.map((t) => (v: unknown) => t(v)));

@@ -159,23 +159,68 @@ export function fieldOf(record: unknown, path: string): unknown {
   if (!isObj(record)) return undefined;
   const direct = record[path];
   if (direct !== undefined) return direct;
-  return walk(record, path.split('.'), 0);
+  return walk(record, planOf(path), 0);
 }
 
-function child(o: Doc, key: string): unknown {
+/** A key to look up, and its lower-case form for the case-insensitive fallback. */
+interface Step {
+  key: string;
+  lower: string;
+  /** The part index after this step. */
+  next: number;
+}
+
+/**
+ * A dotted path cut up once: at each part index the steps `walk` tries, the longest run of parts
+ * joined first (a key may itself contain dots) down to the single part. Rules name a bounded set of
+ * fields, so plans are kept; the cache is capped for callers with unbounded paths.
+ */
+type Plan = Step[][];
+
+const PLANS = new Map<string, Plan>();
+const MAX_PLANS = 10_000;
+
+function planOf(path: string): Plan {
+  let plan = PLANS.get(path);
+  if (plan !== undefined) return plan;
+  const parts = path.split('.');
+  plan = [];
+  for (let i = 0; i < parts.length; i++) {
+    const steps: Step[] = [];
+    for (let j = parts.length; j > i; j--) {
+      const key = parts.slice(i, j).join('.');
+      steps.push({ key, lower: key.toLowerCase(), next: j });
+    }
+    plan.push(steps);
+  }
+  if (PLANS.size >= MAX_PLANS) PLANS.clear();
+  PLANS.set(path, plan);
+  return plan;
+}
+
+/** U+0130 (İ), the one character whose lower case is longer (two code units); none is shorter. */
+const DOTTED_CAPITAL_I = '\u0130';
+
+function child(o: Doc, key: string, lower: string): unknown {
   const v = o[key];
   if (v !== undefined) return v;
-  const lower = key.toLowerCase();
-  for (const k of Object.keys(o)) if (k.toLowerCase() === lower) return o[k];
+  // for…in walks the enumeration cache with no array per call; own keys come first, in Object.keys order.
+  for (const k in o) {
+    if (!Object.hasOwn(o, k)) continue;
+    // Lower case keeps a key's length, but for İ, which adds one: a key of another length cannot
+    // match unless it is shorter and holds an İ. Most keys are skipped without lower-casing them.
+    if (k.length !== lower.length && (k.length > lower.length || !k.includes(DOTTED_CAPITAL_I))) continue;
+    if (k.toLowerCase() === lower) return o[k];
+  }
   return undefined;
 }
 
-function walk(v: unknown, parts: readonly string[], i: number): unknown {
-  if (i === parts.length) return v;
+function walk(v: unknown, plan: Plan, i: number): unknown {
+  if (i === plan.length) return v;
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     for (const x of v.slice(0, 1000)) {
-      const r = walk(x, parts, i);
+      const r = walk(x, plan, i);
       if (Array.isArray(r)) out.push(...r);
       else if (r !== undefined) out.push(r);
     }
@@ -183,12 +228,15 @@ function walk(v: unknown, parts: readonly string[], i: number): unknown {
   }
   if (!isObj(v)) return undefined;
   // A key may itself contain dots (`objectRef.resource` written flat): try the longest first.
-  for (let j = parts.length; j > i + 1; j--) {
-    const joined = parts.slice(i, j).join('.');
-    const x = child(v, joined);
-    if (x !== undefined) return walk(x, parts, j);
+  const steps = plan[i]!;
+  const last = steps.length - 1;
+  for (let s = 0; s < last; s++) {
+    const step = steps[s]!;
+    const x = child(v, step.key, step.lower);
+    if (x !== undefined) return walk(x, plan, step.next);
   }
-  return walk(child(v, parts[i]!), parts, i + 1);
+  const single = steps[last]!;
+  return walk(child(v, single.key, single.lower), plan, i + 1);
 }
 
 type Matcher = (record: unknown) => boolean;
@@ -223,7 +271,13 @@ function compileMap(m: Doc): CompiledSelection {
       requires.push({ field, values: vals.map((v) => unescapeSigma(String(v)).toLowerCase()) });
     }
   }
-  return { match: (r) => items.every((t) => t(r)), requires };
+  return {
+    match: (r) => {
+      for (let i = 0; i < items.length; i++) if (!items[i]!(r)) return false;
+      return true;
+    },
+    requires,
+  };
 }
 
 /** Requirements every alternative shares a field for: their values united. */

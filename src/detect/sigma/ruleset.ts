@@ -25,6 +25,8 @@ export interface SigmaMatch {
 interface SourceIndex {
   /** field → lower-cased value → rules requiring it. */
   byField: Map<string, Map<string, SigmaRule[]>>;
+  /** `byField` as an array, in the map's order: walked per record with no iterator. */
+  fields: Array<[string, Map<string, SigmaRule[]>]>;
   unindexed: SigmaRule[];
 }
 
@@ -62,9 +64,10 @@ export interface SigmaRuleSet {
   readonly checks: number;
   /**
    * Evaluates one event (and its raw record, when it has one and it was not evaluated before):
-   * returns the rules and correlations that fire.
+   * returns the rules and correlations that fire. `shared` false says the record belongs to this
+   * event alone (it became one event), so it need not be remembered as evaluated.
    */
-  evaluate(e: IdentityEvent, raw: unknown, now: number): SigmaMatch[];
+  evaluate(e: IdentityEvent, raw: unknown, now: number, shared?: boolean): SigmaMatch[];
   /** The rule or correlation with this id, if the set has one (episodes restored from a snapshot name theirs by id). */
   byId(id: string): SigmaRule | SigmaCorrelation | undefined;
   /** The open correlation windows, for a detector snapshot. */
@@ -78,7 +81,7 @@ function buildIndex(rules: readonly SigmaRule[]): Map<SigmaSource, SourceIndex> 
   for (const r of rules) {
     let idx = out.get(r.source);
     if (idx === undefined) {
-      idx = { byField: new Map(), unindexed: [] };
+      idx = { byField: new Map(), fields: [], unindexed: [] };
       out.set(r.source, idx);
     }
     if (r.requires === undefined) {
@@ -96,23 +99,56 @@ function buildIndex(rules: readonly SigmaRule[]): Map<SigmaSource, SourceIndex> 
       else if (!list.includes(r)) list.push(r);
     }
   }
+  for (const idx of out.values()) idx.fields = [...idx.byField];
   return out;
 }
 
-function candidates(idx: SourceIndex, record: unknown): SigmaRule[] {
-  const out = [...idx.unindexed];
-  for (const [field, byValue] of idx.byField) {
+/** Adds the rules requiring one value (lower-cased) to the candidates, once each, in order. */
+function addRequiring(byValue: Map<string, SigmaRule[]>, x: unknown, out: SigmaRule[]): SigmaRule[] {
+  const t = asText(x);
+  if (t === undefined) return out;
+  const rules = byValue.get(t.toLowerCase());
+  if (rules === undefined) return out;
+  for (const r of rules) if (!out.includes(r)) out.push(r);
+  return out;
+}
+
+/**
+ * The rules a record must be checked against: the unindexed ones, then those whose required value it
+ * carries, each once, in that order. The unindexed list itself is handed back when nothing is added
+ * (the caller only reads it).
+ */
+function candidates(idx: SourceIndex, record: unknown): readonly SigmaRule[] {
+  let out = idx.unindexed;
+  let copied = false;
+  const fields = idx.fields;
+  for (let f = 0; f < fields.length; f++) {
+    const [field, byValue] = fields[f]!;
     const v = fieldOf(record, field);
-    const vals = Array.isArray(v) ? v : [v];
-    for (const x of vals) {
-      const t = asText(x);
-      if (t === undefined) continue;
-      const rules = byValue.get(t.toLowerCase());
-      if (rules !== undefined) for (const r of rules) if (!out.includes(r)) out.push(r);
+    if (Array.isArray(v)) {
+      for (const x of v) {
+        if (!copied) {
+          const t = asText(x);
+          if (t === undefined || !byValue.has(t.toLowerCase())) continue;
+          out = [...out];
+          copied = true;
+        }
+        addRequiring(byValue, x, out);
+      }
+    } else {
+      if (!copied) {
+        const t = asText(v);
+        if (t === undefined || !byValue.has(t.toLowerCase())) continue;
+        out = [...out];
+        copied = true;
+      }
+      addRequiring(byValue, v, out);
     }
   }
   return out;
 }
+
+const NO_CORRELATIONS: readonly SigmaCorrelation[] = [];
 
 /**
  * Builds the streaming evaluator of a loaded rule set: compiled once, used for every event.
@@ -221,32 +257,43 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
     return { rule: c, events };
   }
 
-  function evaluate(e: IdentityEvent, raw: unknown, now: number): SigmaMatch[] {
-    const out: SigmaMatch[] = [];
-    const run = (idx: SourceIndex | undefined, record: unknown) => {
-      if (idx === undefined) return;
-      for (const r of candidates(idx, record)) {
-        checks++;
-        let hit = false;
-        try {
-          hit = r.match(record);
-        } catch {
-          hit = false;
-        }
-        if (!hit) continue;
-        if (r.generate) out.push({ rule: r, events: [e] });
-        for (const c of correlationsOf.get(r) ?? []) {
-          const m = correlate(c, r, record, e, now);
-          if (m !== undefined) out.push(m);
-        }
+  /** Checks a record (or event) against the rules of one source, appending what fires to `out`. */
+  function run(idx: SourceIndex | undefined, record: unknown, e: IdentityEvent, now: number, out: SigmaMatch[]): void {
+    if (idx === undefined) return;
+    const rules = candidates(idx, record);
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!;
+      checks++;
+      let hit = false;
+      try {
+        hit = r.match(record);
+      } catch {
+        hit = false;
       }
-    };
-    const source = SOURCE_OF_EVENT[e.source];
-    if (source !== undefined && raw !== null && typeof raw === 'object' && !done.has(raw)) {
-      done.add(raw);
-      run(index.get(source), raw);
+      if (!hit) continue;
+      if (r.generate) out.push({ rule: r, events: [e] });
+      for (const c of correlationsOf.get(r) ?? NO_CORRELATIONS) {
+        const m = correlate(c, r, record, e, now);
+        if (m !== undefined) out.push(m);
+      }
     }
-    run(index.get('identity'), e);
+  }
+
+  const identityIndex = index.get('identity');
+
+  function evaluate(e: IdentityEvent, raw: unknown, now: number, shared = true): SigmaMatch[] {
+    const out: SigmaMatch[] = [];
+    const source = SOURCE_OF_EVENT[e.source];
+    if (source !== undefined && raw !== null && typeof raw === 'object') {
+      // A record only one event holds is seen once whatever `done` says; one shared by several is
+      // remembered, so it is matched with the first of them only.
+      if (!shared) run(index.get(source), raw, e, now, out);
+      else if (!done.has(raw)) {
+        done.add(raw);
+        run(index.get(source), raw, e, now, out);
+      }
+    }
+    run(identityIndex, e, e, now, out);
     return out;
   }
 

@@ -62,6 +62,23 @@ describe('sigma detection semantics', () => {
     };
     assert.ok(r.match(rec));
     assert.equal(fieldOf({ eventType: 'x' }, 'eventtype'), 'x');
+    // Case-insensitive steps, flat dotted keys, and the one character whose lower case is longer.
+    assert.equal(fieldOf({ ObjectRef: { Resource: 'pods' } }, 'objectref.resource'), 'pods');
+    assert.equal(fieldOf({ 'ObjectRef.Resource': 'flat' }, 'objectref.resource'), 'flat');
+    assert.equal(fieldOf({ İd: 'dotted' }, 'i̇d'), 'dotted');
+    assert.equal(fieldOf({ İd: 'dotted' }, 'id'), undefined);
+    assert.deepEqual(fieldOf({ a: [{ B: 1 }, { b: 2 }, {}] }, 'a.b'), [1, 2]);
+    // What the key fallback and uncased exact matches rely on: lower case lengthens only U+0130, by
+    // one unit, and shortens nothing. A runtime whose Unicode data says otherwise fails here.
+    const longer: number[] = [];
+    for (let c = 0; c <= 0x10ffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      const n = ch.toLowerCase().length;
+      assert.ok(n >= ch.length, `U+${c.toString(16)} shortens in lower case`);
+      if (n > ch.length) longer.push(c);
+    }
+    assert.deepEqual(longer, [0x130]);
     const n = rule('  sel:\n    errorCode: null\n    userIdentity.arn|exists: true\n  condition: sel');
     assert.ok(n.match({ userIdentity: { arn: 'a' } }));
     assert.ok(!n.match({ userIdentity: { arn: 'a' }, errorCode: 'AccessDenied' }));

@@ -26,7 +26,7 @@
 import { isIPv6 } from 'node:net';
 import type { CredentialLifecycle, IdentityEvent } from '../../model/identity-event.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
-import { isoTime, num, obj, stableId, str } from './util.js';
+import { isoTime, num, obj, quickIsoTime, stableId, str } from './util.js';
 
 type Rec = Record<string, unknown>;
 type Reject = { reject: string; detail?: string };
@@ -136,7 +136,7 @@ function parseCloudTrail(record: unknown, origin: RecordOrigin): IdentityEvent[]
     if (Array.isArray(r.Records)) return { reject: 'not-cloudtrail', detail: 'a Records file: unwrap it first' };
     return { reject: 'not-cloudtrail' };
   }
-  const time = isoTime(r.eventTime);
+  const time = quickIsoTime(r.eventTime);
   if (time === undefined) return { reject: 'missing-time' };
 
   const region = str(r.awsRegion);

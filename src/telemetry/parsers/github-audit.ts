@@ -24,7 +24,7 @@
  */
 import type { CredentialLifecycle, IdentityEvent } from '../../model/identity-event.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
-import { isoTime, num, obj, stableId, str } from './util.js';
+import { num, obj, quickIsoTime, stableId, str } from './util.js';
 
 type Rec = Record<string, unknown>;
 type Reject = { reject: string; detail?: string };
@@ -171,7 +171,7 @@ function parseGitHubAudit(record: unknown, origin: RecordOrigin): IdentityEvent[
   const action = str(r.action);
   if (action === undefined) return { reject: 'missing-action' };
   // `@timestamp` in streams and the REST API; older JSON exports carry only `created_at` (both ms epoch).
-  const time = isoTime(r['@timestamp']) ?? isoTime(r.created_at);
+  const time = quickIsoTime(r['@timestamp']) ?? quickIsoTime(r.created_at);
   if (time === undefined) return { reject: 'missing-time' };
 
   const dot = action.indexOf('.');

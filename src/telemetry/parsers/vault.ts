@@ -39,7 +39,7 @@
  */
 import type { IdentityEvent } from '../../model/identity-event.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
-import { num, obj, put, rfc3339Time, stableId, str } from './util.js';
+import { msToIso, num, obj, put, rfc3339Time, stableId, str } from './util.js';
 
 export interface VaultParserOptions {
   /**
@@ -441,5 +441,6 @@ export function addSeconds(base: string, seconds: number): string | undefined {
   if (seconds <= 0) return undefined;
   const t = Date.parse(base) + seconds * 1000;
   // Date's range is ±8.64e15 ms; toISOString throws outside it.
+  if (t >= 0 && t < 253_402_300_800_000) return msToIso(t);
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : undefined;
 }
