@@ -77,7 +77,10 @@ function addSourceOptions(cmd: Command): Command {
     .option('--max-file-size <size>', 'skip files larger than this (e.g. 10MB)')
     .option('--exclude <patterns...>', 'gitignore-style patterns to skip')
     .option('--no-default-excludes', 'also scan vendored folders, lock files and binary extensions')
-    .option('--threads <n>', 'scanning threads (default: one per core; a tree scan counts the main thread among them)')
+    .option(
+      '--threads <n>',
+      'scanning threads (default: one per core, one fewer for --git, where git takes a core; a tree scan counts the main thread among them)',
+    )
     .option('--config <file>', 'config file (default: warden.config.yaml in the current directory)')
     .option('--no-progress', 'no progress line on a terminal')
     .option(

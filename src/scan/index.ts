@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { WardenConfig } from '../model/config.js';
 import type { Finding } from '../model/finding.js';
@@ -30,6 +31,10 @@ export interface ScanOptions {
   rules?: readonly string[] | undefined;
   skipRules?: readonly string[] | undefined;
   maxFileSize?: number | undefined;
+  /**
+   * Scanning threads; default one per core (at most 8), less one for a history scan, where git's own
+   * decompression (`cat-file`) keeps a core busy.
+   */
   threads?: number | undefined;
   /** Findings it accepts are dropped and counted as suppressed (see baseline.ts). */
   baseline?: ((f: Finding) => boolean) | undefined;
@@ -100,7 +105,7 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       rules,
       posture,
       maxFileSize,
-      threads: opts.threads,
+      threads: opts.threads ?? (opts.mode === 'git' ? Math.max(1, Math.min(8, availableParallelism()) - 1) : undefined),
       vaultAuditSalt: opts.vaultAuditSalt,
       vaultAuditHash: opts.vaultAuditHash,
       allow: config.scan.allowlist.secrets,

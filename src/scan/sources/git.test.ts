@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { WardenError } from '../../model/errors.js';
-import { catFileBatch, type GitSourceOptions, gitHistoryItems, gitStagedItems } from './git.js';
+import { type CatFileReader, catFileBatch, type GitSourceOptions, gitHistoryItems, gitStagedItems, nulTokens } from './git.js';
+import { threadedGitPipe } from './git-process.js';
 import type { ScanItem, SkipReason } from './types.js';
 
 // Tests must not see the developer's git setup, nor a repository they happen to run inside
@@ -379,47 +380,124 @@ test('gitStagedItems works before the first commit', async () => {
   );
 });
 
-test('catFileBatch answers in request order, drops oversized bytes and reports missing objects', async () => {
-  const { dir, git, commit } = createRepo();
-  // Bigger than a pipe buffer, so the discarded bytes span many chunks.
-  write(dir, 'huge.txt', 'y'.repeat(1 << 20));
-  write(dir, 'small.txt', 'small\n');
-  commit('blobs');
-  const huge = git('rev-parse', 'HEAD:huge.txt');
-  const small = git('rev-parse', 'HEAD:small.txt');
-  const absent = 'deadbeef'.repeat(5);
-  async function* names(): AsyncGenerator<string> {
-    yield huge;
-    yield small;
-    yield absent;
-    yield small;
-  }
-  const out = [];
-  for await (const o of catFileBatch(dir, names(), 1000)) out.push(o);
-  assert.deepEqual(out, [
-    { oid: huge, size: 1 << 20, tooLarge: true },
-    { oid: small, data: Buffer.from('small\n'), size: 6 },
-    { oid: absent, size: 0, missing: true },
-    { oid: small, data: Buffer.from('small\n'), size: 6 },
-  ]);
-  const full = [];
-  for await (const o of catFileBatch(dir, [huge])) full.push(o);
-  assert.equal(full[0]?.data?.length, 1 << 20);
-  for await (const o of catFileBatch(dir, [small, small, small])) {
-    assert.equal(o.oid, small);
-    break;
-  }
+for (const reader of ['direct', 'thread'] as CatFileReader[])
+  test(`catFileBatch (${reader} reader) answers in request order, drops oversized bytes and reports missing objects`, async () => {
+    const { dir, git, commit } = createRepo();
+    // Bigger than a pipe buffer, so the discarded bytes span many chunks.
+    write(dir, 'huge.txt', 'y'.repeat(1 << 20));
+    write(dir, 'small.txt', 'small\n');
+    commit('blobs');
+    const huge = git('rev-parse', 'HEAD:huge.txt');
+    const small = git('rev-parse', 'HEAD:small.txt');
+    const absent = 'deadbeef'.repeat(5);
+    async function* names(): AsyncGenerator<string> {
+      yield huge;
+      yield small;
+      yield absent;
+      yield small;
+    }
+    const out = [];
+    for await (const o of catFileBatch(dir, names(), 1000, reader)) out.push(o);
+    assert.deepEqual(out, [
+      { oid: huge, size: 1 << 20, tooLarge: true },
+      { oid: small, data: Buffer.from('small\n'), size: 6 },
+      { oid: absent, size: 0, missing: true },
+      { oid: small, data: Buffer.from('small\n'), size: 6 },
+    ]);
+    const full = [];
+    for await (const o of catFileBatch(dir, [huge], undefined, reader)) full.push(o);
+    assert.equal(full[0]?.data?.length, 1 << 20);
+    for await (const o of catFileBatch(dir, [small, small, small], undefined, reader)) {
+      assert.equal(o.oid, small);
+      break;
+    }
+    assert.deepEqual(gitChildren() ?? [], []);
+  });
+
+for (const reader of ['direct', 'thread'] as CatFileReader[])
+  test(`catFileBatch (${reader} reader) rethrows a failure of its input and stops git`, async () => {
+    const { dir } = createRepo();
+    async function* failing(): AsyncGenerator<string> {
+      yield 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
+      throw new Error('input broke');
+    }
+    await assert.rejects(async () => {
+      for await (const _ of catFileBatch(dir, failing(), undefined, reader));
+    }, /input broke/);
+    assert.deepEqual(gitChildren() ?? [], []);
+  });
+
+test('catFileBatch (thread reader) outside a repository fails with WARDEN_GIT_FAILED and the reason', async () => {
+  const notRepo = tempDir();
+  await assert.rejects(
+    async () => {
+      for await (const _ of catFileBatch(notRepo, ['e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'], undefined, 'thread'));
+    },
+    (err: unknown) => {
+      assert.ok(err instanceof WardenError);
+      assert.equal(err.code, 'WARDEN_GIT_FAILED');
+      assert.match(err.message, /not a git repository/);
+      return true;
+    },
+  );
   assert.deepEqual(gitChildren() ?? [], []);
 });
 
-test('catFileBatch rethrows a failure of its input and stops git', async () => {
-  const { dir } = createRepo();
-  async function* failing(): AsyncGenerator<string> {
-    yield 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391';
-    throw new Error('input broke');
+test('the reader thread holds git back at its budget and hands every byte over in order', { timeout: 60_000 }, async () => {
+  const { dir, git, commit } = createRepo();
+  // Six blobs of 300 KB each, different bytes, against a budget of 64 KB: git must wait many times.
+  const oids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const body = Buffer.alloc(300_000);
+    for (let j = 0; j < body.length; j++) body[j] = 97 + ((i * 7 + j * 13) % 26);
+    write(dir, `b${i}.txt`, body);
   }
-  await assert.rejects(async () => {
-    for await (const _ of catFileBatch(dir, failing()));
-  }, /input broke/);
+  commit('blobs');
+  for (let i = 0; i < 6; i++) oids.push(git('rev-parse', `HEAD:b${i}.txt`));
+  const input = `${[...oids, ...oids.slice(0, 2)].join('\n')}\n`;
+  const expected = execFileSync('git', ['cat-file', '--batch'], { cwd: dir, input, maxBuffer: 16 << 20 });
+  const pipe = threadedGitPipe(dir, ['cat-file', '--batch'], 64 * 1024);
+  assert.equal(pipe.write(input), undefined);
+  pipe.end();
+  const chunks: Buffer[] = [];
+  let biggest = 0;
+  for await (const chunk of pipe.stdout) {
+    chunks.push(chunk);
+    biggest = Math.max(biggest, chunk.length);
+    // A slow reader: the thread must stop reading rather than hold everything.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  assert.ok(Buffer.concat(chunks).equals(expected), 'same bytes, same order');
+  assert.ok(chunks.length > 1);
+  // Held back at the budget: no piece is much bigger than the budget plus one pipe read.
+  assert.ok(biggest <= 64 * 1024 + 256 * 1024, `largest piece ${biggest} bytes`);
+  const exit = await pipe.closed;
+  assert.equal(exit.code, 0);
+  await pipe.stop();
   assert.deepEqual(gitChildren() ?? [], []);
+});
+
+test('nulTokens splits NUL-terminated UTF-8 tokens across chunk boundaries as one buffer would', async () => {
+  const text = 'a\0naïve/über ✓.txt\0\0:100644 x\0tail';
+  const bytes = Buffer.from(text, 'utf8');
+  const whole = text.split('\0');
+  // Every split point, including inside the two- and three-byte characters and next to each NUL.
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    for (const step of [1, 3, bytes.length]) {
+      const chunks: Buffer[] = [bytes.subarray(0, cut)];
+      for (let at = cut; at < bytes.length; at += step) chunks.push(bytes.subarray(at, Math.min(bytes.length, at + step)));
+      async function* source(): AsyncGenerator<Buffer> {
+        yield* chunks;
+      }
+      const got: string[] = [];
+      for await (const batch of nulTokens(source())) got.push(...batch);
+      assert.deepEqual(got, whole, `cut at ${cut}, then ${step}-byte chunks`);
+    }
+  }
+  async function* ending(): AsyncGenerator<Buffer> {
+    yield Buffer.from('x\0y\0');
+  }
+  const got: string[] = [];
+  for await (const batch of nulTokens(ending())) got.push(...batch);
+  assert.deepEqual(got, ['x', 'y'], 'no empty token after a final NUL');
 });

@@ -1,9 +1,8 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
 import { WardenError } from '../../model/errors.js';
 import type { CommitInfo } from '../../model/finding.js';
 import { defaultExcludeReason, looksBinary } from './excludes.js';
+import { directGitPipe, failed, type GitExit, type GitPipe, type GitProcess, spawnGit, threadedGitPipe } from './git-process.js';
 import type { OnSkip, ScanItem } from './types.js';
 
 export interface GitSourceOptions {
@@ -18,6 +17,8 @@ export interface GitSourceOptions {
   /** Path ignores (.wardenignore); skip reason 'ignored'. */
   isIgnored?: ((relPath: string) => boolean) | undefined;
   onSkip?: OnSkip | undefined;
+  /** How blobs are read from git (see CatFileReader); default: a reader thread for history, this thread for staged files. */
+  reader?: CatFileReader | undefined;
 }
 
 /** One object read back from `git cat-file --batch`. */
@@ -37,69 +38,10 @@ interface RawChange {
   path: string;
 }
 
-interface GitExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  error?: Error;
-}
-
-interface GitProcess {
-  child: ChildProcessWithoutNullStreams;
-  /** Resolves once the process has exited and its pipes have closed (or it failed to start). */
-  closed: Promise<GitExit>;
-  stderr: () => string;
-  /** Kills the process if still running and waits until it has been reaped. */
-  stop: () => Promise<void>;
-}
-
-// Repository config must not change the output we parse, nor run programs: a scanned repository
-// may be untrusted, and core.fsmonitor names a command git would execute.
-const SAFE_CONFIG = ['-c', 'core.fsmonitor=false', '-c', 'diff.relative=false', '-c', 'log.showSignature=false'];
 const COMMIT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const NULL_ID = /^0+$/;
 const MODE_SYMLINK = '120000';
 const MODE_SUBMODULE = '160000';
-
-function spawnGit(cwd: string, args: readonly string[]): GitProcess {
-  const child = spawn('git', [...SAFE_CONFIG, ...args], {
-    cwd,
-    // Do not take index.lock for opportunistic index refreshes: a pre-commit hook may hold it.
-    // No lock files in a repository we only read; no network fetches of missing blobs in a
-    // partial clone (they come back as 'missing' skips instead of a slow fetch per blob).
-    env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_NO_LAZY_FETCH: '1' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    if (stderr.length < 8192) stderr += text;
-  });
-  // EPIPE when git exits before reading all input; the exit status tells what went wrong.
-  child.stdin.on('error', () => {});
-  let spawnError: Error | undefined;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
-  });
-  const closed = new Promise<GitExit>((resolve) => {
-    child.once('error', (error) => {
-      spawnError = error;
-      resolve({ code: null, signal: null, error });
-    });
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  const stop = async (): Promise<void> => {
-    child.stdin.destroy();
-    child.stdout.destroy();
-    if (spawnError === undefined && child.exitCode === null && child.signalCode === null) child.kill();
-    await exited;
-  };
-  return { child, closed, stderr: () => stderr, stop };
-}
-
-function failed(exit: GitExit): boolean {
-  return exit.error !== undefined || exit.code !== 0;
-}
 
 function firstLine(text: string): string | undefined {
   return text
@@ -185,20 +127,26 @@ async function ensureCommit(cwd: string, since: string): Promise<void> {
   }
 }
 
-/** Splits a `-z` stream into NUL-terminated tokens, decoding each only once it is whole (UTF-8 may span chunks). */
-async function* nulTokens(stream: Readable): AsyncGenerator<string> {
-  let parts: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let nul = chunk.indexOf(0); nul !== -1; nul = chunk.indexOf(0, start)) {
-      parts.push(chunk.subarray(start, nul));
-      yield (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
-      parts = [];
-      start = nul + 1;
+/**
+ * Splits a `-z` stream into NUL-terminated tokens, a chunk's worth at a time: the bytes up to a chunk's
+ * last NUL are decoded at once and split (a NUL byte is never part of a UTF-8 sequence, so a token
+ * decodes as it would alone), the rest waits for the next chunk. A last token without its NUL is kept.
+ * Exported for tests.
+ * @example for await (const tokens of nulTokens(child.stdout)) for (const t of tokens) console.log(t);
+ */
+export async function* nulTokens(stream: AsyncIterable<Buffer>): AsyncGenerator<string[]> {
+  let rest: Buffer | undefined;
+  for await (const chunk of stream) {
+    const last = chunk.lastIndexOf(0);
+    if (last === -1) {
+      rest = rest === undefined ? chunk : Buffer.concat([rest, chunk]);
+      continue;
     }
-    if (start < chunk.length) parts.push(chunk.subarray(start));
+    const head = rest === undefined ? chunk.subarray(0, last) : Buffer.concat([rest, chunk.subarray(0, last)]);
+    yield head.toString('utf8').split('\0');
+    rest = last + 1 < chunk.length ? chunk.subarray(last + 1) : undefined;
   }
-  if (parts.length > 0) yield Buffer.concat(parts).toString('utf8');
+  if (rest !== undefined && rest.length > 0) yield [rest.toString('utf8')];
 }
 
 function unexpected(what: string): WardenError {
@@ -211,31 +159,33 @@ function unexpected(what: string): WardenError {
  * shown with -c have one mode and id per parent plus the result, e.g. `::100644 100644 100644 <p1> <p2> <new> MM`.
  * git puts a newline or an empty token between the header and the records, so both are skipped.
  */
-async function* parseRaw(tokens: AsyncIterable<string>): AsyncGenerator<RawChange> {
+async function* parseRaw(batches: AsyncIterable<string[]>): AsyncGenerator<RawChange> {
   let commit: CommitInfo | undefined;
   let header: string[] | undefined;
   let record: string | undefined;
-  for await (const token of tokens) {
-    if (record !== undefined) {
-      const change = parseRecord(record, token);
-      record = undefined;
-      yield commit === undefined ? change : { ...change, commit };
-      continue;
-    }
-    // Header fields are positional: a name or email may be empty or look like anything.
-    if (header !== undefined) {
-      header.push(token);
-      if (header.length === 4) {
-        const [sha, author, email, date] = header as [string, string, string, string];
-        commit = { sha, author, email, date };
-        header = undefined;
+  for await (const tokens of batches) {
+    for (const token of tokens) {
+      if (record !== undefined) {
+        const change = parseRecord(record, token);
+        record = undefined;
+        yield commit === undefined ? change : { ...change, commit };
+        continue;
       }
-      continue;
+      // Header fields are positional: a name or email may be empty or look like anything.
+      if (header !== undefined) {
+        header.push(token);
+        if (header.length === 4) {
+          const [sha, author, email, date] = header as [string, string, string, string];
+          commit = { sha, author, email, date };
+          header = undefined;
+        }
+        continue;
+      }
+      const t = token.replace(/^\n+/, '');
+      if (t.startsWith(':')) record = t;
+      else if (COMMIT_ID.test(t)) header = [t];
+      else if (t !== '') throw unexpected(`token ${JSON.stringify(t.slice(0, 80))}`);
     }
-    const t = token.replace(/^\n+/, '');
-    if (t.startsWith(':')) record = t;
-    else if (COMMIT_ID.test(t)) header = [t];
-    else if (t !== '') throw unexpected(`token ${JSON.stringify(t.slice(0, 80))}`);
   }
   if (record !== undefined || header !== undefined) throw unexpected('output ended mid-record');
 }
@@ -248,24 +198,20 @@ function parseRecord(record: string, path: string): Omit<RawChange, 'commit'> {
   return { mode: fields[parents]!, oid: fields[2 * parents + 1]!, path };
 }
 
-function drained(stream: Writable): Promise<void> {
-  if (stream.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      stream.off('error', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-    stream.on('error', done);
-  });
-}
+/**
+ * How `git cat-file --batch` is read: on this thread (git waits whenever its 64 KiB pipe is full and
+ * this thread is busy), or by a reader thread that takes git's output as it comes, up to
+ * READER_BUDGET bytes ahead, so git keeps decompressing while this thread scans.
+ */
+export type CatFileReader = 'direct' | 'thread';
+/** Bytes of `cat-file` output the reader thread may hold that the scan has not taken yet. */
+const READER_BUDGET = 32 * 1024 * 1024;
+/** Object names sent to `cat-file` ahead of the objects read back. */
+const MAX_AHEAD = 4096;
 
 /** Parses `git cat-file --batch` output: `<oid> <type> <size>` LF, the bytes, LF; or `<name> missing` LF. */
-async function* readBatch(stdout: Readable, maxSize: number): AsyncGenerator<BatchObject> {
-  const chunks = (stdout as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+async function* readBatch(stdout: AsyncIterable<Buffer>, maxSize: number): AsyncGenerator<BatchObject> {
+  const chunks = stdout[Symbol.asyncIterator]();
   let buf: Buffer = Buffer.alloc(0);
   const more = async (): Promise<boolean> => {
     const r = await chunks.next();
@@ -326,33 +272,47 @@ export async function* catFileBatch(
   cwd: string,
   oids: AsyncIterable<string> | Iterable<string>,
   maxSize: number = Number.POSITIVE_INFINITY,
+  reader: CatFileReader = 'direct',
 ): AsyncGenerator<BatchObject> {
-  const git = spawnGit(cwd, ['cat-file', '--batch']);
-  const stdin = git.child.stdin;
+  const git: GitPipe =
+    reader === 'thread'
+      ? threadedGitPipe(cwd, ['cat-file', '--batch'], READER_BUDGET)
+      : directGitPipe(cwd, ['cat-file', '--batch']);
   let stopped = false;
   let inputDone = false;
   let writeError: unknown;
   let requested = 0;
+  let received = 0;
+  // Names sent ahead of the objects read back are bounded (git's pipe does it for the direct reader).
+  let caughtUp: (() => void) | undefined;
   // The writer runs alongside the reader; its failure is kept and rethrown by the reader, never left unhandled.
   void (async () => {
     for await (const oid of oids) {
-      if (stopped || stdin.destroyed) return;
+      if (stopped || git.inputClosed) return;
       if (oid === '' || /[\r\n]/.test(oid)) throw new TypeError(`catFileBatch: invalid object name ${JSON.stringify(oid)}`);
       requested++;
-      if (!stdin.write(`${oid}\n`)) await drained(stdin);
+      const wait = git.write(`${oid}\n`);
+      if (wait !== undefined) await wait;
+      if (requested - received > MAX_AHEAD) {
+        await new Promise<void>((resolve) => {
+          caughtUp = resolve;
+        });
+      }
     }
     inputDone = true;
-    stdin.end();
+    git.end();
   })().catch((error: unknown) => {
     writeError = error;
-    stdin.destroy();
-    git.child.kill();
+    void git.stop();
   });
   try {
-    let received = 0;
     try {
-      for await (const obj of readBatch(git.child.stdout, maxSize)) {
+      for await (const obj of readBatch(git.stdout, maxSize)) {
         received++;
+        if (caughtUp !== undefined && requested - received <= MAX_AHEAD / 2) {
+          caughtUp();
+          caughtUp = undefined;
+        }
         yield obj;
       }
     } catch (error) {
@@ -364,6 +324,7 @@ export async function* catFileBatch(
     if (!inputDone || received !== requested) throw unexpected(`git cat-file answered ${received} of ${requested} requests`);
   } finally {
     stopped = true;
+    caughtUp?.();
     await git.stop();
   }
 }
@@ -373,6 +334,7 @@ async function* blobItems(
   opts: Omit<GitSourceOptions, 'since'>,
   changes: AsyncIterable<RawChange>,
   seen: Set<string> | undefined,
+  reader: CatFileReader,
 ): AsyncGenerator<ScanItem> {
   const onSkip: OnSkip = opts.onSkip ?? (() => {});
   const pending: RawChange[] = [];
@@ -407,7 +369,7 @@ async function* blobItems(
       yield c.oid;
     }
   }
-  for await (const obj of catFileBatch(opts.cwd, requests(), opts.maxFileSize)) {
+  for await (const obj of catFileBatch(opts.cwd, requests(), opts.maxFileSize, reader)) {
     const c = pending.shift();
     if (c === undefined) throw unexpected('more cat-file answers than requests');
     // A partial (blobless) clone may not have the blob locally.
@@ -477,6 +439,7 @@ export async function* gitHistoryItems(opts: GitSourceOptions): AsyncGenerator<S
       opts,
       rawChanges(opts.cwd, log, 'git diff-tree', () => stopping),
       new Set(),
+      opts.reader ?? 'thread',
     );
     const walked = await walk.closed;
     if (failed(walked)) throw gitError(opts.cwd, 'git rev-list', walked, walk.stderr());
@@ -514,6 +477,7 @@ export async function* gitStagedItems(opts: Omit<GitSourceOptions, 'since'>): As
       opts,
       rawChanges(opts.cwd, diff, 'git diff --cached', () => stopping),
       undefined,
+      opts.reader ?? 'direct',
     );
   } finally {
     stopping = true;
