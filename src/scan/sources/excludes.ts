@@ -75,9 +75,23 @@ export function defaultExcludeReason(relPath: string): string | undefined {
 export function looksBinary(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, 8000);
   let control = 0;
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    if (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x0c && b !== 0x0b && b !== 0x1b) control++;
+  let i = 0;
+  if ((bytes.byteOffset & 3) === 0 && n >= 4) {
+    // Four bytes at a time: most words of text have no byte below 0x20, and a word test says so
+    // without looking at its bytes (the "has a byte less than" bit trick, exact for any word, since
+    // ~w drops bytes of 0x80 and above); only words that have one are counted byte by byte.
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >>> 2);
+    for (let w = 0; w < words.length; w++) {
+      const x = words[w]!;
+      if (((x - 0x20202020) & ~x & 0x80808080) === 0) continue;
+      for (let k = w * 4; k < w * 4 + 4; k++) if (CONTROL[bytes[k]!] === 1) control++;
+    }
+    i = words.length * 4;
   }
+  for (; i < n; i++) if (CONTROL[bytes[i]!] === 1) control++;
   return n > 0 && control > n * 0.05;
 }
+
+/** 1 for the bytes that count as binary: control characters but tab, the line ends, form feed, vertical tab and ESC. */
+const CONTROL = new Uint8Array(256);
+for (let b = 0; b < 0x20; b++) if (![0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x1b].includes(b)) CONTROL[b] = 1;

@@ -242,8 +242,15 @@ async function* readBatch(stdout: AsyncIterable<Buffer>, maxSize: number): Async
     const oid = m[1]!;
     const size = Number(m[2]);
     // Over the limit, bytes are dropped as they stream past, so a huge blob never sits in memory.
-    // Each blob owns its memory (not a slice of Node's shared pool), so the scan pool can hand it to a
-    // worker thread as is instead of copying it first.
+    // A blob wholly inside the chunk in hand is a view of it (no copy; the chunk lives as long as
+    // the blob does); one that spans chunks is gathered into memory of its own.
+    if (size <= maxSize && buf.length > size) {
+      const data = buf.subarray(0, size);
+      if (buf[size] !== 10) throw unexpected('cat-file object not followed by a newline');
+      buf = buf.subarray(size + 1);
+      yield { oid, data, size };
+      continue;
+    }
     const data = size <= maxSize ? Buffer.allocUnsafeSlow(size) : undefined;
     let filled = 0;
     while (filled < size) {
@@ -378,8 +385,8 @@ async function* blobItems(
     else if (looksBinary(obj.data)) onSkip(c.path, 'binary');
     else
       yield c.commit === undefined
-        ? { path: c.path, data: obj.data, size: obj.size }
-        : { path: c.path, data: obj.data, size: obj.size, commit: c.commit };
+        ? { path: c.path, data: obj.data, size: obj.size, text: true }
+        : { path: c.path, data: obj.data, size: obj.size, commit: c.commit, text: true };
   }
 }
 

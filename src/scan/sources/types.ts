@@ -25,6 +25,8 @@ export interface ScanItem {
   data?: Buffer;
   size?: number;
   commit?: CommitInfo;
+  /** The source has already found `data` not binary (`looksBinary`), so the scan need not look again. */
+  text?: true;
 }
 
 /** Sources report what they pass over through this callback, so nothing is skipped silently. */
