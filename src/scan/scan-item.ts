@@ -76,7 +76,8 @@ export async function scanOneItem(
       skip: { reason: 'too-large', detail: `${data.length} bytes` },
     };
   }
-  if (item.text !== true && looksBinary(data)) return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
+  if (item.text !== true && looksBinary(data))
+    return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'binary' } };
   if ((data[0] === 0x7b || data[0] === 0x20 || data[0] === 0x0a) && isWardenReport(data))
     return { path: item.path, findings: [], suppressed: 0, bytes: 0, skip: { reason: 'warden-report' } };
   const { findings, suppressed, vaultTokens } = scanner.scanBuffer(data, item.path, item.commit);
