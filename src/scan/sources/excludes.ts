@@ -75,20 +75,25 @@ export function defaultExcludeReason(relPath: string): string | undefined {
 export function looksBinary(bytes: Uint8Array): boolean {
   const n = Math.min(bytes.length, 8000);
   let control = 0;
+  // Byte by byte up to a 4-byte boundary of the underlying memory, then four bytes at a time: most
+  // words of text have no byte below 0x20, and a word test says so without looking at its bytes (the
+  // "has a byte less than" bit trick, exact for any word, since ~w drops bytes of 0x80 and above); only
+  // words that have one are counted byte by byte. The tail is counted byte by byte too.
   let i = 0;
-  if ((bytes.byteOffset & 3) === 0 && n >= 4) {
-    // Four bytes at a time: most words of text have no byte below 0x20, and a word test says so
-    // without looking at its bytes (the "has a byte less than" bit trick, exact for any word, since
-    // ~w drops bytes of 0x80 and above); only words that have one are counted byte by byte.
-    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >>> 2);
-    for (let w = 0; w < words.length; w++) {
+  const lead = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
+  for (; i < lead; i++) control += CONTROL[bytes[i]!]!;
+  const count = (n - i) >>> 2;
+  if (count > 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset + i, count);
+    for (let w = 0; w < count; w++) {
       const x = words[w]!;
       if (((x - 0x20202020) & ~x & 0x80808080) === 0) continue;
-      for (let k = w * 4; k < w * 4 + 4; k++) if (CONTROL[bytes[k]!] === 1) control++;
+      const k = i + w * 4;
+      control += CONTROL[bytes[k]!]! + CONTROL[bytes[k + 1]!]! + CONTROL[bytes[k + 2]!]! + CONTROL[bytes[k + 3]!]!;
     }
-    i = words.length * 4;
+    i += count * 4;
   }
-  for (; i < n; i++) if (CONTROL[bytes[i]!] === 1) control++;
+  for (; i < n; i++) control += CONTROL[bytes[i]!]!;
   return n > 0 && control > n * 0.05;
 }
 
