@@ -155,23 +155,25 @@ test('gitHistoryItems yields each blob once, attributed to the commit that intro
   const { c1, c2, c3, c4, c5, c6 } = fixture.shas;
   assert.deepEqual(
     items.map((i) => [i.path, i.commit?.sha, i.data?.toString('utf8')]),
+    // Newest first: a history this small is one read window, asked of git backwards (attribution
+    // is settled in history order first).
     [
-      ['config.env', c1, 'TOKEN=placeholder-one\n'],
-      [UNICODE_PATH, c1, 'unicode path\n'],
-      ['config.env', c2, 'TOKEN=placeholder-two\n'],
+      ['merge-only.txt', c6, 'from the merge\n'],
+      ['main.txt', c5, 'main\n'],
+      ['side.txt', c4, 'side\n'],
+      ['later.txt', c3, 'later\n'],
       // copy.env repeats c1's config.env and twin-b.txt repeats twin-a.txt: neither is yielded again.
       ['twin-a.txt', c2, 'same bytes\n'],
-      ['later.txt', c3, 'later\n'],
-      ['side.txt', c4, 'side\n'],
-      ['main.txt', c5, 'main\n'],
-      ['merge-only.txt', c6, 'from the merge\n'],
+      ['config.env', c2, 'TOKEN=placeholder-two\n'],
+      [UNICODE_PATH, c1, 'unicode path\n'],
+      ['config.env', c1, 'TOKEN=placeholder-one\n'],
     ],
   );
-  const first = items[0]!;
+  const first = items.at(-1)!;
   assert.equal(first.commit?.author, 'Alice Example');
   assert.equal(first.commit?.email, 'alice@example.test');
   assert.equal(Date.parse(first.commit?.date ?? ''), Date.parse('2024-01-01T10:01:00Z'));
-  assert.equal(items[2]!.commit?.author, 'Bob Example');
+  assert.equal(items.at(-3)!.commit?.author, 'Bob Example');
   assert.equal(first.size, first.data?.length);
   assert.equal(first.absPath, undefined);
   assert.deepEqual(skips, [
@@ -207,15 +209,15 @@ test('gitHistoryItems with since reads only newer commits', async () => {
   assert.deepEqual(
     items.map((i) => [i.path, i.commit?.sha]),
     [
-      ['side.txt', c4],
-      ['main.txt', c5],
       ['merge-only.txt', c6],
+      ['main.txt', c5],
+      ['side.txt', c4],
     ],
   );
   const sinceBranch = await collect(historyOpts({ since: 'side' }));
   assert.deepEqual(
     sinceBranch.items.map((i) => i.path),
-    ['main.txt', 'merge-only.txt'],
+    ['merge-only.txt', 'main.txt'],
   );
 });
 
@@ -316,6 +318,28 @@ test('breaking out of gitHistoryItems leaves no git process behind', async (t) =
   const all = await collect(() => gitHistoryItems({ cwd: dir, maxFileSize: MAX, defaultExcludes: true }));
   assert.equal(all.items.length, 4000);
   assert.deepEqual(gitChildren(), []);
+});
+
+test('gitHistoryItems asks git for each read window newest first, with every blob attributed to its commit', async () => {
+  const dir = manyCommitsRepo(400, 10);
+  const { items } = await collect(() => gitHistoryItems({ cwd: dir, maxFileSize: MAX, defaultExcludes: true }));
+  assert.equal(items.length, 4000);
+  const texts = new Set<string>();
+  for (const item of items) {
+    const m = /^commit (\d+) file (\d+)\n$/.exec(item.data!.toString('utf8'));
+    assert.ok(m, item.path);
+    texts.add(m[0]);
+    assert.equal(item.path, `f${m[2]}.txt`);
+    // manyCommitsRepo dates commit i at a minute per commit from a fixed start.
+    assert.equal(Date.parse(item.commit!.date), (1704103200 + Number(m[1]) * 60) * 1000, `${item.path} of commit ${m[1]}`);
+  }
+  assert.equal(texts.size, 4000, 'each blob once');
+  // Windows of 1024 in history order (commit 0 file 0 first), each read backwards.
+  const at = (k: number): string => items[k]!.data!.toString('utf8');
+  assert.equal(at(0), 'commit 102 file 3\n');
+  assert.equal(at(1023), 'commit 0 file 0\n');
+  assert.equal(at(1024), 'commit 204 file 7\n');
+  assert.equal(at(3999), 'commit 307 file 2\n');
 });
 
 test('gitHistoryItems reads a sha256 repository', async (t) => {

@@ -206,6 +206,8 @@ function parseRecord(record: string, path: string): Omit<RawChange, 'commit'> {
 export type CatFileReader = 'direct' | 'thread';
 /** Bytes of `cat-file` output the reader thread may hold that the scan has not taken yet. */
 const READER_BUDGET = 32 * 1024 * 1024;
+/** Blobs asked of `cat-file` newest first at a time (see blobItems). */
+const READ_WINDOW = 1024;
 /** Object names sent to `cat-file` ahead of the objects read back. */
 const MAX_AHEAD = 4096;
 
@@ -342,6 +344,7 @@ async function* blobItems(
   changes: AsyncIterable<RawChange>,
   seen: Set<string> | undefined,
   reader: CatFileReader,
+  readWindow: number,
 ): AsyncGenerator<ScanItem> {
   const onSkip: OnSkip = opts.onSkip ?? (() => {});
   const pending: RawChange[] = [];
@@ -354,7 +357,24 @@ async function* blobItems(
     if (detail === undefined) onSkip(c.path, reason);
     else onSkip(c.path, reason, detail);
   };
+  // Blobs are asked of cat-file newest first within windows of the history: git packs store a file's
+  // newer version whole and older ones as deltas against it, so reading a window backwards resolves
+  // each delta chain from its base (cached) rather than from its far end, about a fifth faster here
+  // (docs/performance.md). Attribution is unchanged: which commit introduced a blob is settled in
+  // history order, before the window is turned.
+  const window: RawChange[] = [];
+  function* turned(): Generator<string> {
+    for (let i = window.length - 1; i >= 0; i--) {
+      pending.push(window[i]!);
+      yield window[i]!.oid;
+    }
+    window.length = 0;
+  }
   async function* requests(): AsyncGenerator<string> {
+    yield* accepted();
+    yield* turned();
+  }
+  async function* accepted(): AsyncGenerator<string> {
     for await (const c of changes) {
       if (NULL_ID.test(c.oid) || c.mode === MODE_SUBMODULE) continue;
       if (seen?.has(c.oid)) continue;
@@ -372,8 +392,8 @@ async function* blobItems(
         continue;
       }
       seen?.add(c.oid);
-      pending.push(c);
-      yield c.oid;
+      window.push(c);
+      if (window.length >= readWindow) yield* turned();
     }
   }
   for await (const obj of catFileBatch(opts.cwd, requests(), opts.maxFileSize, reader)) {
@@ -447,6 +467,7 @@ export async function* gitHistoryItems(opts: GitSourceOptions): AsyncGenerator<S
       rawChanges(opts.cwd, log, 'git diff-tree', () => stopping),
       new Set(),
       opts.reader ?? 'thread',
+      READ_WINDOW,
     );
     const walked = await walk.closed;
     if (failed(walked)) throw gitError(opts.cwd, 'git rev-list', walked, walk.stderr());
@@ -485,6 +506,7 @@ export async function* gitStagedItems(opts: Omit<GitSourceOptions, 'since'>): As
       rawChanges(opts.cwd, diff, 'git diff --cached', () => stopping),
       undefined,
       opts.reader ?? 'direct',
+      1,
     );
   } finally {
     stopping = true;
