@@ -30,7 +30,7 @@ import { compileToCedar } from '../src/policy/authz/compile.js';
 import { httpBench } from './authz-http.js';
 import type { LoadResult } from './authz-load.js';
 import { benchManifest, benchManifestText, benchRequests, percentile, rawCedarRequest } from './lib/authz-fixture.js';
-import { fixed, formatTable, round } from './lib/report.js';
+import { fixed, formatTable, peakRssMb, round } from './lib/report.js';
 
 const IDENTITIES = Number(process.env.BENCH_IDENTITIES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -259,6 +259,8 @@ async function main(): Promise<void> {
   } else {
     console.log(`\nbare jose ES256 sign: ${fixed(sign.perSec, 0)}/s, p99 ${fixed(sign.p99Us, 0)} µs (HTTP part skipped)`);
   }
+  // The server under test runs in this process (its pipeline on a worker thread, counted too).
+  console.log(`\npeak RSS of the bench process (server and load generator included): ${fixed(peakRssMb(), 0)} MiB`);
   console.log(
     JSON.stringify({
       bench: 'authz',
@@ -278,6 +280,7 @@ async function main(): Promise<void> {
       joseSign: { perSec: round(sign.perSec, 0), p50Us: round(sign.p50Us, 0), p99Us: round(sign.p99Us, 0) },
       http: http ?? null,
       events,
+      peakRssMb: Math.round(peakRssMb()),
     }),
   );
 }

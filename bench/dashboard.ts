@@ -25,7 +25,7 @@ import { listRisk, rescoreGraph } from '../src/store/graph-query.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { createToken } from '../src/store/tokens.js';
 import { buildEstate, END, eventStream, FOUND_AT, START } from './graph.js';
-import { fixed, formatTable } from './lib/report.js';
+import { fixed, formatTable, peakRssMb } from './lib/report.js';
 
 const env = (k: string, d: number) => (process.env[k] === undefined ? d : Number(process.env[k]));
 const params = {
@@ -146,7 +146,10 @@ async function main(): Promise<void> {
       rows.push([name, String(status), fixed(cold, 1), fixed(med, 1), fixed(p95, 1)]);
     }
     console.log(formatTable(['route', 'status', 'first ms', 'median ms', 'p95 ms'], rows));
-    console.log(`\n${JSON.stringify({ bench: 'dashboard', ...params, alerts, routes: summary })}`);
+    console.log(`\npeak RSS of the bench process (estate, store and server included): ${fixed(peakRssMb(), 0)} MiB`);
+    console.log(
+      `\n${JSON.stringify({ bench: 'dashboard', ...params, alerts, routes: summary, peakRssMb: Math.round(peakRssMb()) })}`,
+    );
     await app.close();
     await ctx.close();
     await store.close();

@@ -15,7 +15,7 @@ import { createSecretScanner, type SecretScanner } from '../src/scan/secrets/eng
 import { loadSecretRules } from '../src/scan/secrets/load-rules.js';
 import { createKeywordMatcher, type KeywordMatcher } from '../src/scan/secrets/native-keywords.js';
 import { envInt, median } from './lib/measure.js';
-import { formatTable } from './lib/report.js';
+import { formatTable, peakRssMb } from './lib/report.js';
 
 const log = (s: string): void => console.log(`[bench] ${s}`);
 
@@ -121,6 +121,7 @@ function main(): void {
   log(
     `native/js: keyword pass ${(median(js.keywordMs) / median(native.keywordMs)).toFixed(2)}x, whole engine ${(median(js.engineMs) / median(native.engineMs)).toFixed(2)}x faster (medians of ${runs}, CPU time)`,
   );
+  log(`peak RSS of the bench process (corpus held in memory): ${peakRssMb().toFixed(0)} MiB`);
   if (js.digest !== native.digest) {
     console.error('[bench] findings differ between the engines');
     process.exitCode = 1;
