@@ -146,6 +146,13 @@ describe('engine', () => {
     assert.deepEqual(pair[0]!.credentialKey, { type: 'aws-access-key-id', value: id });
   });
 
+  test('a scanner with no rules (posture only) reports nothing and suppresses nothing', () => {
+    const text = Buffer.from(`t = "${token}"\nu = "${token}" # warden:ignore\n`);
+    assert.equal(scanner.scanBuffer(text, 'f').findings.length, 1, 'the same text has a finding with the rules');
+    const none = createSecretScanner({ rules: [] }).scanBuffer(text, 'f');
+    assert.deepEqual(none, { findings: [], suppressed: 0 });
+  });
+
   test('invalid UTF-8 and NUL-free binary-ish bytes around a secret do not stop it being found', () => {
     const bytes = Buffer.concat([
       Buffer.from([0xff, 0xfe, 0xc3, 0x28, 10]),
