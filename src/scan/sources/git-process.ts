@@ -115,13 +115,14 @@ function drained(stream: NodeJS.WritableStream & { destroyed: boolean }): Promis
 /** Messages of the reader thread (git-reader.ts) to this one. */
 export type ReaderMessage =
   | { type: 'data'; chunk: Uint8Array }
-  | { type: 'closed'; code: number | null; signal: NodeJS.Signals | null; error?: string; stderr: string };
+  | { type: 'closed'; code: number | null; signal: NodeJS.Signals | null; error?: string; errno?: string; stderr: string };
 
 /** Messages of this thread to the reader thread. */
 export type ReaderCommand = { type: 'write'; text: string } | { type: 'end' } | { type: 'ack'; bytes: number } | { type: 'stop' };
 
 export interface ReaderConfig {
   cwd: string;
+  /** git's arguments, as to `spawnGit`. */
   args: string[];
   /** Bytes the reader may hold that this thread has not taken yet; past it, git waits. */
   budget: number;
@@ -136,7 +137,7 @@ const WRITE_FLUSH = 16 * 1024;
  * busy scanning instead of stopping each time its 64 KiB pipe fills. Output arrives in order.
  */
 export function threadedGitPipe(cwd: string, args: readonly string[], budget: number): GitPipe {
-  const config: ReaderConfig = { cwd, args: [...SAFE_CONFIG, ...args], budget };
+  const config: ReaderConfig = { cwd, args: [...args], budget };
   const worker = new Worker(new URL('./git-reader.js', import.meta.url), { workerData: config });
   const queue: Buffer[] = [];
   let ended = false;
@@ -160,7 +161,11 @@ export function threadedGitPipe(cwd: string, args: readonly string[], budget: nu
       finish(
         msg.error === undefined
           ? { code: msg.code, signal: msg.signal }
-          : { code: null, signal: null, error: new Error(msg.error) },
+          : {
+              code: null,
+              signal: null,
+              error: Object.assign(new Error(msg.error), msg.errno === undefined ? {} : { code: msg.errno }),
+            },
       );
     }
     wake?.();

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ReaderCommand, ReaderConfig, ReaderMessage } from './git-process.js';
+import { type ReaderCommand, type ReaderConfig, type ReaderMessage, spawnGit } from './git-process.js';
 
 // The reader thread of threadedGitPipe (git-process.ts): runs one git process, writes the names the
 // scanning thread sends, and passes git's output back in order, as fast as git writes it, holding at
@@ -8,17 +7,8 @@ import type { ReaderCommand, ReaderConfig, ReaderMessage } from './git-process.j
 
 const config = workerData as ReaderConfig;
 const port = parentPort!;
-const child = spawn('git', config.args, {
-  cwd: config.cwd,
-  env: { ...process.env, GIT_OPTIONAL_LOCKS: '0', GIT_NO_LAZY_FETCH: '1' },
-  stdio: ['pipe', 'pipe', 'pipe'],
-});
-let stderr = '';
-child.stderr.setEncoding('utf8');
-child.stderr.on('data', (text: string) => {
-  if (stderr.length < 8192) stderr += text;
-});
-child.stdin.on('error', () => {});
+const git = spawnGit(config.cwd, config.args);
+const child = git.child;
 
 /**
  * Output is sent in pieces of about this size, or what came within a millisecond: git's pipe reads
@@ -61,17 +51,16 @@ child.stdout.on('data', (chunk: Buffer) => {
   }
 });
 
-let spawnError: Error | undefined;
-child.once('error', (error) => {
-  spawnError = error;
+void git.closed.then((exit) => {
   flush();
-  send({ type: 'closed', code: null, signal: null, error: error.message, stderr });
-  port.close();
-});
-child.once('close', (code, signal) => {
-  if (spawnError !== undefined) return;
-  flush();
-  send({ type: 'closed', code, signal, stderr });
+  const closed: ReaderMessage = { type: 'closed', code: exit.code, signal: exit.signal, stderr: git.stderr() };
+  // The error crosses as its message and errno code (ENOENT: git is not installed).
+  if (exit.error !== undefined) {
+    closed.error = exit.error.message;
+    const errno = (exit.error as NodeJS.ErrnoException).code;
+    if (errno !== undefined) closed.errno = errno;
+  }
+  send(closed);
   port.close();
 });
 
@@ -91,9 +80,7 @@ port.on('message', (cmd: ReaderCommand) => {
       }
       break;
     case 'stop':
-      child.stdin.destroy();
-      child.stdout.destroy();
-      if (spawnError === undefined && child.exitCode === null && child.signalCode === null) child.kill();
+      void git.stop();
       break;
   }
 });

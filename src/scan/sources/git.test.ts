@@ -451,20 +451,30 @@ for (const reader of ['direct', 'thread'] as CatFileReader[])
     assert.deepEqual(gitChildren() ?? [], []);
   });
 
-test('catFileBatch (thread reader) outside a repository fails with WARDEN_GIT_FAILED and the reason', async () => {
+test('catFileBatch (thread reader) outside a repository, or without git, fails with WARDEN_GIT_FAILED and the reason', async () => {
   const notRepo = tempDir();
-  await assert.rejects(
-    async () => {
-      for await (const _ of catFileBatch(notRepo, ['e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'], undefined, 'thread'));
-    },
-    (err: unknown) => {
-      assert.ok(err instanceof WardenError);
-      assert.equal(err.code, 'WARDEN_GIT_FAILED');
-      assert.match(err.message, /not a git repository/);
-      return true;
-    },
-  );
+  const refused = (reason: RegExp) =>
+    assert.rejects(
+      async () => {
+        for await (const _ of catFileBatch(notRepo, ['e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'], undefined, 'thread'));
+      },
+      (err: unknown) => {
+        assert.ok(err instanceof WardenError);
+        assert.equal(err.code, 'WARDEN_GIT_FAILED');
+        assert.match(err.message, reason);
+        return true;
+      },
+    );
+  await refused(/not a git repository/);
   assert.deepEqual(gitChildren() ?? [], []);
+  // git missing: the reader thread's spawn error keeps its errno code across the thread.
+  const path = process.env.PATH;
+  process.env.PATH = notRepo;
+  try {
+    await refused(/git is not installed/);
+  } finally {
+    process.env.PATH = path;
+  }
 });
 
 test('the reader thread holds git back at its budget and hands every byte over in order', { timeout: 60_000 }, async () => {
