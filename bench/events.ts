@@ -11,12 +11,15 @@ import { Worker } from 'node:worker_threads';
 import { packageRoot } from '../src/model/package-root.js';
 import { emptyTelemetryStats, normalizeBatches, recordBatchesOfFiles } from '../src/telemetry/normalize.js';
 import * as agentTrace from '../src/telemetry/parsers/agent-trace.samples.js';
+import { aksAudit, azureActivity, entraAudit, entraSignIn } from '../src/telemetry/parsers/azure.samples.js';
 import * as cloudtrail from '../src/telemetry/parsers/cloudtrail.samples.js';
+import { gcpAudit, gkeAudit } from '../src/telemetry/parsers/gcp-audit.samples.js';
 import * as githubAudit from '../src/telemetry/parsers/github-audit.samples.js';
 import { PARSERS } from '../src/telemetry/parsers/index.js';
 import * as k8sAudit from '../src/telemetry/parsers/k8s-audit.samples.js';
 import * as ocsf from '../src/telemetry/parsers/ocsf.samples.js';
 import * as okta from '../src/telemetry/parsers/okta.samples.js';
+import * as openaiAudit from '../src/telemetry/parsers/openai-audit.samples.js';
 import * as vault from '../src/telemetry/parsers/vault.samples.js';
 import { fixed, formatTable, peakRssMb } from './lib/report.js';
 
@@ -28,6 +31,13 @@ const SAMPLES: Record<string, (seed?: number) => unknown[]> = {
   okta: okta.sampleRecords,
   'agent-trace': agentTrace.sampleRecords,
   ocsf: ocsf.sampleRecords,
+  'gcp-audit': gcpAudit.sampleRecords,
+  'gke-audit': gkeAudit.sampleRecords,
+  'azure-activity': azureActivity.sampleRecords,
+  'entra-signin': entraSignIn.sampleRecords,
+  'entra-audit': entraAudit.sampleRecords,
+  'aks-audit': aksAudit.sampleRecords,
+  'openai-audit': openaiAudit.sampleRecords,
 };
 
 const LINES = Number(process.env.BENCH_LINES ?? 100_000);
@@ -93,6 +103,8 @@ async function main(): Promise<void> {
   const files: string[] = [];
   let totalLines = 0;
   for (const [source, factory] of PARSERS) {
+    if (SAMPLES[source] === undefined)
+      throw new Error(`bench:events has no samples for the ${source} parser; add them to SAMPLES`);
     const lines = linesOf(source);
     totalLines += lines.length;
     const file = join(dir, `${source}.jsonl`);

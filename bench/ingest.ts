@@ -258,7 +258,7 @@ async function main(): Promise<void> {
   const replayOut = join(tmp.dir, 'replay.jsonl');
   const r = await runMeasured(
     process.execPath,
-    [BIN, 'detect', '--replay', dir, '--no-persist', '--format', 'json', '--learn-until', learnUntil, '--stats'],
+    [BIN, 'detect', '--replay', dir, '--no-persist', '--format', 'jsonl', '--learn-until', learnUntil, '--stats'],
     { cwd: tmp.dir, timeoutMs: 30 * 60_000, stdoutFile: replayOut },
   );
   if (r.exitCode !== 0) throw new Error(`detect --replay failed: ${r.stderrTail}`);
