@@ -21,7 +21,10 @@ const log = (s: string): void => console.log(`[bench] ${s}`);
 
 function defaultCorpus(): string {
   const base = join(packageRoot(), '.bench', 'corpus');
-  const dirs = readdirSync(base).map((d) => join(base, d));
+  // Folders only: bench:scan keeps each corpus's manifest beside it as <key>.manifest.json.
+  const dirs = readdirSync(base, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(base, d.name));
   dirs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   if (dirs.length === 0) throw new Error('no corpus: run npm run bench:scan once, or set BENCH_CORPUS');
   return dirs[0]!;
