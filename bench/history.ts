@@ -17,7 +17,7 @@
  * BENCH_RUNS (3).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -186,10 +186,13 @@ async function wardenPass(repo: string, manifest: HistoryManifest): Promise<Ward
  */
 function repackedCopy(repo: string): string {
   const packed = `${repo}-repacked`;
-  if (!existsSync(join(packed, '.git', 'objects', 'pack'))) {
-    execFileSync('git', ['clone', '-q', '--no-checkout', repo, packed], { stdio: 'ignore' });
-    execFileSync('git', ['repack', '-a', '-d', '-f', '-q'], { cwd: packed, stdio: 'ignore' });
-  }
+  if (existsSync(packed)) return packed;
+  // Built aside and renamed once repacked, so an interrupted run never leaves a copy that was not.
+  const building = `${packed}.building`;
+  rmSync(building, { recursive: true, force: true });
+  execFileSync('git', ['clone', '-q', '--no-checkout', repo, building], { stdio: 'ignore' });
+  execFileSync('git', ['repack', '-a', '-d', '-f', '-q'], { cwd: building, stdio: 'ignore' });
+  renameSync(building, packed);
   return packed;
 }
 

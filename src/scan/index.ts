@@ -1,10 +1,9 @@
-import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { WardenConfig } from '../model/config.js';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import { compareRelations } from './inventory/index.js';
-import { emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
+import { defaultThreads, emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
 import { loadPostureRules } from './posture/index.js';
 import { loadSecretRules, selectRules } from './secrets/load-rules.js';
 import type { VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
@@ -105,7 +104,7 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       rules,
       posture,
       maxFileSize,
-      threads: opts.threads ?? (opts.mode === 'git' ? Math.max(1, Math.min(8, availableParallelism()) - 1) : undefined),
+      threads: opts.threads ?? (opts.mode === 'git' ? Math.max(1, defaultThreads() - 1) : undefined),
       vaultAuditSalt: opts.vaultAuditSalt,
       vaultAuditHash: opts.vaultAuditHash,
       allow: config.scan.allowlist.secrets,

@@ -85,6 +85,11 @@ const CONFIG_QUEUE = 256;
 const CONFIG_PATH = /\.(?:ya?ml|json[c5]?|tf|hcl|template|cfn)$|(?:^|\/)(?:[^/]*\.)?(?:docker|container)file[^/]*$/i;
 const BATCH_BYTES = 4 * 1024 * 1024;
 
+/** Scanning threads when none are asked for: one per core, at most eight. */
+export function defaultThreads(): number {
+  return Math.min(8, availableParallelism());
+}
+
 /**
  * Scans items from any source and yields findings as they are made. Small inputs are scanned on the
  * calling thread; larger ones are spread over a pool of worker threads with a bounded number of
@@ -97,7 +102,7 @@ export async function* scanItems(
   summary: ScanSummary,
 ): AsyncGenerator<Finding> {
   const started = performance.now();
-  const threads = options.threads ?? Math.min(8, availableParallelism());
+  const threads = options.threads ?? defaultThreads();
   let local: ReturnType<typeof createSecretScanner> | undefined;
   const localVault =
     options.vaultAuditHash !== undefined && options.vaultAuditSalt === undefined

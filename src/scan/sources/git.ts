@@ -243,7 +243,6 @@ async function* readBatch(stdout: AsyncIterable<Buffer>, maxSize: number): Async
     }
     const oid = m[1]!;
     const size = Number(m[2]);
-    // Over the limit, bytes are dropped as they stream past, so a huge blob never sits in memory.
     // A blob wholly inside the chunk in hand is a view of it (no copy; the chunk lives as long as
     // the blob does); one that spans chunks is gathered into memory of its own.
     if (size <= maxSize && buf.length > size) {
@@ -253,6 +252,7 @@ async function* readBatch(stdout: AsyncIterable<Buffer>, maxSize: number): Async
       yield { oid, data, size };
       continue;
     }
+    // Over the limit, bytes are dropped as they stream past, so a huge blob never sits in memory.
     const data = size <= maxSize ? Buffer.allocUnsafeSlow(size) : undefined;
     let filled = 0;
     while (filled < size) {
