@@ -3,6 +3,7 @@ import type { Alert, AnomalyEvidence, PolicyCitation } from '../model/alert.js';
 import { type DetectConfig, DetectConfigSchema } from '../model/config.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { type Severity, severityRank } from '../model/severity.js';
+import { isoMs } from '../model/time.js';
 import { rawRecordOf, rawRecordShared } from '../telemetry/raw-record.js';
 import type { Detection, DetectionContext, Trigger } from './detection.js';
 import { type FailureSlice, failuresThenSuccess } from './detections/failures-then-success/index.js';
@@ -722,7 +723,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   };
 
   function process(e: IdentityEvent): Alert[] {
-    const now = Date.parse(e.time);
+    const now = isoMs(e.time);
     if (Number.isNaN(now)) {
       stats.untimed++;
       return [];

@@ -1,4 +1,5 @@
 import type { IdentityEvent } from '../model/identity-event.js';
+import { isoMs } from '../model/time.js';
 
 /** One input stream: what it delivered but the buffer has not taken yet, and its look-ahead buffer. */
 interface Head {
@@ -13,7 +14,7 @@ interface Head {
 }
 
 const timeOf = (e: IdentityEvent): number => {
-  const t = Date.parse(e.time);
+  const t = isoMs(e.time);
   return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
 };
 

@@ -1,4 +1,5 @@
 import type { IdentityEvent } from '../model/identity-event.js';
+import { isoMs } from '../model/time.js';
 import { actionAllowed, globMatch, inAnyNetwork, inAnyWindow, resourceAllowed } from './match.js';
 import { resolveEvent } from './resolve.js';
 import type { Manifest, ManifestIdentity, SourceRef } from './schema.js';
@@ -145,7 +146,7 @@ export function checkEvent(id: ManifestIdentity, e: IdentityEvent): PolicyViolat
       at: src.at,
     });
   }
-  const ms = Date.parse(e.time);
+  const ms = isoMs(e.time);
   if (id.windows && id.windows.length > 0 && Number.isFinite(ms) && !inAnyWindow(ms, id.windows)) {
     out.push({
       kind: 'window',

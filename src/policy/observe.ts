@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { IdentityEvent } from '../model/identity-event.js';
+import { isoMs } from '../model/time.js';
 import { policyView } from './evaluate.js';
 import { localTime } from './match.js';
 
@@ -57,7 +58,7 @@ function hostOf(destination: string): string {
 export function observe(events: Iterable<IdentityEvent>, since = Number.NEGATIVE_INFINITY): Map<string, Observation> {
   const out = new Map<string, Observation>();
   for (const e of events) {
-    const ms = Date.parse(e.time);
+    const ms = isoMs(e.time);
     if (!Number.isFinite(ms) || ms < since || !describable(e)) continue;
     addEvent(out, e, ms);
   }
@@ -65,7 +66,7 @@ export function observe(events: Iterable<IdentityEvent>, since = Number.NEGATIVE
 }
 
 /** Adds one event to the observations (for streams too large to hold). */
-export function addEvent(out: Map<string, Observation>, e: IdentityEvent, ms = Date.parse(e.time)): void {
+export function addEvent(out: Map<string, Observation>, e: IdentityEvent, ms = isoMs(e.time)): void {
   let o = out.get(e.identity.id);
   if (o === undefined) {
     o = {

@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventSource, IdentityEvent } from '../model/identity-event.js';
+import { isoMs } from '../model/time.js';
 import { PARSERS } from './parsers/index.js';
 import { attachRawRecord } from './raw-record.js';
 import { fileChunks, type RawRecord, type ReadOptions, readRecordBatches } from './read.js';
@@ -31,7 +32,7 @@ const SAMPLE_CAP = 100;
 export const TIME_RANGE = { min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) } as const;
 
 function inRange(iso: string): boolean {
-  const t = Date.parse(iso);
+  const t = isoMs(iso);
   return t >= TIME_RANGE.min && t < TIME_RANGE.max;
 }
 

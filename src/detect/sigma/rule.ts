@@ -153,7 +153,7 @@ function isObj(v: unknown): v is Doc {
 /**
  * Reads a field of a record by Sigma name: the whole name as a key first, then a dotted path into
  * nested objects (each step falls back to a case-insensitive key, so `eventtype` reads Okta's
- * `eventType`). Lists on the way fan out: the result is then the list of values found.
+ * `eventType`; a key as written wins over one that differs in case). Lists on the way fan out: the result is then the list of values found.
  */
 export function fieldOf(record: unknown, path: string): unknown {
   if (!isObj(record)) return undefined;
@@ -227,15 +227,23 @@ function walk(v: unknown, plan: Plan, i: number): unknown {
     return out.length === 0 ? undefined : out;
   }
   if (!isObj(v)) return undefined;
-  // A key may itself contain dots (`objectRef.resource` written flat): try the longest first.
+  // A key may itself contain dots (`objectRef.resource` written flat): try the longest first, keys
+  // as written before any case-insensitive match (a scan of the object's keys per step tried).
   const steps = plan[i]!;
   const last = steps.length - 1;
+  for (let s = 0; s < last; s++) {
+    const step = steps[s]!;
+    const x = v[step.key];
+    if (x !== undefined) return walk(x, plan, step.next);
+  }
+  const single = steps[last]!;
+  const exact = v[single.key];
+  if (exact !== undefined) return walk(exact, plan, i + 1);
   for (let s = 0; s < last; s++) {
     const step = steps[s]!;
     const x = child(v, step.key, step.lower);
     if (x !== undefined) return walk(x, plan, step.next);
   }
-  const single = steps[last]!;
   return walk(child(v, single.key, single.lower), plan, i + 1);
 }
 

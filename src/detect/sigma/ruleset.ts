@@ -5,6 +5,7 @@
  * per-group windows.
  */
 import type { IdentityEvent } from '../../model/identity-event.js';
+import { isoMs } from '../../model/time.js';
 import { asText } from './match.js';
 import { fieldOf, groupText, type LoadedRules, type SigmaCorrelation, type SigmaRule, type SigmaSource } from './rule.js';
 
@@ -214,7 +215,7 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
       byGroup.set(key, g);
     }
     const from = now - c.timespanMs;
-    g.events = g.events.filter((x) => Date.parse(x.time) >= from);
+    g.events = g.events.filter((x) => isoMs(x.time) >= from);
     g.events.push(e);
     if (g.events.length > EVIDENCE) g.events.shift();
     let fired = false;

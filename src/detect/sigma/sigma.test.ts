@@ -65,6 +65,9 @@ describe('sigma detection semantics', () => {
     // Case-insensitive steps, flat dotted keys, and the one character whose lower case is longer.
     assert.equal(fieldOf({ ObjectRef: { Resource: 'pods' } }, 'objectref.resource'), 'pods');
     assert.equal(fieldOf({ 'ObjectRef.Resource': 'flat' }, 'objectref.resource'), 'flat');
+    // A key as written wins over one that differs only in case, at any split of the path.
+    assert.equal(fieldOf({ 'ObjectRef.Resource': 'flat', objectref: { resource: 'nested' } }, 'objectref.resource'), 'nested');
+    assert.equal(fieldOf({ Objectref: { resource: 'cased' }, objectref: { resource: 'exact' } }, 'objectref.resource'), 'exact');
     assert.equal(fieldOf({ İd: 'dotted' }, 'i̇d'), 'dotted');
     assert.equal(fieldOf({ İd: 'dotted' }, 'id'), undefined);
     assert.deepEqual(fieldOf({ a: [{ B: 1 }, { b: 2 }, {}] }, 'a.b'), [1, 2]);
