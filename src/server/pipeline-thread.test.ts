@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { IdentityEvent } from '../model/identity-event.js';
-import { startPipelineThread } from './pipeline-thread.js';
+import { PIPELINE_YOUNG_GENERATION_MB, startPipelineThread } from './pipeline-thread.js';
 
 let n = 0;
 function event(): IdentityEvent {
@@ -41,6 +41,8 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     await pipeline.accept([event(), event(), event()]);
     await pipeline.idle();
     assert.equal((await pipeline.status()).processed, 3);
+    // Events in flight outlive V8's default young generation: the thread runs with a larger one.
+    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, PIPELINE_YOUNG_GENERATION_MB);
     // The thread ends as a crash would; a new one takes over from the store.
     await pipeline.restart();
     assert.ok(
@@ -51,6 +53,8 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     await pipeline.accept([event(), event()]);
     await pipeline.idle();
     const status = await pipeline.status();
+    // The replacement thread is started the same way.
+    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, PIPELINE_YOUNG_GENERATION_MB);
     assert.equal(status.ingested, 5);
     assert.equal(status.processed, 5);
   } finally {

@@ -1,4 +1,5 @@
 import type { CredentialLifecycle, IdentityEvent } from '../../model/identity-event.js';
+import { isoMs } from '../../model/time.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
 import { isoTime, obj, stableId, str } from './util.js';
 
@@ -287,7 +288,7 @@ export function oktaTime(v: unknown): string | undefined {
     v.charCodeAt(23) === 90 && // Z
     (v.charCodeAt(8) < 50 || (v.charCodeAt(8) === 50 && v.charCodeAt(9) < 57)) && // day <= 28
     (v.charCodeAt(11) < 50 || (v.charCodeAt(11) === 50 && v.charCodeAt(12) < 52)) && // hour < 24
-    !Number.isNaN(Date.parse(v))
+    !Number.isNaN(isoMs(v))
   ) {
     return v;
   }

@@ -38,6 +38,7 @@
  * events.push(...parser.flush());
  */
 import type { IdentityEvent } from '../../model/identity-event.js';
+import { isoMs } from '../../model/time.js';
 import type { EventParser, EventParserFactory, RecordOrigin } from '../types.js';
 import { msToIso, num, obj, put, rfc3339Time, stableId, str } from './util.js';
 
@@ -439,7 +440,7 @@ function firstHeader(headers: unknown, name: string): string | undefined {
 /** `base` + `seconds` as ISO 8601 UTC, or undefined when either is unusable (never throws). */
 export function addSeconds(base: string, seconds: number): string | undefined {
   if (seconds <= 0) return undefined;
-  const t = Date.parse(base) + seconds * 1000;
+  const t = isoMs(base) + seconds * 1000;
   // Date's range is ±8.64e15 ms; toISOString throws outside it.
   if (t >= 0 && t < 253_402_300_800_000) return msToIso(t);
   return Number.isFinite(t) && Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : undefined;
