@@ -35,7 +35,11 @@ test('quickIsoTime gives what isoTime gives: epoch numbers of every unit, RFC 33
   ];
   for (let i = 0; i < 2000; i++) {
     const ms = Math.floor(rnd() * 4e12);
-    inputs.push(ms, ms / 1000, ms * 1000, ms * 1e6, new Date(ms).toISOString(), new Date(ms).toISOString().slice(0, 19) + 'Z');
+    const iso = new Date(ms).toISOString();
+    inputs.push(ms, ms / 1000, ms * 1000, ms * 1e6, iso, iso.slice(0, 19) + 'Z');
+    // Fractions of every length from one digit to nine, each padded or cut to milliseconds.
+    const digits = String(Math.floor(rnd() * 1e9)).padStart(9, '0');
+    inputs.push(`${iso.slice(0, 20)}${digits.slice(0, 1 + (i % 9))}Z`);
   }
   for (const v of inputs) assert.equal(quickIsoTime(v), isoTime(v), String(v));
 });
@@ -43,4 +47,9 @@ test('quickIsoTime gives what isoTime gives: epoch numbers of every unit, RFC 33
 test('msToIso writes what Date#toISOString writes across days, years and fractions of a millisecond', () => {
   for (const ms of [0, 1, 86_399_999, 86_400_000, 951_782_400_000, 1_749_549_663_395, 1_749_549_663_395.5, 253_402_300_799_999])
     assert.equal(msToIso(ms), new Date(ms).toISOString(), String(ms));
+  // Days in any order (the cached day changes back and forth), every hour, minute, second and millisecond digit.
+  for (let i = 0; i < 20_000; i++) {
+    const ms = ((i * 7_919) % 20_000) * 86_400_000 + ((i * 104_729) % 86_400_000);
+    assert.equal(msToIso(ms), new Date(ms).toISOString(), String(ms));
+  }
 });

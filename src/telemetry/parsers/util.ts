@@ -33,9 +33,13 @@ export function isoTime(v: unknown): string | undefined {
 
 // Time formatting is most of the cost of an event: `Date#toISOString` takes ~0.5µs. Events arrive
 // roughly in time order, so the date part is cached per UTC day and the time of day is arithmetic.
+// The string is made in one step from its character codes: built by concatenation it was a rope of
+// a dozen pieces (~0.7 µs), flattened again by the first reader of the time (~0.3 µs).
 // Same output as toISOString for 1970..9999; anything else goes through isoTime.
 let cachedDay = Number.NaN;
-let cachedDate = '';
+/** The cached day's `YYYY-MM-DDT` as character codes. */
+const dayCodes: number[] = new Array(11).fill(48);
+const ZERO = 48;
 
 /**
  * Epoch milliseconds → ISO 8601 UTC with millisecond precision, exactly as Date#toISOString writes it
@@ -46,7 +50,8 @@ export function msToIso(ms: number): string | undefined {
   if (!(ms >= 0 && ms < 253_402_300_800_000)) return isoTime(ms);
   const day = Math.floor(ms / 86_400_000);
   if (day !== cachedDay) {
-    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    const date = new Date(day * 86_400_000).toISOString();
+    for (let i = 0; i < 11; i++) dayCodes[i] = date.charCodeAt(i);
     cachedDay = day;
   }
   let r = Math.floor(ms - day * 86_400_000);
@@ -56,7 +61,33 @@ export function msToIso(ms: number): string | undefined {
   r -= m * 60_000;
   const s = Math.floor(r / 1000);
   const milli = r - s * 1000;
-  return `${cachedDate}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}.${milli < 100 ? (milli < 10 ? '00' : '0') : ''}${milli}Z`;
+  const c = dayCodes;
+  return String.fromCharCode(
+    c[0]!,
+    c[1]!,
+    c[2]!,
+    c[3]!,
+    c[4]!,
+    c[5]!,
+    c[6]!,
+    c[7]!,
+    c[8]!,
+    c[9]!,
+    c[10]!,
+    ZERO + Math.floor(h / 10),
+    ZERO + (h % 10),
+    58,
+    ZERO + Math.floor(m / 10),
+    ZERO + (m % 10),
+    58,
+    ZERO + Math.floor(s / 10),
+    ZERO + (s % 10),
+    46,
+    ZERO + Math.floor(milli / 100),
+    ZERO + (Math.floor(milli / 10) % 10),
+    ZERO + (milli % 10),
+    90,
+  );
 }
 
 /** A stable id for records that carry none: hash of the source and the record's canonical JSON. */
@@ -86,14 +117,46 @@ export function rfc3339Time(v: unknown): string | undefined {
   ) {
     return isoTime(v);
   }
-  if (v.length === 20) return v.slice(0, 19) + '.000Z';
+  if (v.length === 20) return withMillis(v, ZERO, ZERO, ZERO);
   if (v[19] !== '.' || v.length === 21) return isoTime(v);
   for (let i = 20; i < v.length - 1; i++) {
     const c = v.charCodeAt(i);
     if (c < 48 || c > 57) return isoTime(v);
   }
-  const frac = v.length >= 24 ? v.slice(20, 23) : (v.slice(20, v.length - 1) + '00').slice(0, 3);
-  return v.slice(0, 19) + '.' + frac + 'Z';
+  if (v.length === 24) return v;
+  // The fraction truncated or padded to milliseconds: the digits there, then zeros (before the Z).
+  const digit = (i: number) => (i < v.length - 1 ? v.charCodeAt(i) : ZERO);
+  return withMillis(v, digit(20), digit(21), digit(22));
+}
+
+/** `v`'s first 19 characters (date and time of day), then `.`, three digit codes and `Z`, made in one step. */
+function withMillis(v: string, a: number, b: number, c: number): string {
+  return String.fromCharCode(
+    v.charCodeAt(0),
+    v.charCodeAt(1),
+    v.charCodeAt(2),
+    v.charCodeAt(3),
+    v.charCodeAt(4),
+    v.charCodeAt(5),
+    v.charCodeAt(6),
+    v.charCodeAt(7),
+    v.charCodeAt(8),
+    v.charCodeAt(9),
+    v.charCodeAt(10),
+    v.charCodeAt(11),
+    v.charCodeAt(12),
+    v.charCodeAt(13),
+    v.charCodeAt(14),
+    v.charCodeAt(15),
+    v.charCodeAt(16),
+    v.charCodeAt(17),
+    v.charCodeAt(18),
+    46,
+    a,
+    b,
+    c,
+    90,
+  );
 }
 
 /**
