@@ -5,7 +5,9 @@
  *    over BENCH_DAYS (17) days from BENCH_START, seed BENCH_SEED; attacks in the last BENCH_ATTACK_DAYS
  *    (3) days, learning before them.
  * 2. Replays it the way a deployment reads its sources: one normaliser per source (that source's files
- *    in time order), the sources merged by time, every event through the detector. Timed as a whole
+ *    in time order), the sources merged by time, every event through the detector, on a thread of its
+ *    own as `warden detect --replay` runs input this large (then again on the calling thread, unless
+ *    BENCH_CALLING_THREAD=0, for comparison; the alert counts must agree). Timed as a whole
  *    (read, gunzip, split, JSON.parse, detect format, normalise, merge, detect), next to the bare floor
  *    of BENCHMARKS.md in the same run (read, gunzip, split and JSON.parse every line; median of
  *    BENCH_FLOOR_RUNS, 3, around the whole path), and a normalise-only pass. Peak RSS is printed.
@@ -19,10 +21,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
+import { replaysOnThread } from '../src/cli/detect-thread.js';
 import { createDetector, mergeBatchesByTime } from '../src/detect/index.js';
 import type { Alert } from '../src/model/alert.js';
 import { DETECTION_IDS } from '../src/model/alert.js';
+import { EVENT_PATH_YOUNG_GENERATION_MB } from '../src/model/heap.js';
 import type { EventSource, IdentityEvent } from '../src/model/identity-event.js';
 import { packageRoot } from '../src/model/package-root.js';
 import { SEVERITIES } from '../src/model/severity.js';
@@ -146,6 +151,51 @@ function bareParse(dir: string, manifest: ScenarioManifest): { ms: number; parse
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** One run of the whole path: its alerts and time, and the detector's memory while its state is live. */
+interface WholeRun {
+  alerts: Alert[];
+  stats: TelemetryStats;
+  wholeMs: number;
+  n: number;
+  tracked: number;
+  before: { heap: number; rss: number };
+  live: { heap: number; rss: number };
+}
+
+/** The whole path (read, gunzip, split, JSON.parse, detect format, normalise, merge, detect) on this thread. */
+async function wholePath(files: Map<EventSource, string[]>): Promise<WholeRun> {
+  const before = memory();
+  const stats = emptyTelemetryStats();
+  // BENCH_NO_LEARN=1: no --learn-until, only each identity's warm-up (how a replay with no
+  // training period behaves); the evaluation window is scored the same way.
+  const detector = createDetector(process.env.BENCH_NO_LEARN === '1' ? {} : { learnUntil });
+  const alerts: Alert[] = [];
+  const t = performance.now();
+  let n = 0;
+  for await (const batch of events(files, stats)) {
+    n += batch.length;
+    for (const e of batch) for (const a of detector.process(e)) alerts.push(a);
+  }
+  const processMs = performance.now() - t;
+  const live = memory();
+  const t2 = performance.now();
+  for (const a of detector.finish()) alerts.push(a);
+  return { alerts, stats, wholeMs: processMs + (performance.now() - t2), n, tracked: detector.stats.identities, before, live };
+}
+
+/** `wholePath` on a thread started as `warden detect --replay` starts its own (this file, as a worker). */
+function wholePathOnThread(): Promise<WholeRun> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), {
+      workerData: { wholePath: true },
+      resourceLimits: { maxYoungGenerationSizeMb: EVENT_PATH_YOUNG_GENERATION_MB },
+    });
+    w.once('message', resolve);
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`the bench thread ended without a result (exit code ${code})`)));
+  });
+}
+
 async function main(): Promise<void> {
   const s = scenario();
   const files = bySource(s.dir, s.manifest);
@@ -158,7 +208,7 @@ async function main(): Promise<void> {
 
   // Normalise only (warms the parsers up, and shows what detection adds).
   const nStats = emptyTelemetryStats();
-  let t = performance.now();
+  const t = performance.now();
   let normalised = 0;
   for await (const batch of events(files, nStats)) normalised += batch.length;
   const normaliseMs = performance.now() - t;
@@ -167,25 +217,13 @@ async function main(): Promise<void> {
   const floorRuns = env('BENCH_FLOOR_RUNS', 3);
   const floors = [bareParse(s.dir, s.manifest)];
 
-  // The whole path, with the detector's state measured while it is still live.
-  const before = memory();
-  const stats = emptyTelemetryStats();
-  // BENCH_NO_LEARN=1: no --learn-until, only each identity's warm-up (how a replay with no
-  // training period behaves); the evaluation window is scored the same way.
-  const detector = createDetector(process.env.BENCH_NO_LEARN === '1' ? {} : { learnUntil });
-  const alerts: Alert[] = [];
-  t = performance.now();
-  let n = 0;
-  for await (const batch of events(files, stats)) {
-    n += batch.length;
-    for (const e of batch) for (const a of detector.process(e)) alerts.push(a);
-  }
-  const processMs = performance.now() - t;
-  const live = memory();
-  t = performance.now();
-  for (const a of detector.finish()) alerts.push(a);
-  const wholeMs = processMs + (performance.now() - t);
-  const tracked = detector.stats.identities;
+  // The whole path as `warden detect --replay` runs it (on a thread of its own, with the event path's
+  // young generation, for input this large), then on the calling thread for comparison.
+  const onThread = replaysOnThread({ replay: [s.dir], persist: false, minSeverity: 'low' }, process.cwd());
+  const threadRun = onThread ? await wholePathOnThread() : undefined;
+  const hereRun = threadRun === undefined || process.env.BENCH_CALLING_THREAD !== '0' ? await wholePath(files) : undefined;
+  const main = (threadRun ?? hereRun)!;
+  const { alerts, stats, wholeMs, n, tracked, before, live } = main;
   for (let i = 1; i < floorRuns; i++) floors.push(bareParse(s.dir, s.manifest));
   const bare = { ms: median(floors.map((f) => f.ms)), parseMs: median(floors.map((f) => f.parseMs)), lines: floors[0]!.lines };
   const peakRss = peakRssMb();
@@ -268,8 +306,19 @@ async function main(): Promise<void> {
         ['whole path events/s (parse+normalise+merge+detect)', fixed(eventsPerSec, 0)],
         ['normalise+merge only events/s', fixed((normalised / normaliseMs) * 1000, 0)],
         ['bare read + split + JSON.parse lines/s', fixed((bare.lines / bare.ms) * 1000, 0)],
-        ['whole path time / bare read + JSON.parse time', `${fixed(wholeMs / bare.ms, 2)}x (target ≤ 3x)`],
+        [
+          `whole path time / bare read + JSON.parse time${threadRun ? ' (own thread, as warden detect --replay runs it)' : ''}`,
+          `${fixed(wholeMs / bare.ms, 2)}x (target ≤ 3x)`,
+        ],
         ['whole path time / JSON.parse loop alone', `${fixed(wholeMs / bare.parseMs, 2)}x`],
+        ...(threadRun && hereRun
+          ? [
+              [
+                'the same on the calling thread (default young generation)',
+                `${fixed(hereRun.wholeMs / bare.ms, 2)}x (${hereRun.alerts.length === alerts.length ? 'same' : 'DIFFERENT'} alert count)`,
+              ],
+            ]
+          : []),
       ],
     )}`,
   );
@@ -349,6 +398,8 @@ async function main(): Promise<void> {
       bareParseLinesPerSec: round((bare.lines / bare.ms) * 1000, 0),
       ratioToBareParse: round(wholeMs / bare.ms, 2),
       ratioToParseLoopAlone: round(wholeMs / bare.parseMs, 2),
+      ownThread: threadRun !== undefined,
+      callingThreadRatioToBareParse: hereRun === undefined ? undefined : round(hereRun.wholeMs / bare.ms, 2),
     },
     memory: {
       identitiesTracked: tracked,
@@ -364,4 +415,8 @@ async function main(): Promise<void> {
   console.log(`\n${JSON.stringify(result)}`);
 }
 
-await main();
+if (isMainThread) await main();
+else if ((workerData as { wholePath?: boolean } | null)?.wholePath === true) {
+  const s = scenario();
+  parentPort!.postMessage(await wholePath(bySource(s.dir, s.manifest)));
+}

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { type Command, Option } from 'commander';
 import type { DetectorSnapshot } from '../detect/index.js';
 import type { Alert } from '../model/alert.js';
@@ -8,6 +9,7 @@ import { EVENT_SOURCES, type EventSource } from '../model/identity-event.js';
 import { SEVERITIES, type Severity, severityRank } from '../model/severity.js';
 import { createTable, terminalWidth } from '../report/terminal.js';
 import type { Store } from '../store/index.js';
+import { replaysOnThread, runDetectOnThread } from './detect-thread.js';
 import { formatStats } from './events-command.js';
 import { MAX_DECOMPRESSED_HELP, sizeFlag, timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
@@ -155,8 +157,10 @@ Exit codes: 0 done (1 with --fail-on and a matching alert), 2 error.`,
 
 /**
  * The work of `warden detect`, callable by other commands (`warden demo`): returns the exit code.
+ * A large replay of files runs on a thread of its own (detect-thread.ts), with the same output and result.
  */
 export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> {
+  if (isMainThread && replaysOnThread(flags, io.cwd)) return runDetectOnThread(flags, io);
   const { createDetector, manifestDetectorOptions, DETECTIONS, mergeBatchesByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');

@@ -1,6 +1,7 @@
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { DetectConfig } from '../model/config.js';
 import { type ErrorCode, WardenError } from '../model/errors.js';
+import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
 import type { IngestPipeline, PipelineStatus } from './context.js';
@@ -29,13 +30,8 @@ export type ThreadReply =
   | { op: 'failed'; message: string }
   | { op: 'error'; message: string };
 
-/**
- * The pipeline thread's young generation (V8's 64 MiB semi-space; it grows that far only under load).
- * Events in flight (a batch being queued, read back and judged) outlive the default 16 MiB and are
- * copied twice before they die: on the replay path this size takes scavenging from 1.87 s to 0.72 s
- * and the whole path from 14.7 s to 12.9 s (docs/performance.md).
- */
-export const PIPELINE_YOUNG_GENERATION_MB = 192;
+/** The pipeline thread's young generation (see EVENT_PATH_YOUNG_GENERATION_MB). */
+export const PIPELINE_YOUNG_GENERATION_MB = EVENT_PATH_YOUNG_GENERATION_MB;
 
 /** A thread that dies is started again after this long, doubling up to the maximum while it keeps dying. */
 const RESTART_MIN_MS = 500;

@@ -1,0 +1,110 @@
+import { readdirSync, type Stats, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type ErrorCode, type Issue, WardenError } from '../model/errors.js';
+import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
+import type { DetectFlags } from './detect-command.js';
+import type { CliIO } from './io.js';
+
+/** What the replay thread starts with: the flags and the caller's IO settings, all plain data. */
+export interface DetectThreadData {
+  flags: DetectFlags;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  columns: number | undefined;
+}
+
+/** What the replay thread says: output in order, then how it ended. */
+export type DetectThreadMessage =
+  | { op: 'out' | 'err'; text: string }
+  | { op: 'done'; code: number }
+  | { op: 'failed'; code: string | undefined; message: string; issues: readonly Issue[] | undefined };
+
+/**
+ * Input smaller than this replays on the calling thread: a thread's start (its own copy of the
+ * modules, ~0.35 s on a 2-core machine) costs more than its larger young generation saves there
+ * (~2–3 ms per MB of logs on bench:detect's estate, where the two break even near 150 MB).
+ */
+export const THREAD_MIN_BYTES = 128 * 2 ** 20;
+
+/**
+ * Whether `warden detect` runs on a thread of its own: a replay of files of at least `minBytes` does
+ * (the event path wants a larger young generation than the main thread's, fixed at start); following
+ * files stays here (it handles SIGINT and SIGTERM, which only the main thread receives), and so does a
+ * replay of standard input (read by this thread). Paths that cannot be read stay here too, where they
+ * are reported.
+ */
+export function replaysOnThread(flags: DetectFlags, cwd: string, minBytes = THREAD_MIN_BYTES): boolean {
+  if (flags.follow?.length || !flags.replay?.length || flags.replay.includes('-')) return false;
+  let total = 0;
+  /** Adds a file's size or a folder's files' (hidden entries skipped, as the replay skips them); true once enough. */
+  const enough = (path: string): boolean => {
+    let st: Stats;
+    try {
+      st = statSync(path);
+    } catch {
+      return false;
+    }
+    if (st.isFile()) total += st.size;
+    else if (st.isDirectory()) {
+      let names: string[];
+      try {
+        names = readdirSync(path);
+      } catch {
+        return false;
+      }
+      for (const name of names) if (!name.startsWith('.') && enough(join(path, name))) return true;
+    }
+    return total >= minBytes;
+  };
+  return flags.replay.some((p) => enough(resolve(cwd, p)));
+}
+
+/**
+ * Runs `warden detect` on a thread whose young generation fits the event path
+ * (EVENT_PATH_YOUNG_GENERATION_MB): the same work, the same output and exit code, its output passed
+ * to `io` in the order written, its errors rethrown here as they were thrown there.
+ * @example const code = await runDetectOnThread({ replay: ['logs/'], persist: false, minSeverity: 'low' }, io)
+ */
+export function runDetectOnThread(flags: DetectFlags, io: CliIO): Promise<number> {
+  const data: DetectThreadData = {
+    flags,
+    cwd: io.cwd,
+    env: { ...io.env },
+    stdoutIsTTY: io.stdoutIsTTY,
+    stderrIsTTY: io.stderrIsTTY,
+    columns: io.columns,
+  };
+  return new Promise<number>((resolve, reject) => {
+    let settled = false;
+    const worker = new Worker(new URL('./detect-worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: EVENT_PATH_YOUNG_GENERATION_MB },
+    });
+    worker.on('message', (m: DetectThreadMessage) => {
+      if (m.op === 'out') io.stdout(m.text);
+      else if (m.op === 'err') io.stderr(m.text);
+      else if (m.op === 'done') {
+        settled = true;
+        resolve(m.code);
+      } else if (m.op === 'failed') {
+        settled = true;
+        reject(
+          m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message, m.issues ?? []) : new Error(m.message),
+        );
+      }
+    });
+    worker.on('error', (error) => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    });
+    worker.on('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`the detection thread ended without an answer (exit code ${code})`));
+    });
+  });
+}
