@@ -15,7 +15,7 @@ import { MAX_DECOMPRESSED_HELP, sizeFlag, timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireInputs } from './paths.js';
 import { policyFlag } from './policy-command.js';
-import { checkRuleSelectors, knownRuleIds } from './rule-check.js';
+import { checkRuleSelectors, hasRuleSelectors, knownRuleIds } from './rule-check.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -163,7 +163,9 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   if (isMainThread && replaysOnThread(flags, io.cwd)) return runDetectOnThread(flags, io);
   const { createDetector, manifestDetectorOptions, DETECTIONS, mergeBatchesByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
-  const { learnedExceptions, openStore, upsertAlerts } = await import('../store/index.js');
+  // The store's modules (database drivers, migrations) only when something is kept: --no-persist skips them.
+  // The store's modules (database drivers, migrations) only when something is kept: --no-persist skips them.
+  const storage = flags.persist ? await import('../store/index.js') : undefined;
   const { followFiles } = await import('../telemetry/follow.js');
   const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeBatches, normalizeRecords, recordBatchesOfFiles } =
     await import('../telemetry/normalize.js');
@@ -181,14 +183,15 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
     io.stderr(
       'warden: detect.windows in warden.config.yaml is deprecated: declare windows on the identity in warden.policy.yaml (warden policy init carries them over); they still apply meanwhile\n',
     );
-  checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
+  // Only a config that names rules needs every rule's id (loading them all costs a few hundred ms).
+  if (hasRuleSelectors({}, config, { scan: false })) checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
-  const store = flags.persist ? await openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
+  const store = storage ? await storage.openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;
   try {
     const initial = store && (following || flags.resume) ? await loadSnapshot(store) : undefined;
     // Exceptions learned from triage ("expected change") join the configured ones.
-    const learned = store ? await learnedExceptions(store) : [];
+    const learned = store && storage ? await storage.learnedExceptions(store) : [];
     // The manifest's expectations and declared changes, and who its identities are.
     const declared = manifestDetectorOptions(manifest, config.detect);
     const detector = createDetector({
@@ -263,9 +266,9 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
         const files = (flags.follow ?? []).map((f) => resolve(io.cwd, f));
         for await (const e of normalizeRecords(followFiles(files, { signal: controller.signal }), options, stats)) {
           for (const a of detector.process(e)) write(a);
-          if (store && Date.now() - lastSave > 60_000) {
+          if (store && storage && Date.now() - lastSave > 60_000) {
             lastSave = Date.now();
-            await upsertAlerts(store, pending.splice(0));
+            await storage.upsertAlerts(store, pending.splice(0));
             await saveSnapshot(store, detector.snapshot());
           }
         }
@@ -275,8 +278,8 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
         process.off('SIGTERM', stop);
       }
     }
-    if (store) {
-      await upsertAlerts(store, pending);
+    if (store && storage) {
+      await storage.upsertAlerts(store, pending);
       await saveSnapshot(store, detector.snapshot());
     }
     if (format === 'json') io.stdout(`${JSON.stringify([...documentAlerts.values()])}\n`);

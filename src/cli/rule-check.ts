@@ -101,10 +101,9 @@ export async function knownRuleIds(): Promise<string[]> {
   const { DETECTIONS } = await import('../detect/index.js');
   const { loadPolicyRules } = await import('../policy/rules.js');
   const { POLICY_VIOLATION_ID } = await import('../model/alert.js');
-  const { builtinRulesDir, loadSigmaRules } = await import('../detect/sigma/index.js');
-  const { packageRoot } = await import('../model/package-root.js');
+  const { builtinSigmaRules } = await import('../detect/sigma/index.js');
   // The bundled Sigma pack's ids too, so `severity:` can tune them; a user's own rule folders are not known here.
-  const pack = loadSigmaRules([builtinRulesDir()], packageRoot());
+  const pack = builtinSigmaRules();
   return [
     ...loadSecretRules().map((r) => r.id),
     ...loadPostureRules().keys(),

@@ -31,6 +31,12 @@ export function builtinRulesDir(): string {
 
 let builtin: LoadedRules | undefined;
 
+/** The bundled pack, loaded (read, parsed and compiled) once per process and shared by its readers. */
+export function builtinSigmaRules(): LoadedRules {
+  builtin ??= loadSigmaRules([builtinRulesDir()], packageRoot());
+  return builtin;
+}
+
 /** Rule paths must exist: a missing one is a usage error naming it (exit 2), not an empty rule set. */
 export function checkRulePaths(paths: readonly string[]): void {
   for (const p of paths) if (!existsSync(p)) throw new WardenError('WARDEN_SOURCE_UNREADABLE', `rules path not found: ${p}`);
@@ -50,8 +56,7 @@ export function sigmaRuleSetFor(
   checkRulePaths(paths);
   const parts: LoadedRules[] = [];
   if (config.builtinRules) {
-    builtin ??= loadSigmaRules([builtinRulesDir()], packageRoot());
-    parts.push(builtin);
+    parts.push(builtinSigmaRules());
   }
   if (paths.length > 0) parts.push(loadSigmaRules(paths, baseDir));
   const merged: LoadedRules = { rules: [], correlations: [], unsupported: [] };
