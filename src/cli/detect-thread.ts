@@ -24,7 +24,7 @@ export type DetectThreadMessage =
 
 /**
  * Input smaller than this replays on the calling thread: a thread's start (its own copy of the
- * modules, ~0.35 s on a 2-core machine) costs more than its larger young generation saves there
+ * modules, 0.2–0.35 s on a 2-core machine) costs more than its larger young generation saves there
  * (~2–3 ms per MB of logs on bench:detect's estate, where the two break even near 150 MB).
  */
 export const THREAD_MIN_BYTES = 128 * 2 ** 20;
