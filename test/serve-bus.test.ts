@@ -132,6 +132,8 @@ describe('scale-out on NATS JetStream and PostgreSQL', {
       const names = busNames(env);
       const running = stores.map(async (store) => {
         const bus = await connectBus(NATS_URL, names);
+        // Publishes build no async stack traces (two Error objects per event otherwise).
+        assert.equal((bus.nc as unknown as { options: { noAsyncTraces?: boolean } }).options.noAsyncTraces, true);
         try {
           return await runWorker({
             bus,
