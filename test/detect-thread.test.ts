@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { runDetect } from '../src/cli/detect-command.js';
 import { replaysOnThread, runDetectOnThread, THREAD_MIN_BYTES } from '../src/cli/detect-thread.js';
 import { memoryIO } from '../src/cli/io.js';
@@ -74,5 +75,14 @@ describe('warden detect --replay on its own thread', () => {
     assert.equal(replaysOnThread({ ...base, follow: ['small/a.log'] }, dir, 1), false);
     assert.equal(replaysOnThread({ ...base, replay: ['missing.log'] }, dir, 1), false);
     assert.equal(replaysOnThread({ ...base, replay: ['small'] }, dir), false, `${THREAD_MIN_BYTES} bytes by default`);
+    // A gzip file counts as what it decompresses to (its trailer says), not its size on disk.
+    const packed = gzipSync(Buffer.alloc(200_000, '{"a":1}\n'));
+    writeFileSync(join(dir, 'trail.json.gz'), packed);
+    assert.ok(packed.length < 5_000);
+    assert.equal(replaysOnThread({ ...base, replay: ['trail.json.gz'] }, dir, 150_000), true);
+    assert.equal(replaysOnThread({ ...base, replay: ['trail.json.gz'] }, dir, 250_000), false);
+    // A truncated gzip file (trailer cut off) counts at least its size on disk, and never throws.
+    writeFileSync(join(dir, 'cut.json.gz'), packed.subarray(0, 30));
+    assert.equal(replaysOnThread({ ...base, replay: ['cut.json.gz'] }, dir, 30), true);
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, type Stats, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, type Issue, WardenError } from '../model/errors.js';
@@ -23,15 +23,16 @@ export type DetectThreadMessage =
   | { op: 'failed'; code: string | undefined; message: string; issues: readonly Issue[] | undefined };
 
 /**
- * Input smaller than this replays on the calling thread: a thread's start (its own copy of the
+ * Input smaller than this (decompressed) replays on the calling thread: a thread's start (its own copy of the
  * modules, 0.2–0.35 s on a 2-core machine) costs more than its larger young generation saves there
  * (~2–3 ms per MB of logs on bench:detect's estate, where the two break even near 150 MB).
  */
 export const THREAD_MIN_BYTES = 128 * 2 ** 20;
 
 /**
- * Whether `warden detect` runs on a thread of its own: a replay of files of at least `minBytes` does
- * (the event path wants a larger young generation than the main thread's, fixed at start); following
+ * Whether `warden detect` runs on a thread of its own: a replay of files of at least `minBytes` does,
+ * gzip files counted by their decompressed size (the event path wants a larger young generation than
+ * the main thread's, fixed at start); following
  * files stays here (it handles SIGINT and SIGTERM, which only the main thread receives), and so does a
  * replay of standard input (read by this thread). Paths that cannot be read stay here too, where they
  * are reported.
@@ -47,7 +48,7 @@ export function replaysOnThread(flags: DetectFlags, cwd: string, minBytes = THRE
     } catch {
       return false;
     }
-    if (st.isFile()) total += st.size;
+    if (st.isFile()) total += replayedBytes(path, st.size);
     else if (st.isDirectory()) {
       let names: string[];
       try {
@@ -60,6 +61,27 @@ export function replaysOnThread(flags: DetectFlags, cwd: string, minBytes = THRE
     return total >= minBytes;
   };
   return flags.replay.some((p) => enough(resolve(cwd, p)));
+}
+
+/**
+ * About how many bytes a replay of the file reads: its size, or for a gzip file the size its trailer
+ * gives (ISIZE, the input's length modulo 2^32, of the last member), since the replay's work follows
+ * the decompressed bytes (a CloudTrail `.json.gz` holds about ten times its size).
+ */
+function replayedBytes(path: string, size: number): number {
+  if (size < 18) return size;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    if (readSync(fd, b, 0, 2, 0) !== 2 || b[0] !== 0x1f || b[1] !== 0x8b) return size;
+    if (readSync(fd, b, 0, 4, size - 4) !== 4) return size;
+    return Math.max(size, b.readUInt32LE(0));
+  } catch {
+    return size;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
