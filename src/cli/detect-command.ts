@@ -164,7 +164,6 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
   const { createDetector, manifestDetectorOptions, DETECTIONS, mergeBatchesByTime } = await import('../detect/index.js');
   const { toDetectionFinding } = await import('../report/ocsf.js');
   // The store's modules (database drivers, migrations) only when something is kept: --no-persist skips them.
-  // The store's modules (database drivers, migrations) only when something is kept: --no-persist skips them.
   const storage = flags.persist ? await import('../store/index.js') : undefined;
   const { followFiles } = await import('../telemetry/follow.js');
   const { emptyTelemetryStats, expandInputs, groupFilesBySource, normalizeBatches, normalizeRecords, recordBatchesOfFiles } =

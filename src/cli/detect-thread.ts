@@ -1,8 +1,9 @@
-import { closeSync, openSync, readdirSync, readSync, type Stats, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, type Issue, WardenError } from '../model/errors.js';
 import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
+import { expandInputs } from '../telemetry/inputs.js';
 import type { DetectFlags } from './detect-command.js';
 import type { CliIO } from './io.js';
 
@@ -32,53 +33,45 @@ export const THREAD_MIN_BYTES = 128 * 2 ** 20;
 /**
  * Whether `warden detect` runs on a thread of its own: a replay of files of at least `minBytes` does,
  * gzip files counted by their decompressed size (the event path wants a larger young generation than
- * the main thread's, fixed at start); following
- * files stays here (it handles SIGINT and SIGTERM, which only the main thread receives), and so does a
- * replay of standard input (read by this thread). Paths that cannot be read stay here too, where they
- * are reported.
+ * the main thread's, fixed at start); following files stays here (it handles SIGINT and SIGTERM,
+ * which only the main thread receives), and so does a replay of standard input (read by this thread).
+ * The files counted are those the replay reads (expandInputs); one that cannot be read counts nothing
+ * and is reported by the replay, wherever it runs.
  */
 export function replaysOnThread(flags: DetectFlags, cwd: string, minBytes = THREAD_MIN_BYTES): boolean {
   if (flags.follow?.length || !flags.replay?.length || flags.replay.includes('-')) return false;
+  let files: string[];
+  try {
+    // The files the replay will read, found as it finds them (hidden entries skipped).
+    files = expandInputs(flags.replay.map((p) => resolve(cwd, p)));
+  } catch {
+    return false;
+  }
   let total = 0;
-  /** Adds a file's size or a folder's files' (hidden entries skipped, as the replay skips them); true once enough. */
-  const enough = (path: string): boolean => {
-    let st: Stats;
-    try {
-      st = statSync(path);
-    } catch {
-      return false;
-    }
-    if (st.isFile()) total += replayedBytes(path, st.size);
-    else if (st.isDirectory()) {
-      let names: string[];
-      try {
-        names = readdirSync(path);
-      } catch {
-        return false;
-      }
-      for (const name of names) if (!name.startsWith('.') && enough(join(path, name))) return true;
-    }
-    return total >= minBytes;
-  };
-  return flags.replay.some((p) => enough(resolve(cwd, p)));
+  for (const file of files) {
+    total += replayedBytes(file);
+    if (total >= minBytes) return true;
+  }
+  return false;
 }
 
 /**
  * About how many bytes a replay of the file reads: its size, or for a gzip file the size its trailer
  * gives (ISIZE, the input's length modulo 2^32, of the last member), since the replay's work follows
- * the decompressed bytes (a CloudTrail `.json.gz` holds about ten times its size).
+ * the decompressed bytes (a CloudTrail `.json.gz` holds about ten times its size). 0 when it cannot be
+ * read (the replay reports it).
  */
-function replayedBytes(path: string, size: number): number {
-  if (size < 18) return size;
+function replayedBytes(path: string): number {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
     const b = Buffer.alloc(4);
-    if (readSync(fd, b, 0, 2, 0) !== 2 || b[0] !== 0x1f || b[1] !== 0x8b) return size;
+    if (size < 18 || readSync(fd, b, 0, 2, 0) !== 2 || b[0] !== 0x1f || b[1] !== 0x8b) return size;
     if (readSync(fd, b, 0, 4, size - 4) !== 4) return size;
     return Math.max(size, b.readUInt32LE(0));
   } catch {
-    return size;
+    return 0;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -1,11 +1,12 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EventSource, IdentityEvent } from '../model/identity-event.js';
 import { isoMs } from '../model/time.js';
 import { PARSERS } from './parsers/index.js';
 import { attachRawRecord } from './raw-record.js';
 import { fileChunks, type RawRecord, type ReadOptions, readRecordBatches } from './read.js';
 import type { EventParser, RecordOrigin, Rejection } from './types.js';
+
+// The file walk lives in a module of its own, which a caller can load without the parsers.
+export { expandInputs } from './inputs.js';
 
 /** Counts per source and per rejection reason: what `--stats` prints. */
 export interface TelemetryStats {
@@ -309,35 +310,4 @@ export async function groupFilesBySource(files: readonly string[], options: Read
         .sort((a, b) => (a.time === b.time ? (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) : a.time - b.time))
         .map((x) => x.file),
     );
-}
-
-/**
- * Expands the paths a user gives (`--replay logs/`) into files: a directory stands for every file
- * below it, in name order (hidden entries and `truth.json`-style metadata included only if named).
- * "-" and plain files pass through; a missing path passes through too, to be reported as unreadable.
- * @example expandInputs(['logs/', 'extra.jsonl']) // ['logs/cloudtrail/00.json.gz', …, 'extra.jsonl']
- */
-export function expandInputs(paths: readonly string[]): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    )) {
-      if (entry.name.startsWith('.')) continue;
-      const p = join(dir, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isFile()) out.push(p);
-    }
-  };
-  for (const p of paths) {
-    let dir = false;
-    try {
-      dir = p !== '-' && statSync(p).isDirectory();
-    } catch {
-      dir = false;
-    }
-    if (dir) walk(p);
-    else out.push(p);
-  }
-  return out;
 }
