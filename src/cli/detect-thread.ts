@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { type ErrorCode, type Issue, WardenError } from '../model/errors.js';
+import { type ErrorData, fromErrorData } from '../model/errors.js';
 import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
 import { expandInputs } from '../telemetry/inputs.js';
 import type { DetectFlags } from './detect-command.js';
@@ -21,7 +21,7 @@ export interface DetectThreadData {
 export type DetectThreadMessage =
   | { op: 'out' | 'err'; text: string }
   | { op: 'done'; code: number }
-  | { op: 'failed'; code: string | undefined; message: string; issues: readonly Issue[] | undefined };
+  | ({ op: 'failed' } & ErrorData);
 
 /**
  * Input smaller than this (decompressed) replays on the calling thread: a thread's start (its own copy of the
@@ -106,9 +106,7 @@ export function runDetectOnThread(flags: DetectFlags, io: CliIO): Promise<number
         resolve(m.code);
       } else if (m.op === 'failed') {
         settled = true;
-        reject(
-          m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message, m.issues ?? []) : new Error(m.message),
-        );
+        reject(fromErrorData(m));
       }
     });
     worker.on('error', (error) => {

@@ -3,6 +3,7 @@
  * plain data, writing through messages, and runs the command here. Loaded only as a worker_threads entry.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { toErrorData } from '../model/errors.js';
 import { runDetect } from './detect-command.js';
 import type { DetectThreadData, DetectThreadMessage } from './detect-thread.js';
 import type { CliIO } from './io.js';
@@ -23,13 +24,5 @@ const io: CliIO = {
 };
 runDetect(data.flags, io).then(
   (code) => post({ op: 'done', code }),
-  (error: unknown) => {
-    const e = error as { code?: unknown; message?: unknown; issues?: unknown };
-    post({
-      op: 'failed',
-      code: typeof e.code === 'string' ? e.code : undefined,
-      message: typeof e.message === 'string' ? e.message : String(error),
-      issues: Array.isArray(e.issues) ? e.issues : undefined,
-    });
-  },
+  (error: unknown) => post({ op: 'failed', ...toErrorData(error) }),
 );

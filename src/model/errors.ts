@@ -47,5 +47,27 @@ export class WardenError extends Error {
   }
 }
 
+/** An error as plain data, to cross a thread (a structured clone keeps no class). */
+export interface ErrorData {
+  code: string | undefined;
+  message: string;
+  issues: readonly Issue[] | undefined;
+}
+
+/** What crosses a thread of a thrown value: a WardenError's code and issues, any error's message. */
+export function toErrorData(error: unknown): ErrorData {
+  const e = error as { code?: unknown; message?: unknown; issues?: unknown } | null | undefined;
+  return {
+    code: typeof e?.code === 'string' ? e.code : undefined,
+    message: String(e?.message ?? error),
+    issues: Array.isArray(e?.issues) ? (e.issues as Issue[]) : undefined,
+  };
+}
+
+/** The error `toErrorData` described, on this side of the thread: a WardenError again when it was one. */
+export function fromErrorData(d: ErrorData): Error {
+  return d.code?.startsWith('WARDEN_') ? new WardenError(d.code as ErrorCode, d.message, d.issues ?? []) : new Error(d.message);
+}
+
 /** A success or a list of problems, as secretlint's validators return. */
 export type Result<T> = { ok: true; value: T } | { ok: false; issues: Issue[] };

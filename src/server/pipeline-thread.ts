@@ -1,6 +1,6 @@
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { DetectConfig } from '../model/config.js';
-import { type ErrorCode, WardenError } from '../model/errors.js';
+import { type ErrorData, fromErrorData, WardenError } from '../model/errors.js';
 import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
@@ -25,7 +25,7 @@ export type ThreadRequest =
 
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; code: string | undefined; message: string }
+  | ({ id: number; ok: false } & ErrorData)
   | { op: 'started' }
   | { op: 'failed'; message: string }
   | { op: 'error'; message: string };
@@ -84,7 +84,7 @@ export async function startPipelineThread(
           if (p === undefined) return;
           pending.delete(m.id);
           if (m.ok) p.resolve(m.value);
-          else p.reject(m.code?.startsWith('WARDEN_') ? new WardenError(m.code as ErrorCode, m.message) : new Error(m.message));
+          else p.reject(fromErrorData(m));
         } else if (m.op === 'started') {
           started = true;
           dead = undefined;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { DetectorOptions } from '../detect/engine.js';
 import { manifestDetectorOptions } from '../detect/policy-violation.js';
 import { DetectConfigSchema } from '../model/config.js';
+import { toErrorData } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { loadManifest } from '../policy/load.js';
 import { openStore } from '../store/store.js';
@@ -57,13 +58,7 @@ async function main(): Promise<void> {
         if (m.op === 'close') port.close();
       },
       (error: unknown) => {
-        const e = error as { code?: unknown; message?: unknown };
-        reply({
-          id: m.id,
-          ok: false,
-          code: typeof e.code === 'string' ? e.code : undefined,
-          message: String(e.message ?? error),
-        });
+        reply({ id: m.id, ok: false, ...toErrorData(error) });
       },
     );
   });
