@@ -2,7 +2,7 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { partitionOf } from '../detect/partition.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
-import { liveWorkers, processedTotal } from '../store/partitions.js';
+import { type IngestRecord, liveWorkers, processedTotal, writeIngestRecord } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import { BUS_TIMEOUT_MS, type Bus, busNames, connectBus, eventSubject, messageId } from './nats.js';
 
@@ -12,7 +12,7 @@ export const WORKER_LIVE_MS = 10_000;
 /** What `warden serve --bus` ingests through: the shape of the server's IngestPipeline. */
 export interface BusPipeline {
   readonly mode: 'bus';
-  accept(events: readonly IdentityEvent[]): Promise<void>;
+  accept(events: readonly IdentityEvent[], record?: IngestRecord): Promise<void>;
   status(): Promise<{ ingested: number; processed: number; workers: number; partitions: number }>;
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -35,7 +35,7 @@ function unavailable(error: unknown): WardenError {
 export function createBusPipeline(bus: Bus, store: Store, partitions: number): BusPipeline {
   return {
     mode: 'bus',
-    async accept(events) {
+    async accept(events, record) {
       if (bus.nc.isClosed()) throw unavailable(new Error('connection closed'));
       try {
         await Promise.all(
@@ -50,6 +50,8 @@ export function createBusPipeline(bus: Bus, store: Store, partitions: number): B
       } catch (error) {
         throw unavailable(error);
       }
+      // Counters and the audit entry follow the acknowledgement: the records are already safe.
+      if (record !== undefined) await writeIngestRecord(store, record);
     },
     async status() {
       // Every message of the stream is one event; its last sequence is how many were ever stored

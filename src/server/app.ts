@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOpt
 import { wardenVersion } from '../report/version.js';
 import { appendAudit } from '../store/audit.js';
 import { type Role, tokenHash, verifyToken } from '../store/tokens.js';
-import { accessOf, allows, bearerToken, forbidden, type RouteAccess, unauthenticated } from './auth.js';
+import { accessOf, actorOf, allows, bearerToken, forbidden, type RouteAccess, unauthenticated } from './auth.js';
 import type { ServerContext } from './context.js';
 import { toProblem } from './problem.js';
 import { ROUTE_MODULES, type RouteModule } from './routes/index.js';
@@ -203,11 +203,7 @@ function tokenCache(store: ServerContext['store']): { verify(token: string): Ret
  */
 export function auditFor(store: ServerContext['store']): ServerContext['audit'] {
   return (request, entry, target) => {
-    const actor = 'actor' in request ? request.actor : principalActor(request.principal);
+    const actor = 'actor' in request ? request.actor : actorOf(request);
     return appendAudit(target ?? store, { ...entry, actor });
   };
-}
-
-function principalActor(p: { name: string; via: string } | undefined): string {
-  return p === undefined ? 'anonymous' : `${p.via}:${p.name}`;
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { IdentityEvent } from '../model/identity-event.js';
 import type { AuditInput } from '../store/audit.js';
+import type { IngestRecord } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import type { Principal } from './auth.js';
 
@@ -10,9 +11,11 @@ export interface IngestPipeline {
   /**
    * Makes `events` durable and queues them for detection; resolves only once they are (the store
    * committed, or JetStream acknowledged every one). Throws WardenError 'WARDEN_UNAVAILABLE' when it
-   * cannot, having acknowledged nothing the caller should report as accepted.
+   * cannot, having acknowledged nothing the caller should report as accepted. `record`: what the
+   * request writes beside the events (counters, its audit entry), stored with them (embedded: in the
+   * same transaction) or right after they are acknowledged (bus).
    */
-  accept(events: readonly IdentityEvent[]): Promise<void>;
+  accept(events: readonly IdentityEvent[], record?: IngestRecord): Promise<void>;
   /** Progress: events made durable, events through detection, and the workers doing it. */
   status(): Promise<PipelineStatus>;
   /** Whether `accept` can work right now (the store and, with a bus, NATS answer). */

@@ -2,12 +2,24 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { importEvents } from '../store/graph-import.js';
-import { enqueueEvents, PartitionRunner, processedTotal, queueSummary, readCounters, readQueue } from '../store/partitions.js';
+import {
+  enqueueRows,
+  type IngestRecord,
+  PartitionRunner,
+  processedTotal,
+  queueSummary,
+  readCounters,
+  readQueue,
+  trimQueue,
+} from '../store/partitions.js';
+import { type QueueRow, queueRows } from '../store/queue-rows.js';
 import type { Store } from '../store/store.js';
 import type { IngestPipeline, PipelineStatus } from './context.js';
 
-/** Events per partition per commit: large enough to amortise the snapshot, small enough to stay responsive. */
+/** Events per partition per pass: large enough to amortise the snapshot, small enough to stay responsive. */
 const BATCH = 5000;
+/** Events per pass at most (all partitions): what a pass holds in memory. */
+const PASS_EVENTS = 40_000;
 /**
  * After new records arrive, the loop waits this long for more before a pass: each commit writes the
  * partition's whole detector snapshot, so a steady stream of small requests is committed in groups.
@@ -30,12 +42,46 @@ export function createEmbeddedPipeline(
   detect: DetectorOptions,
   partitions: number,
   onError: (error: unknown) => void = () => {},
-): IngestPipeline & { idle(): Promise<void> } {
+): IngestPipeline & { idle(): Promise<void>; acceptRows(rows: QueueRow[], record?: IngestRecord): Promise<void> } {
   const runners = new Map<number, PartitionRunner>();
   let wake: (() => void) | undefined;
   let pending = true;
   let closed = false;
   let idleWaiters: Array<() => void> = [];
+  /** Accepted events not yet stored, and the requests waiting on them. */
+  let group:
+    | { rows: QueueRow[]; records: IngestRecord[]; waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> }
+    | undefined;
+
+  /** The group being stored, if any (close waits for it). */
+  let storing: Promise<void> = Promise.resolve();
+
+  function storeGroup(): void {
+    storing = storeGroupNow();
+  }
+
+  async function storeGroupNow(): Promise<void> {
+    const g = group;
+    if (g === undefined) return;
+    group = undefined;
+    try {
+      await enqueueRows(store, g.rows, g.records);
+    } catch (error) {
+      const failed = new WardenError(
+        'WARDEN_UNAVAILABLE',
+        `the store did not take the records: ${(error as Error).message}`,
+        [],
+        {
+          cause: error,
+        },
+      );
+      for (const w of g.waiters) w.reject(failed);
+      return;
+    }
+    for (const w of g.waiters) w.resolve();
+    pending = true;
+    wake?.();
+  }
 
   async function runner(p: number): Promise<PartitionRunner> {
     let r = runners.get(p);
@@ -46,26 +92,52 @@ export function createEmbeddedPipeline(
     return r;
   }
 
-  /** One pass over every partition with queued events; true when it did some work. */
-  async function pass(): Promise<boolean> {
-    let worked = false;
-    for (const p of await queueSummary(store)) {
-      const r = await runner(p);
-      for (;;) {
-        const batch = await readQueue(store, p, r.position, BATCH);
-        if (batch.length === 0) break;
-        // The identity graph first: idempotent by event id, so a commit that fails after it adds nothing twice.
+  /** Where the next pass starts among the partitions with queued events, so none waits behind the others. */
+  let turn = 0;
+
+  /**
+   * One pass: for each partition with queued events (PASS_EVENTS in all), up to BATCH of them through
+   * its detector, then one transaction with their identity-graph rows (claimed by event id) and the
+   * partition's alerts, snapshot and position: a step that fails adds nothing, one tried again adds
+   * each event once. After each partition the loop lets waiting `accept`s in, so a request waits for
+   * one partition's step at most, never for a whole pass. The queue rows the pass covered go in one
+   * transaction at its end: the partitions' rows lie side by side in the queue's pages, so deleting
+   * them partition by partition would write most of those pages once per partition. Rows at or
+   * before a committed position are never read again, so a crash before the trim loses nothing.
+   * 'more' when it stopped with events left (the next pass starts at once), 'done', or 'idle' (nothing queued).
+   */
+  async function pass(): Promise<'more' | 'done' | 'idle'> {
+    const queued = await queueSummary(store);
+    /** Partitions committed in this pass, and the position each committed. */
+    const covered = new Map<number, number>();
+    let taken = 0;
+    let more = false;
+    turn = (turn + 1) % Math.max(1, queued.length);
+    for (let i = 0; i < queued.length; i++) {
+      if (taken >= PASS_EVENTS) {
+        more = true;
+        break;
+      }
+      const r = await runner(queued[(turn + i) % queued.length]!);
+      const batch = await readQueue(store, r.partition, r.position, BATCH);
+      if (batch.length === 0) continue;
+      if (batch.length === BATCH) more = true;
+      taken += batch.length;
+      const alerts = r.process(batch);
+      // Requests that came in during detection are stored before this step takes the store.
+      await new Promise((resolve) => setImmediate(resolve));
+      await store.transaction(async (trx) => {
         await importEvents(
-          store,
+          trx,
           batch.map((b) => b.event),
         );
-        const alerts = r.process(batch);
-        await r.commit(alerts, { trimQueue: true });
-        worked = true;
-        if (batch.length < BATCH) break;
-      }
+        await r.commit(alerts, { within: trx });
+      });
+      covered.set(r.partition, r.position);
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    return worked;
+    if (covered.size > 0) await trimQueue(store, covered);
+    return taken === 0 ? 'idle' : more ? 'more' : 'done';
   }
 
   let hurry = false;
@@ -77,9 +149,11 @@ export function createEmbeddedPipeline(
       pending = false;
       try {
         const started = Date.now();
-        const worked = await pass();
-        if (worked) {
+        const result = await pass();
+        if (result !== 'idle') {
           lastPassMs = Date.now() - started;
+          // Events left over: no gathering, the backlog is the batch.
+          if (result === 'more') hurry = true;
           continue;
         }
       } catch (error) {
@@ -102,17 +176,23 @@ export function createEmbeddedPipeline(
 
   return {
     mode: 'embedded',
-    async accept(events: readonly IdentityEvent[]) {
-      if (closed) throw new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down');
-      try {
-        await enqueueEvents(store, events, partitions);
-      } catch (error) {
-        throw new WardenError('WARDEN_UNAVAILABLE', `the store did not take the records: ${(error as Error).message}`, [], {
-          cause: error,
-        });
-      }
-      pending = true;
-      wake?.();
+    accept(events: readonly IdentityEvent[], record?: IngestRecord) {
+      return this.acceptRows(queueRows(events, partitions), record);
+    },
+    /** `accept` for events already made queue rows (by `queueRows` with the same partition count): what the pipeline thread is handed. */
+    acceptRows(rows: QueueRow[], record?: IngestRecord) {
+      if (closed) return Promise.reject(new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down'));
+      if (rows.length === 0 && record === undefined) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        if (group === undefined) {
+          group = { rows: [], records: [], waiters: [] };
+          // Requests that arrive together (the pipeline thread takes its messages in bunches) share one transaction.
+          setImmediate(storeGroup);
+        }
+        for (const r of rows) group.rows.push(r);
+        if (record !== undefined) group.records.push(record);
+        group.waiters.push({ resolve, reject });
+      });
     },
     async status(): Promise<PipelineStatus> {
       const counters = await readCounters(store);
@@ -140,8 +220,15 @@ export function createEmbeddedPipeline(
       hurry = true;
       wake?.();
       await loop;
+      // Requests accepted before the close whose group has not been stored yet are stored now.
+      if (group !== undefined) storeGroup();
+      await storing;
       // Graceful: what was accepted before the close goes through detection now, not at the next start.
-      await pass().catch(onError);
+      try {
+        while ((await pass()) === 'more');
+      } catch (error) {
+        onError(error);
+      }
     },
   };
 }

@@ -2,8 +2,9 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { DetectConfig } from '../model/config.js';
 import { type ErrorData, fromErrorData, WardenError } from '../model/errors.js';
 import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
-import type { IdentityEvent } from '../model/identity-event.js';
 import type { Severity } from '../model/severity.js';
+import type { IngestRecord } from '../store/partitions.js';
+import { type QueueRow, queueRows } from '../store/queue-rows.js';
 import type { IngestPipeline, PipelineStatus } from './context.js';
 
 /** What the pipeline thread is started with: everything plain data, the detector rebuilt there. */
@@ -20,7 +21,7 @@ export interface PipelineThreadData {
 }
 
 export type ThreadRequest =
-  | { id: number; op: 'accept'; events: readonly IdentityEvent[] }
+  | { id: number; op: 'accept'; rows: readonly QueueRow[]; record: IngestRecord | undefined }
   | { id: number; op: 'status' | 'ready' | 'idle' | 'close' };
 
 export type ThreadReply =
@@ -144,10 +145,11 @@ export async function startPipelineThread(
 
   return {
     mode: 'embedded',
-    async accept(events) {
+    async accept(events, record) {
       if (closing) throw new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down');
-      if (events.length === 0) return;
-      await call<void>({ op: 'accept', events });
+      if (events.length === 0 && record === undefined) return;
+      // Partitioned and serialised here: strings cross to the thread far cheaper than event objects.
+      await call<void>({ op: 'accept', rows: queueRows(events, data.partitions), record });
     },
     status: () => call<PipelineStatus>({ op: 'status' }),
     ready: async () => dead === undefined && !closing && (await call<boolean>({ op: 'ready' }).catch(() => false)),

@@ -8,8 +8,8 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { manifestDetectorOptions } from '../detect/policy-violation.js';
 import { DetectConfigSchema } from '../model/config.js';
 import { toErrorData } from '../model/errors.js';
-import type { IdentityEvent } from '../model/identity-event.js';
 import { loadManifest } from '../policy/load.js';
+import type { QueueRow } from '../store/queue-rows.js';
 import { openStore } from '../store/store.js';
 import { createEmbeddedPipeline } from './embedded.js';
 import type { PipelineThreadData, ThreadReply, ThreadRequest } from './pipeline-thread.js';
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     const run = async (): Promise<unknown> => {
       switch (m.op) {
         case 'accept':
-          return pipeline.accept(m.events as IdentityEvent[]);
+          return pipeline.acceptRows(m.rows as QueueRow[], m.record);
         case 'status':
           return pipeline.status();
         case 'ready':

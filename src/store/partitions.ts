@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot } from '../detect/engine.js';
-import { partitionOf } from '../detect/partition.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { upsertAlerts } from './alerts.js';
+import { type AuditInput, appendAudit } from './audit.js';
 import { toJson } from './detector-state.js';
+import { type QueueRow, queueRows } from './queue-rows.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /**
@@ -35,8 +36,34 @@ export async function readCounters(target: StoreTarget): Promise<Record<string, 
  * resolves they are durable. Returns how many each partition got.
  */
 export async function enqueueEvents(target: StoreTarget, events: readonly IdentityEvent[], partitions: number): Promise<void> {
-  if (events.length === 0) return;
-  const rows = events.map((e) => ({ partition: partitionOf(e, partitions), event: toJson(e) }));
+  await enqueueRows(target, queueRows(events, partitions));
+}
+
+/** What an ingest request writes to the store beside its events. */
+export interface IngestRecord {
+  /** Added to the ingest counters (`records.accepted`, `rejected:<reason>`). */
+  counters: Readonly<Record<string, number>>;
+  audit: AuditInput;
+}
+
+/** Adds a request's counters and appends its audit entry (in the caller's transaction when given one). */
+export async function writeIngestRecord(target: StoreTarget, record: IngestRecord): Promise<void> {
+  await inTransaction(target, async (trx) => {
+    await addCounters(trx, record.counters);
+    await appendAudit(trx, record.audit);
+  });
+}
+
+/**
+ * Appends rows made by `queueRows` to the queue and counts them as ingested, with the requests'
+ * counters and audit entries, in one transaction: once it resolves all of it is durable.
+ */
+export async function enqueueRows(
+  target: StoreTarget,
+  rows: readonly QueueRow[],
+  records: readonly IngestRecord[] = [],
+): Promise<void> {
+  if (rows.length === 0 && records.length === 0) return;
   await inTransaction(target, async (trx) => {
     // 2 variables a row: 1,000 rows stay far below both dialects' limits.
     for (let i = 0; i < rows.length; i += 1000)
@@ -44,7 +71,10 @@ export async function enqueueEvents(target: StoreTarget, events: readonly Identi
         .insertInto('ingest_queue')
         .values(rows.slice(i, i + 1000))
         .execute();
-    await addCounters(trx, { ingested: rows.length });
+    const counters: Record<string, number> = { ingested: rows.length };
+    for (const r of records) for (const [name, n] of Object.entries(r.counters)) counters[name] = (counters[name] ?? 0) + n;
+    await addCounters(trx, counters);
+    for (const r of records) await appendAudit(trx, r.audit);
   });
 }
 
@@ -64,6 +94,17 @@ export async function readQueue(
     .limit(limit)
     .execute();
   return rows.map((r) => ({ position: Number(r.seq), event: JSON.parse(r.event) as IdentityEvent }));
+}
+
+/**
+ * Deletes the queue rows each partition's committed position covers (`positions`: partition →
+ * position), in one transaction.
+ */
+export async function trimQueue(target: StoreTarget, positions: ReadonlyMap<number, number>): Promise<void> {
+  await inTransaction(target, async (trx) => {
+    for (const [partition, position] of positions)
+      await trx.deleteFrom('ingest_queue').where('partition', '=', partition).where('seq', '<=', position).execute();
+  });
 }
 
 /** Partitions with queued events, and the processed total. */
@@ -160,12 +201,13 @@ export class PartitionRunner {
   /**
    * Commits the alerts with the detector snapshot and position, in one transaction; with an owner,
    * only while it still holds the partition's lease (else WARDEN_UNAVAILABLE and nothing is written).
-   * `trimQueue` deletes the embedded queue's rows the commit covers.
+   * `within`: a transaction of the
+   * caller's (on the runner's store) to commit in, with whatever else it writes; else one of its own.
    */
-  async commit(alerts: readonly Alert[], options: { trimQueue?: boolean; leaseMs?: number } = {}): Promise<void> {
+  async commit(alerts: readonly Alert[], options: { leaseMs?: number; within?: StoreTarget } = {}): Promise<void> {
     const cp: Checkpoint = { snapshot: this.#detector.snapshot(), position: this.#position, processed: this.#processed, alerts };
     const now = Date.now();
-    await inTransaction(this.#store, async (trx) => {
+    await inTransaction(options.within ?? this.#store, async (trx) => {
       if (this.#owner !== undefined) {
         // Fencing: the row lock taken by this update orders us against a worker taking the lease over.
         const r = await trx
@@ -197,8 +239,6 @@ export class PartitionRunner {
           }),
         )
         .execute();
-      if (options.trimQueue)
-        await trx.deleteFrom('ingest_queue').where('partition', '=', this.partition).where('seq', '<=', cp.position).execute();
     });
   }
 }

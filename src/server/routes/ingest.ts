@@ -2,9 +2,9 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { WardenError } from '../../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../../model/identity-event.js';
-import { addCounters } from '../../store/partitions.js';
 import { emptyTelemetryStats, normalizeBatches } from '../../telemetry/normalize.js';
 import { readRecordBatches } from '../../telemetry/read.js';
+import { actorOf } from '../auth.js';
 import type { ServerContext } from '../context.js';
 
 /** A gzip body may inflate to this many times the body limit, no more (a gzip bomb stops there). */
@@ -88,21 +88,24 @@ export function registerIngest(app: FastifyInstance, ctx: ServerContext): void {
         sourceType: request.query.source,
         maxBytes: ctx.config.bodyLimit,
       });
-      await ctx.pipeline.accept(parsed.events);
       const answer = {
         accepted: parsed.records - parsed.rejected,
         rejected: parsed.rejected,
         reasons: parsed.reasons,
         events: parsed.events.length,
       };
-      // Counters and the audit entry follow the acknowledgement: the records are already safe.
-      const deltas: Record<string, number> = { 'records.accepted': answer.accepted };
-      for (const [reason, n] of Object.entries(parsed.reasons)) deltas[`rejected:${reason}`] = n;
-      await addCounters(ctx.store, deltas);
-      await ctx.audit(request, {
-        action: 'ingest.accept',
-        target: request.query.source ?? 'auto',
-        detail: { ...answer, bytes: body.length },
+      const counters: Record<string, number> = { 'records.accepted': answer.accepted };
+      for (const [reason, n] of Object.entries(parsed.reasons)) counters[`rejected:${reason}`] = n;
+      // The counters and the audit entry go with the events: embedded, in the transaction that stores
+      // them (no write of the request thread's own beside the pipeline's); on the bus, once acknowledged.
+      await ctx.pipeline.accept(parsed.events, {
+        counters,
+        audit: {
+          actor: actorOf(request),
+          action: 'ingest.accept',
+          target: request.query.source ?? 'auto',
+          detail: { ...answer, bytes: body.length },
+        },
       });
       return reply.code(202).send(answer);
     },

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { IdentityEvent } from '../model/identity-event.js';
+import { listAudit } from '../store/audit.js';
+import { processedTotal, readCounters, trimQueue } from '../store/partitions.js';
+import { queueRows } from '../store/queue-rows.js';
+import { openStore, type Store } from '../store/store.js';
+import { createEmbeddedPipeline } from './embedded.js';
+
+let n = 0;
+function event(identity: string): IdentityEvent {
+  n++;
+  return {
+    id: `emb-${n}`,
+    time: new Date(Date.parse('2026-03-02T10:00:00Z') + n * 1000).toISOString(),
+    source: 'cloudtrail',
+    action: 's3:GetObject',
+    outcome: 'success',
+    tags: [],
+    raw: { file: 'trail.json', line: n },
+    identity: { id: `arn:aws:iam::111122223333:role/${identity}`, type: 'iam-role', name: identity },
+    client: { ip: '10.0.0.1' },
+  } as IdentityEvent;
+}
+
+/** The store, with a count of the transactions begun on it. */
+async function countedStore(): Promise<{ store: Store; transactions: () => number }> {
+  const store = await openStore(':memory:');
+  let count = 0;
+  const transaction = store.transaction.bind(store);
+  (store as { transaction: Store['transaction'] }).transaction = (fn) => {
+    count++;
+    return transaction(fn);
+  };
+  return { store, transactions: () => count };
+}
+
+const record = (i: number) => ({
+  counters: { 'records.accepted': 2, 'rejected:cloudtrail/not-json': i },
+  audit: { actor: `token:shipper-${i}`, action: 'ingest.accept', target: 'cloudtrail', detail: { i } },
+});
+
+async function queued(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom('ingest_queue')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+test('requests that arrive together are stored in one transaction with their counters and audit entries', async () => {
+  const { store, transactions } = await countedStore();
+  const pipeline = createEmbeddedPipeline(store, {}, 4);
+  try {
+    await pipeline.idle();
+    const before = transactions();
+    await Promise.all([0, 1, 2].map((i) => pipeline.accept([event(`app-${i}`), event(`app-${i}`)], record(i))));
+    assert.equal(transactions() - before, 1, 'one transaction for the three requests');
+    const counters = await readCounters(store);
+    assert.equal(counters.ingested, 6);
+    assert.equal(counters['records.accepted'], 6);
+    assert.equal(counters['rejected:cloudtrail/not-json'], 3);
+    const audit = (await listAudit(store, { action: 'ingest.accept' })).items;
+    assert.deepEqual(audit.map((a) => a.actor).sort(), ['token:shipper-0', 'token:shipper-1', 'token:shipper-2']);
+    // A request whose records all were rejected still counts and is audited.
+    await pipeline.accept([], record(7));
+    assert.equal((await readCounters(store))['rejected:cloudtrail/not-json'], 10);
+    assert.equal((await listAudit(store, { action: 'ingest.accept' })).items.length, 4);
+  } finally {
+    await pipeline.close();
+    await store.close();
+  }
+});
+
+test('a group the store refuses fails every request in it and stores nothing of any', async () => {
+  const store = await openStore(':memory:');
+  const pipeline = createEmbeddedPipeline(store, {}, 4);
+  try {
+    await pipeline.idle();
+    // An audit entry the store rejects (actor is NOT NULL) sinks the whole group's transaction.
+    const bad = { ...record(1), audit: { ...record(1).audit, actor: null as unknown as string } };
+    const results = await Promise.allSettled([pipeline.accept([event('a')], record(0)), pipeline.accept([event('b')], bad)]);
+    for (const r of results) {
+      assert.equal(r.status, 'rejected');
+      assert.equal((r.reason as { code?: string }).code, 'WARDEN_UNAVAILABLE');
+    }
+    assert.equal(await queued(store), 0);
+    assert.equal((await readCounters(store)).ingested, undefined);
+    assert.equal((await listAudit(store, { action: 'ingest.accept' })).items.length, 0);
+    // The next request goes through.
+    await pipeline.accept([event('c')], record(2));
+    assert.equal((await readCounters(store)).ingested, 1);
+  } finally {
+    await pipeline.close();
+    await store.close();
+  }
+});
+
+test('the pipeline takes every partition through detection, trims the queue, and a restart adds nothing twice', async () => {
+  const store = await openStore(':memory:');
+  const events = Array.from({ length: 600 }, (_, i) => event(`svc-${i % 37}`));
+  let pipeline = createEmbeddedPipeline(store, {}, 8);
+  try {
+    for (let i = 0; i < events.length; i += 50) await pipeline.accept(events.slice(i, i + 50));
+    await pipeline.idle();
+    assert.equal(await processedTotal(store), 600);
+    assert.equal(await queued(store), 0, 'every covered row deleted');
+    const edges = await store.db
+      .selectFrom('graph_edges')
+      .select((eb) => eb.fn.sum<number>('count').as('n'))
+      .executeTakeFirst();
+    const imported = Number(edges?.n ?? 0);
+    assert.ok(imported > 0, 'the identity graph holds the events');
+    await pipeline.close();
+
+    // Started again on the same store: nothing is queued, nothing is processed or imported twice.
+    pipeline = createEmbeddedPipeline(store, {}, 8);
+    await pipeline.idle();
+    assert.equal(await processedTotal(store), 600);
+    const again = await store.db
+      .selectFrom('graph_edges')
+      .select((eb) => eb.fn.sum<number>('count').as('n'))
+      .executeTakeFirst();
+    assert.equal(Number(again?.n ?? 0), imported);
+  } finally {
+    await pipeline.close();
+    await store.close();
+  }
+});
+
+test('trimQueue deletes only the rows at or before each named partition position', async () => {
+  const store = await openStore(':memory:');
+  try {
+    const rows = queueRows(
+      Array.from({ length: 40 }, (_, i) => event(`t-${i % 5}`)),
+      4,
+    );
+    await store.db.insertInto('ingest_queue').values(rows).execute();
+    const all = await store.db.selectFrom('ingest_queue').select(['seq', 'partition']).orderBy('seq').execute();
+    const p0 = all.filter((r) => r.partition === all[0]!.partition);
+    const cut = Number(p0[Math.floor(p0.length / 2)]!.seq);
+    await trimQueue(store, new Map([[all[0]!.partition, cut]]));
+    const left = await store.db.selectFrom('ingest_queue').select(['seq', 'partition']).orderBy('seq').execute();
+    const expected = all.filter((r) => !(r.partition === all[0]!.partition && Number(r.seq) <= cut));
+    assert.deepEqual(
+      left.map((r) => Number(r.seq)),
+      expected.map((r) => Number(r.seq)),
+    );
+    assert.ok(left.length < all.length && left.length > all.length - p0.length);
+  } finally {
+    await store.close();
+  }
+});
