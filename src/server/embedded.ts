@@ -55,6 +55,8 @@ export function createEmbeddedPipeline(
 
   /** The group being stored, if any (close waits for it). */
   let storing: Promise<void> = Promise.resolve();
+  /** Milliseconds spent storing groups, so a pass's own length leaves out the requests let in during it. */
+  let storingMs = 0;
 
   function storeGroup(): void {
     storing = storeGroupNow();
@@ -64,6 +66,7 @@ export function createEmbeddedPipeline(
     const g = group;
     if (g === undefined) return;
     group = undefined;
+    const started = performance.now();
     try {
       await enqueueRows(store, g.rows, g.records);
     } catch (error) {
@@ -77,6 +80,8 @@ export function createEmbeddedPipeline(
       );
       for (const w of g.waiters) w.reject(failed);
       return;
+    } finally {
+      storingMs += performance.now() - started;
     }
     for (const w of g.waiters) w.resolve();
     pending = true;
@@ -148,10 +153,11 @@ export function createEmbeddedPipeline(
       hurry = false;
       pending = false;
       try {
-        const started = Date.now();
+        const started = performance.now();
+        const stored = storingMs;
         const result = await pass();
         if (result !== 'idle') {
-          lastPassMs = Date.now() - started;
+          lastPassMs = performance.now() - started - (storingMs - stored);
           // Events left over: no gathering, the backlog is the batch.
           if (result === 'more') hurry = true;
           continue;
