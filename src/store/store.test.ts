@@ -339,6 +339,7 @@ describe('SQLite specifics', () => {
       assert.equal(await pragma('synchronous'), 1); // NORMAL
       assert.equal(await pragma('foreign_keys'), 1);
       assert.equal(await pragma('busy_timeout'), 10_000);
+      assert.equal(await pragma('wal_autocheckpoint'), 10_000);
     } finally {
       await store.close();
     }
