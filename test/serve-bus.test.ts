@@ -11,7 +11,7 @@ import { busNames, busPipelineFactory, connectBus, runWorker } from '../src/bus/
 import { packageRoot } from '../src/model/package-root.js';
 import { generateScenario } from '../src/scenario/generate.js';
 import { testServer } from '../src/server/testing.js';
-import { openStore } from '../src/store/index.js';
+import { listAudit, openStore, readCounters } from '../src/store/index.js';
 import { postgresBackend, SKIP_PG } from '../src/store/testing.js';
 import { tempDir } from './tmp.js';
 
@@ -152,6 +152,11 @@ describe('scale-out on NATS JetStream and PostgreSQL', {
         const s = await settle(t);
         assert.ok(s.workers >= 1);
         assert.deepEqual(await alerts(t), expected);
+        // Each request's counters and audit entry were written once JetStream had its events.
+        const audited = await listAudit(stores[0]!, { action: 'ingest.accept', limit: 1000 });
+        assert.equal(audited.items.length, files.length);
+        assert.ok(audited.items.every((a) => a.actor.startsWith('token:')));
+        assert.ok(((await readCounters(stores[0]!))['records.accepted'] ?? 0) > 0);
       } finally {
         controller.abort();
         await Promise.all(running);

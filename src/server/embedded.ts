@@ -88,6 +88,22 @@ export function createEmbeddedPipeline(
     wake?.();
   }
 
+  /** `accept` for events already made queue rows (by `queueRows` with the same partition count): what the pipeline thread is handed. */
+  function acceptRows(rows: QueueRow[], record?: IngestRecord): Promise<void> {
+    if (closed) return Promise.reject(new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down'));
+    if (rows.length === 0 && record === undefined) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      if (group === undefined) {
+        group = { rows: [], records: [], waiters: [] };
+        // Requests that arrive together (the pipeline thread takes its messages in bunches) share one transaction.
+        setImmediate(storeGroup);
+      }
+      for (const r of rows) group.rows.push(r);
+      if (record !== undefined) group.records.push(record);
+      group.waiters.push({ resolve, reject });
+    });
+  }
+
   async function runner(p: number): Promise<PartitionRunner> {
     let r = runners.get(p);
     if (r === undefined) {
@@ -183,23 +199,9 @@ export function createEmbeddedPipeline(
   return {
     mode: 'embedded',
     accept(events: readonly IdentityEvent[], record?: IngestRecord) {
-      return this.acceptRows(queueRows(events, partitions), record);
+      return acceptRows(queueRows(events, partitions), record);
     },
-    /** `accept` for events already made queue rows (by `queueRows` with the same partition count): what the pipeline thread is handed. */
-    acceptRows(rows: QueueRow[], record?: IngestRecord) {
-      if (closed) return Promise.reject(new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down'));
-      if (rows.length === 0 && record === undefined) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        if (group === undefined) {
-          group = { rows: [], records: [], waiters: [] };
-          // Requests that arrive together (the pipeline thread takes its messages in bunches) share one transaction.
-          setImmediate(storeGroup);
-        }
-        for (const r of rows) group.rows.push(r);
-        if (record !== undefined) group.records.push(record);
-        group.waiters.push({ resolve, reject });
-      });
-    },
+    acceptRows,
     async status(): Promise<PipelineStatus> {
       const counters = await readCounters(store);
       return { ingested: counters.ingested ?? 0, processed: await processedTotal(store), workers: 1, partitions };

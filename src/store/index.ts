@@ -69,7 +69,9 @@ export {
   addCounters,
   claimPartitions,
   enqueueEvents,
+  enqueueRows,
   heartbeat,
+  type IngestRecord,
   liveWorkers,
   PartitionRunner,
   processedTotal,
@@ -78,7 +80,10 @@ export {
   readQueue,
   releasePartitions,
   retireWorker,
+  trimQueue,
+  writeIngestRecord,
 } from './partitions.js';
+export { type QueueRow, queueRows } from './queue-rows.js';
 export {
   createResponseLedger,
   DETECT_CREDENTIAL_SCOPE,

@@ -33,7 +33,7 @@ export async function readCounters(target: StoreTarget): Promise<Record<string, 
 
 /**
  * Queues events for the embedded detectors and counts them ingested, in one transaction: once it
- * resolves they are durable. Returns how many each partition got.
+ * resolves they are durable.
  */
 export async function enqueueEvents(target: StoreTarget, events: readonly IdentityEvent[], partitions: number): Promise<void> {
   await enqueueRows(target, queueRows(events, partitions));
