@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { IdentityEvent } from '../model/identity-event.js';
 import { listAudit } from '../store/audit.js';
 import { processedTotal, readCounters, trimQueue } from '../store/partitions.js';
 import { queueRows } from '../store/queue-rows.js';
 import { openStore, type Store } from '../store/store.js';
 import { createEmbeddedPipeline } from './embedded.js';
-
-let n = 0;
-function event(identity: string): IdentityEvent {
-  n++;
-  return {
-    id: `emb-${n}`,
-    time: new Date(Date.parse('2026-03-02T10:00:00Z') + n * 1000).toISOString(),
-    source: 'cloudtrail',
-    action: 's3:GetObject',
-    outcome: 'success',
-    tags: [],
-    raw: { file: 'trail.json', line: n },
-    identity: { id: `arn:aws:iam::111122223333:role/${identity}`, type: 'iam-role', name: identity },
-    client: { ip: '10.0.0.1' },
-  } as IdentityEvent;
-}
+import { s3Read } from './testing.js';
 
 /** The store, with a count of the transactions begun on it. */
 async function countedStore(): Promise<{ store: Store; transactions: () => number }> {
@@ -54,7 +38,7 @@ test('requests that arrive together are stored in one transaction with their cou
   try {
     await pipeline.idle();
     const before = transactions();
-    await Promise.all([0, 1, 2].map((i) => pipeline.accept([event(`app-${i}`), event(`app-${i}`)], record(i))));
+    await Promise.all([0, 1, 2].map((i) => pipeline.accept([s3Read(`app-${i}`, 'emb'), s3Read(`app-${i}`, 'emb')], record(i))));
     assert.equal(transactions() - before, 1, 'one transaction for the three requests');
     const counters = await readCounters(store);
     assert.equal(counters.ingested, 6);
@@ -79,7 +63,10 @@ test('a group the store refuses fails every request in it and stores nothing of 
     await pipeline.idle();
     // An audit entry the store rejects (actor is NOT NULL) sinks the whole group's transaction.
     const bad = { ...record(1), audit: { ...record(1).audit, actor: null as unknown as string } };
-    const results = await Promise.allSettled([pipeline.accept([event('a')], record(0)), pipeline.accept([event('b')], bad)]);
+    const results = await Promise.allSettled([
+      pipeline.accept([s3Read('a', 'emb')], record(0)),
+      pipeline.accept([s3Read('b', 'emb')], bad),
+    ]);
     for (const r of results) {
       assert.equal(r.status, 'rejected');
       assert.equal((r.reason as { code?: string }).code, 'WARDEN_UNAVAILABLE');
@@ -88,7 +75,7 @@ test('a group the store refuses fails every request in it and stores nothing of 
     assert.equal((await readCounters(store)).ingested, undefined);
     assert.equal((await listAudit(store, { action: 'ingest.accept' })).items.length, 0);
     // The next request goes through.
-    await pipeline.accept([event('c')], record(2));
+    await pipeline.accept([s3Read('c', 'emb')], record(2));
     assert.equal((await readCounters(store)).ingested, 1);
   } finally {
     await pipeline.close();
@@ -98,7 +85,7 @@ test('a group the store refuses fails every request in it and stores nothing of 
 
 test('the pipeline takes every partition through detection, trims the queue, and a restart adds nothing twice', async () => {
   const store = await openStore(':memory:');
-  const events = Array.from({ length: 600 }, (_, i) => event(`svc-${i % 37}`));
+  const events = Array.from({ length: 600 }, (_, i) => s3Read(`svc-${i % 37}`, 'emb'));
   let pipeline = createEmbeddedPipeline(store, {}, 8);
   try {
     for (let i = 0; i < events.length; i += 50) await pipeline.accept(events.slice(i, i + 50));
@@ -132,7 +119,7 @@ test('trimQueue deletes only the rows at or before each named partition position
   const store = await openStore(':memory:');
   try {
     const rows = queueRows(
-      Array.from({ length: 40 }, (_, i) => event(`t-${i % 5}`)),
+      Array.from({ length: 40 }, (_, i) => s3Read(`t-${i % 5}`, 'emb')),
       4,
     );
     await store.db.insertInto('ingest_queue').values(rows).execute();

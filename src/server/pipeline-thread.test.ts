@@ -3,24 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { IdentityEvent } from '../model/identity-event.js';
 import { PIPELINE_YOUNG_GENERATION_MB, startPipelineThread } from './pipeline-thread.js';
-
-let n = 0;
-function event(): IdentityEvent {
-  n++;
-  return {
-    id: `pt-${n}`,
-    time: new Date(Date.parse('2026-03-02T10:00:00Z') + n * 1000).toISOString(),
-    source: 'cloudtrail',
-    action: 's3:GetObject',
-    outcome: 'success',
-    tags: [],
-    raw: { file: 'trail.json', line: n },
-    identity: { id: 'arn:aws:iam::111122223333:role/app', type: 'iam-role', name: 'app' },
-    client: { ip: '10.0.0.1' },
-  } as IdentityEvent;
-}
+import { s3Read } from './testing.js';
 
 test('a pipeline thread that dies is replaced, resumes from the stored state, and loses nothing acknowledged', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-pipeline-thread-'));
@@ -38,7 +22,7 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     (e) => errors.push((e as Error).message),
   );
   try {
-    await pipeline.accept([event(), event(), event()]);
+    await pipeline.accept([s3Read('app', 'pt'), s3Read('app', 'pt'), s3Read('app', 'pt')]);
     await pipeline.idle();
     assert.equal((await pipeline.status()).processed, 3);
     // Events in flight outlive V8's default young generation: the thread runs with a larger one.
@@ -50,7 +34,7 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
       errors.join('; '),
     );
     assert.equal(await pipeline.ready(), true);
-    await pipeline.accept([event(), event()]);
+    await pipeline.accept([s3Read('app', 'pt'), s3Read('app', 'pt')]);
     await pipeline.idle();
     const status = await pipeline.status();
     // The replacement thread is started the same way.
@@ -62,5 +46,5 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     rmSync(dir, { recursive: true, force: true });
   }
   // Closed: calls are refused, nothing is restarted.
-  await assert.rejects(pipeline.accept([event()]), /shutting down/);
+  await assert.rejects(pipeline.accept([s3Read('app', 'pt')]), /shutting down/);
 });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { IdentityEvent } from '../model/identity-event.js';
 import { createToken, type Role } from '../store/tokens.js';
 import { type BuildOptions, buildServer } from './app.js';
 import { type ContextOptions, createServerContext, type OwnedContext } from './serve.js';
@@ -40,4 +41,26 @@ export async function testServer(options: ContextOptions & { build?: BuildOption
       await ctx.close();
     },
   };
+}
+
+let eventCount = 0;
+
+/**
+ * Test support: a fresh CloudTrail S3 read by role `identity`, one second after the previous one made
+ * here, with an id unique in the process (`<prefix>-<n>`).
+ * @example await pipeline.accept([s3Read('app'), s3Read('app')]);
+ */
+export function s3Read(identity = 'app', prefix = 'ev'): IdentityEvent {
+  eventCount++;
+  return {
+    id: `${prefix}-${eventCount}`,
+    time: new Date(Date.parse('2026-03-02T10:00:00Z') + eventCount * 1000).toISOString(),
+    source: 'cloudtrail',
+    action: 's3:GetObject',
+    outcome: 'success',
+    tags: [],
+    raw: { file: 'trail.json', line: eventCount },
+    identity: { id: `arn:aws:iam::111122223333:role/${identity}`, type: 'iam-role', name: identity },
+    client: { ip: '10.0.0.1' },
+  } as IdentityEvent;
 }
