@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PIPELINE_YOUNG_GENERATION_MB, startPipelineThread } from './pipeline-thread.js';
+import { EVENT_PATH_YOUNG_GENERATION_MB } from '../model/heap.js';
+import { startPipelineThread } from './pipeline-thread.js';
 import { s3Read } from './testing.js';
 
 test('a pipeline thread that dies is replaced, resumes from the stored state, and loses nothing acknowledged', async () => {
@@ -26,7 +27,7 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     await pipeline.idle();
     assert.equal((await pipeline.status()).processed, 3);
     // Events in flight outlive V8's default young generation: the thread runs with a larger one.
-    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, PIPELINE_YOUNG_GENERATION_MB);
+    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, EVENT_PATH_YOUNG_GENERATION_MB);
     // The thread ends as a crash would; a new one takes over from the store.
     await pipeline.restart();
     assert.ok(
@@ -38,7 +39,7 @@ test('a pipeline thread that dies is replaced, resumes from the stored state, an
     await pipeline.idle();
     const status = await pipeline.status();
     // The replacement thread is started the same way.
-    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, PIPELINE_YOUNG_GENERATION_MB);
+    assert.equal(pipeline.heapLimits()?.maxYoungGenerationSizeMb, EVENT_PATH_YOUNG_GENERATION_MB);
     assert.equal(status.ingested, 5);
     assert.equal(status.processed, 5);
   } finally {

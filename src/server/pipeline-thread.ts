@@ -31,9 +31,6 @@ export type ThreadReply =
   | { op: 'failed'; message: string }
   | { op: 'error'; message: string };
 
-/** The pipeline thread's young generation (see EVENT_PATH_YOUNG_GENERATION_MB). */
-export const PIPELINE_YOUNG_GENERATION_MB = EVENT_PATH_YOUNG_GENERATION_MB;
-
 /** A thread that dies is started again after this long, doubling up to the maximum while it keeps dying. */
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
@@ -75,7 +72,7 @@ export async function startPipelineThread(
     new Promise<void>((resolve, reject) => {
       const w = new Worker(new URL('./pipeline-worker.js', import.meta.url), {
         workerData: data,
-        resourceLimits: { maxYoungGenerationSizeMb: PIPELINE_YOUNG_GENERATION_MB },
+        resourceLimits: { maxYoungGenerationSizeMb: EVENT_PATH_YOUNG_GENERATION_MB },
       });
       worker = w;
       let started = false;
