@@ -5,7 +5,14 @@ import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
 import { importEvents } from '../store/graph-import.js';
-import { claimPartitions, heartbeat, PartitionRunner, releasePartitions, retireWorker } from '../store/partitions.js';
+import {
+  claimPartitions,
+  heartbeat,
+  PartitionRunner,
+  type QueueEntry,
+  releasePartitions,
+  retireWorker,
+} from '../store/partitions.js';
 import type { Store } from '../store/store.js';
 import { alertSubject, type Bus, partitionConsumer } from './nats.js';
 import { WORKER_LIVE_MS } from './pipeline.js';
@@ -69,10 +76,10 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
         const consumer = await partitionConsumer(bus, p, runner.position);
         while (!stop.aborted) {
           const messages = await consumer.fetch({ max_messages: batch, expires: 1000 });
-          const items: Array<{ position: number; event: IdentityEvent }> = [];
+          const items: QueueEntry[] = [];
           let last: { ack(): void } | undefined;
           for await (const m of messages) {
-            items.push({ position: m.seq, event: m.json<IdentityEvent>() });
+            items.push({ position: m.seq, events: [m.json<IdentityEvent>()] });
             last = m;
           }
           if (items.length === 0 || last === undefined) continue;
@@ -80,7 +87,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
           await importEvents(
             store,
-            items.map((i) => i.event),
+            items.flatMap((i) => i.events),
           );
           const alerts = runner.process(items);
           await runner.commit(alerts, { leaseMs });

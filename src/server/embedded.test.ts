@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { listAudit } from '../store/audit.js';
-import { processedTotal, readCounters, trimQueue } from '../store/partitions.js';
-import { queueRows } from '../store/queue-rows.js';
+import { processedTotal, readCounters } from '../store/partitions.js';
 import { openStore, type Store } from '../store/store.js';
 import { createEmbeddedPipeline } from './embedded.js';
 import { s3Read } from './testing.js';
@@ -111,30 +110,6 @@ test('the pipeline takes every partition through detection, trims the queue, and
     assert.equal(Number(again?.n ?? 0), imported);
   } finally {
     await pipeline.close();
-    await store.close();
-  }
-});
-
-test('trimQueue deletes only the rows at or before each named partition position', async () => {
-  const store = await openStore(':memory:');
-  try {
-    const rows = queueRows(
-      Array.from({ length: 40 }, (_, i) => s3Read(`t-${i % 5}`, 'emb')),
-      4,
-    );
-    await store.db.insertInto('ingest_queue').values(rows).execute();
-    const all = await store.db.selectFrom('ingest_queue').select(['seq', 'partition']).orderBy('seq').execute();
-    const p0 = all.filter((r) => r.partition === all[0]!.partition);
-    const cut = Number(p0[Math.floor(p0.length / 2)]!.seq);
-    await trimQueue(store, new Map([[all[0]!.partition, cut]]));
-    const left = await store.db.selectFrom('ingest_queue').select(['seq', 'partition']).orderBy('seq').execute();
-    const expected = all.filter((r) => !(r.partition === all[0]!.partition && Number(r.seq) <= cut));
-    assert.deepEqual(
-      left.map((r) => Number(r.seq)),
-      expected.map((r) => Number(r.seq)),
-    );
-    assert.ok(left.length < all.length && left.length > all.length - p0.length);
-  } finally {
     await store.close();
   }
 });

@@ -142,16 +142,14 @@ export function createEmbeddedPipeline(
       const r = await runner(queued[(turn + i) % queued.length]!);
       const batch = await readQueue(store, r.partition, r.position, BATCH);
       if (batch.length === 0) continue;
-      if (batch.length === BATCH) more = true;
-      taken += batch.length;
+      const events = batch.flatMap((b) => b.events);
+      if (events.length >= BATCH) more = true;
+      taken += events.length;
       const alerts = r.process(batch);
       // Requests that came in during detection are stored before this step takes the store.
       await new Promise((resolve) => setImmediate(resolve));
       await store.transaction(async (trx) => {
-        await importEvents(
-          trx,
-          batch.map((b) => b.event),
-        );
+        await importEvents(trx, events);
         await r.commit(alerts, { within: trx });
       });
       covered.set(r.partition, r.position);

@@ -75,6 +75,7 @@ export {
   liveWorkers,
   PartitionRunner,
   processedTotal,
+  type QueueEntry,
   queueSummary,
   readCounters,
   readQueue,
@@ -83,7 +84,7 @@ export {
   trimQueue,
   writeIngestRecord,
 } from './partitions.js';
-export { type QueueRow, queueRows } from './queue-rows.js';
+export { decodeQueueRow, type QueueRow, queueRows } from './queue-rows.js';
 export {
   createResponseLedger,
   DETECT_CREDENTIAL_SCOPE,

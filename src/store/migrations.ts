@@ -345,6 +345,20 @@ export const MIGRATIONS: readonly StoreMigration[] = [
       );
     },
   },
+  {
+    name: '0070_ingest_queue_runs',
+    async up(db) {
+      // A queue row holds a run of one partition's events (one request's): `events` is their JSON array
+      // and `count` how many. Rows written before hold one event's JSON in `event`, with no `events`
+      // and a count of 1, and are read as they are; new rows leave `event` empty. Added columns, not a
+      // new table: the sequence, which partition positions refer to, goes on.
+      await db.schema.alterTable('ingest_queue').addColumn('events', 'text').execute();
+      await db.schema
+        .alterTable('ingest_queue')
+        .addColumn('count', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+    },
+  },
 ];
 
 /** Adapts MIGRATIONS to kysely's Migrator, binding the dialect. */

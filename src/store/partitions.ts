@@ -6,7 +6,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
 import { upsertAlerts } from './alerts.js';
 import { type AuditInput, appendAudit } from './audit.js';
 import { toJson } from './detector-state.js';
-import { type QueueRow, queueRows } from './queue-rows.js';
+import { decodeQueueRow, type QueueRow, queueRows } from './queue-rows.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /**
@@ -65,35 +65,66 @@ export async function enqueueRows(
 ): Promise<void> {
   if (rows.length === 0 && records.length === 0) return;
   await inTransaction(target, async (trx) => {
-    // 2 variables a row: 1,000 rows stay far below both dialects' limits.
+    // 4 variables a row: 1,000 rows stay far below both dialects' limits.
     for (let i = 0; i < rows.length; i += 1000)
       await trx
         .insertInto('ingest_queue')
-        .values(rows.slice(i, i + 1000))
+        .values(rows.slice(i, i + 1000).map((r) => ({ partition: r.partition, event: '', events: r.events, count: r.count })))
         .execute();
-    const counters: Record<string, number> = { ingested: rows.length };
+    let ingested = 0;
+    for (const r of rows) ingested += r.count;
+    const counters: Record<string, number> = { ingested };
     for (const r of records) for (const [name, n] of Object.entries(r.counters)) counters[name] = (counters[name] ?? 0) + n;
     await addCounters(trx, counters);
     for (const r of records) await appendAudit(trx, r.audit);
   });
 }
 
-/** Queued events of a partition after `position`, oldest first. */
-export async function readQueue(
-  target: StoreTarget,
-  partition: number,
-  position: number,
-  limit: number,
-): Promise<Array<{ position: number; event: IdentityEvent }>> {
-  const rows = await queryable(target)
+/**
+ * Events at one position: a queue row's run (embedded) or one stream message (bus). A runner takes
+ * them whole: its position is the last entry's.
+ */
+export interface QueueEntry {
+  position: number;
+  events: readonly IdentityEvent[];
+}
+
+/**
+ * Queued events of a partition after `position`, oldest first, in whole rows: as many rows as make
+ * `limit` events (at least one row, whatever its size).
+ */
+export async function readQueue(target: StoreTarget, partition: number, position: number, limit: number): Promise<QueueEntry[]> {
+  const db = queryable(target);
+  // Which rows first (their sizes only), then those rows' contents: no run is read and left.
+  const sizes = await db
     .selectFrom('ingest_queue')
-    .select(['seq', 'event'])
+    .select(['seq', 'count'])
     .where('partition', '=', partition)
     .where('seq', '>', position)
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ position: Number(r.seq), event: JSON.parse(r.event) as IdentityEvent }));
+  if (sizes.length === 0) return [];
+  let taken = 0;
+  let last = 0;
+  for (const r of sizes) {
+    last = Number(r.seq);
+    taken += Number(r.count);
+    if (taken >= limit) break;
+  }
+  const rows = await db
+    .selectFrom('ingest_queue')
+    .select(['seq', 'event', 'events'])
+    .where('partition', '=', partition)
+    .where('seq', '>', position)
+    .where('seq', '<=', last)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => ({
+    position: Number(r.seq),
+    // Rows written before runs (0070) hold one event's JSON.
+    events: r.events === null ? [JSON.parse(r.event) as IdentityEvent] : decodeQueueRow(r.events),
+  }));
 }
 
 /**
@@ -137,7 +168,7 @@ interface Checkpoint {
  * continues them with the same uids.
  * @example
  * const r = await PartitionRunner.open(store, 3, { learnUntil });
- * const alerts = r.process(batch);           // batch: [{ position, event }]
+ * const alerts = r.process(batch);           // batch: [{ position, events }]
  * await r.commit(alerts);                    // alerts, snapshot and position together
  */
 export class PartitionRunner {
@@ -186,14 +217,14 @@ export class PartitionRunner {
     return this.#processed;
   }
 
-  /** Runs events after the current position through the detector; returns the alerts due. */
-  process(batch: ReadonlyArray<{ position: number; event: IdentityEvent }>): Alert[] {
+  /** Runs the entries after the current position through the detector; returns the alerts due. */
+  process(batch: readonly QueueEntry[]): Alert[] {
     const out: Alert[] = [];
-    for (const { position, event } of batch) {
+    for (const { position, events } of batch) {
       if (position <= this.#position) continue;
       this.#position = position;
-      this.#processed++;
-      out.push(...this.#detector.process(event));
+      this.#processed += events.length;
+      for (const event of events) for (const a of this.#detector.process(event)) out.push(a);
     }
     return out;
   }

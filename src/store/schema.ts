@@ -206,12 +206,16 @@ export interface IngestCountersTable {
   value: number;
 }
 
-/** `ingest_queue`: accepted events waiting for the embedded server's detectors (0012). */
+/** `ingest_queue`: accepted events waiting for the embedded server's detectors (0012, runs 0070). */
 export interface IngestQueueTable {
   seq: Generated<number>;
   partition: number;
-  /** JSON text of the IdentityEvent. */
+  /** JSON text of one IdentityEvent in rows written before 0070; empty in a run's row. */
   event: string;
+  /** A run of the partition's events: their JSON array (null in rows written before 0070). */
+  events: string | null;
+  /** How many events the row holds. */
+  count: Generated<number>;
 }
 
 /** `partition_state`: per partition, the detector snapshot and the position it covers (0012). */
