@@ -116,3 +116,49 @@ test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/
   });
   assert.equal((auto.json() as { items: Array<{ actor: string }> }).items[0]!.actor, 'automatic');
 });
+
+test('the automatic responder writes nothing while nothing is new, and leaves to people what came while there were no playbooks', async (t) => {
+  const tmp = tempDir();
+  const received: unknown[] = [];
+  const hook = await fakeWebhook(received);
+  process.env.WARDEN_AUTOMATIC_RESPONSE = 'off';
+  const srv = await testServer({ cwd: tmp.dir });
+  t.after(async () => {
+    await srv.close();
+    await hook.close();
+    delete process.env.WARDEN_AUTOMATIC_RESPONSE;
+    tmp.cleanup();
+  });
+  const mark = () =>
+    srv.ctx.store.db
+      .selectFrom('detector_meta')
+      .select(['value', 'updated_at'])
+      .where('key', '=', 'respond.automatic.watermark')
+      .executeTakeFirst();
+  await respondAutomatically(srv.ctx);
+  const first = await mark();
+  assert.ok(first !== undefined, 'the first pass marks where it starts');
+  await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 3; i++) assert.equal(await respondAutomatically(srv.ctx), 0);
+  assert.deepEqual(await mark(), first, 'passes with nothing new write nothing');
+
+  // No playbooks file: an alert goes by, and the mark moves past it.
+  await upsertAlerts(srv.ctx.store, [alert('p1')]);
+  assert.equal(await respondAutomatically(srv.ctx), 0);
+  const second = await mark();
+  assert.ok(Number(second!.value) > Number(first.value));
+  // A playbooks file added afterwards answers what comes after it, not the alert from before.
+  writeFileSync(
+    join(tmp.dir, 'warden.playbooks.yaml'),
+    `playbooks:\n  - id: auto\n    when: { detections: [runtime.credential.new-source] }\n    steps:\n      - action: notify.webhook\n        with: { url: "${hook.url}/hook" }\n    approval: automatic\n`,
+  );
+  assert.equal(await respondAutomatically(srv.ctx), 0);
+  assert.equal(received.length, 0);
+  await new Promise((r) => setTimeout(r, 5));
+  await upsertAlerts(srv.ctx.store, [alert('p2')]);
+  assert.equal(await respondAutomatically(srv.ctx), 1);
+  assert.equal(received.length, 1);
+  const third = await mark();
+  assert.equal(await respondAutomatically(srv.ctx), 0);
+  assert.deepEqual(await mark(), third);
+});

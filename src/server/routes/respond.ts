@@ -112,13 +112,16 @@ const WATERMARK = 'respond.automatic.watermark';
 /**
  * One pass of the automatic responder: every alert stored or updated since the last pass whose
  * matching playbook is `approval: automatic` (and not forbidden by the identity's manifest entry)
- * is applied as `automatic`. Alerts from before the first pass are left to people.
+ * is applied as `automatic`. Alerts from before the first pass are left to people, and so are alerts
+ * that arrive while there is no playbooks file (the mark moves past them). A pass with nothing new
+ * writes nothing: it runs every second on the request thread, where a write waits for the store's
+ * write lock behind the ingest pipeline's commits, and an idle server has no reason to write.
  */
 export async function respondAutomatically(ctx: ServerContext): Promise<number> {
   const { playbooksFile, policyFile } = files(ctx);
   const now = Date.now();
   const since = (await getMeta(ctx.store, WATERMARK)) as number | undefined;
-  if (since === undefined || !existsSync(playbooksFile)) {
+  if (since === undefined) {
     await setMeta(ctx.store, WATERMARK, now);
     return 0;
   }
@@ -129,6 +132,11 @@ export async function respondAutomatically(ctx: ServerContext): Promise<number> 
     .orderBy('updated_at')
     .limit(200)
     .execute();
+  if (rows.length === 0) return 0;
+  if (!existsSync(playbooksFile)) {
+    await setMeta(ctx.store, WATERMARK, now);
+    return 0;
+  }
   let applied = 0;
   let mark = since;
   for (const row of rows) {
@@ -149,6 +157,6 @@ export async function respondAutomatically(ctx: ServerContext): Promise<number> 
       ctx.log?.error({ err: error, alert: row.uid }, 'automatic response failed');
     }
   }
-  await setMeta(ctx.store, WATERMARK, mark);
+  if (mark !== since) await setMeta(ctx.store, WATERMARK, mark);
   return applied;
 }
