@@ -13,8 +13,10 @@
  *    partition keeps its order); BENCH_LANES=1 posts everything through one shipper in replay order.
  *    Then poll /v1/status until processed == ingested. events/s = events / (last status - first post);
  *    "all posted at" is when the last request was answered (the rest is detection catching up); p99
- *    is the ingest request latency (202 returned); peak RSS is VmHWM of every process of the mode
- *    (server + workers), summed. Each mode's time is also shown against the bare floor of
+ *    is the ingest request latency (202 returned); server CPU is the user + system time of every
+ *    process of the mode over the same span (threads included, the client posting not: less noisy than
+ *    wall time on a shared machine); peak RSS is VmHWM of every process of the mode (server +
+ *    workers), summed. Each mode's time is also shown against the bare floor of
  *    BENCHMARKS.md (read, gunzip, split and JSON.parse every line of the same files; median of 3); the
  *    replay's time includes process start-up.
  *
@@ -34,7 +36,7 @@ import { packageRoot } from '../src/model/package-root.js';
 import { resolveParams, type ScenarioManifest, writeScenarioStream } from '../src/scenario/generate.js';
 import { postgresBackend } from '../src/store/testing.js';
 import { tempDir } from '../test/tmp.js';
-import { readHwmKb, runMeasured } from './lib/measure.js';
+import { readCpuSeconds, readHwmKb, runMeasured } from './lib/measure.js';
 import { fixed, formatTable, peakRssMb } from './lib/report.js';
 
 const DAY = 86_400_000;
@@ -63,6 +65,8 @@ interface Row {
   p99Ms: number | null;
   alerts: number;
   peakRssMb: number | null;
+  /** CPU seconds the mode's processes used from the first post until processed == ingested (null: not measured). */
+  cpuSeconds?: number | null;
 }
 
 /**
@@ -197,6 +201,8 @@ async function serviceRun(
     await waitReady(base);
     const latencies: number[] = [];
     let events = 0;
+    const cpu = () => children.reduce((n, c) => n + ((c.pid === undefined ? undefined : readCpuSeconds(c.pid)) ?? Number.NaN), 0);
+    const cpu0 = cpu();
     const t0 = performance.now();
     // Each lane is one shipper posting its requests one at a time, in order; the lanes run at once.
     await Promise.all(
@@ -223,6 +229,7 @@ async function serviceRun(
       await delay(20);
     }
     const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = cpu() - cpu0;
     let alerts = 0;
     let cursor: string | null = null;
     do {
@@ -238,7 +245,17 @@ async function serviceRun(
     latencies.sort((a, b) => a - b);
     const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))] ?? null;
     const peakRssMb = await stop(children);
-    return { mode, events, seconds, postedSeconds, eventsPerSecond: events / seconds, p99Ms: p99, alerts, peakRssMb };
+    return {
+      mode,
+      events,
+      seconds,
+      postedSeconds,
+      eventsPerSecond: events / seconds,
+      p99Ms: p99,
+      alerts,
+      peakRssMb,
+      cpuSeconds: Number.isNaN(cpuSeconds) ? null : cpuSeconds,
+    };
   } finally {
     await stop(children.filter((c) => c.exitCode === null));
     if (workers > 0) {
@@ -348,6 +365,7 @@ async function main(): Promise<void> {
         'vs replay',
         'time / bare parse',
         'p99 ingest ms',
+        'server CPU s',
         'alerts',
         'peak RSS MB',
       ],
@@ -360,6 +378,7 @@ async function main(): Promise<void> {
         `${fixed(x.eventsPerSecond / replay, 2)}x`,
         `${fixed(x.seconds / floorSeconds, 1)}x`,
         x.p99Ms === null ? '-' : fixed(x.p99Ms, 1),
+        x.cpuSeconds == null ? '-' : fixed(x.cpuSeconds, 1),
         String(x.alerts),
         x.peakRssMb === null ? '-' : fixed(x.peakRssMb, 0),
       ]),

@@ -41,6 +41,22 @@ export function readHwmKb(pid: number): number | undefined {
 }
 
 /**
+ * CPU seconds (user + system, all threads) a running process has used so far, from /proc/<pid>/stat;
+ * undefined where there is no /proc. Clock ticks are 100 a second on Linux's x86-64 and arm64 builds.
+ * @example const before = readCpuSeconds(child.pid!);
+ */
+export function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its closing one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Runs a command once, measuring wall time and peak RSS. With GNU time the peak is exact; without it,
  * VmHWM is sampled every 20 ms, which can only under-read by what the last 20 ms added.
  * @example const r = await runMeasured('rg', ['-c', 'AKIA', '.'], { cwd: '/tmp', timeoutMs: 60_000 })
