@@ -113,3 +113,26 @@ test('the pipeline takes every partition through detection, trims the queue, and
     await store.close();
   }
 });
+
+test('a pause in the stream ends the gathering wait once a step of events waits; fewer events wait for it in full', async () => {
+  const store = await openStore(':memory:');
+  // A gathering wait far longer than the test: only the pause can start a pass before it ends.
+  const pipeline = createEmbeddedPipeline(store, {}, 4, () => {}, { gatherMs: 120_000, batch: 40 });
+  const processedWithin = async (ms: number, want: number) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if ((await processedTotal(store)) >= want) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  };
+  try {
+    await pipeline.accept(Array.from({ length: 10 }, (_, i) => s3Read(`g-${i % 3}`, 'few')));
+    assert.equal(await processedWithin(1500, 10), false, 'ten events (under a step) wait for the full gathering');
+    await pipeline.accept(Array.from({ length: 40 }, (_, i) => s3Read(`g-${i % 3}`, 'step')));
+    assert.equal(await processedWithin(20_000, 50), true, 'a step of events after a pause goes through detection');
+  } finally {
+    await pipeline.close();
+    await store.close();
+  }
+});

@@ -30,6 +30,20 @@ const PASS_EVENTS = 40_000;
 const GATHER_MS = 100;
 const PASS_DUTY = 4;
 const MAX_GATHER_MS = 2000;
+/**
+ * The gathering ends early once at least a partition step's worth of events (BATCH) waits and no
+ * request came for this long: the stream paused, so waiting longer adds nothing to the batch, and
+ * no request waits behind the pass's commits. (A trickle of small requests still gathers in full.)
+ */
+const QUIET_MS = 100;
+
+/** Overrides of the loop's timing, for tests. */
+export interface EmbeddedTuning {
+  /** The shortest gathering wait (GATHER_MS). */
+  gatherMs?: number;
+  /** Events per partition step (BATCH). */
+  batch?: number;
+}
 
 /**
  * The embedded pipeline: accepted events go to the store's queue (durable when `accept` resolves);
@@ -42,7 +56,10 @@ export function createEmbeddedPipeline(
   detect: DetectorOptions,
   partitions: number,
   onError: (error: unknown) => void = () => {},
+  tuning: EmbeddedTuning = {},
 ): IngestPipeline & { idle(): Promise<void>; acceptRows(rows: QueueRow[], record?: IngestRecord): Promise<void> } {
+  const batchSize = tuning.batch ?? BATCH;
+  const gatherMs = tuning.gatherMs ?? GATHER_MS;
   const runners = new Map<number, PartitionRunner>();
   let wake: (() => void) | undefined;
   let pending = true;
@@ -57,6 +74,9 @@ export function createEmbeddedPipeline(
   let storing: Promise<void> = Promise.resolve();
   /** Milliseconds spent storing groups, so a pass's own length leaves out the requests let in during it. */
   let storingMs = 0;
+  /** Events stored since the last pass began, and when the last request arrived (performance.now()). */
+  let storedEvents = 0;
+  let lastArrival = 0;
 
   function storeGroup(): void {
     storing = storeGroupNow();
@@ -83,6 +103,7 @@ export function createEmbeddedPipeline(
     } finally {
       storingMs += performance.now() - started;
     }
+    for (const r of g.rows) storedEvents += r.count;
     for (const w of g.waiters) w.resolve();
     pending = true;
     wake?.();
@@ -92,6 +113,7 @@ export function createEmbeddedPipeline(
   function acceptRows(rows: QueueRow[], record?: IngestRecord): Promise<void> {
     if (closed) return Promise.reject(new WardenError('WARDEN_UNAVAILABLE', 'the server is shutting down'));
     if (rows.length === 0 && record === undefined) return Promise.resolve();
+    lastArrival = performance.now();
     return new Promise<void>((resolve, reject) => {
       if (group === undefined) {
         group = { rows: [], records: [], waiters: [] };
@@ -140,10 +162,10 @@ export function createEmbeddedPipeline(
         break;
       }
       const r = await runner(queued[(turn + i) % queued.length]!);
-      const batch = await readQueue(store, r.partition, r.position, BATCH);
+      const batch = await readQueue(store, r.partition, r.position, batchSize);
       if (batch.length === 0) continue;
       const events = batch.flatMap((b) => b.events);
-      if (events.length >= BATCH) more = true;
+      if (events.length >= batchSize) more = true;
       taken += events.length;
       const alerts = r.process(batch);
       // Requests that came in during detection are stored before this step takes the store.
@@ -161,11 +183,24 @@ export function createEmbeddedPipeline(
 
   let hurry = false;
   let lastPassMs = 0;
+
+  /** The gathering wait: `ms`, or less once the stream paused with a step's worth waiting (QUIET_MS). */
+  async function gather(ms: number): Promise<void> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      const now = performance.now();
+      if (now >= deadline || closed || hurry) return;
+      if (storedEvents >= batchSize && now - lastArrival >= QUIET_MS) return;
+      await new Promise((r) => setTimeout(r, Math.min(QUIET_MS / 2, deadline - now)));
+    }
+  }
+
   const loop = (async () => {
     while (!closed) {
-      if (!hurry) await new Promise((r) => setTimeout(r, Math.min(MAX_GATHER_MS, Math.max(GATHER_MS, lastPassMs * PASS_DUTY))));
+      if (!hurry) await gather(Math.max(gatherMs, Math.min(MAX_GATHER_MS, lastPassMs * PASS_DUTY)));
       hurry = false;
       pending = false;
+      storedEvents = 0;
       try {
         const started = performance.now();
         const stored = storingMs;
