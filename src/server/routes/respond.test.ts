@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { fakeWebhook } from '../../../test/providers.js';
 import { tempDir } from '../../../test/tmp.js';
 import type { Alert } from '../../model/alert.js';
@@ -26,11 +26,11 @@ function alert(uid: string): Alert {
   };
 }
 
-test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/audit; automatic playbooks as alerts arrive', async (t) => {
+/** A test server in a fresh folder, a webhook that records what it receives, and the automatic responder left to the test (one pass at a time). */
+async function responder(t: TestContext) {
   const tmp = tempDir();
   const received: unknown[] = [];
   const hook = await fakeWebhook(received);
-  // The test drives the automatic responder itself, one pass at a time.
   process.env.WARDEN_AUTOMATIC_RESPONSE = 'off';
   const srv = await testServer({ cwd: tmp.dir });
   t.after(async () => {
@@ -39,6 +39,19 @@ test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/
     delete process.env.WARDEN_AUTOMATIC_RESPONSE;
     tmp.cleanup();
   });
+  return { tmp, received, hook, srv };
+}
+
+/** A playbooks file whose one playbook notifies the webhook, without a person, for new-source alerts. */
+function automaticPlaybook(dir: string, hookUrl: string): void {
+  writeFileSync(
+    join(dir, 'warden.playbooks.yaml'),
+    `playbooks:\n  - id: auto\n    when: { detections: [runtime.credential.new-source] }\n    steps:\n      - action: notify.webhook\n        with: { url: "${hookUrl}/hook" }\n    approval: automatic\n`,
+  );
+}
+
+test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/audit; automatic playbooks as alerts arrive', async (t) => {
+  const { tmp, received, hook, srv } = await responder(t);
   writeFileSync(
     join(tmp.dir, 'warden.playbooks.yaml'),
     `playbooks:
@@ -99,10 +112,7 @@ test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/
   );
 
   // Automatic: the first pass marks where it starts; an alert arriving later is answered without a person.
-  writeFileSync(
-    join(tmp.dir, 'warden.playbooks.yaml'),
-    `playbooks:\n  - id: auto\n    when: { detections: [runtime.credential.new-source] }\n    steps:\n      - action: notify.webhook\n        with: { url: "${hook.url}/hook" }\n    approval: automatic\n`,
-  );
+  automaticPlaybook(tmp.dir, hook.url);
   await respondAutomatically(srv.ctx);
   await new Promise((r) => setTimeout(r, 5));
   await upsertAlerts(srv.ctx.store, [alert('u2')]);
@@ -118,17 +128,7 @@ test('POST /v1/alerts/{uid}/plan (analyst) and /apply (admin); steps in GET /v1/
 });
 
 test('the automatic responder writes nothing while nothing is new, and leaves to people what came while there were no playbooks', async (t) => {
-  const tmp = tempDir();
-  const received: unknown[] = [];
-  const hook = await fakeWebhook(received);
-  process.env.WARDEN_AUTOMATIC_RESPONSE = 'off';
-  const srv = await testServer({ cwd: tmp.dir });
-  t.after(async () => {
-    await srv.close();
-    await hook.close();
-    delete process.env.WARDEN_AUTOMATIC_RESPONSE;
-    tmp.cleanup();
-  });
+  const { tmp, received, hook, srv } = await responder(t);
   const mark = () =>
     srv.ctx.store.db
       .selectFrom('detector_meta')
@@ -148,10 +148,7 @@ test('the automatic responder writes nothing while nothing is new, and leaves to
   const second = await mark();
   assert.ok(Number(second!.value) > Number(first.value));
   // A playbooks file added afterwards answers what comes after it, not the alert from before.
-  writeFileSync(
-    join(tmp.dir, 'warden.playbooks.yaml'),
-    `playbooks:\n  - id: auto\n    when: { detections: [runtime.credential.new-source] }\n    steps:\n      - action: notify.webhook\n        with: { url: "${hook.url}/hook" }\n    approval: automatic\n`,
-  );
+  automaticPlaybook(tmp.dir, hook.url);
   assert.equal(await respondAutomatically(srv.ctx), 0);
   assert.equal(received.length, 0);
   await new Promise((r) => setTimeout(r, 5));
