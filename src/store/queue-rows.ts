@@ -6,8 +6,9 @@ import type { IdentityEvent } from '../model/identity-event.js';
  * One row per request and partition rather than one per event: the queue is written, read back and
  * deleted for every event the server takes in, and a row's own cost (building and binding the insert,
  * the index entry, the delete) was paid for each of a bench estate's 154,265 events instead of at
- * most once per request and partition (13,936 rows at most for its 871 requests). Deflating the runs (level 1) was measured and left: the store wrote a fifth of the bytes, but the
- * request thread's compression cost more CPU than the pipeline thread's commits saved.
+ * most once per request and partition (13,936 rows at most for its 871 requests). Deflating the runs
+ * (level 1) was measured and left: the store wrote a fifth of the bytes, but the request thread's
+ * compression cost more CPU than the pipeline thread's commits saved.
  */
 export interface QueueRow {
   partition: number;
