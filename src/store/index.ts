@@ -68,7 +68,6 @@ export { MIGRATIONS, migrateToLatest, type StoreDialect, type StoreMigration } f
 export {
   addCounters,
   claimPartitions,
-  enqueueEvents,
   enqueueRows,
   heartbeat,
   type IngestRecord,

@@ -6,7 +6,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
 import { upsertAlerts } from './alerts.js';
 import { type AuditInput, appendAudit } from './audit.js';
 import { toJson } from './detector-state.js';
-import { decodeQueueRow, type QueueRow, queueRows } from './queue-rows.js';
+import { decodeQueueRow, type QueueRow } from './queue-rows.js';
 import { inTransaction, queryable, type StoreTarget } from './store.js';
 
 /**
@@ -29,14 +29,6 @@ export async function addCounters(target: StoreTarget, deltas: Readonly<Record<s
 export async function readCounters(target: StoreTarget): Promise<Record<string, number>> {
   const rows = await queryable(target).selectFrom('ingest_counters').selectAll().execute();
   return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
-}
-
-/**
- * Queues events for the embedded detectors and counts them ingested, in one transaction: once it
- * resolves they are durable.
- */
-export async function enqueueEvents(target: StoreTarget, events: readonly IdentityEvent[], partitions: number): Promise<void> {
-  await enqueueRows(target, queueRows(events, partitions));
 }
 
 /** What an ingest request writes to the store beside its events. */
