@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DetectorOptions } from '../detect/engine.js';
+import { fromWire, isRevocationCopy } from '../detect/wire.js';
 import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
@@ -79,7 +80,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           const items: QueueEntry[] = [];
           let last: { ack(): void } | undefined;
           for await (const m of messages) {
-            items.push({ position: m.seq, events: [m.json<IdentityEvent>()] });
+            items.push({ position: m.seq, events: [fromWire(m.json<IdentityEvent>())] });
             last = m;
           }
           if (items.length === 0 || last === undefined) continue;
@@ -87,7 +88,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
           await importEvents(
             store,
-            items.flatMap((i) => i.events),
+            items.flatMap((i) => i.events).filter((e) => !isRevocationCopy(e)),
           );
           const alerts = runner.process(items);
           await runner.commit(alerts, { leaseMs });

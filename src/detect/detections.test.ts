@@ -321,6 +321,32 @@ describe('runtime.credential.reuse-after-revocation', () => {
     assert.equal(b?.identity.id, 'unauthenticated');
   });
 
+  test("a revocation learnt from another partition's copy reaches the key; a failed one or a plain use teaches nothing", () => {
+    const revoke = (outcome: IdentityEvent['outcome']) =>
+      ev(START + 2 * H, {
+        ...vault,
+        action: 'vault:update',
+        outcome,
+        tags: outcome === 'failure' ? [] : ['credential.revoked'],
+        credential: { key: 'hmac-sha256:ops', type: 'vault-accessor', lifecycle: 'revoked', subject: 'hmac-sha256:aa' },
+        identity: { id: 'ops', type: 'vault-token' },
+      });
+    const partition = (copy: IdentityEvent | undefined) => {
+      const d = createDetector();
+      const out = d.process(ev(START + H, { ...vault, credential: used }));
+      if (copy !== undefined) d.learnRevocation(copy);
+      out.push(...d.process(ev(START + 3 * H, { ...vault, credential: used, client: { ip: '198.51.100.9' } })));
+      out.push(...d.finish());
+      // The copy is no event of this partition: the revoking identity is not known here.
+      assert.equal(d.stats.events, 2);
+      return ids(out);
+    };
+    assert.deepEqual(partition(revoke('success')), ['runtime.credential.reuse-after-revocation']);
+    assert.deepEqual(partition(revoke('failure')), []);
+    assert.deepEqual(partition(ev(START + 2 * H, { ...vault, credential: used })), []);
+    assert.deepEqual(partition(undefined), []);
+  });
+
   test('use before the revocation is fine; the provider reporting token reuse alerts', () => {
     assert.deepEqual(ids(run([ev(START + H, { ...vault, credential: used })])), []);
     const okta = ev(START, {

@@ -131,6 +131,12 @@ export interface DetectorStats {
 export interface Detector {
   /** Processes one event (events should arrive in time order; see mergeByTime) and returns alerts now due. */
   process(e: IdentityEvent): Alert[];
+  /**
+   * Learns that a credential was revoked or deactivated, from an event another detector processes
+   * (a partition's copy of a revocation whose event is routed elsewhere: see `revocationCopies`):
+   * only the credential's state changes; no identity learns, nothing is judged, no alert is due.
+   */
+  learnRevocation(e: IdentityEvent): void;
   /** Ends every open episode and returns the alerts still due. */
   finish(): Alert[];
   snapshot(): DetectorSnapshot;
@@ -706,6 +712,19 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     }
   }
 
+  function learnRevocation(e: IdentityEvent): void {
+    const cred = e.credential;
+    const now = isoMs(e.time);
+    if (cred === undefined || e.outcome === 'failure' || Number.isNaN(now)) return;
+    const revoked = e.tags.includes('credential.revoked');
+    const deactivated = e.tags.includes('credential.deactivated');
+    if (!revoked && !deactivated) return;
+    const named = cred.subject ?? cred.key;
+    const c = credentialState(aliases.get(named) ?? named);
+    if (deactivated) c.deactivatedAt = now;
+    if (revoked) c.revokedAt = now;
+  }
+
   /** The one context handed to every detection, refilled per event (detections read it and never keep it). */
   const ctx: Mutable<DetectionContext> = {
     config: t,
@@ -802,6 +821,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
 
   return {
     process,
+    learnRevocation,
     finish: () => sweep(Number.POSITIVE_INFINITY, true),
     snapshot: () => ({
       version: 2,

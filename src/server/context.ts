@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import type { IdentityEvent } from '../model/identity-event.js';
+import type { SigmaRuleSet } from '../detect/sigma/ruleset.js';
+import type { EventSource, IdentityEvent } from '../model/identity-event.js';
 import type { AuditInput } from '../store/audit.js';
 import type { IngestRecord } from '../store/partitions.js';
 import type { Store } from '../store/store.js';
+import type { EventParser } from '../telemetry/types.js';
 import type { Principal } from './auth.js';
 
 /** Where accepted events go: processed in this process, or published to NATS JetStream for workers. */
@@ -56,6 +58,17 @@ export interface ServerContext {
   readonly store: Store;
   readonly config: ServerConfig;
   readonly pipeline: IngestPipeline;
+  /**
+   * The Sigma rules the detector runs, asked by the ingest route which raw records must travel with
+   * their events (those a rule matches: see `keepRawRecords`). Absent: the detector runs none, and no
+   * record travels.
+   */
+  readonly sigma?: Pick<SigmaRuleSet, 'matchesRecord'> | undefined;
+  /**
+   * The parsers every ingest request shares (see NormalizeOptions.parsers), saved at a graceful stop
+   * (src/server/parser-memory.ts). Absent: the ingest routes keep a set of their own.
+   */
+  readonly parsers?: Map<EventSource, EventParser> | undefined;
   /**
    * Appends to the audit trail as the caller of `request` (`token:<name>`); pass a `trx` from
    * `store.transaction` as `target` to commit the write and its record together.

@@ -1,4 +1,5 @@
 import type { DetectorOptions } from '../detect/engine.js';
+import { isRevocationCopy } from '../detect/wire.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { importEvents } from '../store/graph-import.js';
@@ -164,9 +165,11 @@ export function createEmbeddedPipeline(
       const r = await runner(queued[(turn + i) % queued.length]!);
       const batch = await readQueue(store, r.partition, r.position, batchSize);
       if (batch.length === 0) continue;
-      const events = batch.flatMap((b) => b.events);
-      if (events.length >= batchSize) more = true;
-      taken += events.length;
+      const entries = batch.flatMap((b) => b.events);
+      if (entries.length >= batchSize) more = true;
+      // Another partition's revocation copies are learnt by the detector, not imported again.
+      const events = entries.some(isRevocationCopy) ? entries.filter((e) => !isRevocationCopy(e)) : entries;
+      taken += entries.length;
       const alerts = r.process(batch);
       // Requests that came in during detection are stored before this step takes the store.
       await new Promise((resolve) => setImmediate(resolve));

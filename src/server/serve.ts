@@ -1,6 +1,7 @@
 import type { DetectorOptions } from '../detect/engine.js';
 import { DEFAULT_PARTITIONS } from '../detect/partition.js';
 import { manifestDetectorOptions } from '../detect/policy-violation.js';
+import { sigmaRuleSetFor } from '../detect/sigma/index.js';
 import type { DetectConfig } from '../model/config.js';
 import { DetectConfigSchema } from '../model/config.js';
 import type { Severity } from '../model/severity.js';
@@ -13,6 +14,7 @@ import { parseStoreUrl, type StoreLocation } from '../store/url.js';
 import { auditFor } from './app.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_RATE_LIMIT, type IngestPipeline, type ServerConfig, type ServerContext } from './context.js';
 import { createEmbeddedPipeline } from './embedded.js';
+import { loadParsers, saveParsers } from './parser-memory.js';
 import { startPipelineThread } from './pipeline-thread.js';
 
 export interface ContextOptions {
@@ -107,6 +109,10 @@ export async function createServerContext(options: ContextOptions = {}): Promise
     nameOf: declared.nameOf,
   };
   const partitions = options.partitions ?? DEFAULT_PARTITIONS;
+  // Sigma rules are read before the store takes traffic too: a missing rules path stops the start.
+  const sigma = sigmaRuleSetFor(detect.config ?? DetectConfigSchema.parse({}));
+  // The ingest parsers, with what they learned before the last graceful stop.
+  const parsers = await loadParsers(store);
   const ctx: Partial<OwnedContext> = {};
   const onPipelineError = (error: unknown) => {
     options.onPipelineError?.(error);
@@ -142,11 +148,17 @@ export async function createServerContext(options: ContextOptions = {}): Promise
     store,
     config,
     pipeline,
+    // The rule set the detector builds from the same settings (its paths were checked above).
+    sigma,
+    parsers,
     audit: auditFor(store),
     authenticators: [],
     close: async () => {
       rescorer.stop();
       await pipeline.close();
+      await saveParsers(store, parsers).catch((error: unknown) =>
+        ctx.log?.error({ err: error }, 'ingest parsers: what they learned was not saved'),
+      );
       if (owned) await store.close();
     },
   } satisfies OwnedContext);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createDetector, type Detector, type DetectorOptions, type DetectorSnapshot } from '../detect/engine.js';
+import { fromWire, isRevocationCopy } from '../detect/wire.js';
 import type { Alert } from '../model/alert.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
@@ -64,7 +65,7 @@ export async function enqueueRows(
         .values(rows.slice(i, i + 1000).map((r) => ({ partition: r.partition, event: '', events: r.events, count: r.count })))
         .execute();
     let ingested = 0;
-    for (const r of rows) ingested += r.count;
+    for (const r of rows) ingested += r.count - (r.copies ?? 0);
     const counters: Record<string, number> = { ingested };
     for (const r of records) for (const [name, n] of Object.entries(r.counters)) counters[name] = (counters[name] ?? 0) + n;
     await addCounters(trx, counters);
@@ -115,7 +116,7 @@ export async function readQueue(target: StoreTarget, partition: number, position
   return rows.map((r) => ({
     position: Number(r.seq),
     // Rows written before runs (0070) hold one event's JSON.
-    events: r.events === null ? [JSON.parse(r.event) as IdentityEvent] : decodeQueueRow(r.events),
+    events: r.events === null ? [fromWire(JSON.parse(r.event) as IdentityEvent)] : decodeQueueRow(r.events),
   }));
 }
 
@@ -215,8 +216,15 @@ export class PartitionRunner {
     for (const { position, events } of batch) {
       if (position <= this.#position) continue;
       this.#position = position;
-      this.#processed += events.length;
-      for (const event of events) for (const a of this.#detector.process(event)) out.push(a);
+      for (const event of events) {
+        // Another partition's revocation: learnt, not counted (the queue counted it as ingested once).
+        if (isRevocationCopy(event)) {
+          this.#detector.learnRevocation(event);
+          continue;
+        }
+        this.#processed++;
+        for (const a of this.#detector.process(event)) out.push(a);
+      }
     }
     return out;
   }

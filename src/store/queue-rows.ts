@@ -1,4 +1,5 @@
 import { partitionOf } from '../detect/partition.js';
+import { copyPartitions, eventJson, fromWire } from '../detect/wire.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 
 /**
@@ -12,8 +13,11 @@ import type { IdentityEvent } from '../model/identity-event.js';
  */
 export interface QueueRow {
   partition: number;
+  /** Entries in `events`, revocation copies included. */
   count: number;
-  /** JSON array of the events. */
+  /** How many of them are revocation copies (not counted as ingested): in memory only, not stored. */
+  copies?: number | undefined;
+  /** JSON array of the events, as `eventJson` writes them. */
   events: string;
 }
 
@@ -25,24 +29,35 @@ export interface QueueRow {
  */
 export function queueRows(events: readonly IdentityEvent[], partitions: number): QueueRow[] {
   const byPartition = new Map<number, string[]>();
+  const copies = new Map<number, number>();
+  const add = (p: number, json: string) => {
+    const list = byPartition.get(p);
+    if (list === undefined) byPartition.set(p, [json]);
+    else list.push(json);
+  };
   for (const e of events) {
     const p = partitionOf(e, partitions);
-    let list = byPartition.get(p);
-    if (list === undefined) {
-      list = [];
-      byPartition.set(p, list);
+    add(p, eventJson(e));
+    const others = copyPartitions(e, p, partitions);
+    if (others.length === 0) continue;
+    const copy = eventJson(e, true);
+    for (const q of others) {
+      add(q, copy);
+      copies.set(q, (copies.get(q) ?? 0) + 1);
     }
-    list.push(JSON.stringify(e));
   }
   return [...byPartition.keys()]
     .sort((a, b) => a - b)
     .map((partition) => {
       const list = byPartition.get(partition)!;
-      return { partition, count: list.length, events: `[${list.join(',')}]` };
+      const n = copies.get(partition) ?? 0;
+      return { partition, count: list.length, ...(n > 0 ? { copies: n } : {}), events: `[${list.join(',')}]` };
     });
 }
 
-/** The events of a stored run, in order. */
+/** The events of a stored run, in order, as they travelled (see `fromWire`). */
 export function decodeQueueRow(events: string): IdentityEvent[] {
-  return JSON.parse(events) as IdentityEvent[];
+  const out = JSON.parse(events) as IdentityEvent[];
+  for (let i = 0; i < out.length; i++) fromWire(out[i]!);
+  return out;
 }

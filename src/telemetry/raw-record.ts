@@ -57,3 +57,32 @@ export function rawRecordOf(e: IdentityEvent): unknown {
 export function rawRecordShared(e: IdentityEvent): boolean {
   return (e as WithRaw)[RAW] instanceof Shared;
 }
+
+/**
+ * Lets go of the records no rule needs before the events leave this process (the server's request
+ * thread, before the queue or the bus): `needed` says whether a rule matches a record. A record that
+ * became several events stays with the first of them only, held alone there: that is the event the
+ * detector matches it with when it has them all in memory. Returns how many records are kept.
+ * @example keepRawRecords(events, (e, record) => sigma.matchesRecord(e, record));
+ */
+export function keepRawRecords(events: readonly IdentityEvent[], needed: (e: IdentityEvent, record: object) => boolean): number {
+  let kept = 0;
+  let seen: Set<object> | undefined;
+  for (const e of events) {
+    const held = (e as WithRaw)[RAW];
+    if (held === undefined) continue;
+    const shared = held instanceof Shared;
+    const record = (shared ? held.record : held) as object;
+    let keep = false;
+    if (shared) {
+      seen ??= new Set();
+      if (!seen.has(record)) {
+        seen.add(record);
+        keep = needed(e, record);
+      }
+    } else keep = needed(e, record);
+    (e as WithRaw)[RAW] = keep ? record : undefined;
+    if (keep) kept++;
+  }
+  return kept;
+}

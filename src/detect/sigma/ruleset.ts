@@ -69,6 +69,11 @@ export interface SigmaRuleSet {
    * event alone (it became one event), so it need not be remembered as evaluated.
    */
   evaluate(e: IdentityEvent, raw: unknown, now: number, shared?: boolean): SigmaMatch[];
+  /**
+   * Whether a rule of the event's log source matches its raw record, the record alone (no correlation
+   * state is read or changed): a record that matches none can be let go before the event is queued.
+   */
+  matchesRecord(e: IdentityEvent, raw: unknown): boolean;
   /** The rule or correlation with this id, if the set has one (episodes restored from a snapshot name theirs by id). */
   byId(id: string): SigmaRule | SigmaCorrelation | undefined;
   /** The open correlation windows, for a detector snapshot. */
@@ -298,6 +303,21 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
     return out;
   }
 
+  function matchesRecord(e: IdentityEvent, raw: unknown): boolean {
+    const source = SOURCE_OF_EVENT[e.source];
+    const idx = source === undefined ? undefined : index.get(source);
+    if (idx === undefined || raw === null || typeof raw !== 'object') return false;
+    const rules = candidates(idx, raw);
+    for (let i = 0; i < rules.length; i++) {
+      try {
+        if (rules[i]!.match(raw)) return true;
+      } catch {
+        // a rule that throws on this record does not match it, as in `run`
+      }
+    }
+    return false;
+  }
+
   const byId = new Map<string, SigmaRule | SigmaCorrelation>();
   for (const r of loaded.rules) byId.set(r.id, r);
   for (const c of loaded.correlations) byId.set(c.id, c);
@@ -350,6 +370,7 @@ export function createSigmaRuleSet(loaded: LoadedRules): SigmaRuleSet {
       return checks;
     },
     evaluate,
+    matchesRecord,
     byId: (id) => byId.get(id),
     snapshot,
     restore,

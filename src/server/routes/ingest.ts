@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { WardenError } from '../../model/errors.js';
 import { EVENT_SOURCES, type EventSource, type IdentityEvent } from '../../model/identity-event.js';
 import { emptyTelemetryStats, normalizeBatches } from '../../telemetry/normalize.js';
+import { keepRawRecords } from '../../telemetry/raw-record.js';
 import { readRecordBatches } from '../../telemetry/read.js';
+import type { EventParser } from '../../telemetry/types.js';
 import { actorOf } from '../auth.js';
 import type { ServerContext } from '../context.js';
 
@@ -13,7 +15,13 @@ export const INFLATE_FACTOR = 4;
 /** Reads a request body (gzip by header or by magic bytes) into identity events and counted rejections. */
 export async function parseIngestBody(
   body: Buffer,
-  options: { gzip: boolean; sourceType: EventSource | undefined; maxBytes: number },
+  options: {
+    gzip: boolean;
+    sourceType: EventSource | undefined;
+    maxBytes: number;
+    /** Parsers kept from earlier bodies (see NormalizeOptions.parsers); one body at a time per set. */
+    parsers?: Map<EventSource, EventParser> | undefined;
+  },
 ): Promise<{ events: IdentityEvent[]; records: number; rejected: number; reasons: Record<string, number> }> {
   let bytes = body;
   if (options.gzip || (body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b)) {
@@ -38,7 +46,7 @@ export async function parseIngestBody(
     'request',
     { maxDocumentBytes: options.maxBytes * INFLATE_FACTOR },
   );
-  for await (const batch of normalizeBatches(records, { sourceType: options.sourceType }, stats))
+  for await (const batch of normalizeBatches(records, { sourceType: options.sourceType, parsers: options.parsers }, stats))
     for (const e of batch) events.push(e);
   const rejected = Object.values(stats.rejected).reduce((a, n) => a + n, 0);
   return { events, records: stats.records, rejected, reasons: stats.rejected };
@@ -52,6 +60,16 @@ export async function parseIngestBody(
 export function registerIngest(app: FastifyInstance, ctx: ServerContext): void {
   // Every content type arrives as bytes: shippers send x-ndjson, json, text/plain, gzip or nothing at all.
   app.removeAllContentTypeParsers();
+  // One set of parsers for every request, as a replay keeps one for all its files: a Vault token used
+  // in one request is joined to the accessor its login (an earlier request) named, so a revocation by
+  // accessor reaches the token. Bodies are parsed one after another, never two at once with the set.
+  const parsers = ctx.parsers ?? new Map<EventSource, EventParser>();
+  let parsing: Promise<unknown> = Promise.resolve();
+  const parseInTurn = (body: Buffer, options: Omit<Parameters<typeof parseIngestBody>[1], 'parsers'>) => {
+    const run = parsing.then(() => parseIngestBody(body, { ...options, parsers }));
+    parsing = run.catch(() => undefined);
+    return run;
+  };
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.bodyLimit }, (_req, body, done) => done(null, body));
   app.post<{ Querystring: { source?: EventSource }; Body: Buffer | undefined }>(
     '/v1/ingest',
@@ -83,11 +101,14 @@ export function registerIngest(app: FastifyInstance, ctx: ServerContext): void {
       const encoding = String(request.headers['content-encoding'] ?? '').toLowerCase();
       if (encoding !== '' && encoding !== 'gzip' && encoding !== 'identity')
         throw new WardenError('WARDEN_INPUT_INVALID', `Content-Encoding ${encoding} is not supported (gzip is)`);
-      const parsed = await parseIngestBody(body, {
+      const parsed = await parseInTurn(body, {
         gzip: encoding === 'gzip',
         sourceType: request.query.source,
         maxBytes: ctx.config.bodyLimit,
       });
+      // The detector on the other side of the queue or bus matches Sigma rules on raw records: the
+      // records a rule matches travel with their events, the rest are let go here.
+      keepRawRecords(parsed.events, ctx.sigma === undefined ? () => false : (e, record) => ctx.sigma!.matchesRecord(e, record));
       const answer = {
         accepted: parsed.records - parsed.rejected,
         rejected: parsed.rejected,
