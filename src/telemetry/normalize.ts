@@ -40,6 +40,12 @@ function inRange(iso: string): boolean {
 export interface NormalizeOptions extends ReadOptions {
   /** Skip auto-detection: every record is read as this format (`--source-type`). */
   sourceType?: EventSource | undefined;
+  /**
+   * Parsers that outlive the call, one per source, made here on first use: what a parser learns from
+   * one input (the Vault token → accessor join) serves the next. The server keeps one set for all its
+   * requests; callers must not normalise two inputs with one set at the same time.
+   */
+  parsers?: Map<EventSource, EventParser> | undefined;
 }
 
 function sourceStats(stats: TelemetryStats, source: EventSource): { records: number; events: number } {
@@ -74,7 +80,16 @@ class Normalizer {
     private readonly options: NormalizeOptions,
     private readonly stats: TelemetryStats,
   ) {
-    this.parsers = PARSERS.filter(([s]) => options.sourceType === undefined || s === options.sourceType).map(([, f]) => f());
+    const kept = options.parsers;
+    this.parsers = PARSERS.filter(([s]) => options.sourceType === undefined || s === options.sourceType).map(([s, f]) => {
+      if (kept === undefined) return f();
+      let p = kept.get(s);
+      if (p === undefined) {
+        p = f();
+        kept.set(s, p);
+      }
+      return p;
+    });
     this.counters = this.parsers.map(() => undefined);
     if (this.parsers.length === 1) {
       this.last = this.parsers[0];

@@ -30,6 +30,12 @@ export interface EventParser {
   push(record: unknown, origin: RecordOrigin): IdentityEvent[] | { reject: string; detail?: string };
   /** Events still held (unpaired Vault requests) at end of input. */
   flush(): IdentityEvent[];
+  /**
+   * What the parser learned that serves later inputs (Vault: which accessor each token has), as
+   * JSON-safe data; `recall` takes it back in another process. Parsers that learn nothing have neither.
+   */
+  memory?(): unknown;
+  recall?(saved: unknown): void;
 }
 
 export type EventParserFactory = () => EventParser;

@@ -162,6 +162,28 @@ test('revocations name the revoked credential: by accessor, by token (mapped to 
   assert.equal(self.credential?.subject, dig(responseOf('auth/approle/login'), 'response', 'auth', 'accessor'));
 });
 
+test('the token → accessor joins outlive a parser: remembered, saved as JSON and recalled by another', () => {
+  const login = entries('auth/kubernetes/login');
+  const revoke = entries('auth/token/revoke');
+  const accessor = dig(responseOf('auth/kubernetes/login'), 'response', 'auth', 'accessor');
+  const first = createVaultParser();
+  run(login, first);
+  const saved = JSON.parse(JSON.stringify(first.memory?.())) as unknown;
+  // A parser that never saw the login cannot name the revoked token's accessor; one that recalled the joins can.
+  const blank = run(revoke).events.find((e) => e.resource?.id === 'auth/token/revoke');
+  assert.notEqual(blank?.credential?.subject, accessor);
+  const second = createVaultParser();
+  second.recall?.(saved);
+  second.recall?.('not a list');
+  second.recall?.([[1, 2], ['only-one']]);
+  const joined = run(revoke, second).events.find((e) => e.resource?.id === 'auth/token/revoke');
+  assert.equal(joined?.credential?.subject, accessor);
+  // The recalled joins come first (oldest), then what the revocations taught it; nothing malformed.
+  const memory = second.memory?.() as unknown[];
+  assert.deepEqual(memory.slice(0, (saved as unknown[]).length), saved);
+  assert.ok(memory.every((pair) => Array.isArray(pair) && pair.every((x) => typeof x === 'string')));
+});
+
 test('policy write logged response-first: one event, privilege.change, the late request dropped', () => {
   const [res, req] = entries('sys/policies/acl/payments-admin');
   assert.equal(dig(res, 'type'), 'response');

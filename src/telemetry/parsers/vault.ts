@@ -306,7 +306,18 @@ export const createVaultParser = ((options: VaultParserOptions = {}): EventParse
     return undefined;
   }
 
-  return { source: 'vault', detect, push, flush };
+  /** The token → accessor joins, oldest first (the order the bound forgets them in). */
+  function memory(): Array<[string, string]> {
+    return [...accessorOf];
+  }
+
+  function recall(saved: unknown): void {
+    if (!Array.isArray(saved)) return;
+    for (const pair of saved)
+      if (Array.isArray(pair) && typeof pair[0] === 'string' && typeof pair[1] === 'string') remember(pair[0], pair[1]);
+  }
+
+  return { source: 'vault', detect, push, flush, memory, recall };
 }) satisfies EventParserFactory;
 
 const EMPTY: Rec = Object.freeze({}) as Rec;
