@@ -82,8 +82,8 @@ export function createBusPipeline(bus: Bus, store: Store, partitions: number): B
       else if (copies > 0) await addCounters(store, { [COPIES_COUNTER]: copies });
     },
     async status() {
-      // Every message of the stream is one event; its last sequence is how many were ever stored
-      // (duplicates dropped by the window take no sequence).
+      // Every message of the stream is one event or a revocation copy; its last sequence less the
+      // copies is how many events were ever stored (duplicates dropped by the window take no sequence).
       let ingested = 0;
       try {
         ingested = (await bus.jsm.streams.info(bus.names.stream)).state.last_seq;

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DetectorOptions } from '../detect/engine.js';
-import { fromWire, isRevocationCopy } from '../detect/wire.js';
+import { fromWire, withoutCopies } from '../detect/wire.js';
 import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
@@ -86,10 +86,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           if (items.length === 0 || last === undefined) continue;
           const before = runner.processed;
           // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
-          await importEvents(
-            store,
-            items.flatMap((i) => i.events).filter((e) => !isRevocationCopy(e)),
-          );
+          await importEvents(store, withoutCopies(items.flatMap((i) => i.events)));
           const alerts = runner.process(items);
           await runner.commit(alerts, { leaseMs });
           // Only now: the commit holds the events' effects, so JetStream may forget them.

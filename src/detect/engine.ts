@@ -133,7 +133,7 @@ export interface Detector {
   process(e: IdentityEvent): Alert[];
   /**
    * Learns that a credential was revoked or deactivated, from an event another detector processes
-   * (a partition's copy of a revocation whose event is routed elsewhere: see `revocationCopies`):
+   * (a partition's copy of a revocation whose event is routed elsewhere: see `copyPartitions` in wire.ts):
    * only the credential's state changes; no identity learns, nothing is judged, no alert is due.
    */
   learnRevocation(e: IdentityEvent): void;
@@ -673,8 +673,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         aliases.set(c.alias, cred.key);
       }
     }
-    const named = cred.subject ?? cred.key;
-    const subjectKey = aliases.get(named) ?? named;
+    const subjectKey = subjectKeyOf(cred);
     if (e.tags.includes('credential.issued') && cred.subject !== undefined) {
       const sub = credentialState(subjectKey);
       // A login's token belongs to whoever logged in (a Vault login names its entity): it holds the
@@ -700,8 +699,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         own(owner, subjectKey);
       }
     }
-    if (e.tags.includes('credential.deactivated')) credentialState(subjectKey).deactivatedAt = now;
-    if (e.tags.includes('credential.revoked')) credentialState(subjectKey).revokedAt = now;
+    endCredential(e, subjectKey, now);
     // A long-term key seen in use becomes known as its identity's, so a later new key means rotation.
     if (cred.lifecycle === 'used' && cred.longTerm === true && e.identity.type !== 'unknown') {
       const c = credentials.get(cred.key);
@@ -712,17 +710,22 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     }
   }
 
-  function learnRevocation(e: IdentityEvent): void {
-    const cred = e.credential;
-    const now = isoMs(e.time);
-    if (cred === undefined || e.outcome === 'failure' || Number.isNaN(now)) return;
-    const revoked = e.tags.includes('credential.revoked');
-    const deactivated = e.tags.includes('credential.deactivated');
-    if (!revoked && !deactivated) return;
+  /** The credential a lifecycle event is about: its subject (else its key), by the key it is used under when an alias names it. */
+  function subjectKeyOf(cred: NonNullable<IdentityEvent['credential']>): string {
     const named = cred.subject ?? cred.key;
-    const c = credentialState(aliases.get(named) ?? named);
-    if (deactivated) c.deactivatedAt = now;
-    if (revoked) c.revokedAt = now;
+    return aliases.get(named) ?? named;
+  }
+
+  /** Stamps a deactivation or revocation the event records on the credential it names. */
+  function endCredential(e: IdentityEvent, subjectKey: string, now: number): void {
+    if (e.tags.includes('credential.deactivated')) credentialState(subjectKey).deactivatedAt = now;
+    if (e.tags.includes('credential.revoked')) credentialState(subjectKey).revokedAt = now;
+  }
+
+  function learnRevocation(e: IdentityEvent): void {
+    const now = isoMs(e.time);
+    if (e.credential === undefined || e.outcome === 'failure' || Number.isNaN(now)) return;
+    endCredential(e, subjectKeyOf(e.credential), now);
   }
 
   /** The one context handed to every detection, refilled per event (detections read it and never keep it). */

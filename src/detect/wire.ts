@@ -75,3 +75,8 @@ export function fromWire(e: IdentityEvent): IdentityEvent {
 export function isRevocationCopy(e: IdentityEvent): boolean {
   return (e as IdentityEvent & { [COPY]?: boolean })[COPY] === true;
 }
+
+/** The events a partition holds as its own, without other partitions' revocation copies (the list itself when it has none). */
+export function withoutCopies(events: IdentityEvent[]): IdentityEvent[] {
+  return events.some(isRevocationCopy) ? events.filter((e) => !isRevocationCopy(e)) : events;
+}

@@ -1,5 +1,5 @@
 import type { DetectorOptions } from '../detect/engine.js';
-import { isRevocationCopy } from '../detect/wire.js';
+import { withoutCopies } from '../detect/wire.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { importEvents } from '../store/graph-import.js';
@@ -168,7 +168,7 @@ export function createEmbeddedPipeline(
       const entries = batch.flatMap((b) => b.events);
       if (entries.length >= batchSize) more = true;
       // Another partition's revocation copies are learnt by the detector, not imported again.
-      const events = entries.some(isRevocationCopy) ? entries.filter((e) => !isRevocationCopy(e)) : entries;
+      const events = withoutCopies(entries);
       taken += entries.length;
       const alerts = r.process(batch);
       // Requests that came in during detection are stored before this step takes the store.
