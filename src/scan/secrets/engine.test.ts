@@ -177,3 +177,74 @@ describe('overlapping rules', () => {
     assert.ok(!ids.some((id) => id.startsWith('secret.generic.')), ids.join());
   });
 });
+
+describe('keyword context (window.needs)', () => {
+  const all = loadSecretRules();
+  // A rule whose pattern does not itself ask for `=`: what it finds shows which occurrences opened a window.
+  const base = all.find((r) => r.id === 'secret.generic.password-assignment')!;
+  const probe = (needs: string[], needsWithin?: number, multiline = false) =>
+    createSecretScanner({
+      rules: [
+        {
+          ...base,
+          id: 'secret.test.probe',
+          keywords: ['zqx'],
+          regex: /zqx(?<secret>[A-Za-z0-9]{12})/dg,
+          validate: [],
+          placeholderCheck: false,
+          window: { before: 0, after: 64, multiline, needs, ...(needsWithin === undefined ? {} : { needsWithin }) },
+        },
+      ],
+    });
+  const value = () => gen('@@Aa0:12@@');
+  const found = (s: ReturnType<typeof probe>, text: string) => s.scanBuffer(Buffer.from(text), 'f').findings.length;
+
+  test('an occurrence opens a window only with a character of every needed set after it', () => {
+    const v = value();
+    assert.equal(found(probe([]), `zqx${v}\n`), 1, 'without needs the pattern alone decides');
+    assert.equal(found(probe(['=']), `zqx${v}\n`), 0);
+    assert.equal(found(probe(['=']), `zqx${v} = 1\n`), 1);
+    assert.equal(found(probe(['=']), `a = zqx${v}\n`), 0, 'a needed character before the keyword does not count');
+    assert.equal(found(probe(['=', '"\'']), `zqx${v} = 1\n`), 0, 'every set must be met');
+    assert.equal(found(probe(['=', '"\'']), `zqx${v} = '1'\n`), 1);
+    assert.equal(found(probe([':=']), `zqx${v}: 1\n`), 1, 'any character of a set meets it');
+  });
+
+  test('the needed characters are looked for on the keyword line, within the window or needsWithin', () => {
+    const v = value();
+    assert.equal(found(probe(['=']), `zqx${v}\n=\n`), 0, 'not on the next line');
+    assert.equal(found(probe(['='], undefined, true), `zqx${v}\n=\n`), 1, 'a multiline rule looks past the line');
+    assert.equal(found(probe(['=']), `zqx${v}${' '.repeat(80)}=\n`), 0, 'not past the window (after: 64)');
+    assert.equal(found(probe(['='], 20), `zqx${v} =\n`), 1);
+    assert.equal(found(probe(['='], 10), `zqx${v} =\n`), 0, 'not past needsWithin');
+  });
+
+  test('many occurrences on one line are each decided, in order, whatever the line length', () => {
+    const values = Array.from({ length: 200 }, () => value());
+    // The needed character comes after every other occurrence only, each farther than the window (64) from the next.
+    const line = values.map((v, i) => `zqx${v}${i % 2 === 0 ? ' =' : ''}${' '.repeat(70)}`).join('');
+    const got = probe(['=']).scanBuffer(Buffer.from(`${line}\n`), 'f').findings;
+    assert.equal(got.length, 100);
+    const none = `${'zqx'.repeat(50_000)}\n`;
+    assert.equal(found(probe(['=']), none), 0);
+  });
+
+  test('the built-in needs never drop a finding of their rules examples', () => {
+    const without = createSecretScanner({
+      rules: all.map((r) => ({ ...r, window: { ...r.window, needs: [], needsWithin: undefined } })),
+    });
+    const withNeeds = createSecretScanner({ rules: all });
+    const rulesWithNeeds = all.filter((r) => (r.window.needs ?? []).length > 0);
+    assert.ok(rulesWithNeeds.length >= 5, 'the common-word rules declare what they need');
+    const texts: string[] = [];
+    for (const r of rulesWithNeeds)
+      for (const seed of [1, 2, 3])
+        for (const t of [...r.examples.positive, ...r.examples.negative]) texts.push(expandExample(t, createRandom(seed)));
+    // Each example alone, and all of them in one file (hits of one rule near another's).
+    for (const text of [...texts, texts.join('\n')]) {
+      const a = withNeeds.scanBuffer(Buffer.from(text, 'latin1'), 'example.yaml').findings;
+      const b = without.scanBuffer(Buffer.from(text, 'latin1'), 'example.yaml').findings;
+      assert.deepEqual(a, b, text.slice(0, 200));
+    }
+  });
+});

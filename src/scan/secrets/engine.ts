@@ -78,6 +78,58 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   });
   const allow = (options.allow ?? []).map((p) => new RegExp(p));
   const keywordMatcher = createKeywordMatcher([...keywordIds.keys()]);
+  // `window.needs`: each distinct character set is a bit of classOf; a rule keeps the sets it needs.
+  // Past 31 sets a need is dropped, which only weakens the filter (it is a necessary condition).
+  const classOf = new Int32Array(256);
+  const setIds = new Map<string, number>();
+  const needSets = rules.map((rule): number[] | undefined => {
+    const ids: number[] = [];
+    for (const set of rule.window.needs ?? []) {
+      let id = setIds.get(set);
+      if (id === undefined && setIds.size < 31) {
+        id = setIds.size;
+        setIds.set(set, id);
+        for (let i = 0; i < set.length; i++) classOf[set.charCodeAt(i)]! |= 1 << id;
+      }
+      if (id !== undefined && !ids.includes(id)) ids.push(id);
+    }
+    return ids.length > 0 ? ids : undefined;
+  });
+  /** Per set, in the file being scanned: its next character at or after the last query (-1: none before `frontier`). */
+  const nextAt = new Int32Array(setIds.size);
+  const frontier = new Int32Array(setIds.size);
+  let lastFrom = 0;
+  /** Rules limited to some files (`paths`), and which of them the file being scanned is not for. */
+  const pathRules = rules.flatMap((r, ri) => (r.appliesTo === undefined ? [] : [ri]));
+  const offPath = new Uint8Array(rules.length);
+
+  /**
+   * Whether a character of set `s` lies in bytes[from, limit). Queries of one file come with `from`
+   * never decreasing (keyword hits arrive by end offset), so each set's bytes are looked at about once
+   * per file, however many hits ask: no quadratic cost on a long line of keywords.
+   */
+  function hasAfter(bytes: Buffer, s: number, from: number, limit: number): boolean {
+    if (from < lastFrom) {
+      // Out of order (no engine gives that today): forget what was learnt rather than trust it.
+      nextAt.fill(-1);
+      frontier.fill(0);
+    }
+    lastFrom = from;
+    const at = nextAt[s]!;
+    if (at >= from) return at < limit;
+    const bit = 1 << s;
+    let i = Math.max(frontier[s]!, from);
+    for (; i < limit; i++) {
+      if ((classOf[bytes[i]!]! & bit) !== 0) {
+        nextAt[s] = i;
+        frontier[s] = i + 1;
+        return true;
+      }
+    }
+    nextAt[s] = -1;
+    if (i > frontier[s]!) frontier[s] = i;
+    return false;
+  }
   // Keyword hits of the file being scanned; one buffer for every file this scanner sees.
   const hits: KeywordHits = { buf: new Int32Array(4096) };
 
@@ -111,11 +163,17 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     const hitBuf = hits.buf;
     // A buffer grown by one keyword-dense file is not kept for the rest of the scan.
     if (hitBuf.length > MAX_KEPT_HITS) hits.buf = new Int32Array(4096);
+    if (hitCount === 0) return { findings: [], suppressed: 0 };
+    for (const ri of pathRules) offPath[ri] = rules[ri]!.appliesTo!(path) ? 0 : 1;
+    nextAt.fill(-1);
+    frontier.fill(0);
+    lastFrom = 0;
     for (let h = 0; h < hitCount; h += 2) {
       const kw = hitBuf[h]!;
       const end = hitBuf[h + 1]!;
       const kwStart = end - keywordLength[kw]!;
-      for (const ri of keywordRules[kw]!) {
+      rule: for (const ri of keywordRules[kw]!) {
+        if (offPath[ri] === 1) continue;
         const w = rules[ri]!.window;
         let lo = 0;
         let hi = n;
@@ -130,6 +188,11 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
         }
         const ws = Math.max(lo, kwStart - w.before);
         const we = Math.min(hi, end + w.after);
+        const sets = needSets[ri];
+        if (sets !== undefined) {
+          const limit = w.needsWithin === undefined ? we : Math.min(we, end + w.needsWithin);
+          for (const set of sets) if (!hasAfter(bytes, set, end, limit)) continue rule;
+        }
         let list = windows[ri];
         if (list === undefined) {
           list = windows[ri] = [ws, we];
@@ -146,7 +209,6 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       const list = windows[ri];
       if (list === undefined) continue;
       const rule = rules[ri]!;
-      if (rule.appliesTo !== undefined && !rule.appliesTo(path)) continue;
       const re = rule.regex;
       let lastStart = -1;
       for (let wi = 0; wi < list.length; wi += 2) {

@@ -62,6 +62,25 @@ export const SecretRuleSchema = z
         before: z.number().int().min(0).max(65536).default(256),
         after: z.number().int().min(0).max(65536).default(512),
         multiline: z.boolean().default(false),
+        /**
+         * Characters the pattern needs after its keyword: each string is a set, and one character of
+         * every set must follow the keyword occurrence (on its line, or within `after` when multiline),
+         * else that occurrence opens no window for this rule. A cheap necessary condition that spares
+         * the pattern most occurrences of a common word (`password` in code): it must hold for every
+         * match, so it names only what the pattern itself requires after the keyword.
+         */
+        needs: z
+          .array(
+            z
+              .string()
+              .min(1)
+              .max(32)
+              .regex(/^[\x21-\x7e]+$/, 'printable ASCII, no space'),
+          )
+          .max(4)
+          .default([]),
+        /** With `needs`: how many bytes after the keyword the needed characters must lie within (default: the window). */
+        needsWithin: z.number().int().min(1).max(65536).optional(),
       })
       .prefault({}),
     validators: z.array(ValidatorSchema).default([]),
