@@ -20,6 +20,8 @@
  *    BENCHMARKS.md (read, gunzip, split and JSON.parse every line of the same files; median of 3); the
  *    replay's time includes process start-up.
  *
+ * BENCH_PROFILE_DIR=dir: the service processes write V8 CPU profiles (one per thread) into dir.
+ *
  * Needs PostgreSQL (WARDEN_TEST_POSTGRES_URL, default 127.0.0.1:5432/test) and NATS (WARDEN_TEST_NATS_URL,
  * default nats://127.0.0.1:4222) for the bus rows; BENCH_SKIP_BUS=1 runs the embedded rows only.
  * Prints a table and one JSON line. Timings are reported, never asserted.
@@ -134,7 +136,10 @@ function cli(args: string[], extraEnv: Record<string, string>): string {
 }
 
 function start(args: string[], extraEnv: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  // BENCH_PROFILE_DIR: every service process (and its threads) writes a V8 CPU profile there at exit.
+  const prof = process.env.BENCH_PROFILE_DIR;
+  const nodeArgs = prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', prof];
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
