@@ -153,6 +153,19 @@ describe('engine', () => {
     assert.deepEqual(none, { findings: [], suppressed: 0 });
   });
 
+  test('a file past the whole-decode size gives the same findings, lines and columns as a small one', () => {
+    const body = `x = 1\napi_key = "${gen('@@Aa0:24@@')}"\nt = "${token}"\n`;
+    const small = scanner.scanBuffer(Buffer.from(body), 'f').findings;
+    assert.equal(small.length, 2);
+    // 300 KiB of clean lines first: the large file's windows are decoded one by one.
+    const pad = 'const value = compute(input);\n'.repeat(10_240);
+    const large = scanner.scanBuffer(Buffer.from(pad + body), 'f').findings;
+    assert.deepEqual(
+      large.map((f) => [f.ruleId, f.line - 10_240, f.column, f.fingerprint]),
+      small.map((f) => [f.ruleId, f.line, f.column, f.fingerprint]),
+    );
+  });
+
   test('invalid UTF-8 and NUL-free binary-ish bytes around a secret do not stop it being found', () => {
     const bytes = Buffer.concat([
       Buffer.from([0xff, 0xfe, 0xc3, 0x28, 10]),

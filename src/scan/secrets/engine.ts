@@ -51,6 +51,8 @@ export interface SecretScanner {
 const IGNORE_MARKER = Buffer.from('warden:ignore');
 /** Ints of keyword hits a scanner keeps between files (4 MiB); a larger buffer is dropped after its file. */
 const MAX_KEPT_HITS = 1 << 20;
+/** Files up to this size are decoded whole for their windows (see scanBuffer). */
+const WHOLE_DECODE_MAX = 256 * 1024;
 const RULE_ID_IN_COMMENT = /\b(?:secret|posture)\.[a-z0-9*.-]+/g;
 
 /**
@@ -136,7 +138,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   function credentialKeyFor(rule: SecretRule, secret: string): CredentialKey | undefined {
     switch (rule.credentialKey) {
       case 'aws-access-key-id':
-        return { type: 'aws-access-key-id', value: secret };
+        // A copy: the match is a slice of the whole file's text, which it would keep alive.
+        return { type: 'aws-access-key-id', value: Buffer.from(secret, 'latin1').toString('latin1') };
       case 'github-hashed-token':
         return { type: 'github-hashed-token', value: githubHashedToken(secret) };
       case 'gcp-key-id':
@@ -205,6 +208,9 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     }
 
     const matches: Match[] = [];
+    // A file of ordinary size is decoded once and its windows are slices of it (no copy); a large one
+    // window by window, so one keyword in a minified megabyte does not decode the megabyte.
+    const whole = n <= WHOLE_DECODE_MAX ? bytes.toString('latin1') : undefined;
     for (let ri = 0; ri < rules.length; ri++) {
       const list = windows[ri];
       if (list === undefined) continue;
@@ -213,7 +219,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       let lastStart = -1;
       for (let wi = 0; wi < list.length; wi += 2) {
         const ws = list[wi]!;
-        const text = bytes.toString('latin1', ws, list[wi + 1]!);
+        const text = whole !== undefined ? whole.slice(ws, list[wi + 1]!) : bytes.toString('latin1', ws, list[wi + 1]!);
         re.lastIndex = 0;
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           if (m[0].length === 0) {
