@@ -76,11 +76,15 @@ describe('worker pool', () => {
     }
     const config = parseConfig({});
     const one = await runScan({ root: dir, mode: 'tree', config, threads: 1 });
-    const pool = await runScan({ root: dir, mode: 'tree', config, threads: 2 });
+    const pool = await runScan({ root: dir, mode: 'tree', config, threads: 2, eagerWorkers: true });
     assert.equal(one.summary.files, 300);
     assert.equal(pool.summary.threads, 2);
     // Every tenth file holds one token (its body is not repeated, since i % 5 === 0 there).
     assert.equal(one.findings.filter((f) => f.ruleId === 'secret.github.classic-pat').length, 30);
     assert.deepEqual(pool.findings, one.findings);
+    // By default workers take batches only once started; whoever scans what, the report is the same.
+    const gated = await runScan({ root: dir, mode: 'tree', config, threads: 2 });
+    assert.deepEqual(gated.findings, one.findings);
+    assert.equal(gated.summary.files, 300);
   });
 });

@@ -63,7 +63,8 @@ describe('Vault audit-hash', () => {
     test(`scan findings carry the HMAC Vault's audit log shows (${threads} thread(s))`, async () => {
       requests.length = 0;
       const r = await cli(['scan', join(dir, 'repo'), '--format', 'json', '--threads', threads, '--vault-audit-device', 'file'], {
-        env: { VAULT_ADDR: addr, VAULT_TOKEN: ADMIN },
+        // Workers take files while they start: the two-thread run must hash in a worker, however fast it is.
+        env: { VAULT_ADDR: addr, VAULT_TOKEN: ADMIN, WARDEN_SCAN_EAGER_WORKERS: '1' },
       });
       assert.equal(r.code, 1, r.stderr);
       const findings = (

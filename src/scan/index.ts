@@ -35,6 +35,11 @@ export interface ScanOptions {
    * decompression (`cat-file`) keeps a core busy.
    */
   threads?: number | undefined;
+  /**
+   * Workers take batches while still starting (see ScanEngineOptions.eagerWorkers); also set by
+   * WARDEN_SCAN_EAGER_WORKERS=1, for tests of the worker path through the CLI.
+   */
+  eagerWorkers?: boolean | undefined;
   /** Findings it accepts are dropped and counted as suppressed (see baseline.ts). */
   baseline?: ((f: Finding) => boolean) | undefined;
   vaultAuditSalt?: string | undefined;
@@ -105,6 +110,7 @@ export async function* scanFindings(opts: ScanOptions, summary: ScanSummary): As
       posture,
       maxFileSize,
       threads: opts.threads ?? (opts.mode === 'git' ? Math.max(1, defaultThreads() - 1) : undefined),
+      eagerWorkers: opts.eagerWorkers ?? process.env.WARDEN_SCAN_EAGER_WORKERS === '1',
       vaultAuditSalt: opts.vaultAuditSalt,
       vaultAuditHash: opts.vaultAuditHash,
       allow: config.scan.allowlist.secrets,

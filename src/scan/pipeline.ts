@@ -73,6 +73,12 @@ export interface ScanEngineOptions {
    * blobs, stdin) n workers. Default: one per core, at most 8.
    */
   threads?: number | undefined;
+  /**
+   * Hand batches to workers while they are still starting, as soon as they have room (tests that must
+   * see workers scan). By default a worker takes batches once it is ready and the calling thread scans
+   * meanwhile, so a small input never waits for a worker to start.
+   */
+  eagerWorkers?: boolean | undefined;
   onProgress?: ((summary: ScanSummary) => void) | undefined;
 }
 
@@ -222,9 +228,14 @@ export async function* scanItems(
   }
 }
 
-/** A fixed set of workers, each with at most two batches in flight. */
+/**
+ * A fixed set of workers, each with at most two batches in flight. A worker takes batches only once it
+ * said it is ready (modules loaded, rules compiled): until then the calling thread keeps scanning, so
+ * an input that ends while the workers start never waits for them.
+ */
 class WorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly ready: boolean[] = [];
   private readonly inFlight: number[] = [];
   private readonly results: ItemResult[] = [];
   private seq = 0;
@@ -232,7 +243,10 @@ class WorkerPool {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
 
+  private readonly eager: boolean;
+
   constructor(size: number, options: ScanEngineOptions) {
+    this.eager = options.eagerWorkers === true;
     const severities: Record<string, Severity> = {};
     for (const r of options.rules) severities[r.id] = r.severity;
     const config: WorkerConfig = {
@@ -247,7 +261,12 @@ class WorkerPool {
     };
     for (let i = 0; i < size; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: config });
-      w.on('message', (msg: { results: ItemResult[] }) => {
+      w.on('message', (msg: { ready: true } | { results: ItemResult[] }) => {
+        if ('ready' in msg) {
+          this.ready[i] = true;
+          this.signal();
+          return;
+        }
         this.inFlight[i]!--;
         this.outstanding--;
         for (const r of msg.results) this.results.push(r);
@@ -258,6 +277,7 @@ class WorkerPool {
         this.signal();
       });
       this.workers.push(w);
+      this.ready.push(false);
       this.inFlight.push(0);
     }
   }
@@ -280,12 +300,13 @@ class WorkerPool {
     });
   }
 
-  /** Sends the batch to the least busy worker with room for it; false when every worker has two batches. */
+  /** Sends the batch to the least busy ready worker with room for it; false when none is ready or has room. */
   post(batch: ScanItem[]): boolean {
     if (this.failure) throw this.failure;
     let best = -1;
     for (let i = 0; i < this.workers.length; i++) {
-      if (this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!)) best = i;
+      if ((this.ready[i] || this.eager) && this.inFlight[i]! < 2 && (best < 0 || this.inFlight[i]! < this.inFlight[best]!))
+        best = i;
     }
     if (best >= 0) {
       // Move bytes to the worker instead of copying them: a Buffer that views only part of a larger

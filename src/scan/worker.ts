@@ -39,6 +39,8 @@ const scanner = createSecretScanner({
 });
 
 const posture = config.posture.length > 0 ? new Map(config.posture) : undefined;
+// Set up: the pool sends batches from now on (until this message the calling thread scans them).
+parentPort!.postMessage({ ready: true });
 
 parentPort!.on('message', async (msg: { seq: number; items: ScanItem[] }) => {
   const results: ItemResult[] = [];

@@ -75,7 +75,7 @@ test('runScan: inventory through worker threads matches the calling thread, sort
     );
   }
   const opts = { root: many, mode: 'tree' as const, config: parseConfig({}), inventory: true };
-  const threaded = await runScan({ ...opts, threads: 2 });
+  const threaded = await runScan({ ...opts, threads: 2, eagerWorkers: true });
   const local = await runScan({ ...opts, threads: 0 });
   assert.equal(threaded.inventory.length, 80);
   assert.deepEqual(threaded.inventory, local.inventory);
