@@ -5,7 +5,7 @@ import { fromWire, withoutCopies } from '../detect/wire.js';
 import type { Alert } from '../model/alert.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import { toDetectionFinding } from '../report/ocsf.js';
-import { importEvents } from '../store/graph-import.js';
+import { importEventsOnce } from '../store/graph-import.js';
 import {
   claimPartitions,
   heartbeat,
@@ -85,10 +85,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerStats> {
           }
           if (items.length === 0 || last === undefined) continue;
           const before = runner.processed;
-          // The identity graph first: idempotent by event id, so a redelivered batch adds nothing twice.
-          await importEvents(store, withoutCopies(items.flatMap((i) => i.events)));
+          const fresh = items.filter((i) => i.position > runner.position);
           const alerts = runner.process(items);
-          await runner.commit(alerts, { leaseMs });
+          // The identity graph in the commit's transaction: a batch is imported with the position that
+          // covers it or not at all, so a redelivery (skipped by position) adds nothing twice.
+          await store.transaction(async (trx) => {
+            await importEventsOnce(trx, withoutCopies(fresh.flatMap((i) => i.events)));
+            await runner.commit(alerts, { leaseMs, within: trx });
+          });
           // Only now: the commit holds the events' effects, so JetStream may forget them.
           last.ack();
           stats.processed += runner.processed - before;

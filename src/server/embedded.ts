@@ -2,7 +2,7 @@ import type { DetectorOptions } from '../detect/engine.js';
 import { withoutCopies } from '../detect/wire.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
-import { importEvents } from '../store/graph-import.js';
+import { importEventsOnce } from '../store/graph-import.js';
 import {
   enqueueRows,
   type IngestRecord,
@@ -141,7 +141,7 @@ export function createEmbeddedPipeline(
 
   /**
    * One pass: for each partition with queued events (PASS_EVENTS in all), up to BATCH of them through
-   * its detector, then one transaction with their identity-graph rows (claimed by event id) and the
+   * its detector, then one transaction with their identity-graph rows (imported once: the same transaction advances the position) and the
    * partition's alerts, snapshot and position: a step that fails adds nothing, one tried again adds
    * each event once. After each partition the loop lets waiting `accept`s in, so a request waits for
    * one partition's step at most, never for a whole pass. The queue rows the pass covered go in one
@@ -174,7 +174,7 @@ export function createEmbeddedPipeline(
       // Requests that came in during detection are stored before this step takes the store.
       await new Promise((resolve) => setImmediate(resolve));
       await store.transaction(async (trx) => {
-        await importEvents(trx, events);
+        await importEventsOnce(trx, events);
         await r.commit(alerts, { within: trx });
       });
       covered.set(r.partition, r.position);

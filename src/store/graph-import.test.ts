@@ -7,7 +7,7 @@ import type { IdentityEvent } from '../model/identity-event.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import { githubHashedToken, vaultAuditHmac } from '../scan/secrets/redact.js';
 import { getGraphNode, listGraphEdges } from './graph.js';
-import { importEvents, importFindings, importInventory } from './graph-import.js';
+import { importEvents, importEventsOnce, importFindings, importInventory } from './graph-import.js';
 import { explainExposure, exposureOf, listIdentities, rescoreGraph } from './graph-query.js';
 import { openStore, type Store } from './store.js';
 import { type Backend, postgresBackend, SKIP_PG, sqliteBackend } from './testing.js';
@@ -442,6 +442,42 @@ function graphSuite(backend: Backend): void {
       await assert.rejects(importEvents(store, withRace(), { holdEvents: 300 }), { code: 'WARDEN_IMPORT_CONFLICT' });
       assert.equal(await total('race'), 5000);
       assert.deepEqual(await importEvents(store, racing, small), { imported: 0, skipped: 5000 });
+    });
+
+    test('importEventsOnce writes the rows importEvents writes, claims nothing, and counts a repeated event once', async () => {
+      const claimed = await openStore(await backend.fresh());
+      const once = await openStore(await backend.fresh());
+      try {
+        const all = events();
+        await importEvents(claimed, all);
+        // A shipper's retry within the batch: the event is folded once.
+        assert.deepEqual(await importEventsOnce(once, [...all, all[3]!]), { imported: all.length, skipped: 1 });
+        assert.deepEqual(await tableCounts(once), await tableCounts(claimed));
+        const rows = async (st: Store) =>
+          (
+            await sql<{ src: string; kind: string; dst: string; count: number | string }>`
+              select src, kind, dst, count from graph_edges order by src, kind, dst`.execute(st.db)
+          ).rows.map((r) => [r.src, r.kind, r.dst, Number(r.count)]);
+        assert.deepEqual(await rows(once), await rows(claimed));
+        const claims = async (st: Store) =>
+          Number((await sql<{ n: number | string }>`select count(*) as n from graph_imported`.execute(st.db)).rows[0]!.n);
+        assert.ok((await claims(claimed)) > 0);
+        assert.equal(await claims(once), 0, 'the caller settles exactly-once: no claim rows');
+        // In a transaction the caller rolls back, nothing stays.
+        await assert.rejects(
+          once.transaction(async (trx) => {
+            await importEventsOnce(trx, [
+              { ...all[0]!, id: 'rolled-back', resource: { type: 's3-object', id: 'arn:aws:s3:::gone/x' } },
+            ]);
+            throw new Error('step failed');
+          }),
+          /step failed/,
+        );
+        assert.deepEqual(await tableCounts(once), await tableCounts(claimed));
+      } finally {
+        await claimed.close();
+        await once.close();
+      }
     });
 
     test('identities page riskiest first, then the ones added since the last rescore, by id', async () => {

@@ -256,6 +256,32 @@ export async function importEvents(
 }
 
 /**
+ * Imports events whose exactly-once the caller settles itself: the service imports a partition step's
+ * events in the transaction that advances the partition's position, so a step is imported whole or
+ * not at all and never again. No claims (importEvents claims chunks, and the last chunk's events one by
+ * one, so repeated imports of a growing log add nothing twice: rows the service would write per step
+ * and keep for ever); an event repeated within the batch (a shipper's retry) counts once. Folded in
+ * memory and upserted in the caller's transaction (or one of its own).
+ * @example await store.transaction(async (trx) => { await importEventsOnce(trx, events); await runner.commit(alerts, { within: trx }); });
+ */
+export async function importEventsOnce(target: StoreTarget, events: Iterable<IdentityEvent>): Promise<ImportResult> {
+  const builder = new GraphBuilder();
+  const seen = new Set<string>();
+  const result: ImportResult = { imported: 0, skipped: 0 };
+  for (const e of events) {
+    if (seen.has(e.id)) {
+      result.skipped++;
+      continue;
+    }
+    seen.add(e.id);
+    builder.addEvent(e);
+    result.imported++;
+  }
+  if (result.imported > 0) await inTransaction(target, (trx) => flushBuilder(trx, builder));
+  return result;
+}
+
+/**
  * Imports scan findings: for each secret finding with a join key, a credential node (by its most
  * specific key), a finding node and a repository node, with credential —found-in→ repository (the
  * leak location, exposed since the introducing commit's date or else `foundAt`) and finding
