@@ -65,18 +65,18 @@ export function* walkTree(opts: WalkOptions): Generator<ScanItem> {
   };
 
   function* visit(absDir: string, relDir: string): Generator<ScanItem> {
-    const gitignore = readIgnoreFile(join(absDir, '.gitignore'));
-    const pushed = gitignore !== undefined;
-    if (pushed) scopes.push({ dir: relDir, ig: ignore({ ignorecase: false }).add(gitignore) });
     let entries: Dirent[];
     try {
       // Entry types come with the names: no lstat per entry. A file's size is checked where it is read.
       entries = readdirSync(absDir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
       onSkip(relDir || '.', 'unreadable', (err as NodeJS.ErrnoException).code ?? (err as Error).message);
-      if (pushed) scopes.pop();
       return;
     }
+    // Only a directory that lists a .gitignore is asked for one: no failed open (and its error) per directory.
+    const gitignore = entries.some((e) => e.name === '.gitignore') ? readIgnoreFile(join(absDir, '.gitignore')) : undefined;
+    const pushed = gitignore !== undefined;
+    if (pushed) scopes.push({ dir: relDir, ig: ignore({ ignorecase: false }).add(gitignore) });
     for (const entry of entries) {
       const name = entry.name;
       const rel = relDir + name;
