@@ -131,9 +131,12 @@ function readReused(absPath: string, maxFileSize: number): Buffer | number {
         readBuffer.copy(grown, 0, 0, n);
         readBuffer = grown;
       }
-      const got = readSync(fd, readBuffer, n, readBuffer.length - n, null);
-      if (got === 0) break;
+      const want = readBuffer.length - n;
+      const got = readSync(fd, readBuffer, n, want, null);
       n += got;
+      // Sources give regular files only (the walk checks), and a regular file reads short only at its
+      // end: no second read to hear the end of a file that fit the buffer.
+      if (got < want) break;
     }
     return n > maxFileSize ? Math.max(n, fstatSync(fd).size) : readBuffer.subarray(0, n);
   } finally {
