@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { busNames, busPipelineFactory, connectBus, runWorker } from '../src/bus/index.js';
+import { busNames, busPipelineFactory, connectBus, createBusPipeline, runWorker } from '../src/bus/index.js';
 import { packageRoot } from '../src/model/package-root.js';
 import { generateScenario } from '../src/scenario/generate.js';
-import { testServer } from '../src/server/testing.js';
+import { s3Read, testServer } from '../src/server/testing.js';
 import { listAudit, openStore, readCounters } from '../src/store/index.js';
+import { queueRows } from '../src/store/queue-rows.js';
 import { postgresBackend, SKIP_PG } from '../src/store/testing.js';
 import { tempDir } from './tmp.js';
 
@@ -201,6 +202,40 @@ describe('scale-out on NATS JetStream and PostgreSQL', {
       await Promise.all(children.map(exited));
       await t.close();
       await deleteStreams(NATS_URL, env);
+    }
+  });
+
+  test('runs: one message per request and partition, and ingested stays exact through retries', async () => {
+    const env = uniqueEnv();
+    const store = await openStore(await pg.fresh());
+    const bus = await connectBus(NATS_URL, busNames(env));
+    try {
+      const pipeline = createBusPipeline(bus, store, 16);
+      const first = Array.from({ length: 300 }, (_, i) => s3Read(`svc-${i % 11}`, 'first'));
+      await pipeline.accept(first);
+      const messages = (await bus.jsm.streams.info(bus.names.stream)).state.messages;
+      assert.ok(messages <= 16, `${messages} messages for 300 events`);
+      assert.equal((await pipeline.status()).ingested, 300);
+      // A client that never heard the 202 sends the batch again: the stream drops every run.
+      await pipeline.accept(first);
+      assert.equal((await bus.jsm.streams.info(bus.names.stream)).state.messages, messages);
+      assert.equal((await pipeline.status()).ingested, 300);
+      // A first attempt whose publish of one run failed after the others were stored (a client-side
+      // timeout), then the client's retry: every event counted once.
+      const second = Array.from({ length: 120 }, (_, i) => s3Read(`svc-${i % 11}`, 'second'));
+      const victim = queueRows(second, 16)[0]!.partition;
+      const js = Object.create(bus.js) as typeof bus.js;
+      js.publish = (subject, payload, opts) =>
+        subject.endsWith(`.${victim}`) ? Promise.reject(new Error('timed out')) : bus.js.publish(subject, payload, opts);
+      await assert.rejects(createBusPipeline({ ...bus, js }, store, 16).accept(second), { code: 'WARDEN_UNAVAILABLE' });
+      assert.ok((await pipeline.status()).ingested > 300, 'the runs that reached the stream count already');
+      await pipeline.accept(second);
+      assert.equal((await pipeline.status()).ingested, 420);
+    } finally {
+      await bus.jsm.streams.delete(bus.names.stream).catch(() => {});
+      await bus.jsm.streams.delete(bus.names.alertsStream).catch(() => {});
+      await bus.close();
+      await store.close();
     }
   });
 

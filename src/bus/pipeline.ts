@@ -1,6 +1,4 @@
 import type { DetectorOptions } from '../detect/engine.js';
-import { partitionOf } from '../detect/partition.js';
-import { copyPartitions, eventJson } from '../detect/wire.js';
 import { WardenError } from '../model/errors.js';
 import type { IdentityEvent } from '../model/identity-event.js';
 import {
@@ -11,6 +9,7 @@ import {
   readCounters,
   writeIngestRecord,
 } from '../store/partitions.js';
+import { queueRows } from '../store/queue-rows.js';
 import type { Store } from '../store/store.js';
 import { BUS_TIMEOUT_MS, type Bus, busNames, connectBus, eventSubject, messageId } from './nats.js';
 
@@ -36,61 +35,77 @@ function unavailable(error: unknown): WardenError {
 }
 
 /**
- * The counter of revocation copies published (see src/detect/wire.ts): the stream's last sequence
- * counts them beside the events, and `status` takes them off.
+ * The counter of revocation copies published one message each, as the bus did before runs (see
+ * src/detect/wire.ts): the stream's last sequence counts them beside the events, and `status` takes
+ * them off. Still read, for streams written then.
  */
 const COPIES_COUNTER = 'revocation.copies';
 
 /**
- * Publishes accepted events to JetStream, one message per event on its partition's subject (and a
- * copy of each credential revocation on every other partition's), and
+ * The events the stream holds beyond one per message: for each run newly stored, its events less its
+ * revocation copies less one. `status` adds it to the stream's last sequence.
+ */
+const RUNS_COUNTER = 'bus.run-events';
+
+/** Characters of JSON per message at most (a fraction of NATS's 1 MB default payload, UTF-8 included). */
+const RUN_CHARS = 256 * 1024;
+
+/**
+ * Publishes accepted events to JetStream as runs: one message per partition they fall in (more when a
+ * run would pass RUN_CHARS), each a JSON array of the partition's events in order, revocation copies
+ * for other partitions among them (see `queueRows`), with a message id = hash of partition and run, and
  * resolves only when JetStream acknowledged every one: a 202 means the stream has them. On any failure
- * it throws WARDEN_UNAVAILABLE; a retry of the same batch is deduplicated by message id.
+ * it throws WARDEN_UNAVAILABLE; a retry of the same batch makes the same runs, which the stream's
+ * duplicate window drops. One message per event was 100 times the publishes, acknowledgements and
+ * fetched messages for the same records.
+ *
+ * `ingested` stays exact through retries: each run JetStream newly stored (its acknowledgement is not a
+ * duplicate) adds its events beyond the first to a counter, even when other runs of the batch failed,
+ * so a retry that finds part of its batch already stored counts only the rest.
  */
 export function createBusPipeline(bus: Bus, store: Store, partitions: number): BusPipeline {
+  const maxChars = Math.min(RUN_CHARS, Math.floor((bus.nc.info?.max_payload ?? 1 << 20) / 4));
   return {
     mode: 'bus',
     async accept(events, record) {
       if (bus.nc.isClosed()) throw unavailable(new Error('connection closed'));
-      let copies = 0;
-      try {
-        const sends: Array<Promise<unknown>> = [];
-        const send = (p: number, payload: string, id: string) =>
-          sends.push(bus.js.publish(eventSubject(bus.names, p), payload, { msgID: id, timeout: BUS_TIMEOUT_MS }));
-        for (const e of events) {
-          const home = partitionOf(e, partitions);
-          const payload = eventJson(e);
-          send(home, payload, messageId(payload));
-          const others = copyPartitions(e, home, partitions);
-          if (others.length === 0) continue;
-          // A revocation's copies: the same payload on other subjects, so each id names its partition.
-          const copy = eventJson(e, true);
-          for (const p of others) send(p, copy, messageId(`${p}\n${copy}`));
-          copies += others.length;
-        }
-        await Promise.all(sends);
-      } catch (error) {
-        throw unavailable(error);
+      const rows = queueRows(events, partitions, maxChars);
+      const acks = await Promise.allSettled(
+        rows.map((r) =>
+          bus.js.publish(eventSubject(bus.names, r.partition), r.events, {
+            msgID: messageId(`${r.partition}\n${r.events}`),
+            timeout: BUS_TIMEOUT_MS,
+          }),
+        ),
+      );
+      let beyond = 0;
+      let failure: unknown;
+      acks.forEach((a, i) => {
+        if (a.status === 'rejected') failure ??= a.reason;
+        else if (!a.value.duplicate) beyond += rows[i]!.count - (rows[i]!.copies ?? 0) - 1;
+      });
+      const counted = beyond === 0 ? {} : { [RUNS_COUNTER]: beyond };
+      if (failure !== undefined) {
+        // What did reach the stream is counted now: the retry will find it there and count only the rest.
+        if (beyond !== 0) await addCounters(store, counted).catch(() => {});
+        throw unavailable(failure);
       }
       // Counters and the audit entry follow the acknowledgement: the records are already safe.
-      // The stream's sequence counts the copies too; the counter lets `status` take them off.
-      if (record !== undefined)
-        await writeIngestRecord(
-          store,
-          copies === 0 ? record : { ...record, counters: { ...record.counters, [COPIES_COUNTER]: copies } },
-        );
-      else if (copies > 0) await addCounters(store, { [COPIES_COUNTER]: copies });
+      if (record !== undefined) await writeIngestRecord(store, { ...record, counters: { ...record.counters, ...counted } });
+      else if (beyond !== 0) await addCounters(store, counted);
     },
     async status() {
-      // Every message of the stream is one event or a revocation copy; its last sequence less the
-      // copies is how many events were ever stored (duplicates dropped by the window take no sequence).
+      // Every message of the stream is a run (or, in streams written before runs, one event or one
+      // revocation copy): its last sequence, plus the events runs hold beyond their first, less the
+      // single copies, is how many events were ever stored (duplicates dropped take no sequence).
       let ingested = 0;
       try {
         ingested = (await bus.jsm.streams.info(bus.names.stream)).state.last_seq;
       } catch (error) {
         throw unavailable(error);
       }
-      ingested -= (await readCounters(store))[COPIES_COUNTER] ?? 0;
+      const counters = await readCounters(store);
+      ingested += (counters[RUNS_COUNTER] ?? 0) - (counters[COPIES_COUNTER] ?? 0);
       return { ingested, processed: await processedTotal(store), workers: await liveWorkers(store, WORKER_LIVE_MS), partitions };
     },
     async ready() {

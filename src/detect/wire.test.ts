@@ -140,3 +140,26 @@ test('keepRawRecords: only the records a rule needs stay, and a record several e
   // Held alone now: the copy that travels is matched once, with that event.
   assert.equal(JSON.parse(eventJson(a))[CARRIED_RECORD_KEY].eventName, 'x');
 });
+
+test('queue rows within a size: runs split in order, each row within maxChars, copies counted per row', () => {
+  const partitions = 2;
+  const events = Array.from({ length: 60 }, (_, i) =>
+    i % 20 === 7 ? revocation('ops', `AKIAEXAMPLEOWNER${String(i).padStart(4, '0')}`) : s3Read(`svc-${i % 5}`),
+  );
+  const whole = queueRows(events, partitions);
+  const limit = 2000;
+  const split = queueRows(events, partitions, limit);
+  assert.ok(split.length > whole.length, 'runs larger than the limit were split');
+  for (const r of split) assert.ok(r.events.length <= limit, `${r.events.length} characters`);
+  for (const p of [0, 1]) {
+    const joined = split.filter((r) => r.partition === p).flatMap((r) => decodeQueueRow(r.events));
+    const all = whole.filter((r) => r.partition === p).flatMap((r) => decodeQueueRow(r.events));
+    assert.deepEqual(joined, all, `partition ${p}: the same events in the same order`);
+    const copies = split.filter((r) => r.partition === p).reduce((n, r) => n + (r.copies ?? 0), 0);
+    assert.equal(copies, all.filter(isRevocationCopy).length);
+  }
+  // One event larger than the limit still travels, alone.
+  const big = queueRows([s3Read('x')], 1, 10);
+  assert.equal(big.length, 1);
+  assert.equal(big[0]!.count, 1);
+});

@@ -23,36 +23,49 @@ export interface QueueRow {
 
 /**
  * Events as queue rows, one per partition they fall in (partitions ascending, each keeping the events'
- * order). Plain numbers and strings, cheap to hand to another thread: the request thread makes them,
- * the pipeline thread stores them. Loads no more than the partitioning.
+ * order), or with `maxChars` as many per partition as keep each row's JSON within that many characters
+ * (a row holds one event at least). Plain numbers and strings, cheap to hand to another thread: the
+ * request thread makes them, the pipeline thread stores them (or the bus publishes them, one message
+ * each). Loads no more than the partitioning.
  * @example await pipeline.acceptRows(queueRows(events, 16));
  */
-export function queueRows(events: readonly IdentityEvent[], partitions: number): QueueRow[] {
-  const byPartition = new Map<number, string[]>();
-  const copies = new Map<number, number>();
-  const add = (p: number, json: string) => {
+export function queueRows(events: readonly IdentityEvent[], partitions: number, maxChars = Number.POSITIVE_INFINITY): QueueRow[] {
+  /** Per partition: its entries, and which of them are revocation copies. */
+  const byPartition = new Map<number, Array<{ json: string; copy: boolean }>>();
+  const add = (p: number, json: string, copy: boolean) => {
     const list = byPartition.get(p);
-    if (list === undefined) byPartition.set(p, [json]);
-    else list.push(json);
+    if (list === undefined) byPartition.set(p, [{ json, copy }]);
+    else list.push({ json, copy });
   };
   for (const e of events) {
     const p = partitionOf(e, partitions);
-    add(p, eventJson(e));
+    add(p, eventJson(e), false);
     const others = copyPartitions(e, p, partitions);
     if (others.length === 0) continue;
     const copy = eventJson(e, true);
-    for (const q of others) {
-      add(q, copy);
-      copies.set(q, (copies.get(q) ?? 0) + 1);
-    }
+    for (const q of others) add(q, copy, true);
   }
-  return [...byPartition.keys()]
-    .sort((a, b) => a - b)
-    .map((partition) => {
-      const list = byPartition.get(partition)!;
-      const n = copies.get(partition) ?? 0;
-      return { partition, count: list.length, ...(n > 0 ? { copies: n } : {}), events: `[${list.join(',')}]` };
-    });
+  const rows: QueueRow[] = [];
+  for (const partition of [...byPartition.keys()].sort((a, b) => a - b)) {
+    let parts: string[] = [];
+    let chars = 2;
+    let copies = 0;
+    const close = () => {
+      if (parts.length === 0) return;
+      rows.push({ partition, count: parts.length, ...(copies > 0 ? { copies } : {}), events: `[${parts.join(',')}]` });
+      parts = [];
+      chars = 2;
+      copies = 0;
+    };
+    for (const { json, copy } of byPartition.get(partition)!) {
+      if (parts.length > 0 && chars + json.length + 1 > maxChars) close();
+      parts.push(json);
+      chars += json.length + 1;
+      if (copy) copies++;
+    }
+    close();
+  }
+  return rows;
 }
 
 /** The events of a stored run, in order, as they travelled (see `fromWire`). */
