@@ -210,7 +210,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     const matches: Match[] = [];
     // A file of ordinary size is decoded once and its windows are slices of it (no copy); a large one
     // window by window, so one keyword in a minified megabyte does not decode the megabyte.
-    const whole = n <= WHOLE_DECODE_MAX ? bytes.toString('latin1') : undefined;
+    // Decoded at the first window: a file whose keywords all lacked what their rules need has none.
+    let whole: string | undefined;
     for (let ri = 0; ri < rules.length; ri++) {
       const list = windows[ri];
       if (list === undefined) continue;
@@ -219,7 +220,10 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       let lastStart = -1;
       for (let wi = 0; wi < list.length; wi += 2) {
         const ws = list[wi]!;
-        const text = whole !== undefined ? whole.slice(ws, list[wi + 1]!) : bytes.toString('latin1', ws, list[wi + 1]!);
+        const text =
+          n <= WHOLE_DECODE_MAX
+            ? (whole ??= bytes.toString('latin1')).slice(ws, list[wi + 1]!)
+            : bytes.toString('latin1', ws, list[wi + 1]!);
         re.lastIndex = 0;
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           if (m[0].length === 0) {
