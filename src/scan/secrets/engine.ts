@@ -220,10 +220,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
       let lastStart = -1;
       for (let wi = 0; wi < list.length; wi += 2) {
         const ws = list[wi]!;
-        const text =
-          n <= WHOLE_DECODE_MAX
-            ? (whole ??= bytes.toString('latin1')).slice(ws, list[wi + 1]!)
-            : bytes.toString('latin1', ws, list[wi + 1]!);
+        if (whole === undefined && n <= WHOLE_DECODE_MAX) whole = bytes.toString('latin1');
+        const text = whole !== undefined ? whole.slice(ws, list[wi + 1]!) : bytes.toString('latin1', ws, list[wi + 1]!);
         re.lastIndex = 0;
         for (let m = re.exec(text); m !== null; m = re.exec(text)) {
           if (m[0].length === 0) {
