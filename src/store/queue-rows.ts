@@ -30,12 +30,16 @@ export interface QueueRow {
  * @example await pipeline.acceptRows(queueRows(events, 16));
  */
 export function queueRows(events: readonly IdentityEvent[], partitions: number, maxChars = Number.POSITIVE_INFINITY): QueueRow[] {
-  /** Per partition: its entries, and which of them are revocation copies. */
-  const byPartition = new Map<number, Array<{ json: string; copy: boolean }>>();
+  /** Per partition: its entries' JSON, and the indexes of those that are revocation copies (rare). */
+  const byPartition = new Map<number, { parts: string[]; copyAt: number[] }>();
   const add = (p: number, json: string, copy: boolean) => {
-    const list = byPartition.get(p);
-    if (list === undefined) byPartition.set(p, [{ json, copy }]);
-    else list.push({ json, copy });
+    let run = byPartition.get(p);
+    if (run === undefined) {
+      run = { parts: [], copyAt: [] };
+      byPartition.set(p, run);
+    }
+    if (copy) run.copyAt.push(run.parts.length);
+    run.parts.push(json);
   };
   for (const e of events) {
     const p = partitionOf(e, partitions);
@@ -47,23 +51,23 @@ export function queueRows(events: readonly IdentityEvent[], partitions: number, 
   }
   const rows: QueueRow[] = [];
   for (const partition of [...byPartition.keys()].sort((a, b) => a - b)) {
-    let parts: string[] = [];
-    let chars = 2;
-    let copies = 0;
-    const close = () => {
-      if (parts.length === 0) return;
-      rows.push({ partition, count: parts.length, ...(copies > 0 ? { copies } : {}), events: `[${parts.join(',')}]` });
-      parts = [];
-      chars = 2;
-      copies = 0;
-    };
-    for (const { json, copy } of byPartition.get(partition)!) {
-      if (parts.length > 0 && chars + json.length + 1 > maxChars) close();
-      parts.push(json);
-      chars += json.length + 1;
-      if (copy) copies++;
+    const { parts, copyAt } = byPartition.get(partition)!;
+    let from = 0;
+    let nextCopy = 0;
+    while (from < parts.length) {
+      // As many entries as keep the row within maxChars (the brackets, and a comma between entries); one at least.
+      let to = from + 1;
+      let chars = 2 + parts[from]!.length;
+      while (to < parts.length && chars + parts[to]!.length + 1 <= maxChars) chars += parts[to++]!.length + 1;
+      let copies = 0;
+      while (nextCopy < copyAt.length && copyAt[nextCopy]! < to) {
+        copies++;
+        nextCopy++;
+      }
+      const list = from === 0 && to === parts.length ? parts : parts.slice(from, to);
+      rows.push({ partition, count: list.length, ...(copies > 0 ? { copies } : {}), events: `[${list.join(',')}]` });
+      from = to;
     }
-    close();
   }
   return rows;
 }
