@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { builtinSigmaRules } from '../src/detect/sigma/index.js';
 import { packageRoot } from '../src/model/package-root.js';
 import * as cloudtrail from '../src/telemetry/parsers/cloudtrail.samples.js';
 import { cli, fakeSecrets, tempDir } from './helpers.js';
@@ -145,6 +146,19 @@ describe('rule selectors that match nothing are errors with a "did you mean"', (
     const d = await cli(['detect', '--replay', join(cwd, 'warden.config.yaml'), '--no-persist'], { cwd });
     assert.equal(d.code, 2);
     assert.match(d.stderr, /new-source/);
+  });
+
+  test('the bundled Sigma rules are known ids too (read only when no other rule matches)', async () => {
+    const sigmaId = builtinSigmaRules().rules[0]!.id;
+    const cwd = join(dir, 'conf-sigma');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'warden.config.yaml'), `severity:\n  ${sigmaId}: low\n  secret.aws.access-key-id: critical\n`);
+    const ok = await cli(['scan', '.', '--rule', 'secret.*'], { cwd });
+    assert.equal(ok.code, 0, ok.stderr);
+    writeFileSync(join(cwd, 'warden.config.yaml'), `severity:\n  ${sigmaId}x: low\n`);
+    const typo = await cli(['scan', '.', '--rule', 'secret.*'], { cwd });
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.ok(typo.stderr.includes(`did you mean "${sigmaId}"`), typo.stderr);
   });
 
   test('a config error is printed once', async () => {

@@ -15,7 +15,7 @@ import { MAX_DECOMPRESSED_HELP, sizeFlag, timeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireInputs } from './paths.js';
 import { policyFlag } from './policy-command.js';
-import { checkRuleSelectors, hasRuleSelectors, knownRuleIds } from './rule-check.js';
+import { checkKnownRuleSelectors, hasRuleSelectors } from './rule-check.js';
 
 export interface DetectFlags {
   replay?: string[];
@@ -183,7 +183,7 @@ export async function runDetect(flags: DetectFlags, io: CliIO): Promise<number> 
       'warden: detect.windows in warden.config.yaml is deprecated: declare windows on the identity in warden.policy.yaml (warden policy init carries them over); they still apply meanwhile\n',
     );
   // Only a config that names rules needs every rule's id (loading them all costs a few hundred ms).
-  if (hasRuleSelectors({}, config, { scan: false })) checkRuleSelectors(await knownRuleIds(), {}, config, { scan: false });
+  if (hasRuleSelectors({}, config, { scan: false })) await checkKnownRuleSelectors({}, config, { scan: false });
   const format = flags.format ?? (io.stdoutIsTTY ? 'table' : 'ocsf');
   const following = Boolean(flags.follow?.length);
   const store = storage ? await storage.openStore(flags.store ?? io.env.WARDEN_DATABASE_URL, { dir: io.cwd }) : undefined;

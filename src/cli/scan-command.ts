@@ -12,7 +12,7 @@ import { sizeFlag } from './flags.js';
 import type { CliIO } from './io.js';
 import { requireOutput, writeOutput } from './paths.js';
 import { repositoryOf, scanPolicy } from './policy-command.js';
-import { checkRuleSelectors, hasRuleSelectors, knownRuleIds } from './rule-check.js';
+import { checkKnownRuleSelectors, hasRuleSelectors } from './rule-check.js';
 
 interface ScanFlags {
   git?: boolean;
@@ -108,7 +108,7 @@ function numberFlag(value: string | undefined, name: string): number | undefined
 async function scanOptionsFrom(path: string, flags: ScanFlags, io: CliIO) {
   const root = resolve(io.cwd, path === '-' ? '.' : path);
   const loaded = loadConfig(io.cwd, flags.config);
-  if (hasRuleSelectors(flags, loaded)) checkRuleSelectors(await knownRuleIds(), flags, loaded);
+  if (hasRuleSelectors(flags, loaded)) await checkKnownRuleSelectors(flags, loaded);
   // Flags extend the config file: --exclude adds patterns, --no-default-excludes turns them off.
   const config = {
     ...loaded,
