@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parseConfig } from '../src/model/config.js';
 import { runScan } from '../src/scan/index.js';
+import { CONFIG_QUEUE } from '../src/scan/pipeline.js';
 import { scanOneItem } from '../src/scan/scan-item.js';
 import { createSecretScanner } from '../src/scan/secrets/engine.js';
 import { createRandom } from '../src/scan/secrets/examples.js';
@@ -86,5 +87,31 @@ describe('worker pool', () => {
     const gated = await runScan({ root: dir, mode: 'tree', config, threads: 2 });
     assert.deepEqual(gated.findings, one.findings);
     assert.equal(gated.summary.files, 300);
+  });
+
+  test('more configuration files than the calling thread keeps: workers take a share, the report is the same', async () => {
+    const root = join(dir, 'manifests');
+    const n = CONFIG_QUEUE + 300;
+    for (let i = 0; i < n; i++) {
+      mkdirSync(join(root, `ns${i % 9}`), { recursive: true });
+      // Every 50th grants everything (a finding), every 70th is broken YAML (malformed), the rest are quiet.
+      const rules = i % 50 === 0 ? '["*"]' : '["get"]';
+      const broken = i % 70 === 0 ? 'STRAY LINE WITHOUT A KEY\n' : '';
+      writeFileSync(
+        join(root, `ns${i % 9}`, `role-${i}.yaml`),
+        `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r${i}\n${broken}rules:\n  - apiGroups: [""]\n    resources: ${rules}\n    verbs: ${rules}\n`,
+      );
+    }
+    const config = parseConfig({});
+    const one = await runScan({ root, mode: 'tree', config, threads: 1 });
+    const pool = await runScan({ root, mode: 'tree', config, threads: 2, eagerWorkers: true });
+    assert.equal(one.summary.files, n);
+    assert.equal(pool.summary.files, n);
+    const wildcard = one.findings.filter((f) => f.kind === 'posture').length;
+    assert.ok(wildcard >= Math.floor(n / 50) - Math.floor(n / 350) - 1, `${wildcard} posture findings`);
+    assert.deepEqual(pool.findings, one.findings);
+    const malformed = (r: typeof one) => r.summary.skippedFiles.filter((s) => s.reason === 'malformed');
+    assert.equal(malformed(one).length, Math.ceil(n / 70));
+    assert.deepEqual(malformed(pool), malformed(one));
   });
 });

@@ -85,8 +85,13 @@ export interface ScanEngineOptions {
 const BATCH_ITEMS = 64;
 /** Files the calling thread scans between looks at the workers, when it scans for want of a free worker. */
 const LOCAL_STEP = 8;
-/** Configuration files (by name) the calling thread keeps for itself before workers take a share. */
-const CONFIG_QUEUE = 256;
+/**
+ * Configuration files (by name) the calling thread keeps for itself before workers take a share. Each
+ * thread that parses them pays the YAML parsers' load and warm-up (about 0.3 s of CPU), so the bound
+ * is high enough that a tree with a fifth of configuration files rarely needs a second; queued items
+ * are names and sizes only (well under 1 MB at the bound).
+ */
+export const CONFIG_QUEUE = 2048;
 /** Names a posture analyzer or inventory extractor may read; a hint for where to scan, never a filter. */
 const CONFIG_PATH = /\.(?:ya?ml|json[c5]?|tf|hcl|template|cfn)$|(?:^|\/)(?:[^/]*\.)?(?:docker|container)file[^/]*$/i;
 const BATCH_BYTES = 4 * 1024 * 1024;
