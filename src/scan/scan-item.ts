@@ -2,9 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
 import type { Severity } from '../model/severity.js';
-import { extractInventory, inventoryAccepts } from './inventory/index.js';
 import { isWardenReport } from './own-report.js';
-import { analyzePosture, postureAccepts } from './posture/index.js';
 import type { SecretScanner } from './secrets/engine.js';
 import type { VaultAuditHasher } from './secrets/vault-audit-hash.js';
 import { looksBinary } from './sources/excludes.js';
@@ -40,6 +38,17 @@ export function isClean(r: ItemResult): boolean {
 }
 
 /**
+ * The posture analyzers and inventory extractors (with the YAML, JSON and HCL parsers behind them, about
+ * 70 ms to load), imported by a thread only once it is asked for either: a secrets-only scan never loads them.
+ */
+let analysis: { posture: typeof import('./posture/index.js'); inventory: typeof import('./inventory/index.js') } | undefined;
+
+async function loadAnalysis(): Promise<void> {
+  const [posture, inventory] = await Promise.all([import('./posture/index.js'), import('./inventory/index.js')]);
+  analysis = { posture, inventory };
+}
+
+/**
  * Reads (when needed) and scans one item for secrets and, when `posture` names rules, risky identity
  * configuration, and with `inventory` the identity relations it declares (src/scan/inventory); never
  * throws for bad input, it reports a skip instead.
@@ -52,6 +61,8 @@ export async function scanOneItem(
   inventory = false,
   vault?: VaultAuditHasher,
 ): Promise<ItemResult> {
+  // Before the read: nothing may await between reading into the reused buffer and the last use of it.
+  if (analysis === undefined && ((posture?.size ?? 0) > 0 || inventory)) await loadAnalysis();
   let data = item.data;
   if (data === undefined) {
     if (item.absPath === undefined)
@@ -85,8 +96,8 @@ export async function scanOneItem(
   // Everything later steps need from the bytes is taken now: a file read into the reused buffer must not
   // be touched after an await (another file may be read into it meanwhile).
   const head = data.toString('latin1', 0, 512);
-  const wantPosture = posture !== undefined && posture.size > 0 && postureAccepts(item.path, head);
-  const wantInventory = inventory && inventoryAccepts(item.path, head);
+  const wantPosture = posture !== undefined && posture.size > 0 && analysis!.posture.postureAccepts(item.path, head);
+  const wantInventory = inventory && analysis!.inventory.inventoryAccepts(item.path, head);
   const text = wantPosture || wantInventory ? data.toString('utf8') : '';
   // Vault tokens (scanner built with collectVaultTokens): their audit HMAC from the Vault server,
   // then the tokens go out of scope here; the result that crosses threads holds only the hash.
@@ -100,12 +111,12 @@ export async function scanOneItem(
   if (vault?.error !== undefined && vaultTokens?.some((v) => v.finding.credentialKey === undefined))
     result.warnings = [`Vault audit-hash: ${vault.error}; Vault token findings carry no audit HMAC`];
   if (wantPosture) {
-    const p = await analyzePosture(item.path, text, { enabled: posture });
+    const p = await analysis!.posture.analyzePosture(item.path, text, { enabled: posture });
     findings.push(...p.findings);
     if (p.malformed.length > 0) result.malformed = p.malformed;
   }
   if (wantInventory) {
-    const relations = await extractInventory(item.path, text);
+    const relations = await analysis!.inventory.extractInventory(item.path, text);
     if (relations.length > 0) result.inventory = relations;
   }
   return result;
