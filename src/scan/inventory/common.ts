@@ -9,7 +9,7 @@ import {
 } from '../posture/cloudformation.js';
 import { createPostureContext } from '../posture/context.js';
 import { hostileNesting } from '../posture/hcl.js';
-import { firstDocumentError, parseFastCore, parseYamlDocuments } from '../posture/yaml-fast.js';
+import { certainYamlError, firstDocumentError, parseFastCore, parseYamlDocuments } from '../posture/yaml-fast.js';
 
 export type Obj = Record<string, unknown>;
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,7 +129,7 @@ export function parseDocumentPositioned(body: string): ParseResult {
 export function parseYamlStreamExact(body: string): { values: unknown[]; line: Positioned['line'] } | undefined {
   if (tooDeep(body)) return undefined;
   // The Kubernetes analyzer that just read this file found a broken document: nothing to walk.
-  if (firstDocumentError.peek(body)) return undefined;
+  if (firstDocumentError.peek(body) || certainYamlError(body)) return undefined;
   const { docs, lineCounter } = parseYamlDocuments(body);
   if (!Array.isArray(docs) || docs.some((d) => d.errors.length > 0)) return undefined;
   const nodes = new WeakMap<object, YamlNode>();

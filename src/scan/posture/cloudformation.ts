@@ -27,7 +27,7 @@ import {
 } from './iam.js';
 import { recentByText } from './recent.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
-import { loadFast, parseFastPositioned, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
+import { certainYamlError, loadFast, parseFastPositioned, quietOn, YAML_FAILSAFE } from './yaml-fast.js';
 
 /**
  * Templates above these sizes are skipped as malformed rather than parsed: the YAML parser reads
@@ -118,6 +118,9 @@ export const parseTaggedDocument = recentByText((text): { doc: Document; lineCou
 });
 
 function positioned(text: string): ParseResult {
+  // Broken in a way both parsers agree on: js-yaml's words and place, without the slower parse.
+  const certain = certainYamlError(text);
+  if (certain) return { ok: false, reason: `invalid YAML: ${certain.message} at line ${certain.line}, column ${certain.column}` };
   const { doc, lineCounter } = parseTaggedDocument(text);
   if (doc.errors.length > 0) {
     // The first line of the message, placed as the parser's pretty errors place it.

@@ -4,6 +4,7 @@ import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import {
   AstTree,
+  certainYamlError,
   isPlainMap,
   loadFast,
   PositionedTree,
@@ -113,6 +114,11 @@ type Level = 'absent' | 'none' | 'read' | 'some-write' | 'write-all';
 type N = unknown;
 
 function parse(ctx: PostureContext): Document | undefined {
+  const certain = certainYamlError(ctx.text);
+  if (certain) {
+    ctx.malformed(`invalid YAML: ${certain.message} at line ${certain.line}`);
+    return undefined;
+  }
   // Shared with the inventory extractor (one parse per file); CloudFormation's tags change nothing here.
   const { doc } = parseTaggedDocument(ctx.text);
   if (doc.errors.length > 0) {

@@ -5,6 +5,7 @@ import { logicalLines } from './shell.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import {
   AstTree,
+  certainYamlError,
   isPlainMap,
   loadFast,
   parseYamlDocuments,
@@ -214,6 +215,11 @@ function analyzeDocument(t: Tree, root: N): void {
 function analyzeExact(ctx: PostureContext): void {
   // CI/CD component templates put `spec:` in a first document and the jobs after `---`. GitLab's
   // `!reference [job, key]` tag is unknown to the YAML library: a warning, not an error.
+  const certain = certainYamlError(ctx.text);
+  if (certain) {
+    ctx.malformed(`invalid YAML: ${certain.message} at line ${certain.line}`);
+    return;
+  }
   const { docs } = parseYamlDocuments(ctx.text);
   const broken = docs.find((d) => d.errors.length > 0);
   if (broken) {

@@ -3,6 +3,7 @@ import { redact } from '../secrets/redact.js';
 import { isReference, looksGenerated, secretName } from './mcp.js';
 import type { PostureAnalyzer, PostureContext } from './types.js';
 import {
+  certainYamlError,
   documentHasError,
   firstDocumentError,
   isPlainMap,
@@ -528,6 +529,12 @@ function checkAll(ctx: PostureContext, roots: unknown[]): void {
 
 /** The analysis over the `yaml` tree: exact lines and messages. Every file went this way before the fast pass. */
 function analyzeExact(ctx: PostureContext, refused = false): void {
+  const certain = certainYamlError(ctx.text);
+  if (certain) {
+    // A Helm template (`{{ ... }}`) is Go template text, not YAML: nothing to judge until rendered.
+    if (!ctx.text.includes('{{')) ctx.malformed(`not valid YAML: ${certain.message} at line ${certain.line}`);
+    return;
+  }
   if (refused && !ctx.text.includes('{{')) {
     // js-yaml refused the stream: most likely the `yaml` package does too, and its reason is all there
     // is to report, which the documents after the first broken one cannot change.

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseAllDocuments, parseDocument, parse as parseYaml, type Scalar, type YAMLMap } from 'yaml';
+import { createRandom } from '../secrets/examples.js';
+import { parseTaggedDocument } from './cloudformation.js';
 import { createPostureContext } from './context.js';
 import { fixtureSamples, variants } from './fast-path-agreement.js';
+import { analyzePosture } from './index.js';
 import { loadPostureRules } from './load-rules.js';
 import {
   AstTree,
+  certainYamlError,
   documentHasError,
   firstDocumentError,
   loadFast,
@@ -329,5 +333,77 @@ describe('yaml-fast', () => {
       }
     }
     assert.ok(strict > 100 && repeated >= 1 && refused > 20, `${strict} ${repeated} ${refused}`);
+  });
+  test("certainYamlError: a refusal the yaml package shares, in js-yaml's words and place", () => {
+    const stray = 'Resources:\n  Queue:\n    Type: AWS::SQS::Queue\nTOKEN=abc123\n    Properties: {}\n';
+    const e = certainYamlError(stray);
+    assert.equal(e?.message, 'can not read a block mapping entry; a multiline key may not be an implicit key');
+    assert.equal(e?.line, 5);
+    assert.ok(parseDocument(stray).errors.length > 0);
+    // Refusals that prove nothing: a repeated key and an unknown tag are valid to the yaml package.
+    assert.equal(certainYamlError('a: 1\na: 2\n'), null);
+    assert.equal(parseDocument('a: 1\na: 2\n', { uniqueKeys: false }).errors.length, 0);
+    assert.equal(certainYamlError('a: !Ref b\n'), null);
+    assert.equal(certainYamlError('a: 1\nb: [1, 2]\n'), null);
+    assert.equal(certainYamlError('%YAML 1.2\n---\na: [1 2]\n'), null);
+  });
+
+  test('certainYamlError never claims an error the yaml package does not find', () => {
+    // The posture fixtures, their variants and seeded random edits of them (stray lines, characters put
+    // in or taken out, lines indented anew): wherever js-yaml refuses for a reason certainYamlError
+    // trusts, the yaml package reports an error too.
+    const samples = ['kubernetes', 'github-actions', 'gitlab-ci', 'cloudformation', 'mcp'].flatMap((d) =>
+      fixtureSamples(d).filter((s) => /\.ya?ml$/.test(s.path)),
+    );
+    const texts = samples.flatMap((s) => variants(s).map((v) => v.text));
+    const random = createRandom(17);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    const strays = [
+      'SECRET=abc123',
+      'a b c',
+      'foo bar: baz',
+      'k: [1, 2',
+      'k: {a',
+      'k: "x',
+      "k: 'x",
+      '- item',
+      'a: b: c',
+      '[a, b]',
+    ];
+    const chars = [' ', '\t', '\n', ':', '-', '#', '"', "'", '[', ']', '{', '}', ',', '|', '>', 'x'];
+    const bases = texts.slice();
+    for (let i = 0; i < 4000; i++) {
+      const t = pick(bases);
+      const lines = t.split('\n');
+      const at = Math.floor(random() * (lines.length + 1));
+      const op = Math.floor(random() * 4);
+      if (op === 0) lines.splice(at, 0, ' '.repeat(Math.floor(random() * 4) * 2) + pick(strays));
+      else if (op === 1 && lines[at] !== undefined) {
+        const c = Math.floor(random() * (lines[at]!.length + 1));
+        lines[at] = lines[at]!.slice(0, c) + pick(chars) + lines[at]!.slice(c);
+      } else if (op === 2 && lines[at] !== undefined) lines[at] = lines[at]!.slice(0, Math.floor(random() * lines[at]!.length));
+      else if (lines[at] !== undefined) lines[at] = lines[at]!.replace(/^\s*/, ' '.repeat(Math.floor(random() * 8)));
+      texts.push(lines.join('\n'));
+    }
+    const seen = new Map<string, number>();
+    for (const text of texts) {
+      const certain = certainYamlError(text);
+      if (certain === null) continue;
+      seen.set(certain.message, (seen.get(certain.message) ?? 0) + 1);
+      const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false });
+      assert.ok(Array.isArray(docs) && docs.some((d) => d.errors.length > 0), `claimed an error in\n${text}`);
+    }
+    const total = [...seen.values()].reduce((a, n) => a + n, 0);
+    assert.ok(total > 500 && seen.size >= 5, JSON.stringify([...seen]));
+  });
+
+  test('a template broken in a way both parsers agree on is reported without the yaml parse', async () => {
+    const text =
+      'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\nAPI_TOKEN=x1y2z3\n    Properties:\n      VisibilityTimeout: 30\n';
+    const r = await analyzePosture('stack.yaml', text);
+    assert.deepEqual(r.malformed, [
+      'cloudformation: invalid YAML: can not read a block mapping entry; a multiline key may not be an implicit key at line 6, column 15',
+    ]);
+    assert.equal(parseTaggedDocument.peek(text), undefined);
   });
 });
