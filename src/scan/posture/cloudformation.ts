@@ -545,8 +545,10 @@ function analyzeFile(ctx: PostureContext, fast: boolean): void {
       parsed = { ok: true, doc: withoutPositions(checked.value) };
     }
   } else {
-    if (fast && settledFast(ctx)) return;
+    // The positioned js-yaml read first: where it can be had it decides the file (findings placed alike),
+    // and the inventory extractor reads the same parse next; a quiet check would be a second js-yaml read.
     const positioned = fast ? parseTemplateFast(ctx.text) : undefined;
+    if (positioned === undefined && fast && settledFast(ctx)) return;
     parsed = positioned ? { ok: true, doc: positioned } : parseWithPositions(ctx.text);
   }
   if (!parsed.ok) {
