@@ -100,8 +100,8 @@ export function checkRuleSelectors(
  */
 export async function knownRuleIds(options: { sigma?: boolean } = {}): Promise<string[]> {
   const { loadSecretRules } = await import('../scan/secrets/load-rules.js');
-  const { loadPostureRules } = await import('../scan/posture/index.js');
-  const { DETECTIONS } = await import('../detect/index.js');
+  const { loadPostureRules } = await import('../scan/posture/load-rules.js');
+  const { DETECTIONS } = await import('../detect/detections/index.js');
   const { loadPolicyRules } = await import('../policy/rules.js');
   const { POLICY_VIOLATION_ID } = await import('../model/alert.js');
   const ids = [

@@ -2,7 +2,7 @@ import { loadGraphPostureRules } from '../correlate/posture.js';
 import { DETECTIONS } from '../detect/detections/index.js';
 import { type Catalogue, loadCatalogues } from '../frameworks/index.js';
 import { WardenError } from '../model/errors.js';
-import { loadPostureRules } from '../scan/posture/index.js';
+import { loadPostureRules } from '../scan/posture/load-rules.js';
 import { loadSecretRules } from '../scan/secrets/load-rules.js';
 import { queryable, type StoreTarget } from '../store/store.js';
 

@@ -2,9 +2,9 @@ import type { Readable } from 'node:stream';
 import type { WardenConfig } from '../model/config.js';
 import type { Finding } from '../model/finding.js';
 import type { InventoryRelation } from '../model/inventory.js';
-import { compareRelations } from './inventory/index.js';
+import { compareRelations } from './inventory/compare.js';
 import { defaultThreads, emptySummary, recordSkip, type ScanSummary, scanItems } from './pipeline.js';
-import { loadPostureRules } from './posture/index.js';
+import { loadPostureRules } from './posture/load-rules.js';
 import { loadSecretRules, selectRules } from './secrets/load-rules.js';
 import type { VaultAuditHashConfig } from './secrets/vault-audit-hash.js';
 import { gitHistoryItems, gitStagedItems, gitTopLevel } from './sources/git.js';
@@ -13,7 +13,7 @@ import type { ScanItem } from './sources/types.js';
 import { createPathIgnore, walkTree } from './sources/walk.js';
 
 export { createBaseline, readBaseline, writeBaseline } from './baseline.js';
-export { compareRelations, EXTRACTORS, extractInventory, inventoryAccepts } from './inventory/index.js';
+export { compareRelations } from './inventory/compare.js';
 export { emptySummary, type ScanSummary } from './pipeline.js';
 
 export type ScanMode = 'tree' | 'git' | 'staged' | 'stdin';

@@ -7,6 +7,7 @@ import { terraformExtractor } from './terraform.js';
 import type { InventoryExtractor } from './types.js';
 import { vaultPolicyExtractor } from './vault.js';
 
+export { compareRelations } from './compare.js';
 export { GITHUB_TOKEN_IDENTITY } from './github-actions.js';
 export type { InventoryExtractor } from './types.js';
 
@@ -54,11 +55,4 @@ export async function extractInventory(
     }
   }
   return out;
-}
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** Orders relations for stable output: path, line, kind, source id, destination id. */
-export function compareRelations(a: InventoryRelation, b: InventoryRelation): number {
-  return cmp(a.path, b.path) || a.line - b.line || cmp(a.kind, b.kind) || cmp(a.src.id, b.src.id) || cmp(a.dst.id, b.dst.id);
 }
