@@ -61,8 +61,9 @@ export async function scanOneItem(
   inventory = false,
   vault?: VaultAuditHasher,
 ): Promise<ItemResult> {
+  const wantsPosture = posture !== undefined && posture.size > 0;
   // Before the read: nothing may await between reading into the reused buffer and the last use of it.
-  if (analysis === undefined && ((posture?.size ?? 0) > 0 || inventory)) await loadAnalysis();
+  if (analysis === undefined && (wantsPosture || inventory)) await loadAnalysis();
   let data = item.data;
   if (data === undefined) {
     if (item.absPath === undefined)
@@ -95,8 +96,9 @@ export async function scanOneItem(
   const bytes = data.length;
   // Everything later steps need from the bytes is taken now: a file read into the reused buffer must not
   // be touched after an await (another file may be read into it meanwhile).
-  const head = data.toString('latin1', 0, 512);
-  const wantPosture = posture !== undefined && posture.size > 0 && analysis!.posture.postureAccepts(item.path, head);
+  // The head the analyzers' `accepts` look at: only decoded when one of them may run.
+  const head = wantsPosture || inventory ? data.toString('latin1', 0, 512) : '';
+  const wantPosture = wantsPosture && analysis!.posture.postureAccepts(item.path, head);
   const wantInventory = inventory && analysis!.inventory.inventoryAccepts(item.path, head);
   const text = wantPosture || wantInventory ? data.toString('utf8') : '';
   // Vault tokens (scanner built with collectVaultTokens): their audit HMAC from the Vault server,
