@@ -94,28 +94,30 @@ export function checkRuleSelectors(
   if (conf.length > 0) throw new WardenError('WARDEN_CONFIG_INVALID', 'the config names rules that do not exist', conf);
 }
 
-/**
- * Every rule and detection id: secret and posture rules, graph posture rules and runtime detections,
- * and (unless `sigma: false`) the bundled Sigma pack's rules and correlations.
- */
-export async function knownRuleIds(options: { sigma?: boolean } = {}): Promise<string[]> {
+/** The ids of the secret and posture rules, graph posture rules and runtime detections. */
+async function coreRuleIds(): Promise<string[]> {
   const { loadSecretRules } = await import('../scan/secrets/load-rules.js');
   const { loadPostureRules } = await import('../scan/posture/load-rules.js');
   const { DETECTIONS } = await import('../detect/detections/index.js');
   const { loadPolicyRules } = await import('../policy/rules.js');
   const { POLICY_VIOLATION_ID } = await import('../model/alert.js');
-  const ids = [
+  return [
     ...loadSecretRules().map((r) => r.id),
     ...loadPostureRules().keys(),
     ...loadPolicyRules().keys(),
     ...DETECTIONS.map((d) => d.meta.id),
     POLICY_VIOLATION_ID,
   ];
-  if (options.sigma === false) return ids;
-  // The bundled Sigma pack's ids too, so `severity:` can tune them; a user's own rule folders are not known here.
+}
+
+/**
+ * The bundled Sigma pack's rule and correlation ids, so `severity:` can tune them; a user's own rule
+ * folders are not known here.
+ */
+async function sigmaPackIds(): Promise<string[]> {
   const { builtinSigmaRules } = await import('../detect/sigma/index.js');
   const pack = builtinSigmaRules();
-  return [...ids, ...pack.rules.map((r) => r.id), ...pack.correlations.map((r) => r.id)];
+  return [...pack.rules.map((r) => r.id), ...pack.correlations.map((r) => r.id)];
 }
 
 /**
@@ -127,11 +129,12 @@ export async function checkKnownRuleSelectors(
   config: WardenConfig | undefined,
   scope: { scan: boolean } = { scan: true },
 ): Promise<void> {
+  const core = await coreRuleIds();
   try {
-    checkRuleSelectors(await knownRuleIds({ sigma: false }), flags, config, scope);
+    checkRuleSelectors(core, flags, config, scope);
     return;
   } catch (err) {
     if (!(err instanceof WardenError)) throw err;
   }
-  checkRuleSelectors(await knownRuleIds(), flags, config, scope);
+  checkRuleSelectors([...core, ...(await sigmaPackIds())], flags, config, scope);
 }
