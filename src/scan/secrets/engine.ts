@@ -101,6 +101,12 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
   const nextAt = new Int32Array(setIds.size);
   const frontier = new Int32Array(setIds.size);
   let lastFrom = 0;
+  /** Forgets what hasAfter learnt: at each file's start, or when a query comes out of order. */
+  const resetNeeds = (): void => {
+    nextAt.fill(-1);
+    frontier.fill(0);
+    lastFrom = 0;
+  };
   /** Rules limited to some files (`paths`), and which of them the file being scanned is not for. */
   const pathRules = rules.flatMap((r, ri) => (r.appliesTo === undefined ? [] : [ri]));
   const offPath = new Uint8Array(rules.length);
@@ -111,11 +117,8 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
    * per file, however many hits ask: no quadratic cost on a long line of keywords.
    */
   function hasAfter(bytes: Buffer, s: number, from: number, limit: number): boolean {
-    if (from < lastFrom) {
-      // Out of order (no engine gives that today): forget what was learnt rather than trust it.
-      nextAt.fill(-1);
-      frontier.fill(0);
-    }
+    // Out of order (no engine gives that today): forget what was learnt rather than trust it.
+    if (from < lastFrom) resetNeeds();
     lastFrom = from;
     const at = nextAt[s]!;
     if (at >= from) return at < limit;
@@ -168,9 +171,7 @@ export function createSecretScanner(options: SecretScannerOptions): SecretScanne
     if (hitBuf.length > MAX_KEPT_HITS) hits.buf = new Int32Array(4096);
     if (hitCount === 0) return { findings: [], suppressed: 0 };
     for (const ri of pathRules) offPath[ri] = rules[ri]!.appliesTo!(path) ? 0 : 1;
-    nextAt.fill(-1);
-    frontier.fill(0);
-    lastFrom = 0;
+    resetNeeds();
     for (let h = 0; h < hitCount; h += 2) {
       const kw = hitBuf[h]!;
       const end = hitBuf[h + 1]!;
